@@ -1,0 +1,24 @@
+package cocoon.api;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Creates a VM's writable disks over an image's shared read-only bases. */
+public interface DiskBuilder {
+
+    interface Provider {
+        /** The image kind this builder serves ({@link Image#kind()}). */
+        String kind();
+
+        DiskBuilder open(PluginContext context);
+    }
+
+    /**
+     * Creates the VM's disks inside {@code vmDir} and returns every disk the VM boots with, base
+     * layers first, plus what the kernel command line must say about them.
+     */
+    VmDisks build(Image image, VmSpec spec, Path vmDir);
+
+    /** Removes the writable disks it created; shared bases are never touched. */
+    void remove(List<Disk> disks);
+}

@@ -1,0 +1,34 @@
+package cocoon.api;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An image as its source's index records it.
+ *
+ * @param kind       the source that owns it ({@code oci}, {@code cloudimg})
+ * @param reference  the name a user pulled it by, normalised
+ * @param digest     content identity, {@code sha256:<hex>} (manifest digest, or the disk's digest)
+ * @param sizeBytes  bytes it occupies in the store
+ * @param boot       how a VM made from it boots
+ * @param baseDisks  the shared read-only disks, bottom layer first
+ */
+public record Image(
+        String kind,
+        String reference,
+        String digest,
+        long sizeBytes,
+        Instant created,
+        BootSpec boot,
+        List<Disk> baseDisks) {
+
+    public Image {
+        baseDisks = List.copyOf(baseDisks);
+    }
+
+    /** The first 12 hex digits of the digest, as tables show it. */
+    public String shortDigest() {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return hex.substring(0, Math.min(12, hex.length()));
+    }
+}

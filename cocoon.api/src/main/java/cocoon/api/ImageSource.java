@@ -1,0 +1,45 @@
+package cocoon.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** Pulls images of one kind into its own store under the root dir, and answers for what it stored. */
+public interface ImageSource {
+
+    /** Found with {@link java.util.ServiceLoader}; opens the source once the runtime knows its directories. */
+    interface Provider {
+        /** Short kind name, also the store name: {@code oci}, {@code cloudimg}. */
+        String kind();
+
+        /** Configuration keys this source accepts in its {@code [kind]} config section, with defaults. */
+        default java.util.Map<String, String> defaultSettings() {
+            return java.util.Map.of();
+        }
+
+        ImageSource open(PluginContext context);
+    }
+
+    String kind();
+
+    /** Whether this source understands the reference as typed by a user. */
+    boolean handles(String reference);
+
+    /** Downloads, verifies and stores the image; returns what the index now says about it. */
+    Image pull(String reference, PullOptions options, ProgressListener progress);
+
+    /** Every image in this source's index. */
+    List<Image> list();
+
+    /** Removes the index entry; the files stay until {@link #files()} minus {@link #inUse()} says otherwise. */
+    void delete(Image image);
+
+    /** Every file this source owns on disk (blobs, boot files), for the collector. */
+    Set<Path> files();
+
+    /** The files its index still references. */
+    Set<Path> inUse();
+
+    /** Whether the source can work here (its tools are installed); feeds {@code cocoon doctor}. */
+    Availability check();
+}

@@ -1,0 +1,31 @@
+package cocoon.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The one way plugins run external programs: argument lists, a timeout, stderr kept for errors. */
+public interface Processes {
+
+    /** Output of a finished program. */
+    record Result(int exitCode, String stdout, String stderr) {}
+
+    /** Runs to completion; a non-zero exit or a timeout throws {@link ToolException} carrying stderr. */
+    Result run(List<String> argv, Duration timeout);
+
+    /** Like {@link #run} but returns non-zero exits instead of throwing. */
+    Result runAllowingFailure(List<String> argv, Duration timeout);
+
+    /** Whether {@code program} is an executable on PATH or an executable path; the resolved path if so. */
+    Optional<Path> which(String program);
+
+    /**
+     * Starts a program in its own session (it survives this CLI and its terminal), stdin from
+     * /dev/null, stdout and stderr appended to the given log; returns its pid.
+     */
+    long spawnDetached(List<String> argv, Path log);
+
+    /** Whether {@code pid} is alive and its command line contains {@code marker}, so a reused pid is never mistaken. */
+    boolean isAlive(long pid, String marker);
+}

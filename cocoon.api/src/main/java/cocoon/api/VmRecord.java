@@ -1,0 +1,47 @@
+package cocoon.api;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Everything Cocoon knows about one VM; persisted as {@code <root-dir>/vms/<id>/vm.json}.
+ *
+ * @param pid    the hypervisor process while running, 0 otherwise
+ * @param error  why the VM is in {@link VmState#ERROR}, or null
+ */
+public record VmRecord(
+        String id,
+        String name,
+        VmState state,
+        VmSpec spec,
+        ImageRef image,
+        BootSpec boot,
+        List<Disk> disks,
+        Instant created,
+        Instant started,
+        long pid,
+        String error) {
+
+    /** Which image a VM was made from; the index entry may be gone, the files stay while the VM exists. */
+    public record ImageRef(String kind, String reference, String digest) {}
+
+    public VmRecord {
+        disks = List.copyOf(disks);
+    }
+
+    public String hypervisor() {
+        return spec.hypervisor();
+    }
+
+    public VmRecord running(long newPid, Instant at) {
+        return new VmRecord(id, name, VmState.RUNNING, spec, image, boot, disks, created, at, newPid, null);
+    }
+
+    public VmRecord stopped() {
+        return new VmRecord(id, name, VmState.STOPPED, spec, image, boot, disks, created, started, 0, null);
+    }
+
+    public VmRecord failed(String why) {
+        return new VmRecord(id, name, VmState.ERROR, spec, image, boot, disks, created, started, 0, why);
+    }
+}

@@ -1,0 +1,112 @@
+package cocoon.runtime.store;
+
+import cocoon.api.CocoonException;
+import cocoon.api.StoreLocks;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * {@code FileChannel} locks on {@code <root-dir>/locks/<store>.lock}. Locks between processes come
+ * from the kernel; inside one JVM a read-write lock per store orders threads, because one JVM
+ * may hold only one {@code FileLock} per region of a file.
+ */
+public final class FileStoreLocks implements StoreLocks {
+
+    private final Path lockDir;
+    private final Map<String, StoreState> stores = new HashMap<>();
+
+    public FileStoreLocks(Path rootDir) {
+        this.lockDir = rootDir.resolve("locks");
+    }
+
+    @Override
+    public Held exclusive(String store) {
+        return acquire(store, false);
+    }
+
+    @Override
+    public Held shared(String store) {
+        return acquire(store, true);
+    }
+
+    private Held acquire(String store, boolean shared) {
+        if (!store.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("bad store name " + store);
+        }
+        StoreState state;
+        synchronized (stores) {
+            state = stores.computeIfAbsent(store, StoreState::new);
+        }
+        var threadLock = shared ? state.threads.readLock() : state.threads.writeLock();
+        threadLock.lock();
+        try {
+            state.acquireFile(shared);
+        } catch (RuntimeException e) {
+            threadLock.unlock();
+            throw e;
+        }
+        return () -> {
+            try {
+                state.releaseFile();
+            } finally {
+                threadLock.unlock();
+            }
+        };
+    }
+
+    /** One store's in-process holders and the single file lock they share. */
+    private final class StoreState {
+        final String name;
+        final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
+        FileChannel channel;
+        FileLock fileLock;
+        int holders;
+
+        StoreState(String name) {
+            this.name = name;
+        }
+
+        synchronized void acquireFile(boolean shared) {
+            if (holders++ > 0) {
+                return;
+            }
+            try {
+                Files.createDirectories(lockDir);
+                channel = FileChannel.open(lockDir.resolve(name + ".lock"),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                fileLock = channel.lock(0, Long.MAX_VALUE, shared);
+            } catch (IOException e) {
+                holders--;
+                closeQuietly();
+                throw new CocoonException("cannot lock store " + name + " in " + lockDir + ": " + e.getMessage(),
+                        "check that the root dir is writable (run as root or set --root-dir)");
+            }
+        }
+
+        synchronized void releaseFile() {
+            if (--holders == 0) {
+                closeQuietly();
+            }
+        }
+
+        private void closeQuietly() {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+            } catch (IOException ignored) {
+                // Closing the channel releases the lock; nothing more to do if it fails.
+            }
+            channel = null;
+            fileLock = null;
+        }
+    }
+}

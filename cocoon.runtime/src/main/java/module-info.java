@@ -1,0 +1,15 @@
+/** The Cocoon CLI: commands, configuration, VM state store, locking, lifecycle, GC, console relay, plugin discovery. */
+module cocoon.runtime {
+    requires cocoon.api;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires com.fasterxml.jackson.dataformat.toml;
+    requires com.sun.jna;
+
+    uses cocoon.api.ImageSource.Provider;
+    uses cocoon.api.DiskBuilder.Provider;
+    uses cocoon.api.Hypervisor.Provider;
+
+    exports cocoon.runtime.plugin;
+}
