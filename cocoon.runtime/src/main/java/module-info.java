@@ -6,10 +6,13 @@ module cocoon.runtime {
     requires com.fasterxml.jackson.datatype.jsr310;
     requires com.fasterxml.jackson.dataformat.toml;
     requires com.sun.jna;
+    requires jdk.unsupported;
 
     uses cocoon.api.ImageSource.Provider;
     uses cocoon.api.DiskBuilder.Provider;
     uses cocoon.api.Hypervisor.Provider;
 
     exports cocoon.runtime.plugin;
+    opens cocoon.runtime.cli to info.picocli, com.fasterxml.jackson.databind;
+    opens cocoon.runtime.console to com.sun.jna;
 }

@@ -14,6 +14,12 @@ public interface DiskBuilder {
     }
 
     /**
+     * What {@link #build} would create, with the same paths, creating nothing: {@code cocoon run} renders
+     * the hypervisor command from it.
+     */
+    VmDisks plan(Image image, VmSpec spec, Path vmDir);
+
+    /**
      * Creates the VM's disks inside {@code vmDir} and returns every disk the VM boots with, base
      * layers first, plus what the kernel command line must say about them.
      */

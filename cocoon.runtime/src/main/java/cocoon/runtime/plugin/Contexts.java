@@ -16,6 +16,6 @@ public final class Contexts {
 
     public static PluginContext of(Path rootDir, Path runDir, Path logDir, Map<String, String> settings) {
         return new PluginContext(rootDir, runDir, logDir, settings,
-                new HostProcesses(), new FileStoreLocks(rootDir), new AtomicJsonFiles());
+                new HostProcesses(), FileStoreLocks.forRoot(rootDir), new AtomicJsonFiles());
     }
 }

@@ -20,11 +20,20 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class FileStoreLocks implements StoreLocks {
 
+    /** One instance per root dir and JVM: a second instance would try to lock the same file twice and fail. */
+    private static final Map<Path, FileStoreLocks> BY_ROOT = new HashMap<>();
+
     private final Path lockDir;
     private final Map<String, StoreState> stores = new HashMap<>();
 
-    public FileStoreLocks(Path rootDir) {
+    private FileStoreLocks(Path rootDir) {
         this.lockDir = rootDir.resolve("locks");
+    }
+
+    public static FileStoreLocks forRoot(Path rootDir) {
+        synchronized (BY_ROOT) {
+            return BY_ROOT.computeIfAbsent(rootDir.toAbsolutePath().normalize(), FileStoreLocks::new);
+        }
     }
 
     @Override

@@ -1,0 +1,68 @@
+package cocoon.runtime.cli;
+
+import cocoon.runtime.config.Settings;
+import cocoon.runtime.gc.Collector;
+import cocoon.runtime.images.ImageCatalog;
+import cocoon.runtime.plugin.PluginCatalog;
+import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.store.AtomicJsonFiles;
+import cocoon.runtime.store.FileStoreLocks;
+import cocoon.runtime.store.VmStore;
+import cocoon.runtime.vm.Lifecycle;
+
+import java.nio.file.Path;
+
+/** Wires settings, plugins and stores for one command. */
+final class App {
+
+    private final Settings settings;
+    private final Plugins plugins;
+    private final VmStore vms;
+    private final ImageCatalog images;
+    private final Lifecycle lifecycle;
+
+    App(Settings.Flags flags) {
+        PluginCatalog catalog = PluginCatalog.discover(pluginDir());
+        this.settings = Settings.resolve(flags, System.getenv(), catalog.settingDefaults());
+        this.plugins = new Plugins(catalog, settings);
+        this.vms = new VmStore(settings.rootDir(), settings.runDir(), settings.logDir(),
+                FileStoreLocks.forRoot(settings.rootDir()), new AtomicJsonFiles());
+        this.images = new ImageCatalog(plugins);
+        this.lifecycle = new Lifecycle(vms, images, plugins, settings);
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    Plugins plugins() {
+        return plugins;
+    }
+
+    VmStore vms() {
+        return vms;
+    }
+
+    ImageCatalog images() {
+        return images;
+    }
+
+    Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    Collector collector() {
+        return new Collector(vms, plugins.sources(), settings.rootDir(), settings.runDir(), settings.logDir());
+    }
+
+    /** {@code <image>/plugins}, from the launcher's {@code cocoon.home}; {@code COCOON_PLUGIN_DIR} overrides. */
+    private static Path pluginDir() {
+        String explicit = System.getenv("COCOON_PLUGIN_DIR");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String home = System.getProperty("cocoon.home");
+        return home == null ? null : Path.of(home, "plugins");
+    }
+
+}

@@ -1,0 +1,4 @@
+package cocoon.runtime.cli;
+
+/** {@code --format} values of the listing commands. */
+enum OutputFormat { table, json }

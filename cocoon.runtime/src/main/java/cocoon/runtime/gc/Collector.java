@@ -1,0 +1,144 @@
+package cocoon.runtime.gc;
+
+import cocoon.api.CocoonException;
+import cocoon.api.Disk;
+import cocoon.api.ImageSource;
+import cocoon.api.StoreLocks;
+import cocoon.api.VmRecord;
+import cocoon.runtime.store.Trees;
+import cocoon.runtime.store.VmStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Decides and removes garbage while holding every store's lock, so no pull, create or rm is half-way.
+ * References are derived each time from the image indexes and the VM records; nothing is refcounted.
+ */
+public final class Collector {
+
+    private final VmStore vms;
+    private final List<ImageSource> sources;
+    private final Path tmpDir;
+    private final Path runDir;
+    private final Path logDir;
+
+    public Collector(VmStore vms, List<ImageSource> sources, Path rootDir, Path runDir, Path logDir) {
+        this.vms = vms;
+        this.sources = sources;
+        this.tmpDir = rootDir.resolve("tmp");
+        this.runDir = runDir;
+        this.logDir = logDir;
+    }
+
+    /** Finds the garbage and, unless {@code dryRun}, removes it. Temp entries younger than {@code horizon} stay. */
+    public List<Garbage> collect(Duration horizon, boolean dryRun) {
+        StoreLocks locks = vms.locks();
+        List<StoreLocks.Held> held = new ArrayList<>();
+        try {
+            held.add(locks.exclusive(VmStore.STORE));
+            sources.forEach(source -> held.add(locks.exclusive(source.kind())));
+            List<Garbage> garbage = find(horizon);
+            if (!dryRun) {
+                for (Garbage g : garbage) {
+                    remove(g.path());
+                }
+            }
+            return garbage;
+        } finally {
+            held.reversed().forEach(StoreLocks.Held::close);
+        }
+    }
+
+    private List<Garbage> find(Duration horizon) {
+        List<VmRecord> records = vms.list();
+        Set<Path> vmFiles = new HashSet<>();
+        Set<String> ids = new HashSet<>();
+        for (VmRecord record : records) {
+            ids.add(record.id());
+            for (Disk disk : record.disks()) {
+                vmFiles.add(disk.path());
+                if (disk.backingFile() != null) {
+                    vmFiles.add(disk.backingFile());
+                }
+            }
+            if (record.boot().kernel() != null) {
+                vmFiles.add(record.boot().kernel());
+            }
+            if (record.boot().initrd() != null) {
+                vmFiles.add(record.boot().initrd());
+            }
+        }
+        List<Garbage> garbage = new ArrayList<>();
+        for (ImageSource source : sources) {
+            Set<Path> keep = new HashSet<>(source.inUse());
+            keep.addAll(vmFiles);
+            for (Path file : source.files()) {
+                if (!keep.contains(file)) {
+                    garbage.add(new Garbage(file, source.kind() + " file no image or VM uses", size(file)));
+                }
+            }
+        }
+        orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        orphans(runDir, ids, "run folder without a VM", garbage);
+        orphans(logDir, ids, "log folder without a VM", garbage);
+        Instant cutoff = Instant.now().minus(horizon);
+        for (Path entry : children(tmpDir)) {
+            if (modified(entry).isBefore(cutoff)) {
+                garbage.add(new Garbage(entry, "temp entry older than " + horizon.toMinutes() + " min", size(entry)));
+            }
+        }
+        return garbage;
+    }
+
+    private static void orphans(Path parent, Set<String> ids, String reason, List<Garbage> out) {
+        for (Path dir : children(parent)) {
+            if (Files.isDirectory(dir) && !ids.contains(dir.getFileName().toString())) {
+                out.add(new Garbage(dir, reason, size(dir)));
+            }
+        }
+    }
+
+    private static List<Path> children(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.toList();
+        } catch (IOException e) {
+            throw new CocoonException("cannot list " + dir + ": " + e.getMessage(), "check permissions");
+        }
+    }
+
+    private static Instant modified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant();
+        } catch (IOException e) {
+            return Instant.now();
+        }
+    }
+
+    private static long size(Path path) {
+        try {
+            return Trees.size(path);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static void remove(Path path) {
+        try {
+            Trees.delete(path);
+        } catch (IOException e) {
+            throw new CocoonException("cannot remove " + path + ": " + e.getMessage(), "check permissions and run gc again");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package cocoon.runtime.images;
+
+import cocoon.api.ConflictException;
+import cocoon.api.Image;
+import cocoon.api.ImageSource;
+import cocoon.api.NotFoundException;
+import cocoon.api.ProgressListener;
+import cocoon.api.PullOptions;
+import cocoon.api.VmRecord;
+import cocoon.runtime.plugin.Plugins;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Images across every source: pull dispatch, one listing, lookup by name or digest prefix, guarded delete. */
+public final class ImageCatalog {
+
+    private final Plugins plugins;
+
+    public ImageCatalog(Plugins plugins) {
+        this.plugins = plugins;
+    }
+
+    public Image pull(String reference, PullOptions options, ProgressListener progress) {
+        return plugins.sourceFor(reference).pull(reference, options, progress);
+    }
+
+    public List<Image> list() {
+        List<Image> all = new ArrayList<>();
+        plugins.sources().forEach(source -> all.addAll(source.list()));
+        all.sort(Comparator.comparing(Image::reference));
+        return all;
+    }
+
+    /**
+     * Finds an image by the reference as pulled, the short names people type for it
+     * ({@code name} for {@code name:latest}, Docker Hub shorthand) or a unique digest prefix.
+     */
+    public Image find(String nameOrDigest) {
+        List<Image> all = list();
+        for (String candidate : spellings(nameOrDigest)) {
+            Optional<Image> exact = all.stream().filter(i -> i.reference().equals(candidate)).findFirst();
+            if (exact.isPresent()) {
+                return exact.get();
+            }
+        }
+        String hex = nameOrDigest.startsWith("sha256:") ? nameOrDigest.substring(7) : nameOrDigest;
+        if (hex.matches("[0-9a-f]{4,64}")) {
+            List<Image> byDigest = all.stream().filter(i -> i.digest().substring(i.digest().indexOf(':') + 1).startsWith(hex)).toList();
+            if (byDigest.size() > 1) {
+                throw new ConflictException("'" + nameOrDigest + "' matches " + byDigest.size() + " images",
+                        "give more digest characters or the image name");
+            }
+            if (byDigest.size() == 1) {
+                return byDigest.get(0);
+            }
+        }
+        throw new NotFoundException("image '" + nameOrDigest + "' is not pulled",
+                "run cocoon pull " + nameOrDigest + " first (cocoon list shows pulled images)");
+    }
+
+    /** Removes the image from its source's index; refused while VMs use it unless {@code force}. */
+    public void delete(Image image, List<VmRecord> vms, boolean force) {
+        List<String> users = vms.stream().filter(vm -> vm.image().digest().equals(image.digest())
+                && vm.image().kind().equals(image.kind())).map(VmRecord::name).toList();
+        if (!users.isEmpty() && !force) {
+            throw new ConflictException("image " + image.reference() + " is used by VM " + String.join(", ", users),
+                    "remove those VMs first, or pass --force (their disks keep working; files go when the VMs go)");
+        }
+        ImageSource source = plugins.source(image.kind());
+        source.delete(image);
+    }
+
+    private static List<String> spellings(String name) {
+        List<String> names = new ArrayList<>(List.of(name));
+        boolean tagged = name.contains("@") || name.substring(name.lastIndexOf('/') + 1).contains(":");
+        if (!name.contains("://")) {
+            if (!tagged) {
+                names.add(name + ":latest");
+            }
+            String first = name.contains("/") ? name.substring(0, name.indexOf('/')) : "";
+            boolean hasRegistry = first.contains(".") || first.contains(":") || first.equals("localhost");
+            if (!hasRegistry) {
+                String hub = name.contains("/") ? "docker.io/" + name : "docker.io/library/" + name;
+                names.add(hub);
+                if (!tagged) {
+                    names.add(hub + ":latest");
+                }
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,101 @@
+package cocoon.runtime.plugin;
+
+import cocoon.api.DiskBuilder;
+import cocoon.api.Hypervisor;
+import cocoon.api.ImageSource;
+
+import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The plugin providers this runtime can see: those on its own module path (or class path) and those
+ * in jars dropped into the image's {@code plugins/} folder, which get a module layer of their own.
+ * Providers are cheap factories; nothing is opened here.
+ */
+public final class PluginCatalog {
+
+    private final List<ImageSource.Provider> sources;
+    private final List<DiskBuilder.Provider> diskBuilders;
+    private final List<Hypervisor.Provider> hypervisors;
+
+    private PluginCatalog(ModuleLayer extra) {
+        this.sources = load(extra, ImageSource.Provider.class, ImageSource.Provider::kind);
+        this.diskBuilders = load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind);
+        this.hypervisors = load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name);
+    }
+
+    /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
+    public static PluginCatalog discover(Path pluginDir) {
+        return new PluginCatalog(pluginLayer(pluginDir));
+    }
+
+    public List<ImageSource.Provider> sources() {
+        return sources;
+    }
+
+    public List<DiskBuilder.Provider> diskBuilders() {
+        return diskBuilders;
+    }
+
+    public List<Hypervisor.Provider> hypervisors() {
+        return hypervisors;
+    }
+
+    /** Each plugin's config section name and its declared keys with defaults. */
+    public Map<String, Map<String, String>> settingDefaults() {
+        Map<String, Map<String, String>> all = new LinkedHashMap<>();
+        sources.forEach(p -> all.put(p.kind(), p.defaultSettings()));
+        hypervisors.forEach(p -> all.put(p.name(), p.defaultSettings()));
+        return all;
+    }
+
+    private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {
+        Stream<ServiceLoader.Provider<P>> found = extra == null
+                ? ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream()
+                : Stream.concat(ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream(),
+                        ServiceLoader.load(extra, type).stream());
+        Map<String, P> byName = new LinkedHashMap<>();
+        found.map(ServiceLoader.Provider::get).forEach(p -> byName.putIfAbsent(name.apply(p), p));
+        return List.copyOf(byName.values());
+    }
+
+    private static ModuleLayer pluginLayer(Path pluginDir) {
+        if (pluginDir == null || !Files.isDirectory(pluginDir)) {
+            return null;
+        }
+        List<Path> jars = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(pluginDir)) {
+            entries.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
+        } catch (IOException e) {
+            throw new cocoon.api.CocoonException("cannot read plugin folder " + pluginDir + ": " + e.getMessage(),
+                    "check its permissions");
+        }
+        if (jars.isEmpty()) {
+            return null;
+        }
+        ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
+        Set<String> names = finder.findAll().stream().map(ModuleReference::descriptor)
+                .map(d -> d.name()).collect(Collectors.toSet());
+        ModuleLayer boot = ModuleLayer.boot();
+        try {
+            Configuration config = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), names);
+            return boot.defineModulesWithOneLoader(config, PluginCatalog.class.getClassLoader());
+        } catch (RuntimeException e) {
+            throw new cocoon.api.CocoonException("cannot load plugins from " + pluginDir + ": " + e.getMessage(),
+                    "remove or fix the offending jar");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package cocoon.runtime.plugin;
+
+import cocoon.api.Availability;
+import cocoon.api.DiskBuilder;
+import cocoon.api.Hypervisor;
+import cocoon.api.ImageSource;
+import cocoon.api.InvalidInputException;
+import cocoon.api.NotFoundException;
+import cocoon.api.PluginContext;
+import cocoon.runtime.config.Settings;
+
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Opens plugins on first use, once per command, with the context the settings describe. */
+public final class Plugins {
+
+    private final PluginCatalog catalog;
+    private final Settings settings;
+    private final Map<String, Object> opened = new HashMap<>();
+
+    public Plugins(PluginCatalog catalog, Settings settings) {
+        this.catalog = catalog;
+        this.settings = settings;
+    }
+
+    public PluginCatalog catalog() {
+        return catalog;
+    }
+
+    public List<ImageSource> sources() {
+        return catalog.sources().stream().map(this::open).toList();
+    }
+
+    public ImageSource source(String kind) {
+        return catalog.sources().stream().filter(p -> p.kind().equals(kind)).findFirst().map(this::open)
+                .orElseThrow(() -> new NotFoundException("no image source for kind '" + kind + "'",
+                        "install the plugin that provides it (cocoon doctor lists the installed ones)"));
+    }
+
+    /** The source that claims a reference as the user typed it. */
+    public ImageSource sourceFor(String reference) {
+        return sources().stream().filter(s -> s.handles(reference)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("'" + reference + "' is not an image reference any plugin understands",
+                        "use an OCI reference like registry/name:tag or an http(s):// URL of a disk image"));
+    }
+
+    public DiskBuilder diskBuilder(String kind) {
+        DiskBuilder.Provider provider = catalog.diskBuilders().stream().filter(p -> p.kind().equals(kind)).findFirst()
+                .orElseThrow(() -> new NotFoundException("no disk builder for images of kind '" + kind + "'",
+                        "install the plugin that provides it (cocoon doctor lists the installed ones)"));
+        return (DiskBuilder) opened.computeIfAbsent("disk:" + kind, k -> provider.open(context("")));
+    }
+
+    public Hypervisor hypervisor(String name) {
+        Hypervisor.Provider provider = catalog.hypervisors().stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("unknown hypervisor '" + name + "'",
+                        "choose one of: auto, " + String.join(", ", hypervisorNames())));
+        return open(provider);
+    }
+
+    /** {@code auto}: the most preferred hypervisor that can run here; otherwise the named one. */
+    public Hypervisor chooseHypervisor(String requested) {
+        if (!"auto".equals(requested)) {
+            return hypervisor(requested);
+        }
+        List<Hypervisor> candidates = catalog.hypervisors().stream()
+                .sorted(Comparator.comparingInt(Hypervisor.Provider::preference).reversed())
+                .map(this::open).toList();
+        return candidates.stream().filter(h -> h.check().usable()).findFirst()
+                .orElseThrow(() -> new NotFoundException("no hypervisor can run VMs on this host",
+                        candidates.isEmpty() ? "no hypervisor plugin is installed"
+                                : "run cocoon doctor to see what to install"));
+    }
+
+    public List<String> hypervisorNames() {
+        return catalog.hypervisors().stream().map(Hypervisor.Provider::name).toList();
+    }
+
+    /** One line per plugin for {@code cocoon doctor}. */
+    public Map<String, Availability> doctor() {
+        Map<String, Availability> lines = new java.util.LinkedHashMap<>();
+        catalog.sources().forEach(p -> lines.put("image source " + p.kind(), open(p).check()));
+        catalog.hypervisors().forEach(p -> lines.put("hypervisor " + p.name(), open(p).check()));
+        return lines;
+    }
+
+    private ImageSource open(ImageSource.Provider provider) {
+        return (ImageSource) opened.computeIfAbsent("source:" + provider.kind(), k -> provider.open(context(provider.kind())));
+    }
+
+    private Hypervisor open(Hypervisor.Provider provider) {
+        return (Hypervisor) opened.computeIfAbsent("hv:" + provider.name(), k -> provider.open(context(provider.name())));
+    }
+
+    private PluginContext context(String section) {
+        return Contexts.of(settings.rootDir(), settings.runDir(), settings.logDir(), settings.plugin(section));
+    }
+}

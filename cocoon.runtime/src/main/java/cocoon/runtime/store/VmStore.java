@@ -1,0 +1,123 @@
+package cocoon.runtime.store;
+
+import cocoon.api.CocoonException;
+import cocoon.api.ConflictException;
+import cocoon.api.JsonFiles;
+import cocoon.api.NotFoundException;
+import cocoon.api.StoreLocks;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * VM records, one {@code vm.json} per VM folder. Readers need no lock (files are replaced atomically);
+ * every change holds {@code shared("vms")} for its duration and {@code exclusive("vms-index")} for
+ * the read-check-write of records, and GC holds {@code exclusive("vms")}.
+ */
+public final class VmStore {
+
+    public static final String STORE = "vms";
+    public static final String INDEX = "vms-index";
+    private static final String RECORD = "vm.json";
+
+    private final Path vmsDir;
+    private final Path runDir;
+    private final Path logDir;
+    private final StoreLocks locks;
+    private final JsonFiles json;
+
+    public VmStore(Path rootDir, Path runDir, Path logDir, StoreLocks locks, JsonFiles json) {
+        this.vmsDir = rootDir.resolve("vms");
+        this.runDir = runDir;
+        this.logDir = logDir;
+        this.locks = locks;
+        this.json = json;
+    }
+
+    public StoreLocks locks() {
+        return locks;
+    }
+
+    public Path vmsDir() {
+        return vmsDir;
+    }
+
+    public VmPaths paths(String id) {
+        return new VmPaths(vmsDir.resolve(id), runDir.resolve(id), logDir.resolve(id));
+    }
+
+    /** Every readable record, oldest first. */
+    public List<VmRecord> list() {
+        if (!Files.isDirectory(vmsDir)) {
+            return List.of();
+        }
+        List<VmRecord> records = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(vmsDir)) {
+            dirs.map(dir -> dir.resolve(RECORD)).filter(Files::isRegularFile)
+                    .forEach(file -> json.read(file, VmRecord.class).ifPresent(records::add));
+        } catch (IOException e) {
+            throw new CocoonException("cannot list " + vmsDir + ": " + e.getMessage(), "check permissions of the root dir");
+        }
+        records.sort(Comparator.comparing(VmRecord::created).thenComparing(VmRecord::id));
+        return records;
+    }
+
+    /** Finds a VM by exact name, exact id or unique id prefix. */
+    public VmRecord resolve(String nameOrId) {
+        if (nameOrId == null || nameOrId.isBlank()) {
+            throw new NotFoundException("empty VM name", "give a VM name or id (cocoon ps lists them)");
+        }
+        List<VmRecord> all = list();
+        Optional<VmRecord> exact = all.stream()
+                .filter(r -> r.name().equals(nameOrId) || r.id().equals(nameOrId)).findFirst();
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<VmRecord> byPrefix = all.stream().filter(r -> r.id().startsWith(nameOrId)).toList();
+        if (byPrefix.size() > 1) {
+            throw new ConflictException("'" + nameOrId + "' matches " + byPrefix.size() + " VMs",
+                    "give more characters of the id, or the name");
+        }
+        return byPrefix.stream().findFirst().orElseThrow(() -> new NotFoundException(
+                "no VM named '" + nameOrId + "'", "cocoon ps lists the VMs"));
+    }
+
+    public Optional<VmRecord> read(String id) {
+        return json.read(vmsDir.resolve(id).resolve(RECORD), VmRecord.class);
+    }
+
+    /** Writes a record; the caller holds {@link #INDEX}. */
+    public void write(VmRecord record) {
+        json.write(vmsDir.resolve(record.id()).resolve(RECORD), record);
+    }
+
+    /** Re-reads the record under the index lock, applies {@code change} and writes it back. */
+    public VmRecord update(String id, UnaryOperator<VmRecord> change) {
+        try (var held = locks.exclusive(INDEX)) {
+            VmRecord current = read(id).orElseThrow(() -> new NotFoundException("VM " + id + " was removed meanwhile",
+                    "cocoon ps lists the VMs"));
+            VmRecord next = change.apply(current);
+            write(next);
+            return next;
+        }
+    }
+
+    /** Deletes the record first, so a crash afterwards leaves only an orphan folder for GC. */
+    public void deleteRecord(String id) {
+        try {
+            Files.deleteIfExists(vmsDir.resolve(id).resolve(RECORD));
+        } catch (IOException e) {
+            throw new CocoonException("cannot remove the record of VM " + id + ": " + e.getMessage(),
+                    "check permissions of the root dir");
+        }
+    }
+}

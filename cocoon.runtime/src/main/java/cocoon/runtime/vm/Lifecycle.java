@@ -1,0 +1,278 @@
+package cocoon.runtime.vm;
+
+import cocoon.api.CocoonException;
+import cocoon.api.ConflictException;
+import cocoon.api.Disk;
+import cocoon.api.DiskBuilder;
+import cocoon.api.Hypervisor;
+import cocoon.api.HypervisorException;
+import cocoon.api.Image;
+import cocoon.api.InvalidInputException;
+import cocoon.api.NotFoundException;
+import cocoon.api.StoreLocks;
+import cocoon.api.VmDisks;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.api.VmSpec;
+import cocoon.api.VmState;
+import cocoon.runtime.config.Settings;
+import cocoon.runtime.config.Sizes;
+import cocoon.runtime.images.ImageCatalog;
+import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.store.Trees;
+import cocoon.runtime.store.VmStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** create, start, stop, rm and the live view of VMs: the state machine between records and hypervisors. */
+public final class Lifecycle {
+
+    static final int MAX_CPUS = 256;
+    static final long MIN_MEMORY = 64L << 20;
+    static final long MAX_MEMORY = 4L << 40;
+    static final long MIN_STORAGE = 64L << 20;
+    static final long MAX_STORAGE = 64L << 40;
+    private static final Set<String> ACCELS = Set.of("auto", "kvm", "tcg");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final VmStore store;
+    private final ImageCatalog images;
+    private final Plugins plugins;
+    private final Settings settings;
+
+    public Lifecycle(VmStore store, ImageCatalog images, Plugins plugins, Settings settings) {
+        this.store = store;
+        this.images = images;
+        this.plugins = plugins;
+        this.settings = settings;
+    }
+
+    /** Everything {@code create} would record, with the disks it would make, creating nothing. */
+    public VmRecord plan(CreateRequest request) {
+        Image image = images.find(request.image());
+        VmSpec spec = spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
+        String id = newId();
+        VmDisks disks = plugins.diskBuilder(image.kind()).plan(image, spec, store.paths(id).vmDir());
+        return record(id, spec, image, disks);
+    }
+
+    public VmRecord create(CreateRequest request) {
+        StoreLocks locks = store.locks();
+        try (var vmsHeld = locks.shared(VmStore.STORE)) {
+            Image image = images.find(request.image());
+            try (var imageHeld = locks.shared(image.kind()); var index = locks.exclusive(VmStore.INDEX)) {
+                Set<String> taken = store.list().stream().map(VmRecord::name).collect(Collectors.toSet());
+                VmSpec spec = spec(request, image, taken);
+                if (taken.contains(spec.name())) {
+                    throw new ConflictException("a VM named '" + spec.name() + "' already exists",
+                            "choose another --name or remove it with cocoon rm " + spec.name());
+                }
+                String id = newId();
+                Path vmDir = store.paths(id).vmDir();
+                DiskBuilder builder = plugins.diskBuilder(image.kind());
+                VmDisks disks;
+                try {
+                    Files.createDirectories(vmDir);
+                    disks = builder.build(image, spec, vmDir);
+                } catch (IOException | RuntimeException e) {
+                    deleteQuietly(vmDir);
+                    if (e instanceof CocoonException ce) {
+                        throw ce;
+                    }
+                    throw new CocoonException("cannot create the disks of VM " + spec.name() + ": " + e.getMessage(),
+                            "check free space under " + store.vmsDir());
+                }
+                VmRecord record = record(id, spec, image, disks);
+                store.write(record);
+                return record;
+            }
+        }
+    }
+
+    public VmRecord start(String nameOrId) {
+        VmRecord record = store.resolve(nameOrId);
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+            record = store.read(record.id()).orElseThrow(() -> new NotFoundException("VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
+            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
+            VmPaths paths = store.paths(record.id());
+            if (hypervisor.state(record, paths) == VmState.RUNNING) {
+                throw new ConflictException("VM " + record.name() + " is already running",
+                        "attach with cocoon console " + record.name() + " or stop it first");
+            }
+            for (Disk disk : record.disks()) {
+                requireFile(record, disk.path(), "disk");
+                if (disk.backingFile() != null) {
+                    requireFile(record, disk.backingFile(), "base image");
+                }
+            }
+            if (record.boot().isKernel()) {
+                requireFile(record, record.boot().kernel(), "kernel");
+            }
+            long pid;
+            try {
+                pid = hypervisor.launch(record, paths);
+            } catch (CocoonException e) {
+                store.update(record.id(), r -> r.failed(e.getMessage()));
+                throw e;
+            }
+            Instant now = Instant.now();
+            return store.update(record.id(), r -> r.running(pid, now));
+        }
+    }
+
+    public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
+        VmRecord record = store.resolve(nameOrId);
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
+            VmPaths paths = store.paths(record.id());
+            if (hypervisor.state(record, paths) == VmState.RUNNING) {
+                hypervisor.powerOff(record, paths, timeout, force);
+            }
+            return store.update(record.id(), VmRecord::stopped);
+        }
+    }
+
+    public VmRecord remove(String nameOrId, boolean force, Duration stopTimeout) {
+        VmRecord record = store.resolve(nameOrId);
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
+            VmPaths paths = store.paths(record.id());
+            if (hypervisor.state(record, paths) == VmState.RUNNING) {
+                if (!force) {
+                    throw new ConflictException("VM " + record.name() + " is running",
+                            "stop it first (cocoon stop " + record.name() + ") or pass --force");
+                }
+                hypervisor.powerOff(record, paths, stopTimeout, true);
+            }
+            try (var index = store.locks().exclusive(VmStore.INDEX)) {
+                store.deleteRecord(record.id());
+            }
+            plugins.diskBuilder(record.image().kind()).remove(record.disks());
+            deleteQuietly(paths.vmDir());
+            deleteQuietly(paths.runDir());
+            deleteQuietly(paths.logDir());
+            return record;
+        }
+    }
+
+    /** The record with its state reconciled against the live process. */
+    public VmRecord live(VmRecord record) {
+        if (record.state() != VmState.RUNNING) {
+            return record;
+        }
+        VmState actual = plugins.hypervisor(record.hypervisor()).state(record, store.paths(record.id()));
+        if (actual == VmState.RUNNING) {
+            return record;
+        }
+        return record.failed("the hypervisor process is gone (it exited or was killed)");
+    }
+
+    public Path console(String nameOrId) {
+        VmRecord record = live(store.resolve(nameOrId));
+        if (record.state() != VmState.RUNNING) {
+            throw new ConflictException("VM " + record.name() + " is not running", "start it with cocoon start " + record.name());
+        }
+        return plugins.hypervisor(record.hypervisor()).console(record, store.paths(record.id()));
+    }
+
+    public VmPaths paths(VmRecord record) {
+        return store.paths(record.id());
+    }
+
+    public List<String> command(VmRecord record) {
+        return plugins.hypervisor(record.hypervisor()).command(record, store.paths(record.id()));
+    }
+
+    static String vmLock(String id) {
+        return "vm-" + id;
+    }
+
+    private VmSpec spec(CreateRequest request, Image image, Set<String> taken) {
+        Settings.Defaults defaults = settings.defaults();
+        String name = request.name() != null ? VmNames.validate(request.name()) : VmNames.defaultFor(image.reference(), taken);
+        int cpus = request.cpus() != null ? request.cpus() : defaults.cpus();
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new InvalidInputException("--cpu " + cpus + " is out of range", "use 1 to " + MAX_CPUS);
+        }
+        long memory = request.memoryBytes() != null ? request.memoryBytes() : defaults.memoryBytes();
+        range("--memory", memory, MIN_MEMORY, MAX_MEMORY);
+        long storage = request.storageBytes() != null ? request.storageBytes() : defaults.storageBytes();
+        range("--storage", storage, MIN_STORAGE, MAX_STORAGE);
+        String accel = request.accel() != null ? request.accel() : "auto";
+        if (!ACCELS.contains(accel)) {
+            throw new InvalidInputException("--accel " + accel + " is not known", "use auto, kvm or tcg");
+        }
+        String hypervisor = plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor()).name();
+        String user = request.user() != null ? request.user() : defaults.user();
+        if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            throw new InvalidInputException("--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
+        }
+        String password = request.password() != null ? request.password() : defaults.password();
+        return new VmSpec(name, cpus, memory, storage, hypervisor, accel,
+                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
+    }
+
+    private static List<String> sshKeys(List<Path> files) {
+        List<String> keys = new ArrayList<>();
+        for (Path file : files == null ? List.<Path>of() : files) {
+            try {
+                Files.readAllLines(file).stream().map(String::strip)
+                        .filter(line -> !line.isEmpty() && !line.startsWith("#")).forEach(keys::add);
+            } catch (IOException e) {
+                throw new InvalidInputException("cannot read SSH key file " + file + ": " + e.getMessage(),
+                        "give the path of a public key, e.g. ~/.ssh/id_ed25519.pub");
+            }
+        }
+        for (String key : keys) {
+            if (!key.matches("(ssh|ecdsa|sk)-[^ ]+ [A-Za-z0-9+/=]+( .*)?")) {
+                throw new InvalidInputException("SSH key file holds a line that is not a public key: " + key.substring(0, Math.min(20, key.length())) + "…",
+                        "pass the .pub file, never the private key");
+            }
+        }
+        return keys;
+    }
+
+    private static void range(String flag, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new InvalidInputException(flag + " " + Sizes.format(value) + " is out of range",
+                    "use " + Sizes.format(min) + " to " + Sizes.format(max));
+        }
+    }
+
+    private static VmRecord record(String id, VmSpec spec, Image image, VmDisks disks) {
+        return new VmRecord(id, spec.name(), VmState.CREATED, spec,
+                new VmRecord.ImageRef(image.kind(), image.reference(), image.digest()),
+                image.boot().withCmdline(disks.cmdline()), disks.disks(), Instant.now(), null, 0, null);
+    }
+
+    private static void requireFile(VmRecord record, Path file, String what) {
+        if (file == null || !Files.exists(file)) {
+            throw new NotFoundException("the " + what + " of VM " + record.name() + " is missing: " + file,
+                    "the file was removed by hand; remove the VM (cocoon rm " + record.name() + ") and create it again");
+        }
+    }
+
+    private static String newId() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Trees.delete(path);
+        } catch (IOException e) {
+            throw new CocoonException("cannot remove " + path + ": " + e.getMessage(), "remove it by hand, then run cocoon gc");
+        }
+    }
+}
