@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -95,9 +98,30 @@ public final class VmStore {
         return json.read(vmsDir.resolve(id).resolve(RECORD), VmRecord.class);
     }
 
-    /** Writes a record; the caller holds {@link #INDEX}. */
-    public void write(VmRecord record) {
+    private void write(VmRecord record) {
         json.write(vmsDir.resolve(record.id()).resolve(RECORD), record);
+    }
+
+    /**
+     * Adds a VM under the index lock. {@code build} gets the names already taken, calls
+     * {@link #requireFree} before making any file, and returns the record to write; no other VM
+     * can take the name meanwhile.
+     */
+    public VmRecord insert(Function<Set<String>, VmRecord> build) {
+        try (var held = locks.exclusive(INDEX)) {
+            Set<String> taken = list().stream().map(VmRecord::name).collect(Collectors.toUnmodifiableSet());
+            VmRecord record = build.apply(taken);
+            requireFree(record.name(), taken);
+            write(record);
+            return record;
+        }
+    }
+
+    public static void requireFree(String name, Set<String> taken) {
+        if (taken.contains(name)) {
+            throw new ConflictException("a VM named '" + name + "' already exists",
+                    "choose another --name or remove it with cocoon rm " + name);
+        }
     }
 
     /** Re-reads the record under the index lock, applies {@code change} and writes it back. */
@@ -113,7 +137,7 @@ public final class VmStore {
 
     /** Deletes the record first, so a crash afterwards leaves only an orphan folder for GC. */
     public void deleteRecord(String id) {
-        try {
+        try (var held = locks.exclusive(INDEX)) {
             Files.deleteIfExists(vmsDir.resolve(id).resolve(RECORD));
         } catch (IOException e) {
             throw new CocoonException("cannot remove the record of VM " + id + ": " + e.getMessage(),

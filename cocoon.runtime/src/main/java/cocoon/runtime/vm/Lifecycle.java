@@ -5,7 +5,6 @@ import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
-import cocoon.api.HypervisorException;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
@@ -70,32 +69,29 @@ public final class Lifecycle {
         StoreLocks locks = store.locks();
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
             Image image = images.find(request.image());
-            try (var imageHeld = locks.shared(image.kind()); var index = locks.exclusive(VmStore.INDEX)) {
-                Set<String> taken = store.list().stream().map(VmRecord::name).collect(Collectors.toSet());
-                VmSpec spec = spec(request, image, taken);
-                if (taken.contains(spec.name())) {
-                    throw new ConflictException("a VM named '" + spec.name() + "' already exists",
-                            "choose another --name or remove it with cocoon rm " + spec.name());
-                }
-                String id = newId();
-                Path vmDir = store.paths(id).vmDir();
-                DiskBuilder builder = plugins.diskBuilder(image.kind());
-                VmDisks disks;
-                try {
-                    Files.createDirectories(vmDir);
-                    disks = builder.build(image, spec, vmDir);
-                } catch (IOException | RuntimeException e) {
-                    deleteQuietly(vmDir);
-                    if (e instanceof CocoonException ce) {
-                        throw ce;
-                    }
-                    throw new CocoonException("cannot create the disks of VM " + spec.name() + ": " + e.getMessage(),
-                            "check free space under " + store.vmsDir());
-                }
-                VmRecord record = record(id, spec, image, disks);
-                store.write(record);
-                return record;
+            try (var imageHeld = locks.shared(image.kind())) {
+                return store.insert(taken -> {
+                    VmSpec spec = spec(request, image, taken);
+                    VmStore.requireFree(spec.name(), taken);
+                    String id = newId();
+                    return record(id, spec, image, buildDisks(image, spec, store.paths(id).vmDir()));
+                });
             }
+        }
+    }
+
+    private VmDisks buildDisks(Image image, VmSpec spec, Path vmDir) {
+        DiskBuilder builder = plugins.diskBuilder(image.kind());
+        try {
+            Files.createDirectories(vmDir);
+            return builder.build(image, spec, vmDir);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(vmDir);
+            if (e instanceof CocoonException ce) {
+                throw ce;
+            }
+            throw new CocoonException("cannot create the disks of VM " + spec.name() + ": " + e.getMessage(),
+                    "check free space under " + store.vmsDir());
         }
     }
 
@@ -154,9 +150,7 @@ public final class Lifecycle {
                 }
                 hypervisor.powerOff(record, paths, stopTimeout, true);
             }
-            try (var index = store.locks().exclusive(VmStore.INDEX)) {
-                store.deleteRecord(record.id());
-            }
+            store.deleteRecord(record.id());
             plugins.diskBuilder(record.image().kind()).remove(record.disks());
             deleteQuietly(paths.vmDir());
             deleteQuietly(paths.runDir());
