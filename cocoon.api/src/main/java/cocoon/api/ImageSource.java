@@ -34,7 +34,10 @@ public interface ImageSource {
     /** Removes the index entry; the files stay until {@link #files()} minus {@link #inUse()} says otherwise. */
     void delete(Image image);
 
-    /** Every file this source owns on disk (blobs, boot files), for the collector. */
+    /**
+     * Every file this source owns on disk (blobs, boot files), for the collector. A folder stands for
+     * everything in it and is kept while any path {@link #inUse()} or a VM names lies inside it.
+     */
     Set<Path> files();
 
     /** The files its index still references. */

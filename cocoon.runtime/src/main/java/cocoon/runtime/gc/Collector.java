@@ -82,7 +82,7 @@ public final class Collector {
             Set<Path> keep = new HashSet<>(source.inUse());
             keep.addAll(vmFiles);
             for (Path file : source.files()) {
-                if (!keep.contains(file)) {
+                if (!keep.contains(file) && keep.stream().noneMatch(kept -> kept.startsWith(file))) {
                     garbage.add(new Garbage(file, source.kind() + " file no image or VM uses", size(file)));
                 }
             }

@@ -1,0 +1,27 @@
+package cocoon.plugin.oci;
+
+import cocoon.api.ImageSource;
+import cocoon.api.PluginContext;
+import cocoon.plugin.oci.image.OciImageSource;
+import cocoon.plugin.oci.image.OciSettings;
+
+import java.util.Map;
+
+/** Registers the OCI registry image source ({@code kind = oci}). */
+public final class OciImageSourceProvider implements ImageSource.Provider {
+
+    @Override
+    public String kind() {
+        return OciImageSource.KIND;
+    }
+
+    @Override
+    public Map<String, String> defaultSettings() {
+        return OciSettings.DEFAULTS;
+    }
+
+    @Override
+    public ImageSource open(PluginContext context) {
+        return new OciImageSource(context, OciSettings.from(context.settings()));
+    }
+}

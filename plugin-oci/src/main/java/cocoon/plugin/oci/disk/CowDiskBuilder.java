@@ -1,0 +1,108 @@
+package cocoon.plugin.oci.disk;
+
+import cocoon.api.CocoonException;
+import cocoon.api.ConflictException;
+import cocoon.api.Disk;
+import cocoon.api.DiskBuilder;
+import cocoon.api.DiskFormat;
+import cocoon.api.Image;
+import cocoon.api.InvalidInputException;
+import cocoon.api.Processes;
+import cocoon.api.VmDisks;
+import cocoon.api.VmSpec;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A VM's writable layer for an OCI image: a sparse raw file, formatted ext4 by the host, on top of
+ * the image's read-only EROFS layers. The guest hook finds every disk by its serial.
+ */
+public final class CowDiskBuilder implements DiskBuilder {
+
+    public static final String COW_SERIAL = "cocoon-cow";
+    static final String COW_FILE = "cow.raw";
+    /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
+    static final long MIN_BYTES = 16L << 20;
+    private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(10);
+
+    private final Processes processes;
+
+    public CowDiskBuilder(Processes processes) {
+        this.processes = processes;
+    }
+
+    @Override
+    public VmDisks plan(Image image, VmSpec spec, Path vmDir) {
+        List<Disk> disks = new ArrayList<>(image.baseDisks());
+        disks.add(new Disk(vmDir.resolve(COW_FILE), DiskFormat.RAW, false, COW_SERIAL, null));
+        return new VmDisks(disks, "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL);
+    }
+
+    @Override
+    public VmDisks build(Image image, VmSpec spec, Path vmDir) {
+        if (spec.storageBytes() < MIN_BYTES) {
+            throw new InvalidInputException("storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",
+                    "give at least " + (MIN_BYTES >> 20) + "M of storage");
+        }
+        Path cow = vmDir.resolve(COW_FILE);
+        createSparse(cow, spec.storageBytes());
+        try {
+            processes.run(List.of("mkfs.ext4", "-q", "-F", cow.toString()), MKFS_TIMEOUT);
+        } catch (RuntimeException e) {
+            deleteQuietly(cow);
+            throw e;
+        }
+        return plan(image, spec, vmDir);
+    }
+
+    private static String topFirstSerials(List<Disk> baseDisks) {
+        List<Disk> topFirst = new ArrayList<>(baseDisks);
+        Collections.reverse(topFirst);
+        return topFirst.stream().map(Disk::serial).collect(Collectors.joining(","));
+    }
+
+    private static void createSparse(Path cow, long bytes) {
+        try {
+            Files.createDirectories(cow.getParent());
+            Files.createFile(cow);
+            try (RandomAccessFile file = new RandomAccessFile(cow.toFile(), "rw")) {
+                file.setLength(bytes);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new ConflictException("the VM folder already has a writable disk: " + cow, "remove the VM first (cocoon rm)");
+        } catch (IOException e) {
+            deleteQuietly(cow);
+            throw new CocoonException("cannot create " + cow + ": " + e.getMessage(), "check free space and permissions under the root dir");
+        }
+    }
+
+    @Override
+    public void remove(List<Disk> disks) {
+        for (Disk disk : disks) {
+            if (!disk.readOnly() && COW_SERIAL.equals(disk.serial())) {
+                try {
+                    Files.deleteIfExists(disk.path());
+                } catch (IOException e) {
+                    throw new CocoonException("cannot remove " + disk.path() + ": " + e.getMessage(), "remove it by hand");
+                }
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // The VM folder is removed as a whole when the create fails.
+        }
+    }
+}

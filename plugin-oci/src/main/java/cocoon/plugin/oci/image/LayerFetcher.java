@@ -1,0 +1,144 @@
+package cocoon.plugin.oci.image;
+
+import cocoon.api.CocoonException;
+import cocoon.api.ProgressEvent;
+import cocoon.api.ProgressListener;
+import cocoon.plugin.oci.layer.ConvertedLayer;
+import cocoon.plugin.oci.layer.LayerConverter;
+import cocoon.plugin.oci.layer.LayerUnpacker;
+import cocoon.plugin.oci.registry.LayerDescriptor;
+import cocoon.plugin.oci.registry.RegistrySession;
+import cocoon.plugin.oci.store.OciStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Brings every layer of a manifest into the store, a bounded number at a time: a layer whose EROFS
+ * image exists is skipped without a request; any other is downloaded to its own work folder under
+ * {@code <root>/tmp}, verified, converted and committed. The work folder is always removed.
+ */
+final class LayerFetcher {
+
+    private static final long PROGRESS_STEP = 1L << 20;
+
+    private final OciStore store;
+    private final LayerConverter converter;
+    private final Path tmpDir;
+    private final int parallel;
+
+    LayerFetcher(OciStore store, LayerConverter converter, Path tmpDir, int parallel) {
+        this.store = store;
+        this.converter = converter;
+        this.tmpDir = tmpDir;
+        this.parallel = parallel;
+    }
+
+    void fetchAll(RegistrySession session, List<LayerDescriptor> layers, boolean force, ProgressListener progress) {
+        Map<String, LayerDescriptor> distinct = new LinkedHashMap<>();
+        layers.forEach(layer -> distinct.putIfAbsent(layer.digest(), layer));
+        AtomicInteger threadNumber = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, distinct.size()),
+                task -> new Thread(task, "cocoon-oci-layer-" + threadNumber.incrementAndGet()));
+        List<Future<?>> running = new ArrayList<>();
+        try {
+            for (LayerDescriptor layer : distinct.values()) {
+                running.add(pool.submit(() -> fetch(session, layer, force, progress)));
+            }
+            RuntimeException failure = null;
+            for (Future<?> task : running) {
+                try {
+                    task.get();
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException runtime ? runtime
+                                : new CocoonException("pulling a layer failed: " + e.getCause(), "retry the pull", e.getCause());
+                        running.forEach(other -> other.cancel(false));
+                    }
+                } catch (CancellationException e) {
+                    // cancelled after an earlier layer failed; that failure is reported
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CocoonException("the pull was interrupted", "run it again");
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            awaitWorkers(pool);
+        }
+    }
+
+    /** A cancelled layer may still be running; the pull (and its shared store lock) must outlive it. */
+    private static void awaitWorkers(ExecutorService pool) {
+        pool.shutdown();
+        boolean interrupted = false;
+        while (!pool.isTerminated()) {
+            try {
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void fetch(RegistrySession session, LayerDescriptor layer, boolean force, ProgressListener progress) {
+        String item = layer.hex().substring(0, 12);
+        if (!force && store.hasLayer(layer.hex())) {
+            progress.on(ProgressEvent.done(item, layer.size(), "already in the store"));
+            return;
+        }
+        Path work = createWorkDir(item);
+        try {
+            progress.on(ProgressEvent.started(item, layer.size()));
+            long[] reported = {0};
+            Path blob = work.resolve("blob");
+            session.download(layer, blob, bytes -> {
+                if (bytes - reported[0] >= PROGRESS_STEP || bytes == layer.size()) {
+                    reported[0] = bytes;
+                    progress.on(ProgressEvent.progress(item, bytes, layer.size()));
+                }
+            });
+            progress.on(ProgressEvent.message(item, "verified; converting to EROFS"));
+            ConvertedLayer converted = converter.convert(blob, work, layer.digest());
+            store.commit(layer.hex(), converted);
+            progress.on(ProgressEvent.done(item, layer.size(), "stored"));
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private Path createWorkDir(String item) {
+        try {
+            Files.createDirectories(tmpDir);
+            return Files.createTempDirectory(tmpDir, "oci-layer-" + item + "-");
+        } catch (IOException e) {
+            throw new CocoonException("cannot create a work folder in " + tmpDir + ": " + e.getMessage(),
+                    "check free space and permissions under the root dir");
+        }
+    }
+
+    private static void deleteQuietly(Path work) {
+        try {
+            LayerUnpacker.deleteTree(work);
+        } catch (IOException e) {
+            // Left for GC, which removes old entries under tmp/.
+        }
+    }
+}

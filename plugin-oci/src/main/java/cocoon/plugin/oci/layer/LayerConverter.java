@@ -1,0 +1,63 @@
+package cocoon.plugin.oci.layer;
+
+import cocoon.api.CocoonException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Turns a verified layer blob into an EROFS image plus the boot files it carries, all inside one
+ * work folder under {@code <root>/tmp}. Nothing outside that folder is touched.
+ */
+public final class LayerConverter {
+
+    private final LayerArchive archive;
+    private final LayerUnpacker unpacker;
+    private final ErofsWriter erofs;
+
+    public LayerConverter(LayerArchive archive, LayerUnpacker unpacker, ErofsWriter erofs) {
+        this.archive = archive;
+        this.unpacker = unpacker;
+        this.erofs = erofs;
+    }
+
+    /** Converts {@code blob}; the results and all scratch files live in {@code work}, which the caller deletes. */
+    public ConvertedLayer convert(Path blob, Path work, String layer) {
+        try {
+            Path rootfs = Files.createDirectory(work.resolve("rootfs"));
+            Files.setAttribute(rootfs, "unix:mode", 0755);
+            BootCandidates boot;
+            try (InputStream tar = archive.open(blob, work.resolve("layer.tar"), layer)) {
+                boot = unpacker.unpack(tar, rootfs, layer);
+            }
+            Files.deleteIfExists(work.resolve("layer.tar"));
+            Path kernel = copyBootFile(rootfs, boot.kernel(), work.resolve("vmlinuz"));
+            Path initrd = copyBootFile(rootfs, boot.initrd(), work.resolve("initrd"));
+            Path image = work.resolve("layer.erofs");
+            erofs.write(rootfs, image);
+            return new ConvertedLayer(image, kernel, initrd);
+        } catch (IOException e) {
+            throw new CocoonException("cannot unpack layer " + layer + ": " + e.getMessage(),
+                    "if the disk is full free space (cocoon gc); otherwise the layer is damaged, push the image again", e);
+        }
+    }
+
+    private static Path copyBootFile(Path rootfs, Optional<String> name, Path target) throws IOException {
+        if (name.isEmpty()) {
+            return null;
+        }
+        // A later entry may have replaced /boot by a symlink: only a real file in a real folder is copied.
+        Path boot = rootfs.resolve("boot");
+        Path file = boot.resolve(name.get());
+        if (!Files.isDirectory(boot, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        Files.copy(file, target);
+        Files.setAttribute(target, "unix:mode", 0644);
+        return target;
+    }
+}

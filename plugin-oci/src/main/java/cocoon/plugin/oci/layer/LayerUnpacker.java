@@ -1,0 +1,318 @@
+package cocoon.plugin.oci.layer;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.net.URLDecoder;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Unpacks one layer tar into a folder exactly as the guest must see it (modes, owners, links,
+ * device nodes, xattrs), turning OCI whiteouts into overlayfs ones: {@code .wh.NAME} becomes a 0/0
+ * character device {@code NAME}, {@code .wh..wh..opq} becomes {@code trusted.overlay.opaque=y} on its
+ * folder. Every path is checked component by component, so no entry can reach outside the folder:
+ * not by {@code ..}, an absolute name, a hard link, or a write through a symlink.
+ */
+public final class LayerUnpacker {
+
+    private static final String WHITEOUT = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    private final SpecialFiles special;
+    private final LayerLimits limits;
+    private final Consumer<String> notices;
+
+    public LayerUnpacker(SpecialFiles special, LayerLimits limits, Consumer<String> notices) {
+        this.special = special;
+        this.limits = limits;
+        this.notices = notices;
+    }
+
+    /** Unpacks {@code tar} into the existing empty folder {@code root}; {@code layer} names it in errors. */
+    public BootCandidates unpack(InputStream tar, Path root, String layer) throws IOException {
+        Run run = new Run(root, layer);
+        try (TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
+            TarArchiveEntry entry;
+            while ((entry = entries.getNextEntry()) != null) {
+                if (++run.entries > limits.maxEntries()) {
+                    throw new LayerTooLargeException("layer " + layer + " has more than " + limits.maxEntries() + " entries",
+                            "it may be a tar bomb; if the image is genuine raise [oci] max_layer_entries");
+                }
+                run.extract(entry, entries);
+            }
+        }
+        run.finishDirectories();
+        return run.boot;
+    }
+
+    /** State of one unpacking: directory attributes to set last (children change a folder's mtime). */
+    private final class Run {
+        final Path root;
+        final String layer;
+        final BootCandidates boot = new BootCandidates();
+        final Map<Path, TarArchiveEntry> directories = new LinkedHashMap<>();
+        final Set<Path> opaque = new HashSet<>();
+        long entries;
+        long bytes;
+        long nextSpaceCheck = FREE_SPACE_CHECK_EVERY;
+
+        Run(Path root, String layer) {
+            this.root = root;
+            this.layer = layer;
+        }
+
+        void extract(TarArchiveEntry entry, InputStream content) throws IOException {
+            String name = entry.getName();
+            List<String> parts = components(name, name);
+            if (parts.isEmpty()) {
+                if (entry.isDirectory()) {
+                    directories.put(root, entry);
+                }
+                return;
+            }
+            String base = parts.get(parts.size() - 1);
+            Path parent = parentOf(parts, name);
+            String relative = String.join("/", parts);
+            if (base.equals(OPAQUE)) {
+                markOpaque(parent);
+                return;
+            }
+            if (base.startsWith(WHITEOUT)) {
+                String hidden = base.substring(WHITEOUT.length());
+                checkComponent(hidden, name);
+                Path target = parent.resolve(hidden);
+                clear(target);
+                special.mknod(target, 'c', 0, 0);
+                boot.seen(relative.substring(0, relative.length() - base.length()) + hidden, false);
+                return;
+            }
+            Path target = parent.resolve(base);
+            if (entry.isDirectory()) {
+                if (Files.isDirectory(target, NOFOLLOW)) {
+                    directories.put(target, entry);
+                    return;
+                }
+                clear(target);
+                Files.createDirectory(target);
+                directories.put(target, entry);
+                boot.seen(relative, false);
+                return;
+            }
+            clear(target);
+            boolean regular = false;
+            if (entry.isSymbolicLink()) {
+                Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+            } else if (entry.isLink()) {
+                Path existing = existingInside(entry.getLinkName(), name);
+                Files.createLink(target, existing);
+                regular = Files.isRegularFile(existing, NOFOLLOW);
+                boot.seen(relative, regular);
+                return;
+            } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
+                special.mknod(target, entry.isCharacterDevice() ? 'c' : 'b', entry.getDevMajor(), entry.getDevMinor());
+            } else if (entry.isFIFO()) {
+                special.mknod(target, 'p', 0, 0);
+            } else if (entry.isFile() && !entry.isSparse()) {
+                copy(content, target, name);
+                regular = true;
+            } else {
+                throw new UnsafeLayerException(layer, name, "has a tar entry type Cocoon does not unpack (type '"
+                        + (char) entry.getLinkFlag() + "')");
+            }
+            boot.seen(relative, regular);
+            applyAttributes(target, entry, entry.isSymbolicLink());
+        }
+
+        void copy(InputStream content, Path target, String name) throws IOException {
+            byte[] buffer = new byte[64 * 1024];
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                int read;
+                while ((read = content.read(buffer)) > 0) {
+                    bytes += read;
+                    if (bytes > limits.maxBytes()) {
+                        throw new LayerTooLargeException("layer " + layer + " unpacks to more than " + limits.maxBytes()
+                                + " bytes (at \"" + name + "\")",
+                                "it may be a tar bomb; if the image is genuine raise [oci] max_layer_bytes");
+                    }
+                    if (bytes >= nextSpaceCheck) {
+                        nextSpaceCheck += FREE_SPACE_CHECK_EVERY;
+                        checkFreeSpace();
+                    }
+                    out.write(buffer, 0, read);
+                }
+            }
+        }
+
+        void checkFreeSpace() throws IOException {
+            long free = Files.getFileStore(root).getUsableSpace();
+            if (free < limits.minFreeBytes()) {
+                throw new LayerTooLargeException("only " + free + " bytes left free on the disk of " + root
+                        + " while unpacking layer " + layer, "free some space (cocoon gc) or lower [oci] min_free_bytes");
+            }
+        }
+
+        void markOpaque(Path dir) {
+            if (opaque.add(dir)) {
+                special.setXattr(dir, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+
+        /** Owner before mode (chown clears set-uid bits), xattrs after both (chown clears capabilities), mtime last. */
+        void applyAttributes(Path target, TarArchiveEntry entry, boolean symlink) throws IOException {
+            Files.setAttribute(target, "unix:uid", (int) entry.getLongUserId(), NOFOLLOW);
+            Files.setAttribute(target, "unix:gid", (int) entry.getLongGroupId(), NOFOLLOW);
+            if (symlink) {
+                applyXattrs(target, entry);
+                return;
+            }
+            Files.setAttribute(target, "unix:mode", entry.getMode() & 07777);
+            applyXattrs(target, entry);
+            FileTime mtime = entry.getLastModifiedTime();
+            if (mtime != null) {
+                Files.getFileAttributeView(target, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, null, null);
+            }
+        }
+
+        void applyXattrs(Path target, TarArchiveEntry entry) {
+            entry.getExtraPaxHeaders().forEach((key, value) -> {
+                if (key.startsWith("LIBARCHIVE.xattr.")) {
+                    String xattr = URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
+                    special.setXattr(target, xattr, Base64.getDecoder().decode(value));
+                } else if (key.startsWith("SCHILY.xattr.")) {
+                    String xattr = key.substring("SCHILY.xattr.".length());
+                    if (value.indexOf('\uFFFD') >= 0) {
+                        // The tar reader decodes PAX values as UTF-8, so binary values arrive damaged.
+                        notices.accept("layer " + layer + ": skipped binary xattr " + xattr + " on " + root.relativize(target));
+                    } else {
+                        special.setXattr(target, xattr, value.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            });
+        }
+
+        void finishDirectories() throws IOException {
+            List<Map.Entry<Path, TarArchiveEntry>> ordered = new ArrayList<>(directories.entrySet());
+            for (int i = ordered.size() - 1; i >= 0; i--) {
+                applyAttributes(ordered.get(i).getKey(), ordered.get(i).getValue(), false);
+            }
+        }
+
+        /** The folder an entry goes in, created as needed; refuses to pass through a symlink or a non-folder. */
+        Path parentOf(List<String> parts, String name) throws IOException {
+            Path dir = root;
+            for (String part : parts.subList(0, parts.size() - 1)) {
+                dir = dir.resolve(part);
+                if (Files.isSymbolicLink(dir)) {
+                    throw new UnsafeLayerException(layer, name, "would be written through the symlink " + root.relativize(dir));
+                }
+                if (!Files.exists(dir, NOFOLLOW)) {
+                    Files.createDirectory(dir);
+                    Files.setAttribute(dir, "unix:mode", 0755);
+                } else if (!Files.isDirectory(dir, NOFOLLOW)) {
+                    throw new UnsafeLayerException(layer, name, "has a parent that is not a folder: " + root.relativize(dir));
+                }
+            }
+            return dir;
+        }
+
+        /** A hard link's target: an existing non-folder inside the layer, reached without symlinks. */
+        Path existingInside(String linkName, String name) throws IOException {
+            List<String> parts = components(linkName, name);
+            if (parts.isEmpty()) {
+                throw new UnsafeLayerException(layer, name, "is a hard link to the layer root");
+            }
+            Path path = root;
+            for (int i = 0; i < parts.size(); i++) {
+                path = path.resolve(parts.get(i));
+                if (i < parts.size() - 1 && Files.isSymbolicLink(path)) {
+                    throw new UnsafeLayerException(layer, name, "is a hard link through the symlink " + root.relativize(path));
+                }
+            }
+            if (!Files.exists(path, NOFOLLOW) || Files.isDirectory(path, NOFOLLOW)) {
+                throw new UnsafeLayerException(layer, name, "is a hard link to \"" + linkName + "\", which is not an earlier file of the layer");
+            }
+            return path;
+        }
+
+        /** Splits a tar name into checked components: no absolute names, no {@code ..}. */
+        List<String> components(String path, String name) {
+            if (path.startsWith("/")) {
+                throw new UnsafeLayerException(layer, name, "uses the absolute path \"" + path + "\"");
+            }
+            List<String> parts = new ArrayList<>();
+            for (String part : path.split("/")) {
+                if (part.isEmpty() || part.equals(".")) {
+                    continue;
+                }
+                checkComponent(part, name);
+                parts.add(part);
+            }
+            return parts;
+        }
+
+        void checkComponent(String part, String name) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
+                throw new UnsafeLayerException(layer, name, "leaves the layer root (\"..\" or an empty name)");
+            }
+        }
+
+        /** Removes whatever an entry replaces (tar semantics: the later entry wins), without following symlinks. */
+        void clear(Path target) throws IOException {
+            if (!Files.exists(target, NOFOLLOW)) {
+                return;
+            }
+            if (!Files.isDirectory(target, NOFOLLOW)) {
+                Files.delete(target);
+                return;
+            }
+            directories.keySet().removeIf(dir -> dir.startsWith(target));
+            opaque.removeIf(dir -> dir.startsWith(target));
+            deleteTree(target);
+        }
+    }
+
+    /** Deletes a folder tree; symlinks are removed, never followed. */
+    public static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top, NOFOLLOW)) {
+            return;
+        }
+        Files.walkFileTree(top, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                if (failure != null) {
+                    throw failure;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,61 @@
+package cocoon.plugin.oci.registry;
+
+import cocoon.api.CocoonException;
+import cocoon.api.DigestMismatchException;
+import cocoon.api.NotFoundException;
+import com.google.cloud.tools.jib.api.InsecureRegistryException;
+import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+
+/** Turns jib's registry failures into the one-line errors the CLI shows. */
+final class RegistryErrors {
+
+    private RegistryErrors() {
+    }
+
+    static CocoonException translate(Throwable failure, OciReference reference, String action) {
+        String registry = reference.registry();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CocoonException known) {
+                return known;
+            }
+            if (cause instanceof RegistryUnauthorizedException || cause instanceof RegistryAuthenticationFailedException) {
+                return new CocoonException("registry " + registry + " refused access to " + reference.repository()
+                        + " while " + action, "check the name; for a private image put credentials for " + registry
+                        + " in ~/.docker/config.json (docker login) or a credential helper");
+            }
+            if (cause instanceof RegistryCredentialsNotSentException) {
+                return new CocoonException("registry " + registry + " wants credentials but speaks plain HTTP",
+                        "serve the registry over TLS; credentials are sent over plain HTTP only to a loopback registry or with --insecure");
+            }
+            if (cause instanceof InsecureRegistryException) {
+                return new CocoonException("registry " + registry + " has no TLS certificate this host trusts",
+                        "install its CA in the Java trust store, or pass --insecure if you trust the network");
+            }
+            if (cause instanceof ResponseException response && response.getStatusCode() == 404) {
+                return new NotFoundException(reference.canonical() + " was not found on " + registry + " while " + action,
+                        "check the repository name and the tag or digest");
+            }
+            if (cause.getClass().getSimpleName().equals("UnexpectedBlobDigestException")) {
+                return new DigestMismatchException("a blob of " + reference.canonical(), "the digest the manifest names",
+                        cause.getMessage());
+            }
+            if (cause instanceof UnknownHostException || cause instanceof ConnectException) {
+                return new CocoonException("cannot reach registry " + registry + ": " + cause.getMessage(),
+                        "check the registry name, that it is up, and the network");
+            }
+        }
+        return new CocoonException("registry " + registry + " failed while " + action + ": " + describe(failure),
+                "retry; if it persists, check the registry and the network (--debug shows the cause)", failure);
+    }
+
+    private static String describe(Throwable failure) {
+        String message = failure.getMessage();
+        return message == null ? failure.getClass().getSimpleName() : message.strip().replaceAll("\\s*\\n\\s*", " | ");
+    }
+}

@@ -1,0 +1,201 @@
+package cocoon.plugin.oci.registry;
+
+import cocoon.api.CocoonException;
+import cocoon.api.DigestMismatchException;
+import cocoon.api.InvalidInputException;
+import cocoon.api.NotFoundException;
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.registry.ManifestAndDigest;
+import com.google.cloud.tools.jib.registry.RegistryClient;
+import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * One authenticated conversation with a registry about one repository, through jib-core's
+ * {@link RegistryClient}. TLS is verified unless the registry is on loopback or the user passed
+ * {@code --insecure}; only then may jib fall back to plain HTTP.
+ */
+public final class RegistrySession implements AutoCloseable {
+
+    private static final String ARCHITECTURE = "amd64";
+    private static final String OS = "linux";
+    private static final Consumer<LogEvent> QUIET = event -> { };
+
+    private final OciReference reference;
+    private final FailoverHttpClient http;
+    private final RegistryClient client;
+
+    private RegistrySession(OciReference reference, FailoverHttpClient http, RegistryClient client) {
+        this.reference = reference;
+        this.http = http;
+        this.client = client;
+    }
+
+    /** Connects and authenticates: bearer token (anonymous or with credentials), or basic auth when the registry asks for it. */
+    public static RegistrySession open(OciReference reference, boolean insecure) {
+        boolean plainHttpAllowed = insecure || reference.isLoopback();
+        FailoverHttpClient http = new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET);
+        try {
+            Credential credential = credentialFor(reference).orElse(null);
+            RegistryClient client = RegistryClient.factory(EventHandlers.NONE, reference.registry(), reference.repository(), http)
+                    .setCredential(credential)
+                    .setUserAgent("cocoon")
+                    .newRegistryClient();
+            boolean bearer = client.doPullBearerAuth();
+            if (!bearer && credential != null && !credential.isOAuth2RefreshToken()) {
+                client.configureBasicAuth();
+            }
+            return new RegistrySession(reference, http, client);
+        } catch (Exception e) {
+            shutDown(http);
+            throw RegistryErrors.translate(e, reference, "authenticating");
+        }
+    }
+
+    /** Credentials from ~/.docker/config.json (auths, credHelpers, credsStore), then the well-known helpers. */
+    private static Optional<Credential> credentialFor(OciReference reference) throws CredentialRetrievalException {
+        CredentialRetrieverFactory credentials = CredentialRetrieverFactory.forImage(reference.toJib(), QUIET);
+        Optional<Credential> fromConfig = credentials.dockerConfig().retrieve();
+        return fromConfig.isPresent() ? fromConfig : credentials.wellKnownCredentialHelpers().retrieve();
+    }
+
+    /** The reference's linux/amd64 manifest: a manifest list or OCI index is followed to that platform. */
+    public ResolvedManifest resolve() {
+        try {
+            ManifestAndDigest<ManifestTemplate> top = pullManifest(reference.qualifier());
+            ManifestAndDigest<ManifestTemplate> image = top;
+            if (top.getManifest() instanceof ManifestListTemplate list) {
+                List<String> candidates = list.getDigestsForPlatform(ARCHITECTURE, OS);
+                if (candidates.isEmpty()) {
+                    throw new NotFoundException(reference.canonical() + " has no " + OS + "/" + ARCHITECTURE + " image",
+                            "pick a tag built for " + OS + "/" + ARCHITECTURE);
+                }
+                image = pullManifest(candidates.get(0));
+            }
+            if (!(image.getManifest() instanceof BuildableManifestTemplate manifest)) {
+                throw new InvalidInputException(reference.canonical() + " has a "
+                        + image.getManifest().getClass().getSimpleName() + " manifest, which Cocoon cannot read",
+                        "push it again as a Docker v2 schema 2 or OCI image (any current docker, buildah or skopeo does)");
+            }
+            List<LayerDescriptor> layers = manifest.getLayers().stream()
+                    .map(layer -> new LayerDescriptor(layer.getDigest().toString(), layer.getSize()))
+                    .toList();
+            if (layers.isEmpty()) {
+                throw new InvalidInputException(reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
+            }
+            return new ResolvedManifest(image.getDigest().toString(), layers);
+        } catch (CocoonException e) {
+            throw e;
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "fetching the manifest");
+        }
+    }
+
+    /** A manifest fetched by digest must hash to that digest; a tag can point anywhere. */
+    private ManifestAndDigest<ManifestTemplate> pullManifest(String qualifier) throws Exception {
+        ManifestAndDigest<ManifestTemplate> pulled = client.pullManifest(qualifier);
+        if (qualifier.startsWith("sha256:") && !pulled.getDigest().toString().equals(qualifier)) {
+            throw new DigestMismatchException("manifest " + qualifier + " of " + reference.canonical(), qualifier,
+                    pulled.getDigest().toString());
+        }
+        return pulled;
+    }
+
+    /**
+     * Streams a blob into {@code target} (created new) and returns only once its bytes hash to the digest
+     * and match the size the manifest promised; otherwise throws {@link DigestMismatchException}.
+     */
+    public void download(LayerDescriptor layer, Path target, LongConsumer bytesSoFar) {
+        MessageDigest sha256 = sha256();
+        long written;
+        try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             HashingStream out = new HashingStream(file, sha256, bytesSoFar)) {
+            client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> { }, count -> { }).writeTo(out);
+            out.flush();
+            written = out.count;
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest());
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equals(layer.digest())) {
+            throw new DigestMismatchException("layer of " + reference.canonical(), layer.digest(), actual);
+        }
+        if (written != layer.size()) {
+            throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
+                    layer.size() + " bytes", written + " bytes");
+        }
+    }
+
+    @Override
+    public void close() {
+        shutDown(http);
+    }
+
+    private static void shutDown(FailoverHttpClient http) {
+        try {
+            http.shutDown();
+        } catch (IOException e) {
+            // Connections are released with the process anyway; nothing the user can do about it.
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** Hashes and counts what passes through to the file. */
+    private static final class HashingStream extends OutputStream {
+        private final OutputStream out;
+        private final MessageDigest digest;
+        private final LongConsumer progress;
+        long count;
+
+        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress) {
+            this.out = out;
+            this.digest = digest;
+            this.progress = progress;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            digest.update(bytes, offset, length);
+            count += length;
+            progress.accept(count);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package cocoon.plugin.oci.store;
+
+import cocoon.api.CocoonException;
+import cocoon.api.JsonFiles;
+import cocoon.api.NotFoundException;
+import cocoon.api.StoreLocks;
+import cocoon.plugin.oci.layer.ConvertedLayer;
+import cocoon.plugin.oci.layer.LayerUnpacker;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * The OCI store under {@code <root>/images/oci}: one EROFS image per layer digest, the boot files
+ * found in each layer, and the index. A layer's EROFS image appears only through {@link #commit},
+ * after its boot files, so its presence means the layer is complete.
+ */
+public final class OciStore {
+
+    /** The store lock: pulls and deletes hold it shared for their whole run, GC holds it exclusively. */
+    public static final String LOCK = "oci";
+    /** Held exclusively around each read-modify-write of the index. */
+    public static final String INDEX_LOCK = "oci-index";
+
+    private final Path dir;
+    private final JsonFiles json;
+    private final StoreLocks locks;
+
+    public OciStore(Path rootDir, JsonFiles json, StoreLocks locks) {
+        this.dir = rootDir.resolve("images").resolve("oci");
+        this.json = json;
+        this.locks = locks;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path erofs(String hex) {
+        return dir.resolve("blobs").resolve("sha256").resolve(hex + ".erofs");
+    }
+
+    public Path bootDir(String hex) {
+        return dir.resolve("boot").resolve(hex);
+    }
+
+    public boolean hasLayer(String hex) {
+        return Files.isRegularFile(erofs(hex));
+    }
+
+    /**
+     * Moves a converted layer into place: boot files first, then the EROFS image by atomic rename,
+     * read-only, with the file and its folder synced so a crash leaves the old state or the new one.
+     */
+    public void commit(String hex, ConvertedLayer layer) {
+        try {
+            Path target = erofs(hex);
+            Files.createDirectories(target.getParent());
+            Path boot = bootDir(hex);
+            LayerUnpacker.deleteTree(boot);
+            if (layer.kernel() != null || layer.initrd() != null) {
+                Files.createDirectories(boot);
+                moveDurably(layer.kernel(), boot.resolve("vmlinuz"));
+                moveDurably(layer.initrd(), boot.resolve("initrd"));
+            }
+            Files.setAttribute(layer.erofs(), "unix:mode", 0444);
+            moveDurably(layer.erofs(), target);
+        } catch (IOException e) {
+            throw new CocoonException("cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
+                    "check free space and permissions under the root dir");
+        }
+    }
+
+    private static void moveDurably(Path source, Path target) throws IOException {
+        if (source == null) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel folder = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            folder.force(true);
+        }
+    }
+
+    public IndexFile readIndex() {
+        return json.read(dir.resolve("index.json"), IndexFile.class).orElseGet(IndexFile::empty);
+    }
+
+    /** Read-modify-write of the index under its exclusive lock. */
+    public IndexFile updateIndex(UnaryOperator<IndexFile> change) {
+        try (StoreLocks.Held ignored = locks.exclusive(INDEX_LOCK)) {
+            IndexFile updated = change.apply(readIndex());
+            json.write(dir.resolve("index.json"), updated);
+            return updated;
+        }
+    }
+
+    public void put(IndexEntry entry) {
+        updateIndex(index -> {
+            var images = new TreeMap<>(index.images());
+            images.put(entry.reference(), entry);
+            return new IndexFile(IndexFile.VERSION, images);
+        });
+    }
+
+    public void remove(String reference) {
+        updateIndex(index -> {
+            if (!index.images().containsKey(reference)) {
+                throw new NotFoundException("no OCI image " + reference + " in the store", "cocoon images lists what is there");
+            }
+            var images = new TreeMap<>(index.images());
+            images.remove(reference);
+            return new IndexFile(IndexFile.VERSION, images);
+        });
+    }
+
+    /** Every blob and boot file on disk. */
+    public Set<Path> files() {
+        Set<Path> files = new HashSet<>();
+        collect(dir.resolve("blobs"), Integer.MAX_VALUE, Files::isRegularFile, files);
+        // A layer's boot files go as one folder, so GC leaves no empty folder behind.
+        collect(dir.resolve("boot"), 1, Files::isDirectory, files);
+        return files;
+    }
+
+    private static void collect(Path top, int depth, java.util.function.Predicate<Path> keep, Set<Path> into) {
+        if (!Files.isDirectory(top)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(top, depth)) {
+            walk.filter(p -> !p.equals(top)).filter(keep).forEach(into::add);
+        } catch (IOException e) {
+            throw new CocoonException("cannot list " + top + ": " + e.getMessage(), "check permissions under the root dir");
+        }
+    }
+
+    /** The files an index entry needs: its layers' EROFS images and its boot files. */
+    public Set<Path> filesOf(IndexEntry entry) {
+        Set<Path> files = new HashSet<>();
+        entry.layers().forEach(layer -> files.add(erofs(layer.hex())));
+        if (entry.kernel() != null) {
+            files.add(dir.resolve(entry.kernel()));
+        }
+        if (entry.initrd() != null) {
+            files.add(dir.resolve(entry.initrd()));
+        }
+        return files;
+    }
+}

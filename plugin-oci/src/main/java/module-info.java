@@ -1,0 +1,11 @@
+/** OCI VM images: pulls from registries into a verified blob cache, layers as EROFS disks, raw COW disks over them. */
+module cocoon.plugin.oci {
+    requires cocoon.api;
+    requires com.google.cloud.tools.jib;
+    requires org.apache.commons.compress;
+
+    opens cocoon.plugin.oci.store to com.fasterxml.jackson.databind;
+
+    provides cocoon.api.ImageSource.Provider with cocoon.plugin.oci.OciImageSourceProvider;
+    provides cocoon.api.DiskBuilder.Provider with cocoon.plugin.oci.OciDiskBuilderProvider;
+}

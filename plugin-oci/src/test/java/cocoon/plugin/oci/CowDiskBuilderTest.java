@@ -1,0 +1,89 @@
+package cocoon.plugin.oci;
+
+import cocoon.api.BootSpec;
+import cocoon.api.ConflictException;
+import cocoon.api.Disk;
+import cocoon.api.DiskBuilder;
+import cocoon.api.DiskFormat;
+import cocoon.api.Image;
+import cocoon.api.InvalidInputException;
+import cocoon.api.VmDisks;
+import cocoon.api.VmSpec;
+import cocoon.runtime.plugin.Contexts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CowDiskBuilderTest {
+
+    private static final long GIB = 1L << 30;
+
+    @TempDir
+    Path root;
+
+    private DiskBuilder builder() {
+        return new OciDiskBuilderProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"), Map.of()));
+    }
+
+    private Image image() {
+        Disk bottom = new Disk(root.resolve("a.erofs"), DiskFormat.RAW, true, "aaaaaaaaaaaaaaaaaaaa", null);
+        Disk top = new Disk(root.resolve("b.erofs"), DiskFormat.RAW, true, "bbbbbbbbbbbbbbbbbbbb", null);
+        return new Image("oci", "localhost:5000/img:1", "sha256:" + "c".repeat(64), 0, Instant.now(), BootSpec.firmware(),
+                List.of(bottom, top));
+    }
+
+    private static VmSpec spec(long storage) {
+        return new VmSpec("vm", 1, 512L << 20, storage, "qemu", "auto", null);
+    }
+
+    @Test
+    void buildsASparseExt4CowDiskOverTheLayers() throws Exception {
+        Path vmDir = root.resolve("vms/1");
+        Image image = image();
+
+        VmDisks disks = builder().build(image, spec(2 * GIB), vmDir);
+
+        Path cow = vmDir.resolve("cow.raw");
+        List<Disk> expected = List.of(image.baseDisks().get(0), image.baseDisks().get(1),
+                new Disk(cow, DiskFormat.RAW, false, "cocoon-cow", null));
+        assertEquals(expected, disks.disks());
+        assertEquals("cocoon.layers=bbbbbbbbbbbbbbbbbbbb,aaaaaaaaaaaaaaaaaaaa cocoon.cow=cocoon-cow", disks.cmdline());
+        assertEquals(2 * GIB, Files.size(cow));
+        Process stat = new ProcessBuilder("stat", "-c", "%b", cow.toString()).start();
+        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes()).strip()) * 512;
+        assertTrue(allocated < 256L << 20, "sparse: only " + allocated + " bytes allocated");
+        Process fsck = new ProcessBuilder("e2fsck", "-f", "-n", cow.toString()).redirectErrorStream(true).start();
+        String output = new String(fsck.getInputStream().readAllBytes());
+        assertTrue(fsck.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, fsck.exitValue(), output);
+
+        assertThrows(ConflictException.class, () -> builder().build(image, spec(GIB), vmDir));
+
+        builder().remove(disks.disks());
+        assertFalse(Files.exists(cow));
+    }
+
+    @Test
+    void removeNeverTouchesTheSharedLayers() throws Exception {
+        Files.writeString(root.resolve("a.erofs"), "layer");
+        builder().remove(image().baseDisks());
+        assertTrue(Files.exists(root.resolve("a.erofs")));
+    }
+
+    @Test
+    void aTinyStorageSizeIsRefused() {
+        assertThrows(InvalidInputException.class, () -> builder().build(image(), spec(1 << 20), root.resolve("vms/2")));
+        assertFalse(Files.exists(root.resolve("vms/2/cow.raw")));
+    }
+}

@@ -1,0 +1,174 @@
+package cocoon.plugin.oci.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * A loopback HTTP proxy in front of a registry that records every request line ({@code GET /v2/…})
+ * and can flip one byte of a chosen blob on its way through, to prove what a client fetched and that
+ * it notices tampering.
+ */
+public final class RecordingProxy implements AutoCloseable {
+
+    private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "transfer-encoding", "host",
+            "expect", "upgrade", "keep-alive");
+
+    private static final int TLS_HANDSHAKE = 0x16;
+
+    private final ServerSocket front;
+    private final HttpServer server;
+    private final String upstream;
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private volatile String corruptDigest;
+
+    private RecordingProxy(ServerSocket front, HttpServer server, String upstream) {
+        this.front = front;
+        this.server = server;
+        this.upstream = upstream;
+    }
+
+    /** Listens on a free loopback port and forwards to {@code upstreamHost} ({@code 127.0.0.1:<port>}). */
+    public static RecordingProxy start(String upstreamHost) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ServerSocket front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        RecordingProxy proxy = new RecordingProxy(front, server, upstreamHost);
+        server.createContext("/", proxy::forward);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.start();
+        Thread.ofVirtual().start(proxy::acceptLoop);
+        return proxy;
+    }
+
+    public String host() {
+        return "127.0.0.1:" + front.getLocalPort();
+    }
+
+    /**
+     * Like a real plain-HTTP registry, the front door hangs up on a TLS handshake at once, so a client
+     * that tries HTTPS first falls back to HTTP instead of waiting for a timeout; HTTP goes on to the server.
+     */
+    private void acceptLoop() {
+        while (!front.isClosed()) {
+            try {
+                Socket client = front.accept();
+                Thread.ofVirtual().start(() -> splice(client));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private void splice(Socket client) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            int first = in.read();
+            if (first < 0 || first == TLS_HANDSHAKE) {
+                return;
+            }
+            try (Socket back = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+                back.getOutputStream().write(first);
+                Thread pump = Thread.ofVirtual().start(() -> pipe(in, back));
+                pipe(back.getInputStream(), client);
+                pump.join();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the client or server hung up; nothing to record
+        }
+    }
+
+    private static void pipe(InputStream from, Socket to) {
+        try {
+            from.transferTo(to.getOutputStream());
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // one side closed
+        }
+    }
+
+    /** Every request seen since the last {@link #clear()}, as {@code METHOD path}. */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** The blob GETs seen, by digest. */
+    public List<String> blobFetches() {
+        return requests.stream().filter(line -> line.startsWith("GET ") && line.contains("/blobs/sha256:"))
+                .map(line -> line.substring(line.indexOf("/blobs/") + "/blobs/".length())).toList();
+    }
+
+    public void clear() {
+        requests.clear();
+    }
+
+    /** From now on, the blob with this digest arrives with one byte changed (null stops it). */
+    public void corrupt(String digest) {
+        corruptDigest = digest;
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().toString();
+            requests.add(method + " " + path);
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + upstream + path))
+                    .timeout(Duration.ofSeconds(60))
+                    .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            exchange.getRequestHeaders().forEach((name, values) -> {
+                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                    values.forEach(value -> request.header(name, value));
+                }
+            });
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            byte[] answer = response.body();
+            String corrupt = corruptDigest;
+            if (corrupt != null && method.equals("GET") && path.endsWith("/blobs/" + corrupt) && answer.length > 0) {
+                answer = answer.clone();
+                answer[answer.length / 2] ^= 0x01;
+            }
+            response.headers().map().forEach((name, values) -> {
+                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                    exchange.getResponseHeaders().put(name, values);
+                }
+            });
+            boolean noBody = method.equals("HEAD") || response.statusCode() == 204 || response.statusCode() == 304;
+            if (noBody) {
+                response.headers().firstValue("Content-Length").ifPresent(length -> exchange.getResponseHeaders().set("Content-Length", length));
+            }
+            exchange.sendResponseHeaders(response.statusCode(), noBody || answer.length == 0 ? -1 : answer.length);
+            if (!noBody && answer.length > 0) {
+                exchange.getResponseBody().write(answer);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        front.close();
+        server.stop(0);
+    }
+}

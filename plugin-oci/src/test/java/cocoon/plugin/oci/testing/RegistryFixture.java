@@ -1,0 +1,208 @@
+package cocoon.plugin.oci.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A real OCI registry for tests: Debian's {@code docker-registry} (distribution) on a free loopback
+ * port with filesystem storage in a temp folder, plus a minimal push client speaking the
+ * distribution API (monolithic blob upload, manifest PUT) so tests can publish exactly the bytes
+ * they mean to.
+ */
+public final class RegistryFixture implements AutoCloseable {
+
+    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    public static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+    private final Process process;
+    private final String host;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RegistryFixture(Process process, String host) {
+        this.process = process;
+        this.host = host;
+    }
+
+    /** Starts the registry with its storage and config under {@code workDir} and waits until it answers. */
+    public static RegistryFixture start(Path workDir) throws IOException, InterruptedException {
+        int port = freePort();
+        Path storage = Files.createDirectories(workDir.resolve("storage"));
+        Path config = workDir.resolve("config.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                  accesslog:
+                    disabled: true
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                  delete:
+                    enabled: true
+                http:
+                  addr: 127.0.0.1:%d
+                """.formatted(storage, port));
+        Process process = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("registry.log").toFile())
+                .start();
+        RegistryFixture fixture = new RegistryFixture(process, "127.0.0.1:" + port);
+        fixture.awaitReady(workDir.resolve("registry.log"));
+        return fixture;
+    }
+
+    /** {@code 127.0.0.1:<port>}, as an image reference's registry part. */
+    public String host() {
+        return host;
+    }
+
+    private void awaitReady(Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
+            }
+            try {
+                if (http.send(request("/v2/").GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("docker-registry did not answer within 20 s: " + Files.readString(log));
+    }
+
+    /** Uploads a blob in one request and returns its digest. */
+    public String pushBlob(String repository, byte[] content) throws IOException, InterruptedException {
+        String digest = digest(content);
+        HttpResponse<Void> start = http.send(request("/v2/" + repository + "/blobs/uploads/")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        expect(start, 202, "start upload");
+        String location = start.headers().firstValue("Location").orElseThrow();
+        URI upload = URI.create("http://" + host + "/").resolve(location);
+        String separator = upload.getQuery() == null ? "?" : "&";
+        HttpResponse<Void> put = http.send(HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.discarding());
+        expect(put, 201, "finish upload of " + digest);
+        return digest;
+    }
+
+    /** Puts a manifest (or index) under a tag and returns its digest. */
+    public String pushManifest(String repository, String tag, String mediaType, String json) throws IOException, InterruptedException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> put = http.send(request("/v2/" + repository + "/manifests/" + tag)
+                .header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (put.statusCode() != 201) {
+            throw new IllegalStateException("manifest push answered " + put.statusCode() + ": " + put.body());
+        }
+        return digest(body);
+    }
+
+    /**
+     * Pushes the layers (compressed blobs, bottom first) and a config, then a single-platform manifest
+     * of {@code mediaType} ({@link #OCI_MANIFEST} or {@link #DOCKER_MANIFEST}) under {@code tag}.
+     */
+    public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers) throws IOException, InterruptedException {
+        boolean oci = mediaType.equals(OCI_MANIFEST);
+        String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
+        String configDigest = pushBlob(repository, configBytes);
+        List<String> layerJson = new ArrayList<>();
+        for (Layer layer : layers) {
+            String digest = pushBlob(repository, layer.blob());
+            layerJson.add("{\"mediaType\":\"" + layer.mediaType(oci) + "\",\"digest\":\"" + digest + "\",\"size\":" + layer.blob().length + "}");
+        }
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + mediaType + "\","
+                + "\"config\":{\"mediaType\":\"" + (oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json")
+                + "\",\"digest\":\"" + configDigest + "\",\"size\":" + configBytes.length + "},"
+                + "\"layers\":[" + String.join(",", layerJson) + "]}";
+        String digest = pushManifest(repository, tag, mediaType, manifest);
+        return new Pushed(digest, manifest.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    /** A manifest list / OCI index under {@code tag} naming one manifest per platform ({@code os/arch}). */
+    public String pushIndex(String repository, String tag, String listType, String manifestType,
+                            List<Platform> platforms) throws IOException, InterruptedException {
+        List<String> entries = new ArrayList<>();
+        for (Platform platform : platforms) {
+            entries.add("{\"mediaType\":\"" + manifestType + "\",\"digest\":\"" + platform.manifest().digest() + "\",\"size\":"
+                    + platform.manifest().size() + ",\"platform\":{\"architecture\":\"" + platform.architecture()
+                    + "\",\"os\":\"" + platform.os() + "\"}}");
+        }
+        return pushManifest(repository, tag, listType,
+                "{\"schemaVersion\":2,\"mediaType\":\"" + listType + "\",\"manifests\":[" + String.join(",", entries) + "]}");
+    }
+
+    /** A pushed manifest: its digest and byte size, as an index refers to it. */
+    public record Pushed(String digest, long size) {}
+
+    public record Platform(String os, String architecture, Pushed manifest) {}
+
+    /** A compressed layer blob and whether it is gzip or zstd. */
+    public record Layer(byte[] blob, boolean zstd) {
+        String mediaType(boolean oci) {
+            if (oci) {
+                return zstd ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar+gzip";
+            }
+            return zstd ? "application/vnd.docker.image.rootfs.diff.tar.zstd" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+        }
+
+        public String digest() {
+            return RegistryFixture.digest(blob);
+        }
+
+        public String hex() {
+            return digest().substring("sha256:".length());
+        }
+    }
+
+    public static String digest(byte[] content) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://" + host + path)).timeout(Duration.ofSeconds(30));
+    }
+
+    private static void expect(HttpResponse<?> response, int status, String what) {
+        if (response.statusCode() != status) {
+            throw new IllegalStateException(what + " answered " + response.statusCode());
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
