@@ -1,0 +1,30 @@
+package cocoon.plugin.chv;
+
+import cocoon.api.Hypervisor;
+import cocoon.api.PluginContext;
+
+import java.util.Map;
+
+/** Registers the Cloud Hypervisor driver as {@code chv}; preferred over QEMU when both can run. */
+public final class ChvProvider implements Hypervisor.Provider {
+
+    @Override
+    public String name() {
+        return CloudHypervisor.NAME;
+    }
+
+    @Override
+    public int preference() {
+        return 100;
+    }
+
+    @Override
+    public Map<String, String> defaultSettings() {
+        return ChvSettings.DEFAULTS;
+    }
+
+    @Override
+    public Hypervisor open(PluginContext context) {
+        return new CloudHypervisor(context, ChvSettings.from(context.settings()));
+    }
+}

@@ -1,0 +1,246 @@
+package cocoon.plugin.chv;
+
+import cocoon.api.ConflictException;
+import cocoon.api.HypervisorException;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.api.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static cocoon.plugin.chv.VmFixtures.MIB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The real driver (real processes, real UNIX socket HTTP) against the strict Cloud Hypervisor test double. */
+class ChvContractTest {
+
+    @TempDir
+    Path root;
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static void assertRunDirClean(VmPaths paths) {
+        assertFalse(Files.exists(paths.runDir().resolve("api.sock")), "socket left behind");
+        assertFalse(Files.exists(paths.runDir().resolve("pid")), "pid file left behind");
+    }
+
+    @Test
+    void aKernelVmStartsAnswersWithItsConsolePtyAndPowersOffThroughTheButton() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+
+        long pid = chv.hypervisor.launch(vm, paths);
+
+        assertTrue(alive(pid));
+        assertEquals(pid + "", Files.readString(paths.runDir().resolve("pid")).strip());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
+        VmRecord running = vm.running(pid, Instant.now());
+        assertEquals(VmState.RUNNING, chv.hypervisor.state(running, paths));
+
+        Path console = chv.hypervisor.console(running, paths);
+        assertTrue(console.toString().startsWith("/dev/pts/"), console.toString());
+        assertEquals("fake-cloud-hypervisor: console ready", firstLine(console));
+        assertTrue(Files.readString(paths.logDir().resolve("serial.log")).contains("vmlinuz"));
+
+        chv.hypervisor.powerOff(running, paths, Duration.ofSeconds(20), false);
+
+        assertFalse(alive(pid));
+        assertEquals(VmState.STOPPED, chv.hypervisor.state(running, paths));
+        assertRunDirClean(paths);
+        List<String> requests = chv.requests();
+        assertTrue(requests.contains("GET /api/v1/vmm.ping"), requests.toString());
+        assertTrue(requests.contains("PUT /api/v1/vm.power-button"), requests.toString());
+        assertFalse(requests.contains("PUT /api/v1/vm.shutdown"), requests.toString());
+    }
+
+    @Test
+    void aGuestThatIgnoresThePowerButtonIsShutDownThroughTheApiAfterTheTimeout() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_POWER_BUTTON", "ignore"));
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+
+        long start = System.nanoTime();
+        chv.hypervisor.powerOff(vm.running(pid, Instant.now()), paths, Duration.ofSeconds(1), false);
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertFalse(alive(pid));
+        assertTrue(tookMillis >= 1_000 && tookMillis < 6_000, "took " + tookMillis + " ms");
+        List<String> requests = chv.requests();
+        int button = requests.indexOf("PUT /api/v1/vm.power-button");
+        int vmShutdown = requests.indexOf("PUT /api/v1/vm.shutdown");
+        int vmmShutdown = requests.indexOf("PUT /api/v1/vmm.shutdown");
+        assertTrue(button >= 0 && button < vmShutdown && vmShutdown < vmmShutdown, requests.toString());
+        assertRunDirClean(paths);
+    }
+
+    @Test
+    void aUefiCloudImageBootsFromItsQcow2OverlayWithTheSerialPortAsConsoleAndForceSkipsTheButton() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.cloudVm(root, 1024 * MIB));
+
+        long pid = chv.hypervisor.launch(vm, paths);
+        VmRecord running = vm.running(pid, Instant.now());
+        Path console = chv.hypervisor.console(running, paths);
+        assertEquals("fake-cloud-hypervisor: serial ready", firstLine(console));
+
+        chv.hypervisor.powerOff(running, paths, Duration.ofSeconds(30), true);
+
+        assertFalse(alive(pid));
+        List<String> requests = chv.requests();
+        assertFalse(requests.contains("PUT /api/v1/vm.power-button"), requests.toString());
+        assertTrue(requests.contains("PUT /api/v1/vmm.shutdown"), requests.toString());
+        assertRunDirClean(paths);
+    }
+
+    @Test
+    void aVmmThatDiesAtStartFailsTheLaunchWithTheEndOfItsLog() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)"));
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+
+        HypervisorException error = assertThrows(HypervisorException.class, () -> chv.hypervisor.launch(vm, paths));
+
+        assertTrue(error.getMessage().contains("exited while starting VM web"), error.getMessage());
+        assertTrue(error.getMessage().contains("Cannot open /dev/kvm: No such file or directory"), error.getMessage());
+        assertTrue(error.hint().contains(paths.logDir().resolve("hypervisor.log").toString()), error.hint());
+        assertRunDirClean(paths);
+    }
+
+    @Test
+    void aVmmThatIsSlowToCreateItsSocketIsWaitedForAndOneThatNeverAnswersIsStopped() throws Exception {
+        FakeChv slow = new FakeChv(root, Map.of("FAKE_CHV_SOCKET_DELAY_MS", "1500"));
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = slow.hypervisor.launch(vm, slow.paths());
+        assertEquals(VmState.RUNNING, slow.hypervisor.state(vm.running(pid, Instant.now()), slow.paths()));
+        slow.hypervisor.powerOff(vm.running(pid, Instant.now()), slow.paths(), Duration.ofSeconds(20), false);
+
+        FakeChv silent = new FakeChv(root, Map.of("FAKE_CHV_SOCKET_DELAY_MS", "60000"), Map.of("start_timeout", "2"));
+        HypervisorException error = assertThrows(HypervisorException.class, () -> silent.hypervisor.launch(vm, silent.paths()));
+        assertTrue(error.getMessage().contains("did not answer"), error.getMessage());
+        assertTrue(error.hint().contains("start_timeout"), error.hint());
+        assertRunDirClean(silent.paths());
+    }
+
+    @Test
+    void aStaleSocketFromADeadProcessReadsAsStoppedAndDoesNotBlockTheNextStart() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor(10, TimeUnit.SECONDS);
+        Files.createDirectories(paths.runDir());
+        try (ServerSocketChannel left = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            left.bind(UnixDomainSocketAddress.of(paths.runDir().resolve("api.sock")));
+        }
+        Files.writeString(paths.runDir().resolve("pid"), gone.pid() + "\n");
+        VmRecord recorded = vm.running(gone.pid(), Instant.now());
+
+        assertEquals(VmState.STOPPED, chv.hypervisor.state(recorded, paths));
+        assertEquals(VmState.ERROR, chv.hypervisor.state(recorded.failed("host crashed"), paths));
+        HypervisorException noConsole = assertThrows(HypervisorException.class, () -> chv.hypervisor.console(recorded, paths));
+        assertTrue(noConsole.getMessage().contains("not running"), noConsole.getMessage());
+
+        long pid = chv.hypervisor.launch(vm, paths);
+        assertEquals(VmState.RUNNING, chv.hypervisor.state(vm.running(pid, Instant.now()), paths));
+        chv.hypervisor.powerOff(vm.running(pid, Instant.now()), paths, Duration.ofSeconds(20), false);
+        assertRunDirClean(paths);
+    }
+
+    @Test
+    void aPidReusedByAnotherProgramIsNeverTakenForTheVmNorSignalled() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = VmFixtures.ociVm(root, 512 * MIB);
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            Files.createDirectories(paths.runDir());
+            Files.writeString(paths.runDir().resolve("pid"), sleeper.pid() + "\n");
+            VmRecord recorded = vm.running(sleeper.pid(), Instant.now());
+
+            assertEquals(VmState.STOPPED, chv.hypervisor.state(recorded, paths));
+            chv.hypervisor.powerOff(recorded, paths, Duration.ofSeconds(1), true);
+
+            assertTrue(sleeper.isAlive(), "the unrelated program was signalled");
+            assertRunDirClean(paths);
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aSecondStartOfARunningVmIsRefused() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+        try {
+            ConflictException error = assertThrows(ConflictException.class,
+                    () -> chv.hypervisor.launch(vm.running(pid, Instant.now()), paths));
+            assertTrue(error.getMessage().contains("already running"), error.getMessage());
+            assertTrue(alive(pid));
+        } finally {
+            chv.hypervisor.powerOff(vm.running(pid, Instant.now()), paths, Duration.ofSeconds(20), true);
+        }
+        assertFalse(alive(pid));
+    }
+
+    @Test
+    void aWedgedVmmThatIgnoresShutdownAndSigtermIsKilled() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_POWER_BUTTON", "ignore", "FAKE_CHV_VMM_SHUTDOWN", "ignore",
+                "FAKE_CHV_SIGTERM", "ignore"), Map.of("stop_grace", "1"));
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+
+        chv.hypervisor.powerOff(vm.running(pid, Instant.now()), paths, Duration.ofSeconds(1), false);
+
+        assertFalse(alive(pid));
+        assertRunDirClean(paths);
+    }
+
+    /** Reads the first line the "guest" wrote to a PTY, as a console user would. */
+    private static String firstLine(Path pty) throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = new FileInputStream(pty.toFile())) {
+                StringBuilder text = new StringBuilder();
+                for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+                    text.append((char) c);
+                }
+                return text.toString().strip();
+            } catch (IOException e) {
+                return "unreadable: " + e;
+            }
+        }, runnable -> {
+            Thread reader = new Thread(runnable);
+            reader.setDaemon(true);
+            reader.start();
+        });
+        return line.get(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,76 @@
+package cocoon.plugin.chv;
+
+import cocoon.api.Availability;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.BootSpec;
+import cocoon.api.Hypervisor;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.api.VmState;
+import cocoon.runtime.plugin.Contexts;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The driver against a real Cloud Hypervisor: set {@code COCOON_TEST_CH} to the binary (and
+ * {@code COCOON_TEST_CH_FIRMWARE} to CLOUDHV.fd if it is not at the default path) on a host with
+ * usable, non-PVM KVM. The guest is the firmware with an empty disk: enough to prove launch, the
+ * real API, the PTY console and the power-off path without an image.
+ */
+class LiveChvTest {
+
+    @TempDir
+    Path root;
+
+    private Hypervisor chv;
+
+    @BeforeEach
+    void requireRealCloudHypervisor() {
+        String binary = System.getenv("COCOON_TEST_CH");
+        assumeTrue(binary != null && !binary.isBlank(), "COCOON_TEST_CH is not set: no real cloud-hypervisor to test against");
+        String firmware = System.getenv().getOrDefault("COCOON_TEST_CH_FIRMWARE", ChvSettings.DEFAULTS.get("firmware"));
+        chv = new ChvProvider().open(Contexts.of(root.resolve("lib"), root.resolve("run"), root.resolve("log"),
+                Map.of("binary", binary, "firmware", firmware, "start_timeout", "30", "stop_grace", "5", "api_timeout", "5")));
+        Availability availability = chv.check();
+        assumeTrue(availability.usable(), "Cloud Hypervisor cannot run here: " + availability.detail());
+        assumeTrue(Files.isRegularFile(Path.of(firmware)), "no UEFI firmware at " + firmware + " (set COCOON_TEST_CH_FIRMWARE)");
+    }
+
+    @Test
+    void aFirmwareVmRunsHasAPtySerialConsoleAndStops() throws Exception {
+        Path disk = root.resolve("lib/vms/" + VmFixtures.ID + "/empty.raw");
+        Files.createDirectories(disk.getParent());
+        try (RandomAccessFile file = new RandomAccessFile(disk.toFile(), "rw")) {
+            file.setLength(8 * VmFixtures.MIB);
+        }
+        VmRecord vm = VmFixtures.record(VmFixtures.spec(256 * VmFixtures.MIB), BootSpec.firmware(),
+                List.of(new Disk(disk, DiskFormat.RAW, false, "cocoon-empty", null)));
+        VmPaths paths = VmFixtures.paths(root);
+
+        long pid = chv.launch(vm, paths);
+        VmRecord running = vm.running(pid, Instant.now());
+        try {
+            assertEquals(VmState.RUNNING, chv.state(running, paths));
+            assertTrue(chv.console(running, paths).toString().startsWith("/dev/pts/"));
+        } finally {
+            chv.powerOff(running, paths, Duration.ofSeconds(5), false);
+        }
+        assertEquals(VmState.STOPPED, chv.state(running, paths));
+        assertFalse(Files.exists(paths.runDir().resolve("api.sock")));
+    }
+}

@@ -1,0 +1,60 @@
+package cocoon.plugin.chv;
+
+import cocoon.api.BootSpec;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.api.VmSpec;
+import cocoon.api.VmState;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/** VM records shaped like the ones the OCI and cloud-image disk builders produce. */
+final class VmFixtures {
+
+    static final long MIB = 1024L * 1024;
+    static final String ID = "0f3c9a2b7d41";
+
+    private VmFixtures() {
+    }
+
+    static VmPaths paths(Path root) {
+        return new VmPaths(root.resolve("lib/vms/" + ID), root.resolve("run/" + ID), root.resolve("log/" + ID));
+    }
+
+    static VmSpec spec(long memoryBytes) {
+        return new VmSpec("web", 2, memoryBytes, 4096 * MIB, "chv", "auto", null);
+    }
+
+    /** Two EROFS layers (bottom first), the raw COW disk, and a kernel with its initrd. */
+    static VmRecord ociVm(Path root, long memoryBytes) {
+        Path blobs = root.resolve("lib/images/oci/blobs/sha256");
+        Path boot = root.resolve("lib/images/oci/boot/9a1b2c3d4e5f");
+        Path vmDir = root.resolve("lib/vms/" + ID);
+        List<Disk> disks = List.of(
+                new Disk(blobs.resolve("1111aaaa2222.erofs"), DiskFormat.RAW, true, "1111aaaa2222", null),
+                new Disk(blobs.resolve("3333bbbb4444.erofs"), DiskFormat.RAW, true, "3333bbbb4444", null),
+                new Disk(vmDir.resolve("cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));
+        BootSpec bootSpec = BootSpec.kernel(boot.resolve("vmlinuz"), boot.resolve("initrd"), "quiet")
+                .withCmdline("cocoon.layers=3333bbbb4444,1111aaaa2222 cocoon.cow=cocoon-cow");
+        return record(spec(memoryBytes), bootSpec, disks);
+    }
+
+    /** A qcow2 overlay over a shared base, and the cloud-init seed; boots through UEFI. */
+    static VmRecord cloudVm(Path root, long memoryBytes) {
+        Path vmDir = root.resolve("lib/vms/" + ID);
+        Path base = root.resolve("lib/images/cloudimg/blobs/5e6f7a8b.qcow2");
+        List<Disk> disks = List.of(
+                new Disk(vmDir.resolve("overlay.qcow2"), DiskFormat.QCOW2, false, "cocoon-root", base),
+                new Disk(vmDir.resolve("cidata.img"), DiskFormat.RAW, true, "cidata", null));
+        return record(spec(memoryBytes), BootSpec.firmware(), disks);
+    }
+
+    static VmRecord record(VmSpec spec, BootSpec boot, List<Disk> disks) {
+        return new VmRecord(ID, spec.name(), VmState.CREATED, spec, new VmRecord.ImageRef("oci", "example/web:1", "sha256:9a1b"),
+                boot, disks, Instant.parse("2026-11-26T10:00:00Z"), null, 0, null);
+    }
+}
