@@ -1,0 +1,83 @@
+package cocoon.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The runtime image's command surface and its answers to missing, malformed and hostile arguments. */
+class CliSurfaceTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpListsEveryCommand() {
+        String help = new CocoonCli(dir).run("--help").ok().out();
+        for (String command : new String[] {"pull", "list, ls", "delete, rmi", "run", "gc", "create", "start", "stop",
+                "ps", "inspect", "console", "rm", "version", "doctor", "completion"}) {
+            assertTrue(help.contains("  " + command + " "), "--help lacks " + command + ":\n" + help);
+        }
+    }
+
+    @Test
+    void versionShowsTheBakedInRevisionAndBuildTime() {
+        String out = new CocoonCli(dir).run("version").ok().out();
+        assertTrue(out.matches("(?s)cocoon \\d+\\.\\d+\\.\\d+.*\\nrevision: [0-9a-f]{7,}\\nbuilt: \\d{4}-\\d\\d-\\d\\dT.*"), out);
+    }
+
+    @Test
+    void doctorHasOneLinePerPlugin() {
+        String out = new CocoonCli(dir).run("doctor").ok().out();
+        for (String plugin : new String[] {"image source oci", "image source cloudimg", "hypervisor chv", "hypervisor qemu"}) {
+            assertTrue(out.contains(plugin), out);
+        }
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("hypervisor chv") && l.contains("MISSING")
+                || l.startsWith("hypervisor chv") && l.contains("ok")), out);
+    }
+
+    @Test
+    void errorsAreOneLineWithExitOneAndUsageErrorsExitTwo() {
+        CocoonCli cocoon = new CocoonCli(dir);
+        CocoonCli.Run unknownVm = cocoon.run("start", "nosuch");
+        assertEquals(1, unknownVm.exit());
+        assertEquals(1, unknownVm.err().strip().lines().count(), unknownVm.err());
+        assertTrue(unknownVm.err().startsWith("cocoon: no VM named 'nosuch': "), unknownVm.err());
+
+        CocoonCli.Run badSize = cocoon.run("create", "img", "--memory", "10X");
+        assertEquals(2, badSize.exit());
+        assertTrue(badSize.err().contains("invalid size '10X'"), badSize.err());
+        assertTrue(badSize.err().contains("Usage: cocoon create"), badSize.err());
+
+        assertEquals(2, cocoon.run("create").exit());
+        assertEquals(2, cocoon.run("frobnicate").exit());
+        assertEquals(2, cocoon.run("stop", "x", "--timeout", "soon").exit());
+
+        for (String[] args : new String[][] {{"rm", "../etc"}, {"inspect", ""}, {"console", "a/b"}, {"delete", "nosuch"}}) {
+            CocoonCli.Run run = cocoon.run(args);
+            assertEquals(1, run.exit(), String.join(" ", args) + ": " + run.err());
+            assertTrue(run.err().startsWith("cocoon: "), run.err());
+            assertFalse(run.err().contains("Exception"), run.err());
+        }
+    }
+
+    @Test
+    void badConfigFilesAreNamedErrors() throws Exception {
+        Path config = dir.resolve("bad.toml");
+        Files.writeString(config, "[defaults]\ncpus = 3\n");
+        CocoonCli.Run run = new CocoonCli(dir).run("--config", config.toString(), "ps");
+        assertEquals(1, run.exit());
+        assertTrue(run.err().contains("unknown key 'cpus' in [defaults]"), run.err());
+    }
+
+    @Test
+    void completionScriptIsGenerated() {
+        String out = new CocoonCli(dir).run("completion").ok().out();
+        assertTrue(out.contains("complete -F") && out.contains("cocoon"), out.substring(0, Math.min(200, out.length())));
+    }
+}

@@ -1,0 +1,115 @@
+package cocoon.e2e;
+
+import cocoon.plugin.oci.testing.RegistryFixture;
+import cocoon.plugin.oci.testing.TestLayer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Separate cocoon processes pull, create and rm while others run gc in a loop. Afterwards every
+ * VM's files exist and a final gc leaves exactly what the index and the records reference.
+ */
+class GcRaceTest {
+
+    private static final Duration RUN_FOR = Duration.ofSeconds(40);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void gcRacingPullCreateAndRmNeverBreaksAVm() throws Exception {
+        try (RegistryFixture registry = RegistryFixture.start(dir.resolve("registry"))) {
+            List<String> images = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                var base = new TestLayer().file("base.txt", "shared base\n", 0644, 0, 0).gzip();
+                var own = new TestLayer().file("own-" + i + ".txt", "image " + i + "\n", 0644, 0, 0).gzip();
+                registry.pushImage("race/img" + i, "1", RegistryFixture.OCI_MANIFEST, List.of(base, own));
+                images.add(registry.host() + "/race/img" + i + ":1");
+            }
+            CocoonCli cocoon = new CocoonCli(dir.resolve("state"));
+            long deadline = System.nanoTime() + RUN_FOR.toNanos();
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            List<Future<List<String>>> work = new ArrayList<>();
+            work.add(pool.submit(() -> {
+                List<String> failures = new ArrayList<>();
+                while (System.nanoTime() < deadline) {
+                    CocoonCli.Run gc = cocoon.run("gc", "--horizon", "0s");
+                    if (gc.exit() != 0) {
+                        failures.add("gc: " + gc.err());
+                    }
+                }
+                return failures;
+            }));
+            for (int worker = 0; worker < 2; worker++) {
+                int w = worker;
+                work.add(pool.submit(() -> {
+                    List<String> failures = new ArrayList<>();
+                    for (int round = 0; System.nanoTime() < deadline; round++) {
+                        String image = images.get((w + round) % images.size());
+                        String vm = "w" + w + "-" + round;
+                        step(failures, cocoon.run("pull", "--quiet", image), "pull " + image);
+                        step(failures, cocoon.run("create", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image), "create " + vm);
+                        if (round % 2 == 1) {
+                            step(failures, cocoon.run("rm", vm), "rm " + vm);
+                        }
+                        if (round % 3 == 2) {
+                            step(failures, cocoon.run("delete", "--force", image), "delete " + image);
+                        }
+                    }
+                    return failures;
+                }));
+            }
+            List<String> failures = new ArrayList<>();
+            for (Future<List<String>> f : work) {
+                failures.addAll(f.get());
+            }
+            pool.shutdown();
+            assertEquals(List.of(), failures);
+
+            cocoon.run("gc", "--horizon", "0s").ok();
+            JsonNode vms = new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out());
+            assertTrue(vms.size() > 0, "the workers made VMs");
+            List<Path> referenced = new ArrayList<>();
+            for (JsonNode vm : vms) {
+                for (JsonNode disk : vm.get("disks")) {
+                    Path path = Path.of(disk.get("path").asText());
+                    assertTrue(Files.isRegularFile(path), vm.get("name").asText() + " lost " + path);
+                    referenced.add(path);
+                }
+            }
+            for (JsonNode image : new ObjectMapper().readTree(cocoon.run("list", "--format", "json").ok().out())) {
+                for (JsonNode disk : image.get("baseDisks")) {
+                    referenced.add(Path.of(disk.get("path").asText()));
+                }
+            }
+            try (var blobs = Files.list(cocoon.root().resolve("images/oci/blobs/sha256"))) {
+                for (Path blob : blobs.toList()) {
+                    assertTrue(referenced.contains(blob), "after a final gc nothing unreferenced remains: " + blob);
+                }
+            }
+            try (var tmp = Files.list(cocoon.root().resolve("tmp"))) {
+                assertEquals(List.of(), tmp.toList());
+            }
+        }
+    }
+
+    private static void step(List<String> failures, CocoonCli.Run run, String what) {
+        if (run.exit() != 0 && !run.err().contains("is not pulled")) {
+            failures.add(what + ": " + run.err().strip());
+        }
+    }
+}

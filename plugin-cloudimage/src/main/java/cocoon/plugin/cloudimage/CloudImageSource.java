@@ -1,0 +1,241 @@
+package cocoon.plugin.cloudimage;
+
+import cocoon.api.Availability;
+import cocoon.api.BootSpec;
+import cocoon.api.DigestMismatchException;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.Image;
+import cocoon.api.ImageSource;
+import cocoon.api.InvalidInputException;
+import cocoon.api.NotFoundException;
+import cocoon.api.PluginContext;
+import cocoon.api.ProgressEvent;
+import cocoon.api.ProgressListener;
+import cocoon.api.PullOptions;
+import cocoon.api.StoreLocks;
+import cocoon.plugin.cloudimage.download.Checksums;
+import cocoon.plugin.cloudimage.download.Downloader;
+import cocoon.plugin.cloudimage.download.PartFile;
+import cocoon.plugin.cloudimage.qemu.ImageInfo;
+import cocoon.plugin.cloudimage.qemu.ImageSniffer;
+import cocoon.plugin.cloudimage.qemu.QemuImg;
+import cocoon.plugin.cloudimage.qemu.SourceFormat;
+import cocoon.plugin.cloudimage.store.CloudImageStore;
+import cocoon.plugin.cloudimage.store.IndexEntry;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Cloud disk images by URL. A pull downloads into {@code <root>/tmp}, checks the bytes (checksum,
+ * format, no references to host files), converts to qcow2 when needed, and only then commits the
+ * base under {@code images/cloudimg/blobs/<sha256>.qcow2} and records the URL in the index.
+ */
+final class CloudImageSource implements ImageSource {
+
+    private final PluginContext context;
+    private final CloudImageSettings settings;
+    private final CloudImageStore store;
+    private final QemuImg qemuImg;
+
+    CloudImageSource(PluginContext context, CloudImageSettings settings) {
+        this.context = context;
+        this.settings = settings;
+        this.store = new CloudImageStore(context);
+        this.qemuImg = new QemuImg(context.processes(), settings.convertTimeout());
+    }
+
+    @Override
+    public String kind() {
+        return CloudImageSourceProvider.KIND;
+    }
+
+    @Override
+    public boolean handles(String reference) {
+        String lower = reference.toLowerCase(Locale.ROOT);
+        return lower.startsWith("http://") || lower.startsWith("https://");
+    }
+
+    @Override
+    @SuppressWarnings("try") // the store lock is held for its scope, not used in it
+    public Image pull(String reference, PullOptions options, ProgressListener progress) {
+        String url = checkedUrl(reference);
+        String item = fileName(url);
+        try (StoreLocks.Held shared = store.shareStore();
+             Downloader downloader = new Downloader(settings.http(), options.caFile())) {
+            String expected = expectedDigest(url, options, downloader);
+            try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
+                Optional<IndexEntry> known = store.entry(url).filter(e -> Files.exists(store.blob(e.hex())));
+                if (options.force()) {
+                    part.restart();
+                }
+                Downloader.Stored stored = options.force() ? null
+                        : known.map(e -> new Downloader.Stored(e.etag(), e.lastModified())).orElse(null);
+                Downloader.Outcome outcome = downloader.fetch(url, part, stored, item, progress);
+                if (outcome instanceof Downloader.Outcome.Fetched fetched) {
+                    return toImage(accept(url, item, fetched, expected, part, progress));
+                }
+                part.discard();
+                IndexEntry current = known.orElseThrow();
+                if (expected != null && !expected.equals(current.hex())) {
+                    throw new DigestMismatchException(url, "sha256:" + expected, current.digest());
+                }
+                return toImage(current);
+            }
+        }
+    }
+
+    /** Verifies, converts and commits a complete download; on any failure the store is as it was. */
+    private IndexEntry accept(String url, String item, Downloader.Outcome.Fetched fetched, String expected,
+                              PartFile part, ProgressListener progress) {
+        Path converted = context.tmpDir().resolve(part.path().getFileName() + ".qcow2");
+        try {
+            if (expected != null && !expected.equals(fetched.sha256Hex())) {
+                throw new DigestMismatchException(url, "sha256:" + expected, "sha256:" + fetched.sha256Hex());
+            }
+            SourceFormat format = ImageSniffer.sniff(fetched.file(), url);
+            Path blob = store.blob(fetched.sha256Hex());
+            ImageInfo info;
+            if (Files.exists(blob)) {
+                progress.on(ProgressEvent.message(item, "same bytes as a stored image; sharing its base"));
+                info = qemuImg.info(blob, SourceFormat.QCOW2);
+            } else {
+                Path candidate = fetched.file();
+                if (format != SourceFormat.QCOW2) {
+                    if (format != SourceFormat.RAW) {
+                        qemuImg.selfContained(fetched.file(), format, url);
+                    }
+                    progress.on(ProgressEvent.message(item, "converting " + format.qemuName() + " to qcow2"));
+                    qemuImg.convertToQcow2(fetched.file(), format, converted);
+                    candidate = converted;
+                }
+                info = qemuImg.selfContained(candidate, SourceFormat.QCOW2, url);
+                store.commitBlob(candidate, fetched.sha256Hex());
+            }
+            IndexEntry entry = new IndexEntry(url, "sha256:" + fetched.sha256Hex(), fetched.bytes(),
+                    format.qemuName(), Files.size(blob), info.virtualSize(), fetched.etag(), fetched.lastModified(),
+                    Instant.now());
+            store.update(index -> index.with(entry));
+            progress.on(ProgressEvent.message(item, "stored as " + entry.digest()));
+            return entry;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            part.discard();
+            deleteQuietly(converted);
+        }
+    }
+
+    private String expectedDigest(String url, PullOptions options, Downloader downloader) {
+        if (options.checksum() != null) {
+            return Checksums.parseOption(options.checksum());
+        }
+        if (options.checksumUrl() == null) {
+            return null;
+        }
+        String sumsUrl = checkedUrl(options.checksumUrl());
+        String name = fileName(url);
+        return Checksums.find(downloader.fetchText(sumsUrl), name).orElseThrow(() -> new NotFoundException(
+                sumsUrl + " lists no sha256 for " + name, "check that the checksum file belongs to this image"));
+    }
+
+    @Override
+    public List<Image> list() {
+        List<Image> images = new ArrayList<>();
+        for (IndexEntry entry : store.read().images().values()) {
+            images.add(toImage(entry));
+        }
+        return images;
+    }
+
+    @Override
+    @SuppressWarnings("try") // the store lock is held for its scope, not used in it
+    public void delete(Image image) {
+        try (StoreLocks.Held shared = store.shareStore()) {
+            store.update(index -> {
+                if (!index.images().containsKey(image.reference())) {
+                    throw new NotFoundException("no cloud image " + image.reference(), "cocoon images lists what is stored");
+                }
+                return index.without(image.reference());
+            });
+        }
+    }
+
+    @Override
+    public Set<Path> files() {
+        return store.blobFiles();
+    }
+
+    @Override
+    public Set<Path> inUse() {
+        return store.read().images().values().stream()
+                .map(entry -> store.blob(entry.hex()))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public Availability check() {
+        List<String> missing = new ArrayList<>();
+        if (context.processes().which("qemu-img").isEmpty()) {
+            missing.add("qemu-img (apt-get install qemu-utils)");
+        }
+        if (context.processes().which("mkfs.vfat").isEmpty()) {
+            missing.add("mkfs.vfat (apt-get install dosfstools)");
+        }
+        if (context.processes().which("mcopy").isEmpty()) {
+            missing.add("mcopy (apt-get install mtools)");
+        }
+        return missing.isEmpty()
+                ? Availability.ok("qemu-img, mkfs.vfat and mcopy found")
+                : Availability.missing("missing " + String.join(", ", missing));
+    }
+
+    private Image toImage(IndexEntry entry) {
+        Disk base = new Disk(store.blob(entry.hex()), DiskFormat.QCOW2, true, null, null);
+        return new Image(kind(), entry.url(), entry.digest(), entry.blobBytes(), entry.created(),
+                BootSpec.firmware(), List.of(base));
+    }
+
+    private static String checkedUrl(String reference) {
+        try {
+            URI uri = new URI(reference.strip());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                throw new URISyntaxException(reference, "not an http:// or https:// URL with a host");
+            }
+            return uri.toString();
+        } catch (URISyntaxException e) {
+            throw new InvalidInputException("bad image URL " + reference + ": " + e.getReason(),
+                    "use an http:// or https:// URL of a disk image");
+        }
+    }
+
+    /** The last path segment, as checksum files list images and progress lines name them. */
+    private static String fileName(String url) {
+        String path = URI.create(url).getRawPath();
+        String last = path == null ? "" : path.substring(path.lastIndexOf('/') + 1);
+        return last.isEmpty() ? URI.create(url).getHost() : URLDecoder.decode(last, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // A leftover in tmp/ is garbage the collector removes.
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package cocoon.plugin.cloudimage.disk;
+
+import cocoon.api.Processes;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The NoCloud seed: a small FAT file system labelled {@code cidata} holding {@code meta-data} and
+ * {@code user-data}. Built with {@code mkfs.vfat -C} and {@code mcopy}, so no root, mount or loop
+ * device is needed.
+ */
+final class SeedDisk {
+
+    private static final String SIZE_KIB = "1024";
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Processes processes;
+
+    SeedDisk(Processes processes) {
+        this.processes = processes;
+    }
+
+    void write(Path image, CloudConfig config) throws IOException {
+        Path staging = Files.createTempDirectory(image.getParent(), ".cidata-");
+        try {
+            Path metaData = Files.writeString(staging.resolve("meta-data"), config.metaData(), StandardCharsets.UTF_8);
+            Path userData = Files.writeString(staging.resolve("user-data"), config.userData(), StandardCharsets.UTF_8);
+            processes.run(List.of("mkfs.vfat", "-n", "cidata", "-C", image.toString(), SIZE_KIB), TIMEOUT);
+            processes.run(List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"),
+                    TIMEOUT);
+        } finally {
+            Files.deleteIfExists(staging.resolve("meta-data"));
+            Files.deleteIfExists(staging.resolve("user-data"));
+            Files.deleteIfExists(staging);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package cocoon.plugin.cloudimage.download;
+
+import cocoon.api.ProgressEvent;
+import cocoon.api.ProgressListener;
+import cocoon.plugin.cloudimage.DownloadException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Downloads one URL into its {@link PartFile}, hashing as the bytes arrive. Asks the server first
+ * whether a stored copy is still current, and resumes a partial file with a Range request when the
+ * server supports it for the same version of the file.
+ */
+public final class Downloader implements AutoCloseable {
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final long PROGRESS_STEP = 1 << 20;
+    private static final int SUMS_LIMIT = 4 << 20;
+
+    /** What the server said about the stored copy's validators. */
+    public record Stored(String etag, String lastModified) {
+        boolean any() {
+            return etag != null || lastModified != null;
+        }
+    }
+
+    /** The result: either the stored copy is current, or the part file now holds the whole body. */
+    public sealed interface Outcome {
+        record NotModified() implements Outcome {
+        }
+
+        record Fetched(Path file, String sha256Hex, long bytes, String etag, String lastModified) implements Outcome {
+        }
+    }
+
+    private final HttpFetcher fetcher;
+
+    public Downloader(HttpSettings settings, Path caFile) {
+        this.fetcher = new HttpFetcher(settings, caFile);
+    }
+
+    /** The text of a checksum file. */
+    public String fetchText(String url) {
+        return fetcher.getText(URI.create(url), SUMS_LIMIT);
+    }
+
+    /**
+     * Fetches {@code url} into {@code part}.
+     *
+     * @param stored  validators of the copy already in the store, or null to fetch unconditionally
+     */
+    public Outcome fetch(String url, PartFile part, Stored stored, String item, ProgressListener progress) {
+        URI uri = URI.create(url);
+        Optional<PartialValidators> partial = part.size() > 0 ? part.validators(url) : Optional.empty();
+        String ifRange = partial.map(PartialValidators::ifRange).orElse(null);
+        if (ifRange == null) {
+            part.restart();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        long offset = part.size();
+        if (offset > 0) {
+            headers.put("Range", "bytes=" + offset + "-");
+            headers.put("If-Range", ifRange);
+        } else if (stored != null && stored.any()) {
+            if (stored.etag() != null) {
+                headers.put("If-None-Match", stored.etag());
+            }
+            if (stored.lastModified() != null) {
+                headers.put("If-Modified-Since", stored.lastModified());
+            }
+        }
+        HttpResponse<InputStream> response = fetcher.get(uri, headers);
+        int status = response.statusCode();
+        if (status == 304 && offset == 0 && !headers.isEmpty()) {
+            closeBody(response);
+            progress.on(ProgressEvent.message(item, "not modified on the server; already stored"));
+            return new Outcome.NotModified();
+        }
+        if (status == 416 && offset > 0) {
+            // The server no longer has bytes past our offset: the file changed. Start over once.
+            closeBody(response);
+            part.restart();
+            return fetch(url, part, null, item, progress);
+        }
+        if (status == 206 && offset > 0) {
+            long start = rangeStart(response);
+            if (start != offset) {
+                closeBody(response);
+                part.restart();
+                return fetch(url, part, null, item, progress);
+            }
+            progress.on(ProgressEvent.message(item, "resuming at " + offset + " bytes"));
+        } else if (status == 200) {
+            offset = 0;
+            part.restart();
+        } else {
+            closeBody(response);
+            throw fetcher.statusError(uri, status);
+        }
+        String etag = response.headers().firstValue("ETag").orElse(null);
+        String lastModified = response.headers().firstValue("Last-Modified").orElse(null);
+        part.saveValidators(new PartialValidators(url, etag, lastModified));
+        long total = totalLength(response, offset);
+        return stream(uri, response, part, offset, total, item, progress, etag, lastModified);
+    }
+
+    private Outcome.Fetched stream(URI uri, HttpResponse<InputStream> response, PartFile part, long offset, long total,
+                                   String item, ProgressListener progress, String etag, String lastModified) {
+        MessageDigest sha256 = hashPrefix(part.channel(), offset);
+        FileChannel out = part.channel();
+        long[] written = {offset};
+        long[] reported = {offset};
+        progress.on(ProgressEvent.started(item, total));
+        if (offset > 0) {
+            progress.on(ProgressEvent.progress(item, offset, total));
+        }
+        try {
+            out.position(offset);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        fetcher.copyBody(uri, response.body(), (buffer, length) -> {
+            sha256.update(buffer, 0, length);
+            ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, length);
+            while (chunk.hasRemaining()) {
+                out.write(chunk);
+            }
+            written[0] += length;
+            if (written[0] - reported[0] >= PROGRESS_STEP) {
+                reported[0] = written[0];
+                progress.on(ProgressEvent.progress(item, written[0], total));
+            }
+        });
+        if (total >= 0 && written[0] < total) {
+            throw new DownloadException("GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
+                    "the connection was cut; pull again to resume");
+        }
+        if (total >= 0 && written[0] > total) {
+            part.restart();
+            throw new DownloadException("GET " + uri + ": body longer than the " + total + " bytes announced",
+                    "the server is misbehaving; try another mirror");
+        }
+        try {
+            out.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String hex = HexFormat.of().formatHex(sha256.digest());
+        progress.on(ProgressEvent.done(item, written[0], "sha256:" + hex));
+        return new Outcome.Fetched(part.path(), hex, written[0], etag, lastModified);
+    }
+
+    /** A digest already fed with the first {@code length} bytes of a resumed file. */
+    private static MessageDigest hashPrefix(FileChannel channel, long length) {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        try {
+            long position = 0;
+            while (position < length) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    break;
+                }
+                sha256.update(buffer.array(), 0, n);
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sha256;
+    }
+
+    private static long rangeStart(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Range")
+                .map(CONTENT_RANGE::matcher)
+                .filter(Matcher::matches)
+                .map(m -> Long.parseLong(m.group(1)))
+                .orElse(-1L);
+    }
+
+    /** The size of the whole file, or -1 when the server does not say. */
+    private static long totalLength(HttpResponse<?> response, long offset) {
+        if (response.statusCode() == 206) {
+            Matcher range = response.headers().firstValue("Content-Range").map(CONTENT_RANGE::matcher).orElseThrow();
+            if (range.matches() && !"*".equals(range.group(3))) {
+                return Long.parseLong(range.group(3));
+            }
+        }
+        return response.headers().firstValueAsLong("Content-Length").stream().map(n -> n + offset).findFirst().orElse(-1L);
+    }
+
+    private static void closeBody(HttpResponse<InputStream> response) {
+        try {
+            response.body().close();
+        } catch (IOException ignored) {
+            // The response is abandoned either way.
+        }
+    }
+
+    @Override
+    public void close() {
+        fetcher.close();
+    }
+}

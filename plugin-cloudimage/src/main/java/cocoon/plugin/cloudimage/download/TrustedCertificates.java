@@ -1,0 +1,73 @@
+package cocoon.plugin.cloudimage.download;
+
+import cocoon.api.InvalidInputException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/** The TLS trust for downloads: the JDK's system trust store, plus a user's PEM CA when given. */
+final class TrustedCertificates {
+
+    private TrustedCertificates() {
+    }
+
+    static SSLContext sslContext(Path caFile) {
+        try {
+            if (caFile == null) {
+                return SSLContext.getDefault();
+            }
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            int n = 0;
+            for (X509Certificate system : systemTrustManager().getAcceptedIssuers()) {
+                trusted.setCertificateEntry("system-" + n++, system);
+            }
+            for (Certificate extra : readPem(caFile)) {
+                trusted.setCertificateEntry("ca-file-" + n++, extra);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+        }
+    }
+
+    private static Collection<? extends Certificate> readPem(Path caFile) {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certificates.isEmpty()) {
+                throw new InvalidInputException("no certificate in " + caFile, "pass a PEM file with the CA certificate");
+            }
+            return certificates;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new InvalidInputException("cannot read CA certificate " + caFile + ": " + e.getMessage(),
+                    "pass a readable PEM file with the CA certificate");
+        }
+    }
+
+    private static X509TrustManager systemTrustManager() throws GeneralSecurityException {
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init((KeyStore) null);
+        for (TrustManager manager : factory.getTrustManagers()) {
+            if (manager instanceof X509TrustManager x509) {
+                return x509;
+            }
+        }
+        throw new GeneralSecurityException("no X.509 trust manager in the system trust store");
+    }
+}

@@ -1,0 +1,64 @@
+package cocoon.plugin.cloudimage.qemu;
+
+import cocoon.api.Processes;
+import cocoon.plugin.cloudimage.UnsafeImageException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code qemu-img} commands this plugin runs. Every call names the format so qemu-img never
+ * probes; reads pass {@code -U} because the pull holds its own lock on the downloaded file, which
+ * would clash with qemu's image locks.
+ */
+public final class QemuImg {
+
+    private static final Duration QUICK = Duration.ofSeconds(60);
+
+    private final Processes processes;
+    private final Duration convertTimeout;
+
+    public QemuImg(Processes processes, Duration convertTimeout) {
+        this.processes = processes;
+        this.convertTimeout = convertTimeout;
+    }
+
+    public ImageInfo info(Path image, SourceFormat format) {
+        String json = processes.run(List.of("qemu-img", "info", "-U", "-f", format.qemuName(), "--output=json",
+                image.toString()), QUICK).stdout();
+        return ImageInfo.parse(json);
+    }
+
+    /**
+     * The image's info once it is known to reference no other file: no backing file, no external
+     * data file, no extent outside itself.
+     */
+    public ImageInfo selfContained(Path image, SourceFormat format, String source) {
+        ImageInfo info = info(image, format);
+        if (info.backingFile() != null) {
+            throw new UnsafeImageException(source + " names a backing file (" + info.backingFile() + ")");
+        }
+        if (info.dataFile() != null) {
+            throw new UnsafeImageException(source + " names an external data file (" + info.dataFile() + ")");
+        }
+        for (String extent : info.extentFiles()) {
+            Path extentPath = image.toAbsolutePath().getParent().resolve(extent).normalize();
+            if (!extentPath.equals(image.toAbsolutePath().normalize())) {
+                throw new UnsafeImageException(source + " reads extents from another file (" + extent + ")");
+            }
+        }
+        return info;
+    }
+
+    public void convertToQcow2(Path source, SourceFormat format, Path target) {
+        processes.run(List.of("qemu-img", "convert", "-U", "-f", format.qemuName(), "-O", "qcow2",
+                source.toString(), target.toString()), convertTimeout);
+    }
+
+    /** A qcow2 overlay that reads through to {@code base} and takes every write itself. */
+    public void createOverlay(Path base, Path overlay, long sizeBytes) {
+        processes.run(List.of("qemu-img", "create", "-f", "qcow2", "-F", "qcow2", "-b", base.toString(),
+                overlay.toString(), Long.toString(sizeBytes)), QUICK);
+    }
+}

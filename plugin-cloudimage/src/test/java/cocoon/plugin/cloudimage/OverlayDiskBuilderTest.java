@@ -1,0 +1,138 @@
+package cocoon.plugin.cloudimage;
+
+import cocoon.api.Disk;
+import cocoon.api.DiskBuilder;
+import cocoon.api.DiskFormat;
+import cocoon.api.Image;
+import cocoon.api.InvalidInputException;
+import cocoon.api.PullOptions;
+import cocoon.api.VmDisks;
+import cocoon.api.VmSpec;
+import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OverlayDiskBuilderTest {
+
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private PullFixture store;
+    private DiskBuilder builder;
+    private Image image;
+    private Path base;
+    private Path vmDir;
+
+    @BeforeEach
+    void pullImage() throws Exception {
+        store = new PullFixture(dir);
+        builder = new OverlayDiskBuilderProvider().open(store.context);
+        try (ImageServer server = ImageServer.http()) {
+            server.file("/disk.raw", TestImages.raw(11), false);
+            image = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        }
+        base = image.baseDisks().get(0).path();
+        vmDir = store.root.resolve("vms/4f1c2a9be07d");
+    }
+
+    @Test
+    void overlayIsBackedByTheBaseAndTakesEveryWrite() {
+        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), vmDir);
+
+        Path overlay = vmDir.resolve("overlay.qcow2");
+        Path seed = vmDir.resolve("cidata.img");
+        assertEquals(List.of(
+                new Disk(overlay, DiskFormat.QCOW2, false, "cocoon-root", base),
+                new Disk(seed, DiskFormat.RAW, true, "cidata", null)), disks.disks());
+        assertEquals("", disks.cmdline());
+
+        String chain = Tools.run("qemu-img", "info", "--backing-chain", "--output=json", "-f", "qcow2", overlay.toString());
+        assertTrue(chain.contains("\"backing-filename\": \"" + base + "\""), chain);
+        assertTrue(chain.contains("\"backing-filename-format\": \"qcow2\""), chain);
+        assertTrue(chain.contains("\"virtual-size\": " + 4 * MIB), chain);
+
+        String baseDigest = Tools.sha256(base);
+        Tools.run("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 0 64k", overlay.toString());
+        Tools.run("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 0 64k", overlay.toString());
+        Tools.run("qemu-io", "-f", "qcow2", "-c", "read -P 0 512k 64k", overlay.toString());
+        assertEquals(baseDigest, Tools.sha256(base), "the base never changes");
+    }
+
+    @Test
+    void overlayIsNeverSmallerThanTheBase() {
+        builder.build(image, spec("tiny", MIB / 2), vmDir);
+
+        String info = Tools.run("qemu-img", "info", "--output=json", "-f", "qcow2", vmDir.resolve("overlay.qcow2").toString());
+        assertTrue(info.contains("\"virtual-size\": " + MIB), info);
+    }
+
+    @Test
+    void seedDiskIsANoCloudVolumeWithExactlyMetaDataAndUserData() {
+        builder.build(image, spec("web-1", 4 * MIB), vmDir);
+
+        String seed = vmDir.resolve("cidata.img").toString();
+        assertTrue(Tools.run("minfo", "-i", seed, "::").contains("disk type=\"FAT12   \""));
+        assertEquals(" Volume label is cidata     \n", Tools.run("mlabel", "-s", "-i", seed, "::"));
+        assertEquals("::/meta-data\n::/user-data\n", sortedLines(Tools.run("mdir", "-b", "-i", seed, "::")));
+        assertEquals("instance-id: \"cocoon-4f1c2a9be07d\"\nlocal-hostname: \"web-1\"\n",
+                Tools.run("mtype", "-i", seed, "::meta-data"));
+        assertEquals("""
+                #cloud-config
+                users:
+                  - name: "alice"
+                    shell: /bin/bash
+                    sudo: "ALL=(ALL) NOPASSWD:ALL"
+                    lock_passwd: false
+                    plain_text_passwd: "s3cr\\"et\\\\"
+                    ssh_authorized_keys:
+                      - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop"
+                chpasswd:
+                  expire: false
+                """, Tools.run("mtype", "-i", seed, "::user-data"));
+    }
+
+    @Test
+    void removeDeletesTheOverlayAndSeedButNeverTheBase() {
+        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), vmDir);
+        List<Disk> all = new java.util.ArrayList<>(image.baseDisks());
+        all.addAll(disks.disks());
+
+        builder.remove(all);
+
+        assertFalse(Files.exists(vmDir.resolve("overlay.qcow2")));
+        assertFalse(Files.exists(vmDir.resolve("cidata.img")));
+        assertTrue(Files.exists(base));
+    }
+
+    @Test
+    void invalidUserNameLeavesNoDisksBehind() {
+        VmSpec bad = new VmSpec("web-1", 1, 256 * MIB, 4 * MIB, "qemu", "auto",
+                new VmSpec.CloudInit("Root Admin", "pw", List.of()));
+
+        assertThrows(InvalidInputException.class, () -> builder.build(image, bad, vmDir));
+
+        assertFalse(Files.exists(vmDir.resolve("overlay.qcow2")));
+        assertFalse(Files.exists(vmDir.resolve("cidata.img")));
+    }
+
+    private static VmSpec spec(String name, long storage) {
+        return new VmSpec(name, 1, 256 * MIB, storage, "qemu", "auto", new VmSpec.CloudInit("alice", "s3cr\"et\\",
+                List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
+    }
+
+    private static String sortedLines(String text) {
+        return text.lines().sorted().map(line -> line + "\n").reduce("", String::concat);
+    }
+}

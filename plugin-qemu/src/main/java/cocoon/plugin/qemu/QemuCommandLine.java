@@ -1,0 +1,100 @@
+package cocoon.plugin.qemu;
+
+import cocoon.api.BootSpec;
+import cocoon.api.Disk;
+import cocoon.api.InvalidInputException;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Renders the one QEMU process a VM runs as: machine, console, control socket, boot and disks. */
+final class QemuCommandLine {
+
+    private static final long MIB = 1024 * 1024;
+
+    /** The serial console goes to the PTY behind this chardev; {@code console()} looks it up by this label. */
+    static final String CONSOLE_CHARDEV = "con0";
+
+    private QemuCommandLine() {
+    }
+
+    static List<String> render(QemuSettings settings, Acceleration accel, VmRecord vm, VmPaths paths) {
+        QemuFiles files = QemuFiles.of(paths);
+        List<String> argv = new ArrayList<>();
+        argv.add(settings.binary());
+        add(argv, "-name", QemuOptions.escape(vm.name()));
+        add(argv, "-machine", "q35,accel=" + accel.accelerator().option());
+        add(argv, "-cpu", accel.cpuModel());
+        add(argv, "-m", mebibytes(vm.spec().memoryBytes()) + "M");
+        add(argv, "-smp", Long.toString(positive(vm.spec().cpus(), "CPU count")));
+        // No implicit devices or config files: the VM has exactly what is listed here.
+        add(argv, "-nodefaults", "-no-user-config", "-display", "none");
+        add(argv, "-pidfile", files.pidFile().toString());
+        add(argv, "-qmp", files.qmpOption());
+        add(argv, "-chardev", "pty,id=" + CONSOLE_CHARDEV + ",logfile=" + QemuOptions.escape(files.consoleLog().toString())
+                + ",logappend=on");
+        add(argv, "-serial", "chardev:" + CONSOLE_CHARDEV);
+        add(argv, "-device", "virtio-rng-pci");
+        add(argv, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
+        BootSpec boot = vm.boot();
+        if (boot.isKernel()) {
+            add(argv, "-kernel", boot.kernel().toString());
+            if (boot.initrd() != null) {
+                add(argv, "-initrd", boot.initrd().toString());
+            }
+            add(argv, "-append", withSerialConsole(boot.cmdline()));
+        } else {
+            add(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
+                    + QemuOptions.escape(settings.firmwareCode().toString()));
+            add(argv, "-drive", "if=pflash,format=raw,unit=1,file=" + QemuOptions.escape(files.firmwareVars().toString()));
+        }
+        List<Disk> disks = vm.disks();
+        for (int i = 0; i < disks.size(); i++) {
+            addDisk(argv, "disk" + i, disks.get(i));
+        }
+        return List.copyOf(argv);
+    }
+
+    private static void addDisk(List<String> argv, String id, Disk disk) {
+        StringBuilder drive = new StringBuilder("if=none,id=").append(id)
+                .append(",file=").append(QemuOptions.escape(disk.path().toString()))
+                .append(",format=").append(disk.format().option());
+        if (disk.readOnly()) {
+            drive.append(",readonly=on");
+        }
+        StringBuilder device = new StringBuilder("virtio-blk-pci,drive=").append(id);
+        if (disk.serial() != null) {
+            device.append(",serial=").append(QemuOptions.escape(disk.serial()));
+        }
+        add(argv, "-drive", drive.toString(), "-device", device.toString());
+    }
+
+    /** The guest's console is the emulated UART that the PTY sits on. */
+    private static String withSerialConsole(String cmdline) {
+        String base = cmdline == null ? "" : cmdline.strip();
+        if (Arrays.asList(base.split("\\s+")).contains("console=ttyS0")) {
+            return base;
+        }
+        return base.isEmpty() ? "console=ttyS0" : base + " console=ttyS0";
+    }
+
+    private static long mebibytes(long bytes) {
+        positive(bytes, "memory size");
+        return (bytes + MIB - 1) / MIB;
+    }
+
+    private static long positive(long value, String what) {
+        if (value <= 0) {
+            throw new InvalidInputException("the VM's " + what + " must be positive, not " + value,
+                    "recreate the VM with a positive " + what);
+        }
+        return value;
+    }
+
+    private static void add(List<String> argv, String... words) {
+        argv.addAll(Arrays.asList(words));
+    }
+}

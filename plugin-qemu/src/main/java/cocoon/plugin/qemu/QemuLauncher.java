@@ -1,0 +1,157 @@
+package cocoon.plugin.qemu;
+
+import cocoon.api.CocoonException;
+import cocoon.api.ConflictException;
+import cocoon.api.HypervisorException;
+import cocoon.api.Processes;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.plugin.qemu.qmp.QmpClient;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+/** Starts a VM's QEMU detached and returns only once QMP answers, or fails with what QEMU said. */
+final class QemuLauncher {
+
+    private static final Duration RETRY = Duration.ofMillis(100);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final int LOG_TAIL = 1500;
+
+    private final Processes processes;
+    private final QemuSettings settings;
+
+    QemuLauncher(Processes processes, QemuSettings settings) {
+        this.processes = processes;
+        this.settings = settings;
+    }
+
+    long launch(VmRecord vm, VmPaths paths, List<String> argv) {
+        QemuFiles files = QemuFiles.of(paths);
+        QemuProcess.find(processes, vm, files).ifPresent(running -> {
+            throw new ConflictException("VM " + vm.name() + " is already running (pid " + running.pid() + ")",
+                    "stop it first with cocoon stop " + vm.name());
+        });
+        prepare(vm, paths, files);
+        long logStart = sizeOf(files.qemuLog());
+        long pid;
+        try {
+            pid = processes.spawnDetached(argv, files.qemuLog());
+        } catch (CocoonException e) {
+            RunDir.clean(paths.runDir());
+            throw e;
+        }
+        QemuProcess process = new QemuProcess(processes, pid, files);
+        awaitQmp(vm, paths, process, logStart);
+        long written = QemuProcess.readPidFile(files.pidFile()).orElse(-1L);
+        if (written != pid) {
+            abandon(process, paths);
+            throw new HypervisorException("QEMU's pid file says " + written + " but the started process is " + pid,
+                    "the process helper must exec QEMU in place (setsid without fork); report this as a bug");
+        }
+        return pid;
+    }
+
+    private void prepare(VmRecord vm, VmPaths paths, QemuFiles files) {
+        try {
+            createPrivateDirectory(paths.runDir());
+            createPrivateDirectory(paths.logDir());
+            // A QEMU that was killed leaves its pid file and socket behind; they must not be mistaken for the new one's.
+            Files.deleteIfExists(files.pidFile());
+            Files.deleteIfExists(files.qmpSocket());
+            if (!vm.boot().isKernel()) {
+                prepareFirmware(files.firmwareVars());
+            }
+        } catch (IOException e) {
+            throw new HypervisorException("cannot prepare the folders of VM " + vm.name() + ": " + e.getMessage(),
+                    "check that " + paths.runDir().getParent() + " and " + paths.logDir().getParent() + " are writable");
+        }
+    }
+
+    /** UEFI writes its variables (boot entries) to flash, so each VM gets its own copy of the template. */
+    private void prepareFirmware(Path vmVars) throws IOException {
+        requireFirmware(settings.firmwareCode(), "firmware_code");
+        if (Files.exists(vmVars)) {
+            return;
+        }
+        requireFirmware(settings.firmwareVars(), "firmware_vars");
+        Path partial = vmVars.resolveSibling(vmVars.getFileName() + ".partial");
+        Files.copy(settings.firmwareVars(), partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
+        Files.move(partial, vmVars, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void requireFirmware(Path file, String key) {
+        if (!Files.isReadable(file)) {
+            throw new HypervisorException("UEFI firmware not found at " + file,
+                    "install the ovmf package or set [qemu] " + key);
+        }
+    }
+
+    private void awaitQmp(VmRecord vm, VmPaths paths, QemuProcess process, long logStart) {
+        QemuFiles files = QemuFiles.of(paths);
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        while (true) {
+            if (!process.alive()) {
+                RunDir.clean(paths.runDir());
+                throw new HypervisorException("QEMU exited while starting VM " + vm.name() + ": "
+                        + logTail(files.qemuLog(), logStart),
+                        "fix what QEMU reports above (full log: " + files.qemuLog() + ")");
+            }
+            if (Files.exists(files.qmpSocket())) {
+                try (QmpClient ignored = process.qmp(CONNECT_TIMEOUT)) {
+                    return;
+                } catch (IOException notYet) {
+                    // QEMU creates the socket before it accepts on it; try again until the deadline.
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                abandon(process, paths);
+                throw new HypervisorException("QEMU did not answer on " + files.qmpSocket() + " within "
+                        + settings.startTimeout().toSeconds() + " s; it was stopped. Log: " + logTail(files.qemuLog(), logStart),
+                        "raise [qemu] start_timeout if the host is busy");
+            }
+            QemuProcess.sleep(RETRY);
+        }
+    }
+
+    private static void abandon(QemuProcess process, VmPaths paths) {
+        process.signal(true);
+        process.awaitExit(Duration.ofSeconds(5));
+        RunDir.clean(paths.runDir());
+    }
+
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The end of what QEMU wrote to its log since {@code from}, on one line. */
+    static String logTail(Path log, long from) {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+            long start = Math.max(from, file.length() - LOG_TAIL);
+            byte[] bytes = new byte[(int) (file.length() - start)];
+            file.seek(start);
+            file.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? "(QEMU logged nothing)" : text.replaceAll("\\s*\\n\\s*", " | ");
+        } catch (IOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+}

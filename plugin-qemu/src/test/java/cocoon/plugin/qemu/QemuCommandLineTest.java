@@ -1,0 +1,143 @@
+package cocoon.plugin.qemu;
+
+import cocoon.api.BootSpec;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.InvalidInputException;
+import cocoon.api.VmPaths;
+import cocoon.api.VmRecord;
+import cocoon.api.VmSpec;
+import cocoon.api.VmState;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class QemuCommandLineTest {
+
+    private static final QemuSettings SETTINGS = QemuSettings.from(Map.of());
+    private static final Acceleration TCG = Acceleration.choose(Acceleration.Mode.TCG, KvmHost.system());
+    private static final VmPaths PATHS = new VmPaths(Path.of("/var/lib/cocoon/vms/abc"), Path.of("/run/cocoon/abc"),
+            Path.of("/var/log/cocoon/abc"));
+
+    private static final List<String> COMMON = List.of(
+            "qemu-system-x86_64",
+            "-name", "web",
+            "-machine", "q35,accel=tcg",
+            "-cpu", "max",
+            "-m", "512M",
+            "-smp", "1",
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-pidfile", "/run/cocoon/abc/pid",
+            "-qmp", "unix:/run/cocoon/abc/qmp.sock,server=on,wait=off",
+            "-chardev", "pty,id=con0,logfile=/var/log/cocoon/abc/console.log,logappend=on",
+            "-serial", "chardev:con0",
+            "-device", "virtio-rng-pci",
+            "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
+
+    @Test
+    void kernelBootAttachesReadOnlyLayersThenTheCowDiskAndPutsTheConsoleOnTheSerialPort() {
+        BootSpec boot = BootSpec.kernel(Path.of("/img/boot/vmlinuz"), Path.of("/img/boot/initrd"),
+                "cocoon.layers=sha256-bbbb,sha256-aaaa cocoon.cow=cocoon-cow");
+        List<Disk> disks = List.of(
+                new Disk(Path.of("/img/blobs/aaaa.erofs"), DiskFormat.RAW, true, "sha256-aaaa", null),
+                new Disk(Path.of("/img/blobs/bbbb.erofs"), DiskFormat.RAW, true, "sha256-bbbb", null),
+                new Disk(Path.of("/var/lib/cocoon/vms/abc/cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));
+        VmRecord vm = TestVms.record("web", "tcg", 512, boot, disks);
+
+        List<String> expected = concat(COMMON, List.of(
+                "-kernel", "/img/boot/vmlinuz",
+                "-initrd", "/img/boot/initrd",
+                "-append", "cocoon.layers=sha256-bbbb,sha256-aaaa cocoon.cow=cocoon-cow console=ttyS0",
+                "-drive", "if=none,id=disk0,file=/img/blobs/aaaa.erofs,format=raw,readonly=on",
+                "-device", "virtio-blk-pci,drive=disk0,serial=sha256-aaaa",
+                "-drive", "if=none,id=disk1,file=/img/blobs/bbbb.erofs,format=raw,readonly=on",
+                "-device", "virtio-blk-pci,drive=disk1,serial=sha256-bbbb",
+                "-drive", "if=none,id=disk2,file=/var/lib/cocoon/vms/abc/cow.raw,format=raw",
+                "-device", "virtio-blk-pci,drive=disk2,serial=cocoon-cow"));
+        assertEquals(expected, QemuCommandLine.render(SETTINGS, TCG, vm, PATHS));
+    }
+
+    @Test
+    void uefiBootUsesReadOnlyFirmwareCodeAndThePerVmVariableStoreAndAttachesOverlayAndSeed() {
+        List<Disk> disks = List.of(
+                new Disk(Path.of("/var/lib/cocoon/vms/abc/overlay.qcow2"), DiskFormat.QCOW2, false, null,
+                        Path.of("/img/cloudimg/blobs/cafe.qcow2")),
+                new Disk(Path.of("/var/lib/cocoon/vms/abc/cidata.img"), DiskFormat.RAW, true, "cidata", null));
+        VmRecord vm = TestVms.record("web", "tcg", 512, BootSpec.firmware(), disks);
+
+        List<String> expected = concat(COMMON, List.of(
+                "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                "-drive", "if=pflash,format=raw,unit=1,file=/var/lib/cocoon/vms/abc/OVMF_VARS.fd",
+                "-drive", "if=none,id=disk0,file=/var/lib/cocoon/vms/abc/overlay.qcow2,format=qcow2",
+                "-device", "virtio-blk-pci,drive=disk0",
+                "-drive", "if=none,id=disk1,file=/var/lib/cocoon/vms/abc/cidata.img,format=raw,readonly=on",
+                "-device", "virtio-blk-pci,drive=disk1,serial=cidata"));
+        assertEquals(expected, QemuCommandLine.render(SETTINGS, TCG, vm, PATHS));
+    }
+
+    @Test
+    void kvmOnARealHostPassesTheHostCpuThrough() {
+        Acceleration kvm = new Acceleration(Acceleration.Accelerator.KVM, "host", true, "using KVM");
+        VmRecord vm = TestVms.record("web", "auto", 512, BootSpec.firmware(), List.of());
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, kvm, vm, PATHS);
+
+        assertEquals(List.of("-machine", "q35,accel=kvm", "-cpu", "host"), argv.subList(3, 7));
+    }
+
+    @Test
+    void commasInPathsAndNamesAreDoubledSoQemuDoesNotSplitTheOption() {
+        VmPaths odd = new VmPaths(Path.of("/v,m"), Path.of("/r,un"), Path.of("/l,og"));
+        List<Disk> disks = List.of(new Disk(Path.of("/d,isk.raw"), DiskFormat.RAW, false, null, null));
+        VmRecord vm = TestVms.record("a,b", "tcg", 1, BootSpec.firmware(), disks);
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, odd);
+
+        assertEquals("a,,b", argv.get(argv.indexOf("-name") + 1));
+        assertEquals("unix:/r,,un/qmp.sock,server=on,wait=off", argv.get(argv.indexOf("-qmp") + 1));
+        assertEquals("if=none,id=disk0,file=/d,,isk.raw,format=raw", argv.get(argv.lastIndexOf("-drive") + 1));
+    }
+
+    @Test
+    void memoryIsRoundedUpToWholeMebibytesAndAnExistingSerialConsoleIsNotRepeated() {
+        BootSpec boot = BootSpec.kernel(Path.of("/k"), null, "quiet console=ttyS0");
+        VmRecord vm = new VmRecord("id", "web", VmState.CREATED,
+                new VmSpec("web", 2, 100 * TestVms.MIB + 1, 0, "qemu", "tcg", null),
+                null, boot, List.of(), null, null, 0, null);
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
+
+        assertEquals("101M", argv.get(argv.indexOf("-m") + 1));
+        assertEquals("2", argv.get(argv.indexOf("-smp") + 1));
+        assertEquals(-1, argv.indexOf("-initrd"));
+        assertEquals("quiet console=ttyS0", argv.get(argv.indexOf("-append") + 1));
+    }
+
+    @Test
+    void aVmWithoutMemoryIsRejected() {
+        VmRecord vm = TestVms.record("web", "tcg", 0, BootSpec.firmware(), List.of());
+
+        assertThrows(InvalidInputException.class, () -> QemuCommandLine.render(SETTINGS, TCG, vm, PATHS));
+    }
+
+    @Test
+    void settingsTakeTheConfiguredBinaryAndRejectABadTimeout() {
+        QemuSettings custom = QemuSettings.from(Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64", "start_timeout", "7"));
+        assertEquals("/opt/qemu/bin/qemu-system-x86_64", custom.binary());
+        assertEquals(Duration.ofSeconds(7), custom.startTimeout());
+
+        assertThrows(InvalidInputException.class, () -> QemuSettings.from(Map.of("start_timeout", "soon")));
+        assertThrows(InvalidInputException.class, () -> QemuSettings.from(Map.of("accel", "hvf")));
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        return Stream.concat(first.stream(), second.stream()).toList();
+    }
+}
