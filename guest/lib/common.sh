@@ -1,0 +1,137 @@
+# Shared by the guest build scripts: Debian package cache, kernel modules, initrd, reproducible tars.
+# Sourced, never run. Everything heavy is cached under GUEST_CACHE, keyed by what it was made from.
+
+GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GUEST_CACHE=${COCOON_GUEST_CACHE:-$HOME/.cache/cocoon/guest}
+# Every file a build writes gets this time, so the same inputs give the same bytes.
+GUEST_EPOCH=1700000000
+export LC_ALL=C SOURCE_DATE_EPOCH=$GUEST_EPOCH
+
+# Modules the hook needs on Debian's 6.1 kernel (DESIGN §7); dependencies are added by resolve_modules.
+OCI_HOOK_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk
+  virtio_console crc32c_generic libcrc32c crc16 mbcache jbd2 ext4 erofs overlay evdev button)
+# A cloud guest also reads its NoCloud seed, a FAT disk.
+CLOUD_MODULES=("${OCI_HOOK_MODULES[@]}" fat vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859_1)
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Downloads (once) a Debian package, at the given version or apt's candidate, and prints the .deb path.
+fetch_deb() {
+  local package=$1 version=${2:-} dir
+  [[ -n $version ]] || version=$(apt-cache policy "$package" | awk '/Candidate:/ {print $2}')
+  [[ -n $version && $version != "(none)" ]] || die "apt knows no candidate for $package (run apt-get update)"
+  dir=$GUEST_CACHE/debs/$package/$version
+  if ! compgen -G "$dir/*.deb" >/dev/null; then
+    mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && apt-get -q -o APT::Sandbox::User=root download "$package=$version" >&2) \
+      || die "apt-get download $package=$version failed"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  compgen -G "$dir/*.deb" | head -1
+}
+
+# Prints the folder where a .deb is unpacked (dpkg-deb -x, never installed), unpacking it once.
+unpack_deb() {
+  local deb=$1 dir
+  dir=$GUEST_CACHE/unpacked/$(basename "$deb" .deb)
+  if [[ ! -d $dir ]]; then
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    dpkg-deb -x "$deb" "$dir.tmp"
+    mv "$dir.tmp" "$dir"
+  fi
+  printf '%s\n' "$dir"
+}
+
+# Sets KERNEL_DEB, KERNEL_ROOT (unpacked), KERNEL_VERSION, BUSYBOX_DEB, BUSYBOX (static binary).
+fetch_guest_packages() {
+  local meta real version
+  meta=$(fetch_deb linux-image-amd64)
+  # The metapackage depends on exactly one kernel package, at an exact version: "linux-image-X (= V)".
+  read -r real version < <(dpkg-deb -f "$meta" Depends | tr ',' '\n' \
+    | sed -n 's/^ *\(linux-image-[0-9][^ ]*-amd64\) (= \([^)]*\)).*/\1 \2/p' | head -1)
+  [[ -n $real && -n $version ]] || die "cannot tell which kernel package $meta depends on"
+  KERNEL_DEB=$(fetch_deb "$real" "$version")
+  KERNEL_ROOT=$(unpack_deb "$KERNEL_DEB")
+  KERNEL_VERSION=${real#linux-image-}
+  [[ -f $KERNEL_ROOT/boot/vmlinuz-$KERNEL_VERSION ]] || die "no vmlinuz-$KERNEL_VERSION in $KERNEL_DEB"
+  BUSYBOX_DEB=$(fetch_deb busybox-static)
+  BUSYBOX=$(unpack_deb "$BUSYBOX_DEB")/bin/busybox
+  [[ -x $BUSYBOX ]] || die "no bin/busybox in $BUSYBOX_DEB"
+}
+
+# Prints the kernel's module files for the given names, each after the modules it depends on.
+# The package ships no modules.dep (depmod runs at install time), so read each module's .modinfo.
+resolve_modules() {
+  local moddir=$KERNEL_ROOT/lib/modules/$KERNEL_VERSION
+  declare -A path_of=() seen=()
+  local file name
+  while IFS= read -r file; do
+    name=${file##*/}; name=${name%.ko}
+    path_of[${name//-/_}]=$file
+  done < <(find "$moddir/kernel" -name '*.ko')
+  visit() {
+    local module=${1//-/_} deps dep
+    [[ -n ${seen[$module]:-} ]] && return 0
+    [[ -n ${path_of[$module]:-} ]] || die "module $module is not in kernel $KERNEL_VERSION"
+    seen[$module]=1
+    deps=$(tr '\0' '\n' < "${path_of[$module]}" | grep -a -m1 '^depends=' | cut -d= -f2 || true)
+    for dep in ${deps//,/ }; do visit "$dep"; done
+    printf '%s\n' "${path_of[$module]#"$moddir/"}"
+  }
+  local module
+  for module in "$@"; do visit "$module"; done
+}
+
+# Sets every mtime under a folder to GUEST_EPOCH.
+fix_mtimes() { find "$1" -exec touch -h -d "@$GUEST_EPOCH" {} +; }
+
+# Builds a gzip newc initrd: busybox, the hook as /init, and the named modules in load order.
+make_initrd() {
+  local out=$1; shift
+  local stage rel
+  stage=$(mktemp -d)
+  mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/cocoon,lib/modules/"$KERNEL_VERSION"}
+  install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
+  install -m 0755 "$GUEST_DIR/hook/init" "$stage/init"
+  resolve_modules "$@" > "$stage/etc/cocoon/modules"
+  while IFS= read -r rel; do
+    install -D -m 0644 "$KERNEL_ROOT/lib/modules/$KERNEL_VERSION/$rel" "$stage/lib/modules/$KERNEL_VERSION/$rel"
+  done < "$stage/etc/cocoon/modules"
+  fix_mtimes "$stage"
+  (cd "$stage" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -9 > "$out"
+  rm -rf "$stage"
+}
+
+# Writes a reproducible gzip tar of a folder's contents (entries without a leading "./").
+make_layer_tar() {
+  local dir=$1 out=$2
+  fix_mtimes "$dir"
+  local entries
+  mapfile -t entries < <(cd "$dir" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | sort)
+  tar -C "$dir" --format=gnu --sort=name --mtime="@$GUEST_EPOCH" --numeric-owner --owner=0 --group=0 \
+    -cf - -- "${entries[@]}" | gzip -n -9 > "$out"
+}
+
+# Fills a folder with a busybox rootfs: the files of each given folder (guest/rootfs first, then the
+# demo's own), then a symlink for every applet that no file already provides (e.g. not /sbin/init).
+make_busybox_rootfs() {
+  local root=$1 applet source; shift
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,mnt,var/log,boot}
+  chmod 1777 "$root/tmp"; chmod 0700 "$root/root"
+  install -m 0755 "$BUSYBOX" "$root/bin/busybox"
+  for source in "$GUEST_DIR/rootfs" "$@"; do cp -R "$source/." "$root/"; done
+  while IFS= read -r applet; do
+    [[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
+  done < <("$BUSYBOX" --list-full)
+}
+
+# Prints a key for a cache entry: the hash of the named files and strings.
+cache_key() {
+  local item
+  for item in "$@"; do
+    if [[ -f $item ]]; then sha256_of "$item"; else printf '%s\n' "$item"; fi
+  done | sha256sum | cut -c1-24
+}
