@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * The plugin providers this runtime can see: those on its own module path (or class path) and those
  * in jars dropped into the image's {@code plugins/} folder, which get a module layer of their own.
- * Providers are cheap factories; nothing is opened here.
+ * Added plugins come first, so they are asked first which references they handle and win over a
+ * built-in of the same name. Providers are cheap factories; nothing is opened here.
  */
 public final class PluginCatalog {
 
@@ -65,8 +66,8 @@ public final class PluginCatalog {
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {
         Stream<ServiceLoader.Provider<P>> found = extra == null
                 ? ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream()
-                : Stream.concat(ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream(),
-                        ServiceLoader.load(extra, type).stream());
+                : Stream.concat(ServiceLoader.load(extra, type).stream(),
+                        ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream());
         Map<String, P> byName = new LinkedHashMap<>();
         found.map(ServiceLoader.Provider::get).forEach(p -> byName.putIfAbsent(name.apply(p), p));
         return List.copyOf(byName.values());
