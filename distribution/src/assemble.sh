@@ -28,8 +28,8 @@ trap 'rm -rf "$scratch"' EXIT
   --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
   -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
   --module cocoon.runtime/cocoon.runtime.Main --root-dir "$scratch/root" --run-dir "$scratch/run" \
-  --log-dir "$scratch/log" ps > /dev/null
-test -s "$image/lib/cocoon.aot" || { echo "assemble: the AOT cache was not written" >&2; exit 1; }
+  --log-dir "$scratch/log" ps > "$scratch/aot.log" 2>&1 || true
+test -s "$image/lib/cocoon.aot" || { cat "$scratch/aot.log" >&2; echo "assemble: the AOT cache was not written" >&2; exit 1; }
 
 "$image/bin/cocoon" version > /dev/null
 tar -C "$target" -czf "$target/cocoon-$version-linux-x86_64.tar.gz" cocoon

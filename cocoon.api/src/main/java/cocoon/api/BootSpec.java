@@ -18,7 +18,7 @@ public record BootSpec(Mode mode, Path kernel, Path initrd, String cmdline) {
         return new BootSpec(Mode.FIRMWARE, null, null, "");
     }
 
-    public boolean isKernel() {
+    public boolean bootsKernel() {
         return mode == Mode.KERNEL;
     }
 

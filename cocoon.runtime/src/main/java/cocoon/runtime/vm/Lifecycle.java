@@ -111,7 +111,7 @@ public final class Lifecycle {
                     requireFile(record, disk.backingFile(), "base image");
                 }
             }
-            if (record.boot().isKernel()) {
+            if (record.boot().bootsKernel()) {
                 requireFile(record, record.boot().kernel(), "kernel");
             }
             long pid;

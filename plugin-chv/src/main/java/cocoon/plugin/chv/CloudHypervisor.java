@@ -170,7 +170,7 @@ final class CloudHypervisor implements Hypervisor {
         }
         // Direct-kernel guests use the virtio console (hvc0); firmware and bootloaders only know the serial port.
         VmInfo.Console console = info.config() == null ? null
-                : vm.boot().isKernel() ? info.config().console() : info.config().serial();
+                : vm.boot().bootsKernel() ? info.config().console() : info.config().serial();
         if (console == null || !console.isPty()) {
             throw new HypervisorException("VM " + vm.name() + " has no PTY console (" + (console == null ? "none" : console.mode()) + ")",
                     "recreate the VM with this version of cocoon");
@@ -272,7 +272,7 @@ final class CloudHypervisor implements Hypervisor {
 
     private void requireBootFiles(VmRecord vm) {
         BootSpec boot = vm.boot();
-        if (boot.isKernel()) {
+        if (boot.bootsKernel()) {
             requireFile(boot.kernel(), "kernel");
             if (boot.initrd() != null) {
                 requireFile(boot.initrd(), "initrd");

@@ -59,7 +59,7 @@ final class FakeChv {
     /** Creates every file the record names (kernel, initrd, disks) so the fake finds them like Cloud Hypervisor would. */
     static VmRecord withFiles(VmRecord vm) throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>();
-        if (vm.boot().isKernel()) {
+        if (vm.boot().bootsKernel()) {
             files.add(vm.boot().kernel());
             files.add(vm.boot().initrd());
         }

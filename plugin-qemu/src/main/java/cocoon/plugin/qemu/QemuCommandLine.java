@@ -40,7 +40,7 @@ final class QemuCommandLine {
         add(argv, "-device", "virtio-rng-pci");
         add(argv, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
         BootSpec boot = vm.boot();
-        if (boot.isKernel()) {
+        if (boot.bootsKernel()) {
             add(argv, "-kernel", boot.kernel().toString());
             if (boot.initrd() != null) {
                 add(argv, "-initrd", boot.initrd().toString());

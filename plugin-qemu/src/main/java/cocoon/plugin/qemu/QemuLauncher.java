@@ -66,7 +66,7 @@ final class QemuLauncher {
             // A QEMU that was killed leaves its pid file and socket behind; they must not be mistaken for the new one's.
             Files.deleteIfExists(files.pidFile());
             Files.deleteIfExists(files.qmpSocket());
-            if (!vm.boot().isKernel()) {
+            if (!vm.boot().bootsKernel()) {
                 prepareFirmware(files.firmwareVars());
             }
         } catch (IOException e) {

@@ -36,7 +36,7 @@ public final class ChvCommand {
         option(argv, "--cpus", "boot=" + vm.spec().cpus());
         option(argv, "--memory", "size=" + ByteSize.format(vm.spec().memoryBytes()));
         BootSpec boot = vm.boot();
-        if (boot.isKernel()) {
+        if (boot.bootsKernel()) {
             option(argv, "--kernel", boot.kernel().toString());
             if (boot.initrd() != null) {
                 option(argv, "--initramfs", boot.initrd().toString());
@@ -55,7 +55,7 @@ public final class ChvCommand {
             option(argv, "--balloon", "size=0,deflate_on_oom=on");
         }
         argv.add("--watchdog");
-        if (boot.isKernel()) {
+        if (boot.bootsKernel()) {
             option(argv, "--serial", "file=" + optionValue(files.serialLog()));
             option(argv, "--console", "pty");
         } else {
