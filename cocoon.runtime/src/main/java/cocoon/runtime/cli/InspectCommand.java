@@ -1,8 +1,6 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
-import cocoon.runtime.store.Json;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,11 +26,7 @@ final class InspectCommand implements Runnable {
         }
         App app = root.app();
         VmRecord record = app.lifecycle().live(app.vms().resolve(vm));
-        try {
-            System.out.println(Json.mapper().writeValueAsString(new Inspection(record, app.lifecycle().paths(record))));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        JsonOutput.print(new Inspection(record, app.lifecycle().paths(record)));
     }
 
     /** The record plus where its files live. */

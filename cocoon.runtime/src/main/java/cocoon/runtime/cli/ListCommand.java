@@ -2,8 +2,6 @@ package cocoon.runtime.cli;
 
 import cocoon.api.Image;
 import cocoon.runtime.config.Sizes;
-import cocoon.runtime.store.Json;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -25,11 +23,7 @@ final class ListCommand implements Runnable {
     public void run() {
         List<Image> images = root.app().images().list();
         if (format == OutputFormat.json) {
-            try {
-                System.out.println(Json.mapper().writeValueAsString(images));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            JsonOutput.print(images);
             return;
         }
         Instant now = Instant.now();

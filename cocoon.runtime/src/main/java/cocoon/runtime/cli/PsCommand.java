@@ -2,8 +2,6 @@ package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
 import cocoon.runtime.config.Sizes;
-import cocoon.runtime.store.Json;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,11 +24,7 @@ final class PsCommand implements Runnable {
         App app = root.app();
         List<VmRecord> vms = app.vms().list().stream().map(app.lifecycle()::live).toList();
         if (format == OutputFormat.json) {
-            try {
-                System.out.println(Json.mapper().writeValueAsString(vms));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            JsonOutput.print(vms);
             return;
         }
         Instant now = Instant.now();

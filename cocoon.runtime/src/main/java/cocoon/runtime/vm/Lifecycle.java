@@ -96,11 +96,7 @@ public final class Lifecycle {
     }
 
     public VmRecord start(String nameOrId) {
-        VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
-            record = store.read(record.id()).orElseThrow(() -> new NotFoundException("VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
-            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
-            VmPaths paths = store.paths(record.id());
+        return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
                 throw new ConflictException("VM " + record.name() + " is already running",
                         "attach with cocoon console " + record.name() + " or stop it first");
@@ -123,26 +119,20 @@ public final class Lifecycle {
             }
             Instant now = Instant.now();
             return store.update(record.id(), r -> r.running(pid, now));
-        }
+        });
     }
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
-        VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
-            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
-            VmPaths paths = store.paths(record.id());
+        return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
                 hypervisor.powerOff(record, paths, timeout, force);
             }
             return store.update(record.id(), VmRecord::stopped);
-        }
+        });
     }
 
     public VmRecord remove(String nameOrId, boolean force, Duration stopTimeout) {
-        VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
-            Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
-            VmPaths paths = store.paths(record.id());
+        return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
                 if (!force) {
                     throw new ConflictException("VM " + record.name() + " is running",
@@ -156,6 +146,21 @@ public final class Lifecycle {
             deleteQuietly(paths.runDir());
             deleteQuietly(paths.logDir());
             return record;
+        });
+    }
+
+    /** What start, stop and rm do once they hold the VM: the record as it is now, its hypervisor and folders. */
+    private interface VmAction {
+        VmRecord apply(VmRecord record, Hypervisor hypervisor, VmPaths paths);
+    }
+
+    /** Runs {@code action} holding the VM's own lock, on the record re-read under that lock. */
+    private VmRecord underVmLock(String nameOrId, VmAction action) {
+        String id = store.resolve(nameOrId).id();
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(id))) {
+            VmRecord record = store.read(id).orElseThrow(() -> new NotFoundException(
+                    "VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
+            return action.apply(record, plugins.hypervisor(record.hypervisor()), store.paths(id));
         }
     }
 
