@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -77,6 +78,14 @@ class ChvContractTest {
                 stop_grace = 3
                 """.formatted(FAKE, firmware));
         cocoon().run("pull", "--quiet", image).ok();
+    }
+
+    /** A failed test may leave its double running: end every process whose command line names this class's store. */
+    @AfterEach
+    void killLeftovers() {
+        ProcessHandle.allProcesses()
+                .filter(process -> process.info().arguments().map(args -> String.join(" ", args).contains(store + "/")).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     @AfterAll
