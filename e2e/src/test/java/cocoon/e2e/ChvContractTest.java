@@ -1,0 +1,385 @@
+package cocoon.e2e;
+
+import cocoon.plugin.oci.testing.RegistryFixture;
+import cocoon.plugin.oci.testing.TestLayer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Cloud Hypervisor driver through bin/cocoon only, against the strict test double
+ * testing/fake-cloud-hypervisor named by {@code [chv] binary} in the config file: an OCI image
+ * pulled from a real registry and a qcow2 cloud image pulled over HTTP run, stop and fail the way
+ * the driver's contract says. The double inherits the environment of {@code cocoon start}, which
+ * is how each test flips its switches.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class ChvContractTest {
+
+    private static final Path FAKE = CocoonCli.REPO.resolve("testing/fake-cloud-hypervisor/cloud-hypervisor");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PING = "GET /api/v1/vmm.ping";
+    private static final String BUTTON = "PUT /api/v1/vm.power-button";
+    private static final String VM_SHUTDOWN = "PUT /api/v1/vm.shutdown";
+    private static final String VMM_SHUTDOWN = "PUT /api/v1/vmm.shutdown";
+
+    private static RegistryFixture registry;
+    private static RegistryFixture.Layer base;
+    private static RegistryFixture.Layer app;
+    private static String image;
+    /** One store for the whole class (the image is pulled once); each test has VMs of its own names. */
+    private static Path store;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void pushAndPullKernelImage(@TempDir Path registryDir, @TempDir Path storeDir) throws Exception {
+        registry = RegistryFixture.start(registryDir);
+        // The double only checks that the payload files exist, so a few bytes stand in for a kernel and an initrd.
+        base = new TestLayer().dir("boot", 0755).dir("etc", 0755)
+                .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
+                .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
+                .file("etc/os-release", "ID=cocoon-chv-test\n", 0644, 0, 0).gzip();
+        app = new TestLayer().file("app.txt", "top layer\n", 0644, 0, 0).gzip();
+        registry.pushImage("test/chv", "1", RegistryFixture.OCI_MANIFEST, List.of(base, app));
+        image = registry.host() + "/test/chv:1";
+        store = storeDir;
+        Path firmware = Files.write(store.resolve("CLOUDHV.fd"), new byte[4096]);
+        Files.writeString(store.resolve("config.toml"), """
+                [chv]
+                binary = "%s"
+                firmware = "%s"
+                start_timeout = 60
+                stop_grace = 3
+                """.formatted(FAKE, firmware));
+        cocoon().run("pull", "--quiet", image).ok();
+    }
+
+    /** A failed test may leave its double running: end every process whose command line names this class's store. */
+    @AfterEach
+    void killLeftovers() {
+        ProcessHandle.allProcesses()
+                .filter(process -> process.info().arguments().map(args -> String.join(" ", args).contains(store + "/")).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @AfterAll
+    static void stopRegistry() throws Exception {
+        registry.close();
+    }
+
+    @Test
+    void aKernelVmRunsThroughItsWholeLifeAndStopsThroughThePowerButton() throws Exception {
+        CocoonCli cocoon = cocoon();
+        Path requests = dir.resolve("requests.log");
+
+        List<String> planned = argv(cocoon.run("run", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image).ok().out());
+        String plannedId = planned.get(2).replaceAll(".*/run/([0-9a-f]{16})/api.sock", "$1");
+        Path blobs = store.resolve("root/images/oci/blobs/sha256");
+        Path boot = store.resolve("root/images/oci/boot").resolve(base.hex());
+        assertEquals(List.of(FAKE.toString(),
+                "--api-socket", "path=" + store.resolve("run").resolve(plannedId).resolve("api.sock"),
+                "--cpus", "boot=1",
+                "--memory", "size=512M",
+                "--kernel", boot.resolve("vmlinuz").toString(),
+                "--initramfs", boot.resolve("initrd").toString(),
+                "--cmdline", "cocoon.layers=" + app.hex().substring(0, 20) + "," + base.hex().substring(0, 20) + " cocoon.cow=cocoon-cow console=hvc0",
+                "--disk",
+                "path=" + blobs.resolve(base.hex() + ".erofs") + ",readonly=on,image_type=raw,serial=" + base.hex().substring(0, 20),
+                "path=" + blobs.resolve(app.hex() + ".erofs") + ",readonly=on,image_type=raw,serial=" + app.hex().substring(0, 20),
+                "path=" + store.resolve("root/vms").resolve(plannedId).resolve("cow.raw") + ",image_type=raw,serial=cocoon-cow",
+                "--rng", "src=/dev/urandom",
+                "--balloon", "size=0,deflate_on_oom=on",
+                "--watchdog",
+                "--serial", "file=" + store.resolve("log").resolve(plannedId).resolve("serial.log"),
+                "--console", "pty"), planned);
+        assertFalse(Files.exists(store.resolve("root/vms").resolve(plannedId)), "run creates nothing");
+
+        String id = cocoon.run("create", "--name", "web", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
+                .ok().out().strip().replace("web ", "");
+        assertEquals("created", state(cocoon, "web"));
+
+        String started = cocoon.env("FAKE_CHV_RECORD", requests.toString()).run("start", "web").ok().out();
+        long pid = startedPid(started, "web");
+        assertTrue(alive(pid), started);
+        List<String> expected = planned.subList(1, planned.size()).stream().map(arg -> arg.replace(plannedId, id)).toList();
+        assertEquals(expected, hypervisorArguments(pid), "start runs the command run printed");
+        String table = cocoon.run("ps").ok().out();
+        assertTrue(table.lines().anyMatch(line -> line.contains(" web ") && line.contains(" running ") && line.contains(" chv ")), table);
+
+        JsonNode inspected = JSON.readTree(cocoon.run("inspect", "web").ok().out());
+        assertEquals("running", inspected.at("/vm/state").asText().toLowerCase(Locale.ROOT), inspected.toString());
+        assertEquals(pid, inspected.at("/vm/pid").asLong(), inspected.toString());
+        assertEquals("chv", inspected.at("/vm/spec/hypervisor").asText(), inspected.toString());
+        assertEquals(boot.resolve("vmlinuz").toString(), inspected.at("/vm/boot/kernel").asText(), inspected.toString());
+        assertEquals(store.resolve("run").resolve(id).toString(), inspected.at("/paths/runDir").asText(), inspected.toString());
+        assertTrue(Files.exists(store.resolve("run").resolve(id).resolve("api.sock")));
+
+        CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "hello\n", "console", "web").ok();
+        assertTrue(console.out().contains("fake-cloud-hypervisor: console ready"), console.out() + console.err());
+        assertTrue(Files.readString(store.resolve("log").resolve(id).resolve("serial.log")).contains("booting " + boot.resolve("vmlinuz")));
+
+        assertTrue(cocoon.run("stop", "web").ok().out().contains("web stopped"));
+        assertFalse(alive(pid), "the hypervisor exited");
+        List<String> log = Files.readAllLines(requests);
+        assertEquals(PING, log.getFirst(), log.toString());
+        assertEquals(List.of(BUTTON), puts(log), "the guest powered off on the button alone: " + log);
+        assertEquals("stopped", state(cocoon, "web"));
+        assertFalse(Files.exists(store.resolve("run").resolve(id).resolve("api.sock")), "socket left behind");
+    }
+
+    @Test
+    void aGuestThatIgnoresThePowerButtonIsShutDownAfterTheTimeoutAndForceSkipsTheButton() throws Exception {
+        CocoonCli cocoon = cocoon();
+        cocoon.run("create", "--name", "deaf", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        Path deafRequests = dir.resolve("deaf.log");
+        long pid = startedPid(cocoon.env("FAKE_CHV_POWER_BUTTON", "ignore").env("FAKE_CHV_RECORD", deafRequests.toString())
+                .run("start", "deaf").ok().out(), "deaf");
+
+        long begin = System.nanoTime();
+        cocoon.run("stop", "--timeout", "2s", "deaf").ok();
+        long tookMillis = (System.nanoTime() - begin) / 1_000_000;
+        assertFalse(alive(pid));
+        assertTrue(tookMillis >= 2_000 && tookMillis < 20_000, "stop took " + tookMillis + " ms");
+        assertEquals(List.of(BUTTON, VM_SHUTDOWN, VMM_SHUTDOWN), puts(Files.readAllLines(deafRequests)));
+        assertEquals("stopped", state(cocoon, "deaf"));
+
+        Path forcedRequests = dir.resolve("forced.log");
+        long second = startedPid(cocoon().env("FAKE_CHV_RECORD", forcedRequests.toString()).run("start", "deaf").ok().out(), "deaf");
+        cocoon.run("stop", "--force", "deaf").ok();
+        assertFalse(alive(second));
+        List<String> forced = Files.readAllLines(forcedRequests);
+        assertFalse(forced.contains(BUTTON), forced.toString());
+        assertEquals(List.of(VM_SHUTDOWN, VMM_SHUTDOWN), puts(forced));
+    }
+
+    @Test
+    void aVmmThatDiesAtStartFailsStartWithTheEndOfItsLogAndLeavesTheVmInError() throws Exception {
+        CocoonCli cocoon = cocoon();
+        cocoon.run("create", "--name", "doomed", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+
+        CocoonCli.Run start = cocoon.env("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)")
+                .run("start", "doomed");
+
+        assertEquals(1, start.exit(), start.err());
+        assertEquals(1, start.err().strip().lines().count(), "one line: " + start.err());
+        assertTrue(start.err().startsWith("cocoon: cloud-hypervisor exited while starting VM doomed: "), start.err());
+        assertTrue(start.err().contains("Cannot open /dev/kvm: No such file or directory (os error 2)"), start.err());
+        assertTrue(start.err().contains("hypervisor.log"), start.err());
+        String table = cocoon.run("ps").ok().out();
+        assertTrue(table.lines().anyMatch(line -> line.contains(" doomed ") && line.contains(" error ")), table);
+    }
+
+    @Test
+    void aStaleSocketOrAReusedPidNeverReadsAsRunningAndNeverBlocksOrKillsAnything() throws Exception {
+        CocoonCli cocoon = cocoon();
+        String id = cocoon.run("create", "--name", "crashy", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image)
+                .ok().out().strip().replace("crashy ", "");
+        Path runDir = store.resolve("run").resolve(id);
+        long pid = startedPid(cocoon.run("start", "crashy").ok().out(), "crashy");
+
+        killHard(pid);
+        assertTrue(Files.exists(runDir.resolve("api.sock")), "SIGKILL leaves the socket behind");
+        assertFalse(psLine(cocoon, "crashy").contains(" running "));
+        CocoonCli.Run refused = cocoon.run("console", "crashy");
+        assertEquals(1, refused.exit(), refused.out());
+        assertTrue(refused.err().contains("not running"), refused.err());
+
+        long again = startedPid(cocoon.run("start", "crashy").ok().out(), "crashy");
+        assertTrue(alive(again), "start works over the stale socket");
+
+        // The kernel gives the dead hypervisor's pid to another program; the record and pid file still name it.
+        killHard(again);
+        Process sleeper = new ProcessBuilder("sleep", "120").start();
+        try {
+            Path record = store.resolve("root/vms").resolve(id).resolve("vm.json");
+            ObjectNode vm = (ObjectNode) JSON.readTree(record.toFile());
+            assertEquals("running", vm.get("state").asText().toLowerCase(Locale.ROOT), "the record still claims running");
+            vm.put("pid", sleeper.pid());
+            Files.writeString(record, JSON.writeValueAsString(vm));
+            Files.writeString(runDir.resolve("pid"), sleeper.pid() + "\n");
+
+            assertFalse(psLine(cocoon, "crashy").contains(" running "));
+            cocoon.run("stop", "--force", "crashy").ok();
+            assertTrue(sleeper.isAlive(), "stop signalled a program that is not the VM's hypervisor");
+            assertEquals("stopped", state(cocoon, "crashy"));
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aCloudImageBootsFromFirmwareWithItsQcow2OverlayAndTheSerialPortAsConsole() throws Exception {
+        Path qcow2 = dir.resolve("cloud.qcow2");
+        Process qemuImg = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M").inheritIO().start();
+        assertTrue(qemuImg.waitFor(30, TimeUnit.SECONDS) && qemuImg.exitValue() == 0, "qemu-img create failed");
+        byte[] bytes = Files.readAllBytes(qcow2);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/cloud.qcow2", exchange -> {
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream body = exchange.getResponseBody()) {
+                body.write(bytes);
+            }
+        });
+        server.start();
+        try {
+            CocoonCli cocoon = cocoon();
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
+            cocoon.run("pull", "--quiet", url).ok();
+
+            List<String> planned = argv(cocoon.run("run", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok().out());
+            assertEquals(store.resolve("CLOUDHV.fd").toString(), planned.get(planned.indexOf("--firmware") + 1), planned.toString());
+            assertFalse(planned.contains("--kernel") || planned.contains("--cmdline"), planned.toString());
+            assertTrue(planned.stream().anyMatch(arg -> arg.matches("path=.*/overlay\\.qcow2,image_type=qcow2,backing_files=on,serial=cocoon-root")),
+                    "the overlay reads its base as a backing file: " + planned);
+            assertEquals("pty", planned.get(planned.indexOf("--serial") + 1), planned.toString());
+            assertEquals("off", planned.get(planned.indexOf("--console") + 1), planned.toString());
+
+            cocoon.run("create", "--name", "cloud", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok();
+            Path requests = dir.resolve("cloud.log");
+            long pid = startedPid(cocoon.env("FAKE_CHV_RECORD", requests.toString()).run("start", "cloud").ok().out(), "cloud");
+            CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "", "console", "cloud").ok();
+            assertTrue(console.out().contains("fake-cloud-hypervisor: serial ready"), console.out() + console.err());
+
+            cocoon.run("stop", "--force", "cloud").ok();
+            assertFalse(alive(pid));
+            assertFalse(Files.readAllLines(requests).contains(BUTTON));
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void doctorSaysWhetherChvCanRunHereAndWhatToDoIfNot() throws Exception {
+        String configured = chvLine(cocoon());
+        if (Files.exists(Path.of("/dev/kvm"))) {
+            assertTrue(configured.contains(FAKE + " v54.0.0"), configured);
+        } else {
+            assertTrue(configured.contains("MISSING") && configured.contains("/dev/kvm does not exist: enable virtualization"), configured);
+        }
+        assertFalse(configured.contains("UEFI firmware"), "the configured firmware exists: " + configured);
+
+        Files.createDirectories(dir.resolve("bare"));
+        Files.writeString(dir.resolve("bare/config.toml"), "[chv]\nbinary = \"" + dir.resolve("nowhere/cloud-hypervisor") + "\"\n");
+        String absent = chvLine(new CocoonCli(dir.resolve("bare")));
+        assertTrue(absent.contains("MISSING"), absent);
+        assertTrue(absent.contains(dir.resolve("nowhere/cloud-hypervisor") + " not found: install a static cloud-hypervisor release"), absent);
+        assertTrue(absent.contains("or set [chv] binary to its path"), absent);
+    }
+
+    private static String chvLine(CocoonCli cocoon) {
+        String doctor = cocoon.run("doctor").out();
+        return doctor.lines().filter(line -> line.contains("hypervisor chv")).findFirst().orElseThrow(() -> new AssertionError(doctor));
+    }
+
+    /** A cocoon whose config names the double as the chv binary and a dummy UEFI firmware file. */
+    private static CocoonCli cocoon() {
+        // The double is a Java program started through `java` from JAVA_HOME, which it inherits from cocoon.
+        return new CocoonCli(store).env("JAVA_HOME", System.getProperty("java.home"));
+    }
+
+    private static JsonNode vm(CocoonCli cocoon, String name) throws IOException {
+        for (JsonNode vm : JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+            if (vm.get("name").asText().equals(name)) {
+                return vm;
+            }
+        }
+        throw new AssertionError("ps does not list " + name);
+    }
+
+    /** The live state as ps reports it, in the lower case its table shows. */
+    private static String state(CocoonCli cocoon, String name) throws IOException {
+        return vm(cocoon, name).get("state").asText().toLowerCase(Locale.ROOT);
+    }
+
+    private static String psLine(CocoonCli cocoon, String name) {
+        String table = cocoon.run("ps").ok().out();
+        return table.lines().filter(line -> line.contains(" " + name + " ")).findFirst().orElseThrow(() -> new AssertionError(table));
+    }
+
+    private static long startedPid(String started, String name) {
+        Matcher matcher = Pattern.compile(Pattern.quote(name) + " started \\(chv, pid (\\d+)\\)").matcher(started);
+        assertTrue(matcher.find(), started);
+        return Long.parseLong(matcher.group(1));
+    }
+
+    /** The lines run printed, as the shell would split them: continuation lines joined, single quotes removed. */
+    private static List<String> argv(String printed) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = null;
+        boolean quoted = false;
+        for (char c : printed.replace("\\\n", " ").strip().toCharArray()) {
+            if (c == '\'') {
+                quoted = !quoted;
+                word = word == null ? new StringBuilder() : word;
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (word != null) {
+                    words.add(word.toString());
+                    word = null;
+                }
+            } else {
+                word = (word == null ? new StringBuilder() : word).append(c);
+            }
+        }
+        if (word != null) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    /** What the live double was started with: its command line after the Java launcher's own arguments. */
+    private static List<String> hypervisorArguments(long pid) throws IOException {
+        List<String> cmdline = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+        return cmdline.subList(cmdline.indexOf("FakeCloudHypervisor") + 1, cmdline.size());
+    }
+
+    private static List<String> puts(List<String> requests) {
+        return requests.stream().filter(line -> line.startsWith("PUT ")).toList();
+    }
+
+    /** A zombie counts as gone: it holds no files, and here nobody may reap an orphan for a while. */
+    private static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void killHard(long pid) throws InterruptedException {
+        ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+        handle.destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (alive(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(alive(pid), "pid " + pid + " survived SIGKILL");
+    }
+
+}
