@@ -5,6 +5,7 @@ import cocoon.api.Disk;
 import cocoon.api.ImageSource;
 import cocoon.api.StoreLocks;
 import cocoon.api.VmRecord;
+import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 
@@ -27,6 +28,7 @@ public final class Collector {
 
     private final VmStore vms;
     private final List<ImageSource> sources;
+    private final Path rootDir;
     private final Path tmpDir;
     private final Path runDir;
     private final Path logDir;
@@ -34,6 +36,7 @@ public final class Collector {
     public Collector(VmStore vms, List<ImageSource> sources, Path rootDir, Path runDir, Path logDir) {
         this.vms = vms;
         this.sources = sources;
+        this.rootDir = rootDir;
         this.tmpDir = rootDir.resolve("tmp");
         this.runDir = runDir;
         this.logDir = logDir;
@@ -90,6 +93,7 @@ public final class Collector {
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
+        orphanVmLocks(ids, garbage);
         Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {
@@ -104,6 +108,21 @@ public final class Collector {
             if (Files.isDirectory(dir) && !ids.contains(dir.getFileName().toString())) {
                 out.add(new Garbage(dir, reason, size(dir)));
             }
+        }
+    }
+
+    /**
+     * Lock files of removed VMs. Safe to delete: every VM lock is taken while holding the vms store
+     * shared, and the collector holds it exclusively, so nobody holds or waits on these files.
+     */
+    private void orphanVmLocks(Set<String> ids, List<Garbage> out) {
+        try {
+            for (String store : FileStoreLocks.stores(rootDir)) {
+                VmStore.vmOfLock(store).filter(id -> !ids.contains(id)).ifPresent(id ->
+                        out.add(new Garbage(FileStoreLocks.file(rootDir, store), "lock of a VM that no longer exists", 0)));
+            }
+        } catch (IOException e) {
+            throw new CocoonException("cannot list the lock files under " + rootDir + ": " + e.getMessage(), "check permissions");
         }
     }
 

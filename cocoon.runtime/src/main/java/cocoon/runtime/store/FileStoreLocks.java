@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
 
 /**
  * {@code FileChannel} locks on {@code <root-dir>/locks/<store>.lock}. Locks between processes come
@@ -22,12 +24,36 @@ public final class FileStoreLocks implements StoreLocks {
 
     /** One instance per root dir and JVM: a second instance would try to lock the same file twice and fail. */
     private static final Map<Path, FileStoreLocks> BY_ROOT = new HashMap<>();
+    private static final String SUFFIX = ".lock";
 
     private final Path lockDir;
     private final Map<String, StoreState> stores = new HashMap<>();
 
     private FileStoreLocks(Path rootDir) {
-        this.lockDir = rootDir.resolve("locks");
+        this.lockDir = lockDir(rootDir);
+    }
+
+    private static Path lockDir(Path rootDir) {
+        return rootDir.resolve("locks");
+    }
+
+    /** The file behind {@code store}'s lock under {@code rootDir}. */
+    public static Path file(Path rootDir, String store) {
+        return lockDir(rootDir).resolve(store + SUFFIX);
+    }
+
+    /** The stores that have a lock file under {@code rootDir}, held or not. */
+    public static List<String> stores(Path rootDir) throws IOException {
+        Path dir = lockDir(rootDir);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(SUFFIX))
+                    .map(name -> name.substring(0, name.length() - SUFFIX.length()))
+                    .toList();
+        }
     }
 
     public static FileStoreLocks forRoot(Path rootDir) {
@@ -89,7 +115,7 @@ public final class FileStoreLocks implements StoreLocks {
             }
             try {
                 Files.createDirectories(lockDir);
-                channel = FileChannel.open(lockDir.resolve(name + ".lock"),
+                channel = FileChannel.open(lockDir.resolve(name + SUFFIX),
                         StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
                 fileLock = channel.lock(0, Long.MAX_VALUE, shared);
             } catch (IOException e) {

@@ -30,6 +30,7 @@ public final class VmStore {
 
     public static final String STORE = "vms";
     public static final String INDEX = "vms-index";
+    private static final String VM_LOCK_PREFIX = "vm-";
     private static final String RECORD = "vm.json";
 
     private final Path vmsDir;
@@ -44,6 +45,16 @@ public final class VmStore {
         this.logDir = logDir;
         this.locks = locks;
         this.json = json;
+    }
+
+    /** The lock that start, stop and rm of one VM hold exclusively; always taken while holding {@link #STORE} shared. */
+    public static String vmLock(String id) {
+        return VM_LOCK_PREFIX + id;
+    }
+
+    /** The id of the VM whose lock {@code lock} is, or empty for any other store's lock. */
+    public static Optional<String> vmOfLock(String lock) {
+        return lock.startsWith(VM_LOCK_PREFIX) ? Optional.of(lock.substring(VM_LOCK_PREFIX.length())) : Optional.empty();
     }
 
     public StoreLocks locks() {

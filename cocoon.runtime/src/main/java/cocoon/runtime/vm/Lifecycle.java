@@ -157,7 +157,7 @@ public final class Lifecycle {
     /** Runs {@code action} holding the VM's own lock, on the record re-read under that lock. */
     private VmRecord underVmLock(String nameOrId, VmAction action) {
         String id = store.resolve(nameOrId).id();
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(id))) {
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.vmLock(id))) {
             VmRecord record = store.read(id).orElseThrow(() -> new NotFoundException(
                     "VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
             return action.apply(record, plugins.hypervisor(record.hypervisor()), store.paths(id));
@@ -190,10 +190,6 @@ public final class Lifecycle {
 
     public List<String> command(VmRecord record) {
         return plugins.hypervisor(record.hypervisor()).command(record, store.paths(record.id()));
-    }
-
-    static String vmLock(String id) {
-        return "vm-" + id;
     }
 
     private VmSpec spec(CreateRequest request, Image image, Set<String> taken) {
