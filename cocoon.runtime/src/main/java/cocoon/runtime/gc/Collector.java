@@ -5,6 +5,7 @@ import cocoon.api.Disk;
 import cocoon.api.ImageSource;
 import cocoon.api.StoreLocks;
 import cocoon.api.VmRecord;
+import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 
@@ -28,6 +29,7 @@ public final class Collector {
     private final VmStore vms;
     private final List<ImageSource> sources;
     private final Path tmpDir;
+    private final Path lockDir;
     private final Path runDir;
     private final Path logDir;
 
@@ -35,6 +37,7 @@ public final class Collector {
         this.vms = vms;
         this.sources = sources;
         this.tmpDir = rootDir.resolve("tmp");
+        this.lockDir = FileStoreLocks.lockDir(rootDir);
         this.runDir = runDir;
         this.logDir = logDir;
     }
@@ -90,6 +93,11 @@ public final class Collector {
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
+        // Safe to delete: every holder of a VM's lock also holds shared(STORE), which GC holds exclusively.
+        for (Path lock : children(lockDir)) {
+            FileStoreLocks.storeOf(lock).flatMap(VmStore::idOfLock).filter(id -> !ids.contains(id))
+                    .ifPresent(id -> garbage.add(new Garbage(lock, "lock file of a removed VM", 0)));
+        }
         Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {

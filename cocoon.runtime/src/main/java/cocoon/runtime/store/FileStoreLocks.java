@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -23,11 +24,23 @@ public final class FileStoreLocks implements StoreLocks {
     /** One instance per root dir and JVM: a second instance would try to lock the same file twice and fail. */
     private static final Map<Path, FileStoreLocks> BY_ROOT = new HashMap<>();
 
+    private static final String SUFFIX = ".lock";
+
     private final Path lockDir;
     private final Map<String, StoreState> stores = new HashMap<>();
 
     private FileStoreLocks(Path rootDir) {
-        this.lockDir = rootDir.resolve("locks");
+        this.lockDir = lockDir(rootDir);
+    }
+
+    public static Path lockDir(Path rootDir) {
+        return rootDir.resolve("locks");
+    }
+
+    /** The store a file in the lock folder locks, if it is a lock file. */
+    public static Optional<String> storeOf(Path lockFile) {
+        String name = lockFile.getFileName().toString();
+        return name.endsWith(SUFFIX) ? Optional.of(name.substring(0, name.length() - SUFFIX.length())) : Optional.empty();
     }
 
     public static FileStoreLocks forRoot(Path rootDir) {
@@ -89,7 +102,7 @@ public final class FileStoreLocks implements StoreLocks {
             }
             try {
                 Files.createDirectories(lockDir);
-                channel = FileChannel.open(lockDir.resolve(name + ".lock"),
+                channel = FileChannel.open(lockDir.resolve(name + SUFFIX),
                         StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
                 fileLock = channel.lock(0, Long.MAX_VALUE, shared);
             } catch (IOException e) {

@@ -31,6 +31,7 @@ public final class VmStore {
     public static final String STORE = "vms";
     public static final String INDEX = "vms-index";
     private static final String RECORD = "vm.json";
+    private static final String VM_LOCK = "vm-";
 
     private final Path vmsDir;
     private final Path runDir;
@@ -44,6 +45,16 @@ public final class VmStore {
         this.logDir = logDir;
         this.locks = locks;
         this.json = json;
+    }
+
+    /** The lock of one VM, held exclusively by start, stop and rm (always under {@code shared(STORE)}). */
+    public static String lockOf(String id) {
+        return VM_LOCK + id;
+    }
+
+    /** The VM id whose lock is named {@code lock}, if it is a VM's lock. */
+    public static Optional<String> idOfLock(String lock) {
+        return lock.startsWith(VM_LOCK) ? Optional.of(lock.substring(VM_LOCK.length())) : Optional.empty();
     }
 
     public StoreLocks locks() {

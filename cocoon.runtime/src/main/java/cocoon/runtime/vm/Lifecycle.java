@@ -97,7 +97,7 @@ public final class Lifecycle {
 
     public VmRecord start(String nameOrId) {
         VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.lockOf(record.id()))) {
             record = store.read(record.id()).orElseThrow(() -> new NotFoundException("VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
             Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
             VmPaths paths = store.paths(record.id());
@@ -128,7 +128,7 @@ public final class Lifecycle {
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.lockOf(record.id()))) {
             Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
             VmPaths paths = store.paths(record.id());
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
@@ -140,7 +140,7 @@ public final class Lifecycle {
 
     public VmRecord remove(String nameOrId, boolean force, Duration stopTimeout) {
         VmRecord record = store.resolve(nameOrId);
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(vmLock(record.id()))) {
+        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.lockOf(record.id()))) {
             Hypervisor hypervisor = plugins.hypervisor(record.hypervisor());
             VmPaths paths = store.paths(record.id());
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
@@ -185,10 +185,6 @@ public final class Lifecycle {
 
     public List<String> command(VmRecord record) {
         return plugins.hypervisor(record.hypervisor()).command(record, store.paths(record.id()));
-    }
-
-    static String vmLock(String id) {
-        return "vm-" + id;
     }
 
     private VmSpec spec(CreateRequest request, Image image, Set<String> taken) {
