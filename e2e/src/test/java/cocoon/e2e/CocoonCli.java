@@ -46,6 +46,11 @@ final class CocoonCli {
         return base;
     }
 
+    /** The variables every command runs with (its dirs and config), for a terminal that runs cocoon itself. */
+    Map<String, String> environment() {
+        return Map.copyOf(env);
+    }
+
     CocoonCli env(String key, String value) {
         env.put(key, value);
         return this;

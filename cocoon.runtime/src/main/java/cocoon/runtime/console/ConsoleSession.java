@@ -4,7 +4,6 @@ import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -66,7 +65,7 @@ public final class ConsoleSession {
                 WindowSize.onChange(() -> pty.resize(terminal.size()));
             }
             Thread output = Thread.ofPlatform().daemon().name("console-out").start(() -> pump(pty));
-            Thread.ofPlatform().daemon().name("console-in").start(() -> feed(pty, terminal.raw() ? err : null, eol));
+            Thread.ofPlatform().daemon().name("console-in").start(() -> feed(pty, terminal, terminal.raw() ? err : null));
             String reason = end.join();
             output.interrupt();
             if (terminal.raw() || !reason.isEmpty()) {
@@ -94,12 +93,14 @@ public final class ConsoleSession {
         }
     }
 
-    private void feed(Pty pty, PrintStream helpOut, String eol) {
-        InputStream in = System.in;
+    private void feed(Pty pty, UserTerminal terminal, PrintStream helpOut) {
         byte[] buffer = new byte[4096];
         try {
             while (!end.isDone()) {
-                int n = in.read(buffer);
+                int n = terminal.read(buffer, POLL_MILLIS);
+                if (n == 0) {
+                    continue;
+                }
                 if (n < 0) {
                     drain();
                     return;
@@ -117,7 +118,7 @@ public final class ConsoleSession {
                     return;
                 }
             }
-        } catch (IOException | CocoonException e) {
+        } catch (CocoonException e) {
             end.complete("[console closed: " + e.getMessage() + "]");
         }
     }

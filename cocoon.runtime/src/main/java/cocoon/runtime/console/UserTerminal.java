@@ -1,12 +1,16 @@
 package cocoon.runtime.console;
 
+import com.sun.jna.LastErrorException;
+
 /**
- * The user's terminal on stdin: switched to raw mode while attached and restored on every way out,
- * including a JVM shutdown by signal. Without a terminal (pipes) it does nothing.
+ * The user's side of a console on stdin: read with a timeout; a terminal is switched to raw mode
+ * while attached and restored on every way out, including a JVM shutdown by signal. A pipe is only read.
  */
 final class UserTerminal implements AutoCloseable {
 
     private static final int STDIN = 0;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     private final LibC.Termios saved;
     private final Thread restoreOnExit;
@@ -38,6 +42,26 @@ final class UserTerminal implements AutoCloseable {
 
     boolean raw() {
         return saved != null;
+    }
+
+    /**
+     * Waits up to {@code millis} for the user's input; returns the bytes read, 0 when none came, -1 at
+     * its end. Polling instead of a blocking read means nothing is read once the session ended: the
+     * line a user types right after the console closed goes to their shell, not to a dead session.
+     */
+    int read(byte[] buffer, int millis) {
+        LibC.PollFd poll = new LibC.PollFd();
+        poll.fd = STDIN;
+        poll.events = LibC.POLLIN;
+        try {
+            if (LibC.INSTANCE.poll(poll, 1, millis) == 0) {
+                return 0;
+            }
+            int n = LibC.INSTANCE.read(STDIN, buffer, buffer.length);
+            return n == 0 ? -1 : n;
+        } catch (LastErrorException e) {
+            return e.getErrorCode() == EINTR || e.getErrorCode() == EAGAIN ? 0 : -1;
+        }
     }
 
     /** The terminal's window size, or null without a terminal. */

@@ -53,6 +53,20 @@ class EscapeFilterTest {
     }
 
     @Test
+    void aTerminalReplyToTheCursorQueryAfterThePromptKeepsTheLineStart() {
+        EscapeFilter filter = EscapeFilter.parse("~");
+        assertEquals("echo hi\r", sent(feed(filter, "echo hi\r")));
+        assertEquals("\u001b[18;9R", sent(feed(filter, "\u001b[18;9R")));
+        EscapeFilter.Result help = feed(filter, "~?");
+        assertTrue(help.help());
+        assertEquals("", sent(help));
+        EscapeFilter.Result split = feed(filter, "\u001b[4");
+        assertEquals("\u001b[4", sent(split));
+        assertEquals("0;1R", sent(feed(filter, "0;1R")));
+        assertTrue(feed(filter, "~.").disconnect());
+    }
+
+    @Test
     void doubleTildeSendsOneAndOtherCharactersPassThrough() {
         EscapeFilter filter = EscapeFilter.parse("~");
         assertEquals("~", sent(feed(filter, "~~")));

@@ -1,0 +1,225 @@
+package cocoon.e2e;
+
+import cocoon.plugin.oci.testing.RegistryFixture;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The demo OCI VM image (guest/build-oci-demo.sh) pushed to a real registry, and a cocoon state of
+ * its own that runs real guests under QEMU. Remembers every VM and QEMU pid it saw so that
+ * {@link #close()} leaves nothing running, whatever a test left behind.
+ */
+final class GuestFixture implements AutoCloseable {
+
+    static final String BANNER = "Cocoon demo VM ready";
+    static final String POWERING_OFF = "Cocoon demo VM powering off";
+    /** TCG on a shared 2-core machine: a boot took 6-50 s when measured, so leave ample headroom. */
+    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
+    static final String MEMORY = "256M";
+    static final String STORAGE = "256M";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
+
+    private final RegistryFixture registry;
+    private final CocoonCli cocoon;
+    private final String image;
+    private final Set<String> vms = new LinkedHashSet<>();
+    private final Set<Long> qemuPids = new LinkedHashSet<>();
+
+    private GuestFixture(RegistryFixture registry, CocoonCli cocoon, String image) {
+        this.registry = registry;
+        this.cocoon = cocoon;
+        this.image = image;
+    }
+
+    /** Builds (or reuses the cached) demo image, starts a registry under {@code dir} and pushes the image to it. */
+    static GuestFixture start(Path dir) throws IOException, InterruptedException {
+        Path layout = dir.resolve("oci-layout");
+        exec(BUILD_TIMEOUT, "bash", CocoonCli.REPO.resolve("guest/build-oci-demo.sh").toString(), layout.toString());
+        RegistryFixture registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
+        try {
+            String image = registry.host() + "/cocoon/demo:latest";
+            exec(BUILD_TIMEOUT, "bash", CocoonCli.REPO.resolve("guest/push-oci.sh").toString(), layout.toString(), image);
+            return new GuestFixture(registry, new CocoonCli(dir.resolve("state")), image);
+        } catch (IOException | RuntimeException | Error e) {
+            registry.close();
+            throw e;
+        }
+    }
+
+    CocoonCli cocoon() {
+        return cocoon;
+    }
+
+    String image() {
+        return image;
+    }
+
+    /** {@code cocoon create} of a small QEMU VM from the demo image; the VM is removed by {@link #close()}. */
+    CocoonCli.Run create(String name) {
+        vms.add(name);
+        return cocoon.run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
+                "--memory", MEMORY, "--storage", STORAGE, image);
+    }
+
+    /** {@code cocoon start}, remembering the QEMU pid so it is killed at the end even if cocoon loses track of it. */
+    CocoonCli.Run start(String name) {
+        CocoonCli.Run run = cocoon.run("start", name);
+        if (run.exit() == 0) {
+            qemuPids.add(vm(name).get("pid").asLong());
+        }
+        return run;
+    }
+
+    JsonNode inspect(String name) {
+        try {
+            return JSON.readTree(cocoon.run("inspect", name).ok().out());
+        } catch (IOException e) {
+            throw new AssertionError("inspect " + name + " printed no JSON: " + e, e);
+        }
+    }
+
+    JsonNode vm(String name) {
+        return inspect(name).get("vm");
+    }
+
+    String state(String name) {
+        return vm(name).get("state").asText().toLowerCase(Locale.ROOT);
+    }
+
+    Path consoleLog(String name) {
+        return Path.of(inspect(name).get("paths").get("logDir").asText()).resolve("console.log");
+    }
+
+    /** Everything the VM printed on its console, over all its boots. */
+    String console(String name) {
+        return read(consoleLog(name));
+    }
+
+    /** Waits until the console log holds {@code text} at least {@code times} times (the log is appended across boots). */
+    void awaitConsole(String name, String text, int times, Duration timeout) {
+        Path log = consoleLog(name);
+        await(timeout, () -> "VM " + name + " did not print '" + text + "' " + times + " time(s) within " + timeout
+                        + "; console.log ends with:\n" + tail(read(log), 40),
+                () -> count(read(log), text) >= times);
+    }
+
+    /** Types {@code commands} into the console through a pipe, as a script would, and returns what the guest printed. */
+    String pipe(String name, String commands) {
+        return cocoon.run(Duration.ofSeconds(90), commands, "console", name).ok().out();
+    }
+
+    /** Milliseconds since {@code startNanos}, printed so the surefire report carries the stage timings. */
+    static long report(String stage, long startNanos) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        System.out.printf("[timing] %-28s %6d ms%n", stage, millis);
+        return millis;
+    }
+
+    static void await(Duration timeout, Supplier<String> failure, BooleanSupplier done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(failure.get());
+            }
+            sleep(200);
+        }
+    }
+
+    static int count(String haystack, String needle) {
+        int n = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Runs a build script; its output is shown only when it fails. */
+    static void exec(Duration timeout, String... command) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("cocoon-e2e-script", ".log");
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
+            }
+            if (process.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n" + Files.readString(log));
+            }
+        } finally {
+            Files.delete(log);
+        }
+    }
+
+    /** Removes every VM this fixture made, kills any QEMU still alive, stops the registry. */
+    @Override
+    public void close() throws InterruptedException {
+        List<String> problems = new ArrayList<>();
+        Set<String> existing = new LinkedHashSet<>();
+        try {
+            JSON.readTree(cocoon.run("ps", "--format", "json").out()).forEach(vm -> existing.add(vm.get("name").asText()));
+        } catch (IOException | RuntimeException e) {
+            existing.addAll(vms);
+        }
+        for (String name : vms) {
+            if (existing.contains(name)) {
+                CocoonCli.Run rm = cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", name);
+                if (rm.exit() != 0) {
+                    problems.add("rm --force " + name + ": " + rm.err().strip());
+                }
+            }
+        }
+        for (long pid : qemuPids) {
+            ProcessHandle.of(pid).filter(isQemu()).ifPresent(process -> {
+                problems.add("QEMU pid " + pid + " outlived rm --force");
+                process.destroyForcibly();
+            });
+        }
+        registry.close();
+        if (!problems.isEmpty()) {
+            System.out.println("[cleanup] " + String.join("; ", problems));
+        }
+    }
+
+    private static Predicate<ProcessHandle> isQemu() {
+        return process -> process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
+    }
+}
