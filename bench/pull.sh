@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# OCI pull: `cocoon pull` vs `skopeo copy docker://... oci:DIR` of a ~300 MB three-layer image from a
+# loopback docker-registry, cold (empty store) and warm (already pulled), plus the share of cocoon's
+# cold pull spent converting layers to EROFS (unpacking + mkfs.erofs, timed on their own).
+# Usage: bench/pull.sh          (BENCH_RUNS=N changes the runs per figure, default 3)
+source "$(dirname -- "$0")/lib.sh"
+runs=${BENCH_RUNS:-3}
+machine
+
+echo "building the image (3 layers of 144 MiB, ~100 MB each gzipped)..."
+layers=$(python3 "$repo/bench/make-oci-image.py" "$work/layout" 3 144)
+image_mb=$(du -sm "$work/layout/blobs" | cut -f1)
+port=$(free_port)
+"$repo/scripts/registry" "$port" "$work/registry" > "$work/registry.log" 2>&1 &
+pids+=($!)
+wait_for_port "$port"
+ref="127.0.0.1:$port/bench/big:latest"
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:latest" "docker://$ref"
+echo "image: $image_mb MB compressed, pushed to $ref"
+
+skopeo_cmd="skopeo copy --quiet --src-tls-verify=false docker://$ref oci:$work/skopeo:latest"
+cocoon_cmd="$cocoon pull --insecure --quiet $ref"
+cold_skopeo=$(bench_time skopeo-cold "$runs" --prepare "rm -rf $work/skopeo" -- "$skopeo_cmd")
+cold_cocoon=$(bench_time cocoon-cold "$runs" --prepare "rm -rf $COCOON_ROOT_DIR" -- "$cocoon_cmd")
+warm_skopeo=$(bench_time skopeo-warm "$runs" -- "$skopeo_cmd")
+before=$(wc -l < "$work/registry.log")
+warm_cocoon=$(bench_time cocoon-warm "$runs" -- "$cocoon_cmd")
+# The registry's access log (one line per request, bytes sent in field 10) tells what warm pulls fetched.
+warm_layer_bytes=$(tail -n +"$((before + 1))" "$work/registry.log" | awk -v layers="$layers" '
+  BEGIN { split(layers, l, " ") }
+  /"GET / { for (i in l) if (index($0, l[i])) sum += $10 }
+  END { print sum + 0 }')
+
+# Conversion on its own: what cocoon does per layer after the download (gunzip + untar, then mkfs.erofs).
+unpack=0 mkfs=0
+for digest in $layers; do
+  rm -rf "$work/tree" "$work/layer.erofs" && mkdir "$work/tree"
+  start=$(date +%s.%N)
+  tar -xzf "$work/layout/blobs/sha256/${digest#sha256:}" -C "$work/tree"
+  mid=$(date +%s.%N)
+  mkfs.erofs --quiet --preserve-mtime "$work/layer.erofs" "$work/tree"
+  end=$(date +%s.%N)
+  unpack=$(python3 -c "print($unpack + $mid - $start)")
+  mkfs=$(python3 -c "print($mkfs + $end - $mid)")
+done
+
+echo
+echo "mean of $runs runs          (ratio = cocoon / skopeo)"
+row "skopeo copy, cold" "$cold_skopeo"
+row "cocoon pull, cold" "$cold_cocoon" "$cold_skopeo"
+row "skopeo copy, warm" "$warm_skopeo"
+row "cocoon pull, warm" "$warm_cocoon" "$warm_skopeo"
+echo "layer bytes served during warm cocoon pulls: $warm_layer_bytes"
+row "  of a cold pull: tar -xzf of the 3 layers" "$unpack"
+row "  of a cold pull: mkfs.erofs of the 3 layers" "$mkfs"
+python3 -c "print(f'EROFS conversion (mkfs.erofs) share of cocoon cold pull: {100 * $mkfs / $cold_cocoon:.0f} %; with unpacking: {100 * ($unpack + $mkfs) / $cold_cocoon:.0f} %')"
+machine
