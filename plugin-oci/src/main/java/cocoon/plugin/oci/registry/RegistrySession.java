@@ -130,7 +130,8 @@ public final class RegistrySession implements AutoCloseable {
         long written;
         HashingStream out = null;
         try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            out = new HashingStream(file, sha256, bytesSoFar, layer.size());
+            // On overrun the connections are cut: closing the response would otherwise drain an endless body.
+            out = new HashingStream(file, sha256, bytesSoFar, layer.size(), () -> shutDown(http));
             client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> { }, count -> { }).writeTo(out);
             out.flush();
             written = out.count;
@@ -181,14 +182,16 @@ public final class RegistrySession implements AutoCloseable {
         private final MessageDigest digest;
         private final LongConsumer progress;
         private final long limit;
+        private final Runnable onOverrun;
         long count;
         boolean overrun;
 
-        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress, long limit) {
+        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress, long limit, Runnable onOverrun) {
             this.out = out;
             this.digest = digest;
             this.progress = progress;
             this.limit = limit;
+            this.onOverrun = onOverrun;
         }
 
         @Override
@@ -200,6 +203,7 @@ public final class RegistrySession implements AutoCloseable {
         public void write(byte[] bytes, int offset, int length) throws IOException {
             if (count + length > limit) {
                 overrun = true;
+                onOverrun.run();
                 throw new IOException("the blob is longer than the " + limit + " bytes its manifest promised");
             }
             out.write(bytes, offset, length);
