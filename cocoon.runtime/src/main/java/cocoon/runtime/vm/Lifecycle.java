@@ -164,12 +164,16 @@ public final class Lifecycle {
         }
     }
 
-    /** The record with its state reconciled against the live process. */
+    /**
+     * The record with its state reconciled against the live process, both ways: a {@code start} killed
+     * after the launch but before it wrote the record leaves a live hypervisor under a record that says
+     * otherwise, and ps must show what really runs.
+     */
     public VmRecord live(VmRecord record) {
-        if (record.state() != VmState.RUNNING) {
-            return record;
-        }
         VmState actual = plugins.hypervisor(record.hypervisor()).state(record, store.paths(record.id()));
+        if (record.state() != VmState.RUNNING) {
+            return actual == VmState.RUNNING ? record.running(record.pid(), record.started()) : record;
+        }
         if (actual == VmState.RUNNING) {
             return record;
         }

@@ -80,7 +80,7 @@ public final class CloudImageStore {
             try (FileChannel channel = FileChannel.open(finished, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            Files.setPosixFilePermissions(finished, PosixFilePermissions.fromString("r--r--r--"));
+            Files.setPosixFilePermissions(finished, PosixFilePermissions.fromString("r--------"));
             try {
                 Files.createLink(target, finished);
                 try (FileChannel folder = FileChannel.open(blobsDir(), StandardOpenOption.READ)) {

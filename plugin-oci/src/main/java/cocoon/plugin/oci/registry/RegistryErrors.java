@@ -11,9 +11,13 @@ import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /** Turns jib's registry failures into the one-line errors the CLI shows. */
 final class RegistryErrors {
+
+    private static final Pattern DIGEST = Pattern.compile("'(sha256:[0-9a-f]{64})'");
 
     private RegistryErrors() {
     }
@@ -42,8 +46,11 @@ final class RegistryErrors {
                         "check the repository name and the tag or digest");
             }
             if (cause.getClass().getSimpleName().equals("UnexpectedBlobDigestException")) {
-                return new DigestMismatchException("a blob of " + reference.canonical(), "the digest the manifest names",
-                        cause.getMessage());
+                // jib says "The pulled BLOB has digest 'A', but the request digest was 'B'": report it as expected B, got A.
+                List<String> digests = DIGEST.matcher(String.valueOf(cause.getMessage())).results().map(m -> m.group(1)).toList();
+                return digests.size() == 2
+                        ? new DigestMismatchException("a blob of " + reference.canonical(), digests.get(1), digests.get(0))
+                        : new DigestMismatchException("a blob of " + reference.canonical(), "the digest the manifest names", cause.getMessage());
             }
             if (cause instanceof UnknownHostException || cause instanceof ConnectException) {
                 return new CocoonException("cannot reach registry " + registry + ": " + cause.getMessage(),

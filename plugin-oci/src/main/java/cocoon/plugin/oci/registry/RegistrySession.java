@@ -128,12 +128,18 @@ public final class RegistrySession implements AutoCloseable {
     public void download(LayerDescriptor layer, Path target, LongConsumer bytesSoFar) {
         MessageDigest sha256 = sha256();
         long written;
-        try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             HashingStream out = new HashingStream(file, sha256, bytesSoFar)) {
+        HashingStream out = null;
+        try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // On overrun the connections are cut: closing the response would otherwise drain an endless body.
+            out = new HashingStream(file, sha256, bytesSoFar, layer.size(), () -> shutDown(http));
             client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> { }, count -> { }).writeTo(out);
             out.flush();
             written = out.count;
         } catch (Exception e) {
+            if (out != null && out.overrun) {
+                throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
+                        layer.size() + " bytes", "more");
+            }
             throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest());
         }
         String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
@@ -167,17 +173,25 @@ public final class RegistrySession implements AutoCloseable {
         }
     }
 
-    /** Hashes and counts what passes through to the file. */
+    /**
+     * Hashes and counts what passes through to the file, and stops a body that runs past the size the
+     * manifest promised: a registry that never stops sending must not fill the disk.
+     */
     private static final class HashingStream extends OutputStream {
         private final OutputStream out;
         private final MessageDigest digest;
         private final LongConsumer progress;
+        private final long limit;
+        private final Runnable onOverrun;
         long count;
+        boolean overrun;
 
-        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress) {
+        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress, long limit, Runnable onOverrun) {
             this.out = out;
             this.digest = digest;
             this.progress = progress;
+            this.limit = limit;
+            this.onOverrun = onOverrun;
         }
 
         @Override
@@ -187,6 +201,11 @@ public final class RegistrySession implements AutoCloseable {
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (count + length > limit) {
+                overrun = true;
+                onOverrun.run();
+                throw new IOException("the blob is longer than the " + limit + " bytes its manifest promised");
+            }
             out.write(bytes, offset, length);
             digest.update(bytes, offset, length);
             count += length;

@@ -62,6 +62,10 @@ public final class OciStore {
      * Moves a converted layer into place: boot files first, then the EROFS image by atomic rename,
      * read-only, with the file and its folder synced so a crash leaves the old state or the new one.
      */
+    /** Layer images are never written again, and no other user may read what a VM boots from. */
+    private static final int OWNER_READ_ONLY = 0400;
+    private static final int OWNER_READ_WRITE = 0600;
+
     public void commit(String hex, ConvertedLayer layer) {
         try {
             Path target = erofs(hex);
@@ -70,15 +74,23 @@ public final class OciStore {
             LayerUnpacker.deleteTree(boot);
             if (layer.kernel() != null || layer.initrd() != null) {
                 Files.createDirectories(boot);
-                moveDurably(layer.kernel(), boot.resolve("vmlinuz"));
-                moveDurably(layer.initrd(), boot.resolve("initrd"));
+                moveDurably(privateFile(layer.kernel()), boot.resolve("vmlinuz"));
+                moveDurably(privateFile(layer.initrd()), boot.resolve("initrd"));
             }
-            Files.setAttribute(layer.erofs(), "unix:mode", 0444);
+            Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
             moveDurably(layer.erofs(), target);
         } catch (IOException e) {
             throw new CocoonException("cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }
+    }
+
+    /** Kernel and initrd come with the modes the layer gave them (often 0644): narrow them like every other store file. */
+    private static Path privateFile(Path file) throws IOException {
+        if (file != null) {
+            Files.setAttribute(file, "unix:mode", OWNER_READ_WRITE);
+        }
+        return file;
     }
 
     private static void moveDurably(Path source, Path target) throws IOException {

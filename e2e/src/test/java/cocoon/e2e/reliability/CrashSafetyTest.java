@@ -1,0 +1,242 @@
+package cocoon.e2e.reliability;
+
+import cocoon.plugin.oci.testing.RegistryFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * SIGKILL of the cocoon JVM at random moments of each mutating command. After every kill the CLI
+ * still reads the store, the invariants hold, {@code gc --horizon 0s} leaves only referenced files,
+ * and the same command then succeeds.
+ */
+@Tag("reliability")
+class CrashSafetyTest {
+
+    private static final int RUNS = Integer.getInteger("reliability.crash.runs", 4);
+    private static final Random RANDOM = new Random(Long.getLong("reliability.seed", System.nanoTime()));
+
+    @TempDir
+    static Path dir;
+
+    private static RegistryFixture registry;
+    private static Cocoon cocoon;
+    private static String image;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
+        cocoon = new Cocoon(dir.resolve("state"));
+        image = Images.push(registry, "crash/vm", "1", 1, 64 << 10);
+        cocoon.run("pull", "--quiet", image).ok();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(cocoon.run("ps", "--format", "json").out())) {
+            cocoon.run("rm", "--force", vm.path("id").asText());
+        }
+        registry.close();
+    }
+
+    /** One command to interrupt: what to prepare before it, its arguments, and how to prove recovery after. */
+    private interface Round {
+        String[] prepare(int run) throws Exception;
+
+        void recover(int run, String[] command) throws Exception;
+    }
+
+    @Test
+    void pullKilledAnywhere() throws Exception {
+        crash("pull", "a 2-layer image with a 3 MB layer of noise, killed during download, EROFS conversion or indexing", new Round() {
+            public String[] prepare(int run) throws Exception {
+                return new String[] {"pull", "--quiet", Images.push(registry, "crash/pull", "r" + run, 100 + run, 3 << 20)};
+            }
+
+            public void recover(int run, String[] command) {
+                cocoon.run(command).ok();
+            }
+        });
+    }
+
+    @Test
+    void createKilledAnywhere() throws Exception {
+        crash("create", "create of a VM (raw COW disk formatted ext4) from a pulled image", new Round() {
+            public String[] prepare(int run) {
+                return new String[] {"create", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", image};
+            }
+
+            public void recover(int run, String[] command) {
+                cocoon.run("rm", "--force", "c" + run);
+                cocoon.run(command).ok();
+                cocoon.run("rm", "c" + run).ok();
+            }
+        });
+    }
+
+    @Test
+    void startKilledAnywhere() throws Exception {
+        crash("start", "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none", new Round() {
+            public String[] prepare(int run) {
+                cocoon.run("create", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+                return new String[] {"start", "s" + run};
+            }
+
+            public void recover(int run, String[] command) throws Exception {
+                String id = id("s" + run);
+                Hypervisors.requireStateMatchesProcess(cocoon, "s" + run, id);
+                cocoon.run("stop", "--force", "s" + run).ok();
+                Hypervisors.requireNone(cocoon, id);
+                cocoon.run(command).ok();
+                Hypervisors.requireCount(cocoon, id, 1);
+                cocoon.run("rm", "--force", "s" + run).ok();
+                Hypervisors.requireNone(cocoon, id);
+            }
+        });
+    }
+
+    @Test
+    void stopKilledAnywhere() throws Exception {
+        crash("stop", "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running", new Round() {
+            public String[] prepare(int run) {
+                cocoon.run("create", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+                cocoon.run("start", "t" + run).ok();
+                return new String[] {"stop", "t" + run};
+            }
+
+            public void recover(int run, String[] command) throws Exception {
+                String id = id("t" + run);
+                Hypervisors.requireStateMatchesProcess(cocoon, "t" + run, id);
+                cocoon.run(command).ok();
+                Hypervisors.requireNone(cocoon, id);
+                cocoon.run("start", "t" + run).ok();
+                Hypervisors.requireCount(cocoon, id, 1);
+                cocoon.run("rm", "--force", "t" + run).ok();
+                Hypervisors.requireNone(cocoon, id);
+            }
+        });
+    }
+
+    @Test
+    void rmKilledAnywhere() throws Exception {
+        crash("rm", "rm of a stopped VM", new Round() {
+            public String[] prepare(int run) {
+                cocoon.run("create", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+                return new String[] {"rm", "r" + run};
+            }
+
+            public void recover(int run, String[] command) {
+                Cocoon.Run again = cocoon.run(command);
+                if (again.exit() != 0 && !again.err().contains("no VM named")) {
+                    again.ok();
+                }
+            }
+        });
+    }
+
+    @Test
+    void deleteKilledAnywhere() throws Exception {
+        crash("delete", "delete of a pulled image (gc after remove is on)", new Round() {
+            public String[] prepare(int run) throws Exception {
+                String ref = Images.push(registry, "crash/delete", "d" + run, 200 + run, 256 << 10);
+                cocoon.run("pull", "--quiet", ref).ok();
+                return new String[] {"delete", ref};
+            }
+
+            public void recover(int run, String[] command) {
+                Cocoon.Run again = cocoon.run(command);
+                if (again.exit() != 0 && !again.err().contains("not pulled") && !again.err().contains("no image")) {
+                    again.ok();
+                }
+            }
+        });
+    }
+
+    @Test
+    void gcKilledAnywhere() throws Exception {
+        crash("gc", "gc with garbage to remove: a deleted image's blobs and a removed VM's folder", new Round() {
+            public String[] prepare(int run) throws Exception {
+                String ref = Images.push(registry, "crash/gc", "g" + run, 300 + run, 256 << 10);
+                cocoon.run("pull", "--quiet", ref).ok();
+                cocoon.run("create", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
+                cocoon.config(Files.readString(cocoon.configFile()) + "[gc]\nafter_remove = false\n");
+                try {
+                    cocoon.run("rm", "g" + run).ok();
+                    cocoon.run("delete", ref).ok();
+                } finally {
+                    cocoon.config(Files.readString(cocoon.configFile()).replace("[gc]\nafter_remove = false\n", ""));
+                }
+                return new String[] {"gc", "--horizon", "0s"};
+            }
+
+            public void recover(int run, String[] command) {
+                cocoon.run(command).ok();
+            }
+        });
+    }
+
+    /**
+     * Times one uninterrupted run, then kills {@link #RUNS} more at uniformly random moments between the
+     * launch and 110% of that time (some runs finish first: those prove the invariants of the end state).
+     */
+    private void crash(String name, String what, Round round) throws Exception {
+        long started = System.nanoTime();
+        String[] first = round.prepare(0);
+        started = System.nanoTime();
+        cocoon.run(first).ok();
+        long fullMillis = (System.nanoTime() - started) / 1_000_000;
+        round.recover(0, first);
+        List<String> failures = new ArrayList<>();
+        List<Long> delays = new ArrayList<>();
+        int passed = 0;
+        int killed = 0;
+        for (int run = 1; run <= RUNS; run++) {
+            String[] command = round.prepare(run);
+            long delay = (long) (RANDOM.nextDouble() * fullMillis * 1.1);
+            delays.add(delay);
+            Process process = cocoon.spawn(command);
+            Thread.sleep(delay);
+            if (process.isAlive()) {
+                killed++;
+            }
+            Cocoon.kill(process);
+            cocoon.collect(process);
+            List<String> problems = new ArrayList<>();
+            StoreInvariants invariants = new StoreInvariants(cocoon);
+            problems.addAll(invariants.check());
+            try {
+                round.recover(run, command);
+            } catch (AssertionError e) {
+                problems.add("recovery after the kill failed: " + e.getMessage());
+            }
+            problems.addAll(invariants.checkCollected());
+            if (problems.isEmpty()) {
+                passed++;
+            } else {
+                failures.add(name + " killed after " + delay + " ms: " + problems);
+            }
+        }
+        Results.record("crash safety", "SIGKILL during " + name, what + "; then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
+                RUNS, passed, "uninterrupted " + fullMillis + " ms; kill delays " + delays + " ms; " + killed + " killed mid-run");
+        assertEquals(List.of(), failures);
+    }
+
+    private static String id(String name) throws Exception {
+        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+            if (vm.path("name").asText().equals(name)) {
+                return vm.path("id").asText();
+            }
+        }
+        throw new AssertionError("no VM named " + name + " after the kill");
+    }
+}

@@ -1,0 +1,335 @@
+package cocoon.e2e.reliability;
+
+import cocoon.plugin.oci.testing.RecordingProxy;
+import cocoon.plugin.oci.testing.RegistryFixture;
+import cocoon.plugin.oci.testing.TestLayer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Inputs an attacker or a broken server could send, each through {@code bin/cocoon}: every one is
+ * refused with exit 1 or 2 and one line {@code cocoon: ...}, nothing appears outside the store, the
+ * store invariants hold, and gc leaves nothing behind.
+ */
+@Tag("reliability")
+class HostileInputTest {
+
+    private static final Duration LIMIT = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path dir;
+
+    private static RegistryFixture registry;
+    private static RecordingProxy proxy;
+    private static HostileServer hostile;
+    private static Cocoon cocoon;
+    private static Path outside;
+    private static String image;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
+        proxy = RecordingProxy.start(registry.host());
+        hostile = HostileServer.start();
+        cocoon = new Cocoon(dir.resolve("state"));
+        outside = Files.createDirectories(dir.resolve("outside"));
+        image = Images.push(registry, "hostile/good", "1", 1, 16 << 10);
+        cocoon.run("pull", "--quiet", image).ok();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        hostile.close();
+        proxy.close();
+        registry.close();
+    }
+
+    @Test
+    void badImageReferences() throws Exception {
+        refuseAll("bad image references", "syntax errors in OCI references and URLs", Map.of(
+                "upper-case repository", new String[] {"pull", "--quiet", registry.host() + "/Hostile/Upper:1"},
+                "bad port", new String[] {"pull", "--quiet", "127.0.0.1:99999999/x:1"},
+                "short digest", new String[] {"pull", "--quiet", registry.host() + "/x@sha256:abc"},
+                "empty", new String[] {"pull", "--quiet", ""},
+                "spaces", new String[] {"pull", "--quiet", "a b c"},
+                "ftp URL", new String[] {"pull", "--quiet", "ftp://127.0.0.1/x.img"},
+                "dotdot repository", new String[] {"pull", "--quiet", registry.host() + "/../../etc:1"}));
+    }
+
+    @Test
+    void brokenRegistryAnswers() throws Exception {
+        byte[] layer = new TestLayer().file("payload.bin", Images.noise(7, 256 << 10), 0644, 0, 0).gzip().blob();
+        hostile.image("truncated", "1", layer, HostileServer.TRUNCATED);
+        hostile.image("endless", "1", layer, HostileServer.ENDLESS);
+        var tampered = new TestLayer().file("payload.bin", Images.noise(8, 64 << 10), 0644, 0, 0).gzip();
+        registry.pushImage("hostile/tampered", "1", RegistryFixture.OCI_MANIFEST, List.of(tampered));
+        proxy.corrupt(tampered.digest());
+        refuseAll("broken registry answers", "a blob with one byte flipped (wrong digest), a body cut at half its Content-Length, a blob that never ends", Map.of(
+                "wrong digest", new String[] {"pull", "--quiet", proxy.host() + "/hostile/tampered:1"},
+                "truncated blob", new String[] {"pull", "--quiet", hostile.host() + "/truncated:1"},
+                "endless blob", new String[] {"pull", "--quiet", hostile.host() + "/endless:1"}));
+        proxy.corrupt(null);
+    }
+
+    @Test
+    @Disabled("open: jib-core reads a manifest body whole, so one that never ends keeps pull busy past any limit (docs/reliability.md)")
+    void endlessManifest() throws Exception {
+        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes());
+        refuseAll("endless manifest", "a manifest body that never ends", Map.of(
+                "endless manifest", new String[] {"pull", "--quiet", hostile.host() + "/hugemanifest:1"}));
+    }
+
+    @Test
+    void brokenCloudImages() throws Exception {
+        Path backed = dir.resolve("backed.qcow2");
+        tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", backed.toString(), "1M");
+        hostile.file("/loop.img", HostileServer.REDIRECT_LOOP, new byte[0]);
+        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes());
+        hostile.file("/backed.qcow2", "application/octet-stream", Files.readAllBytes(backed));
+        refuseAll("broken cloud images", "a redirect loop, an HTML page instead of a disk image, a qcow2 whose backing file is a host file", Map.of(
+                "redirect loop", new String[] {"pull", "--quiet", "http://" + hostile.host() + "/loop.img"},
+                "not a disk image", new String[] {"pull", "--quiet", "http://" + hostile.host() + "/text.img"},
+                "qcow2 backed by a host file", new String[] {"pull", "--quiet", "http://" + hostile.host() + "/backed.qcow2"}));
+    }
+
+    @Test
+    void hostileLayers() throws Exception {
+        Map<String, RegistryFixture.Layer> layers = new LinkedHashMap<>();
+        layers.put("dotdot", new TestLayer().file("../../../outside/escaped.txt", "x", 0644, 0, 0).gzip());
+        layers.put("absolute", new TestLayer().file(outside.resolve("absolute.txt").toString(), "x", 0644, 0, 0).gzip());
+        layers.put("symlink-out", new TestLayer().symlink("evil", outside.toString()).file("evil/through-link.txt", "x", 0644, 0, 0).gzip());
+        layers.put("hardlink-out", new TestLayer().hardlink("passwd", "../../../../etc/passwd").gzip());
+        layers.put("long-name", new TestLayer().file("d/" + "n".repeat(300), "x", 0644, 0, 0).gzip());
+        layers.put("gzip-bomb", bomb());
+        layers.put("huge-declared-size", hugeDeclaredSize());
+        Map<String, String[]> commands = new LinkedHashMap<>();
+        for (var entry : layers.entrySet()) {
+            registry.pushImage("hostile/layer", entry.getKey(), RegistryFixture.OCI_MANIFEST, List.of(entry.getValue()));
+            commands.put(entry.getKey(), new String[] {"pull", "--quiet", registry.host() + "/hostile/layer:" + entry.getKey()});
+        }
+        cocoon.config(Files.readString(cocoon.configFile()) + "[oci]\nmax_layer_bytes = \"" + (64 << 20) + "\"\n");
+        try {
+            refuseAll("hostile layer tars", "entries with '..', absolute paths, a symlink then a file through it, a hard link to /etc/passwd, a 300-byte name, a 260 KB gzip that expands to 256 MB (limit 64 MB), a header declaring 8 GB", commands);
+        } finally {
+            cocoon.config(Files.readString(cocoon.configFile()).replaceAll("\\[oci\\]\nmax_layer_bytes = \"\\d+\"\n", ""));
+        }
+    }
+
+    @Test
+    void duplicateEntriesKeepTheLastOne() throws Exception {
+        var layer = new TestLayer().file("etc/motd", "first\n", 0644, 0, 0).file("etc/motd", "second\n", 0644, 0, 0)
+                .dir("etc", 0755).gzip();
+        registry.pushImage("hostile/layer", "duplicates", RegistryFixture.OCI_MANIFEST, List.of(layer));
+        Cocoon.Run pull = cocoon.run(LIMIT, "pull", "--quiet", registry.host() + "/hostile/layer:duplicates");
+        List<String> problems = new ArrayList<>();
+        if (pull.exit() != 0 && !oneLine(pull)) {
+            problems.add("unclear error: " + pull.err());
+        }
+        problems.addAll(new StoreInvariants(cocoon).check());
+        problems.addAll(nothingOutside());
+        Results.record("hostile input", "duplicate tar entries", "a layer holding one path twice: pulled (the later entry wins, the EROFS passes fsck) or refused in one line",
+                1, problems.isEmpty() ? 1 : 0, "exit " + pull.exit() + (pull.exit() == 0 ? "" : ": " + pull.err().strip()));
+        assertEquals(List.of(), problems);
+        cocoon.run("delete", registry.host() + "/hostile/layer:duplicates");
+    }
+
+    @Test
+    void vmSettingsOutOfRange() throws Exception {
+        Map<String, String[]> commands = new LinkedHashMap<>();
+        commands.put("--cpu 0", create("--cpu", "0"));
+        commands.put("--cpu 100000", create("--cpu", "100000"));
+        commands.put("--cpu -1", create("--cpu", "-1"));
+        commands.put("--memory 1K", create("--memory", "1K"));
+        commands.put("--memory 100P", create("--memory", "100P"));
+        commands.put("--memory 5T", create("--memory", "5T"));
+        commands.put("--storage 100P", create("--storage", "100P"));
+        commands.put("--storage 100T", create("--storage", "100T"));
+        commands.put("--storage 1x", create("--storage", "1x"));
+        commands.put("name with /", create("--name", "a/b"));
+        commands.put("name ..", create("--name", ".."));
+        commands.put("empty name", create("--name", ""));
+        commands.put("300-char name", create("--name", "n".repeat(300)));
+        commands.put("start unknown VM", new String[] {"start", "../../etc"});
+        refuseAll("VM settings out of range", "create with CPU counts, sizes and names out of range; start of a name with '..'", commands);
+    }
+
+    @Test
+    void brokenConfigFiles() throws Exception {
+        Map<String, String> configs = new LinkedHashMap<>();
+        configs.put("unknown top-level key", "bogus = 1\n");
+        configs.put("unknown section key", "[defaults]\ncolour = \"red\"\n");
+        configs.put("unknown section", "[nosuch]\nx = 1\n");
+        configs.put("cpu as text", "[defaults]\ncpu = \"two\"\n");
+        configs.put("memory as number list", "[defaults]\nmemory = [1, 2]\n");
+        configs.put("root_dir as number", "root_dir = 5\n");
+        configs.put("not TOML", "this is = = not toml [\n");
+        String original = Files.readString(cocoon.configFile());
+        Map<String, String[]> commands = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        int passed = 0;
+        try {
+            for (var entry : configs.entrySet()) {
+                cocoon.config(original + entry.getValue());
+                Cocoon.Run run = cocoon.run(LIMIT, "ps");
+                if ((run.exit() == 1 || run.exit() == 2) && oneLine(run)) {
+                    passed++;
+                } else {
+                    problems.add(entry.getKey() + ": exit " + run.exit() + " " + run.err());
+                }
+            }
+        } finally {
+            cocoon.config(original);
+        }
+        Results.record("hostile input", "broken config files", "unknown keys and sections, wrong value types, not TOML: ps refuses in one line", configs.size(), passed,
+                problems.isEmpty() ? "all refused" : String.join("; ", problems));
+        assertEquals(List.of(), problems, commands.toString());
+    }
+
+    /** A create that would succeed but for {@code flag value}. */
+    private static String[] create(String flag, String value) {
+        Map<String, String> flags = new LinkedHashMap<>(Map.of("--hypervisor", "chv", "--memory", "256M", "--storage", "64M"));
+        flags.put(flag, value);
+        List<String> args = new ArrayList<>(List.of("create"));
+        flags.forEach((key, v) -> args.addAll(List.of(key, v)));
+        args.add(image);
+        return args.toArray(String[]::new);
+    }
+
+    /** Runs every command; each must fail cleanly and leave the store consistent and the world outside it untouched. */
+    private static void refuseAll(String name, String what, Map<String, String[]> commands) throws Exception {
+        List<String> problems = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        int passed = 0;
+        for (var entry : commands.entrySet()) {
+            List<String> own = new ArrayList<>();
+            long started = System.nanoTime();
+            Cocoon.Run run;
+            try {
+                run = cocoon.run(LIMIT, entry.getValue());
+            } catch (AssertionError e) {
+                problems.add(entry.getKey() + ": " + e.getMessage());
+                continue;
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (run.exit() != 1 && run.exit() != 2) {
+                own.add("exit " + run.exit() + " (stdout " + run.out().strip() + ")");
+            }
+            if (!oneLine(run)) {
+                own.add("not one 'cocoon: ' line: " + run.err());
+            }
+            own.addAll(nothingOutside());
+            if (own.isEmpty()) {
+                passed++;
+                messages.add(entry.getKey() + " (" + millis + " ms): `" + run.err().strip().lines().findFirst().orElse("").replace("|", "\\|") + "`");
+            } else {
+                problems.add(entry.getKey() + ": " + own);
+            }
+        }
+        problems.addAll(new StoreInvariants(cocoon).check());
+        problems.addAll(new StoreInvariants(cocoon).checkCollected());
+        Results.record("hostile input", name, what + "; each exits 1 or 2 with one 'cocoon: ' line, writes nothing outside the store, and the store invariants hold",
+                commands.size(), passed, problems.isEmpty() ? String.join("<br>", messages) : "FAILED: " + String.join("; ", problems));
+        assertEquals(List.of(), problems);
+    }
+
+    private static boolean oneLine(Cocoon.Run run) {
+        String err = run.err().strip();
+        return err.startsWith("cocoon: ") && !err.contains("\tat ") && !err.contains("Exception")
+                && (run.exit() == 2 || err.lines().count() == 1);
+    }
+
+    /** Only the store, the registry, the config and the planted {@code outside} folder (empty) exist in the test folder. */
+    private static List<String> nothingOutside() throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Stream<Path> files = Files.list(outside)) {
+            files.forEach(f -> problems.add("written outside the store: " + f));
+        }
+        for (Path path : List.of(dir.resolve("escaped.txt"), dir.getParent().resolve("escaped.txt"), Path.of("/tmp/escaped.txt"))) {
+            if (Files.exists(path)) {
+                problems.add("written outside the store: " + path);
+            }
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            files.filter(f -> !List.of("registry", "state", "outside", "backed.qcow2").contains(f.getFileName().toString()))
+                    .forEach(f -> problems.add("written outside the store: " + f));
+        }
+        try (Stream<Path> files = Files.list(cocoon.base())) {
+            files.filter(f -> !List.of("root", "run", "log", "config.toml").contains(f.getFileName().toString())
+                            && !f.getFileName().toString().matches("(out|err)\\d+\\.txt"))
+                    .forEach(f -> problems.add("written outside the store: " + f));
+        }
+        return problems;
+    }
+
+    /** 256 MB of zeros in one entry: about 260 KB of gzip. */
+    private static RegistryFixture.Layer bomb() throws Exception {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        byte[] header = new TestLayer().file("zeros", new byte[0], 0644, 0, 0).tarBytes();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            long size = 256L << 20;
+            byte[] first = header.clone();
+            writeSize(first, size);
+            out.write(first, 0, 512);
+            byte[] zeros = new byte[1 << 20];
+            for (long written = 0; written < size; written += zeros.length) {
+                out.write(zeros);
+            }
+            out.write(new byte[1024]);
+        }
+        return new RegistryFixture.Layer(gz.toByteArray(), false);
+    }
+
+    /** A tar header that declares an 8 GB file followed by a few bytes: the body ends long before. */
+    private static RegistryFixture.Layer hugeDeclaredSize() throws Exception {
+        byte[] header = new TestLayer().file("huge", new byte[0], 0644, 0, 0).tarBytes();
+        byte[] first = header.clone();
+        writeSize(first, 8L << 30);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(first, 0, 512);
+            out.write(new byte[4096]);
+        }
+        return new RegistryFixture.Layer(gz.toByteArray(), false);
+    }
+
+    /** Rewrites the size field (octal, offset 124) of the first tar header and its checksum. */
+    private static void writeSize(byte[] tar, long size) {
+        byte[] field = String.format("%011o", size).getBytes();
+        System.arraycopy(field, 0, tar, 124, 11);
+        tar[135] = 0;
+        java.util.Arrays.fill(tar, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += tar[i] & 0xff;
+        }
+        byte[] checksum = String.format("%06o", sum).getBytes();
+        System.arraycopy(checksum, 0, tar, 148, 6);
+        tar[154] = 0;
+        tar[155] = ' ';
+    }
+
+    private static void tool(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new AssertionError(String.join(" ", command) + ": " + out);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package cocoon.e2e.reliability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * What must hold in a store at every instant a cocoon process can die, read straight from the files
+ * (and from {@code ps}/{@code list}, which must keep working): each returned line is one violation.
+ */
+final class StoreInvariants {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Cocoon cocoon;
+
+    StoreInvariants(Cocoon cocoon) {
+        this.cocoon = cocoon;
+    }
+
+    /** Records, indexes and blobs are whole and consistent, and the CLI still reads the store. */
+    List<String> check() throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        Path root = cocoon.root();
+        for (String command : List.of("ps", "list")) {
+            Cocoon.Run run = cocoon.run(command, "--format", "json");
+            if (run.exit() != 0) {
+                problems.add("cocoon " + command + " exits " + run.exit() + ": " + run.err().strip());
+            }
+        }
+        for (Path record : children(root.resolve("vms")).stream().map(dir -> dir.resolve("vm.json")).filter(Files::exists).toList()) {
+            JsonNode vm = parse(record, problems);
+            if (vm == null) {
+                continue;
+            }
+            for (JsonNode disk : vm.path("disks")) {
+                exists(disk.path("path"), record + " disk", problems);
+                exists(disk.path("backingFile"), record + " backing file", problems);
+            }
+            exists(vm.path("boot").path("kernel"), record + " kernel", problems);
+            exists(vm.path("boot").path("initrd"), record + " initrd", problems);
+        }
+        for (String store : List.of("oci", "cloudimg")) {
+            Path index = root.resolve("images").resolve(store).resolve("index.json");
+            if (Files.exists(index)) {
+                parse(index, problems);
+            }
+        }
+        for (Path blob : visible(root.resolve("images/oci/blobs/sha256"))) {
+            String name = blob.getFileName().toString();
+            if (!name.matches("[0-9a-f]{64}\\.erofs")) {
+                problems.add("unexpected entry among the layer blobs: " + blob);
+            } else if (!tool(problems, "fsck.erofs", blob.toString())) {
+                problems.add("not a valid EROFS image: " + blob);
+            }
+        }
+        for (Path base : visible(root.resolve("images/cloudimg/blobs"))) {
+            String name = base.getFileName().toString();
+            if (!name.matches("[0-9a-f]{64}\\.qcow2") || !sha256(base).equals(name.substring(0, 64))) {
+                problems.add("cloud base whose content does not match its name: " + base);
+            }
+        }
+        return problems;
+    }
+
+    /** Runs {@code gc --horizon 0s}; then every file in the store is named by an image or a VM, and nothing is in flight. */
+    List<String> checkCollected() throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        Path root = cocoon.root();
+        Cocoon.Run gc = cocoon.run("gc", "--horizon", "0s");
+        if (gc.exit() != 0) {
+            problems.add("gc exits " + gc.exit() + ": " + gc.err().strip());
+            return problems;
+        }
+        Set<Path> referenced = new HashSet<>();
+        Set<String> ids = new HashSet<>();
+        for (JsonNode vm : JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+            ids.add(vm.path("id").asText());
+            for (JsonNode disk : vm.path("disks")) {
+                referenced.add(Path.of(disk.path("path").asText()));
+                if (disk.hasNonNull("backingFile")) {
+                    referenced.add(Path.of(disk.path("backingFile").asText()));
+                }
+            }
+            for (String file : List.of("kernel", "initrd")) {
+                if (vm.path("boot").hasNonNull(file)) {
+                    referenced.add(Path.of(vm.path("boot").path(file).asText()).getParent());
+                }
+            }
+        }
+        for (JsonNode image : JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
+            for (JsonNode disk : image.path("baseDisks")) {
+                referenced.add(Path.of(disk.path("path").asText()));
+            }
+            for (String file : List.of("kernel", "initrd")) {
+                if (image.path("boot").hasNonNull(file)) {
+                    referenced.add(Path.of(image.path("boot").path(file).asText()).getParent());
+                }
+            }
+        }
+        List<Path> stored = new ArrayList<>();
+        stored.addAll(children(root.resolve("images/oci/blobs/sha256")));
+        stored.addAll(children(root.resolve("images/oci/boot")));
+        stored.addAll(children(root.resolve("images/cloudimg/blobs")));
+        for (Path file : stored) {
+            if (!referenced.contains(file)) {
+                problems.add("left after gc though nothing uses it: " + file);
+            }
+        }
+        for (Path entry : children(root.resolve("tmp"))) {
+            problems.add("temp entry left after gc --horizon 0s: " + entry);
+        }
+        for (Path dir : List.of(root.resolve("vms"), cocoon.runDir(), cocoon.logDir())) {
+            for (Path vm : children(dir)) {
+                if (!ids.contains(vm.getFileName().toString())) {
+                    problems.add("folder of a VM that does not exist, left after gc: " + vm);
+                }
+            }
+        }
+        for (Path dir : List.of(root.resolve("images/oci"), root.resolve("images/cloudimg"))) {
+            for (Path entry : children(dir)) {
+                if (entry.getFileName().toString().startsWith(".")) {
+                    problems.add("hidden temp file left after gc: " + entry);
+                }
+            }
+        }
+        for (Path vm : children(root.resolve("vms"))) {
+            for (Path entry : children(vm)) {
+                if (entry.getFileName().toString().startsWith(".")) {
+                    problems.add("hidden temp file left after gc: " + entry);
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static JsonNode parse(Path file, List<String> problems) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            problems.add("does not parse: " + file + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void exists(JsonNode path, String what, List<String> problems) {
+        if (path.isTextual() && !Files.exists(Path.of(path.asText()))) {
+            problems.add(what + " is missing: " + path.asText());
+        }
+    }
+
+    private static List<Path> visible(Path dir) throws IOException {
+        return children(dir).stream().filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+    }
+
+    static List<Path> children(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.sorted().toList();
+        }
+    }
+
+    private static boolean tool(List<String> problems, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            problems.add(String.join(" ", command) + " hangs");
+            return false;
+        }
+        return process.exitValue() == 0;
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
