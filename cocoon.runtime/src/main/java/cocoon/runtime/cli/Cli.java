@@ -20,6 +20,7 @@ public final class Cli {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root.debug, cmd.getErr()))
                 .setParameterExceptionHandler(Cli::usage);
+        Subcommands.needed(args).forEach(commandLine::addSubcommand);
         return commandLine.execute(args);
     }
 

@@ -8,16 +8,11 @@ import picocli.CommandLine.ScopeType;
 
 import java.nio.file.Path;
 
-/** The top-level {@code cocoon} command: global flags and the list of subcommands. */
+/** The top-level {@code cocoon} command: global flags; {@link Subcommands} says which commands hang below it. */
 @Command(name = "cocoon",
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.class,
-        description = "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.",
-        subcommands = {
-                PullCommand.class, ListCommand.class, DeleteCommand.class, RunCommand.class, GcCommand.class,
-                CreateCommand.class, StartCommand.class, StopCommand.class, PsCommand.class, InspectCommand.class,
-                ConsoleCommand.class, RmCommand.class, VersionCommand.class, DoctorCommand.class,
-                CompletionCommand.class, CommandLine.HelpCommand.class})
+        description = "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.")
 public final class CocoonCommand implements Runnable {
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
