@@ -1,5 +1,6 @@
 package cocoon.e2e;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,14 +10,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the assembled {@code bin/cocoon} with its own root, run and log dirs, as a user would. */
-final class CocoonCli {
+/**
+ * Runs the assembled {@code bin/cocoon} with its own root, run and log dirs and config file, as a
+ * user would: to completion, or in the background as a process a test may kill.
+ */
+public class CocoonCli {
 
     /** What one command printed and how it exited. */
-    record Run(int exit, String out, String err) {
-        Run ok() {
+    public record Run(int exit, String out, String err) {
+        public Run ok() {
             if (exit != 0) {
                 throw new AssertionError("expected success, got exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
             }
@@ -24,26 +29,46 @@ final class CocoonCli {
         }
     }
 
-    static final Path IMAGE = Path.of(System.getProperty("cocoon.image", "../distribution/target/cocoon")).toAbsolutePath().normalize();
-    static final Path REPO = Path.of(System.getProperty("cocoon.repo", "..")).toAbsolutePath().normalize();
+    public static final Path IMAGE = Path.of(System.getProperty("cocoon.image", "../distribution/target/cocoon")).toAbsolutePath().normalize();
+    public static final Path REPO = Path.of(System.getProperty("cocoon.repo", "..")).toAbsolutePath().normalize();
+
+    /** Where each background command writes its output, by pid. */
+    private static final Map<Long, Path[]> OUTPUT = new ConcurrentHashMap<>();
 
     private final Path base;
     private final Map<String, String> env = new HashMap<>();
 
-    CocoonCli(Path base) {
+    public CocoonCli(Path base) {
         this.base = base;
-        env.put("COCOON_ROOT_DIR", base.resolve("root").toString());
-        env.put("COCOON_RUN_DIR", base.resolve("run").toString());
-        env.put("COCOON_LOG_DIR", base.resolve("log").toString());
-        env.put("COCOON_CONFIG", config(base).toString());
+        env.put("COCOON_ROOT_DIR", root().toString());
+        env.put("COCOON_RUN_DIR", runDir().toString());
+        env.put("COCOON_LOG_DIR", logDir().toString());
+        env.put("COCOON_CONFIG", emptyConfig(base).toString());
     }
 
-    Path root() {
+    public Path base() {
+        return base;
+    }
+
+    public Path root() {
         return base.resolve("root");
     }
 
-    Path base() {
-        return base;
+    public Path runDir() {
+        return base.resolve("run");
+    }
+
+    public Path logDir() {
+        return base.resolve("log");
+    }
+
+    public Path configFile() {
+        return base.resolve("config.toml");
+    }
+
+    /** Replaces the config file every command reads. */
+    public void config(String toml) throws IOException {
+        Files.writeString(configFile(), toml);
     }
 
     /** The variables every command runs with (its dirs and config), for a terminal that runs cocoon itself. */
@@ -56,37 +81,26 @@ final class CocoonCli {
         return this;
     }
 
-    Run run(String... args) {
+    public Run run(String... args) {
         return run(Duration.ofMinutes(5), null, args);
     }
 
-    Run run(Duration timeout, String stdin, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(IMAGE.resolve("bin/cocoon").toString());
-        command.addAll(List.of(args));
+    /** Runs with a time limit and, unless {@code stdin} is null, that text as standard input. */
+    public Run run(Duration timeout, String stdin, String... args) {
         try {
-            Path out = Files.createTempFile(base, "out", ".txt");
-            Path err = Files.createTempFile(base, "err", ".txt");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            builder.environment().putAll(env);
-            if (stdin == null) {
-                builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            }
-            Process process = builder.start();
+            Process process = start(stdin != null, args);
             if (stdin != null) {
                 try (var in = process.getOutputStream()) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
             }
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                process.destroyForcibly().waitFor();
+                Run partial = collect(process);
                 throw new AssertionError("cocoon " + String.join(" ", args) + " did not finish within " + timeout
-                        + "\nstdout: " + Files.readString(out) + "\nstderr: " + Files.readString(err));
+                        + "\nstdout: " + partial.out() + "\nstderr: " + partial.err());
             }
-            Run run = new Run(process.exitValue(), Files.readString(out), Files.readString(err));
-            Files.delete(out);
-            Files.delete(err);
-            return run;
+            return collect(process);
         } catch (IOException e) {
             throw new AssertionError("cannot run cocoon: " + e, e);
         } catch (InterruptedException e) {
@@ -95,8 +109,44 @@ final class CocoonCli {
         }
     }
 
+    /** Starts {@code cocoon args} in the background, stdin from /dev/null; {@link #collect} reads its result. */
+    public Process spawn(String... args) throws IOException {
+        return start(false, args);
+    }
+
+    /** The exit code and output of a finished process {@link #spawn} started. */
+    public Run collect(Process process) throws IOException {
+        Path[] files = OUTPUT.remove(process.pid());
+        Run run = new Run(process.exitValue(), Files.readString(files[0]), Files.readString(files[1]));
+        Files.deleteIfExists(files[0]);
+        Files.deleteIfExists(files[1]);
+        return run;
+    }
+
+    /** The launcher execs java, so SIGKILL hits the cocoon JVM itself and nothing else. */
+    public static void kill(Process process) throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    private Process start(boolean withStdin, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(IMAGE.resolve("bin/cocoon").toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(base, "out", ".txt");
+        Path err = Files.createTempFile(base, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        if (!withStdin) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        Process process = builder.start();
+        OUTPUT.put(process.pid(), new Path[] {out, err});
+        return process;
+    }
+
     /** An empty config file, so a host-wide /etc/cocoon/config.toml never leaks into a test. */
-    private static Path config(Path base) {
+    private static Path emptyConfig(Path base) {
         try {
             Files.createDirectories(base);
             Path file = base.resolve("config.toml");

@@ -222,7 +222,7 @@ class HostileInputTest {
             long started = System.nanoTime();
             Cocoon.Run run;
             try {
-                run = cocoon.run(LIMIT, entry.getValue());
+                run = cocoon.run(LIMIT, null, entry.getValue());
             } catch (AssertionError e) {
                 problems.add(entry.getKey() + ": " + e.getMessage());
                 continue;
