@@ -24,9 +24,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -40,6 +45,8 @@ public final class RegistrySession implements AutoCloseable {
     private static final String ARCHITECTURE = "amd64";
     private static final String OS = "linux";
     private static final Consumer<LogEvent> QUIET = event -> { };
+    /** A manifest is a few kilobytes; a registry that takes longer than this to send one is broken. */
+    private static final Duration MANIFEST_DEADLINE = Duration.ofSeconds(30);
 
     private final OciReference reference;
     private final FailoverHttpClient http;
@@ -113,12 +120,35 @@ public final class RegistrySession implements AutoCloseable {
 
     /** A manifest fetched by digest must hash to that digest; a tag can point anywhere. */
     private ManifestAndDigest<ManifestTemplate> pullManifest(String qualifier) throws Exception {
-        ManifestAndDigest<ManifestTemplate> pulled = client.pullManifest(qualifier);
+        ManifestAndDigest<ManifestTemplate> pulled = withinDeadline(qualifier);
         if (qualifier.startsWith("sha256:") && !pulled.getDigest().toString().equals(qualifier)) {
             throw new DigestMismatchException("manifest " + qualifier + " of " + reference.canonical(), qualifier,
                     pulled.getDigest().toString());
         }
         return pulled;
+    }
+
+    /**
+     * jib reads a manifest body whole, with no limit: one that never ends is cut off at the deadline
+     * (its connection shut) or when it no longer fits in memory, instead of holding the pull forever.
+     */
+    private ManifestAndDigest<ManifestTemplate> withinDeadline(String qualifier) throws Exception {
+        FutureTask<ManifestAndDigest<ManifestTemplate>> fetch = new FutureTask<>(() -> client.pullManifest(qualifier));
+        Thread.ofPlatform().daemon().name("manifest-" + qualifier).start(fetch);
+        try {
+            return fetch.get(MANIFEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            shutDown(http);
+            throw new CocoonException("the registry did not finish sending the manifest of " + reference.canonical()
+                    + " within " + MANIFEST_DEADLINE.toSeconds() + " s", "the registry is broken or hostile; check it, or try again later");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof OutOfMemoryError) {
+                shutDown(http);
+                throw new CocoonException("the manifest of " + reference.canonical() + " is too large to be a manifest",
+                        "the registry is broken or hostile; check it");
+            }
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     /**
