@@ -1,15 +1,13 @@
 package cocoon.e2e.reliability;
 
+import cocoon.plugin.oci.testing.PlainHttpFront;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -28,7 +26,7 @@ final class HostileServer implements AutoCloseable {
     private static final String V2 = "/v2/";
 
     private final HttpServer server;
-    private final ServerSocket front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private final PlainHttpFront front;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, String> types = new ConcurrentHashMap<>();
@@ -39,49 +37,7 @@ final class HostileServer implements AutoCloseable {
         server.createContext("/", this::answer);
         server.setExecutor(threads);
         server.start();
-        Thread.ofVirtual().start(this::acceptLoop);
-    }
-
-    /**
-     * Like a plain-HTTP registry, the front door hangs up on a TLS handshake at once, so a client that
-     * tries HTTPS first falls back to HTTP (instead of timing out before it ever sees the misbehaviour).
-     */
-    private void acceptLoop() {
-        while (!front.isClosed()) {
-            try {
-                Socket client = front.accept();
-                Thread.ofVirtual().start(() -> splice(client));
-            } catch (IOException closed) {
-                return;
-            }
-        }
-    }
-
-    private void splice(Socket client) {
-        try (client) {
-            InputStream in = client.getInputStream();
-            int first = in.read();
-            if (first < 0 || first == 0x16) {
-                return;
-            }
-            try (Socket back = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
-                back.getOutputStream().write(first);
-                Thread pump = Thread.ofVirtual().start(() -> pipe(in, back));
-                pipe(back.getInputStream(), client);
-                pump.join();
-            }
-        } catch (IOException | InterruptedException e) {
-            // either side hung up
-        }
-    }
-
-    private static void pipe(InputStream from, Socket to) {
-        try {
-            from.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // one side closed
-        }
+        front = PlainHttpFront.before(server);
     }
 
     static HostileServer start() throws IOException {
@@ -89,7 +45,7 @@ final class HostileServer implements AutoCloseable {
     }
 
     String host() {
-        return "127.0.0.1:" + front.getLocalPort();
+        return front.host();
     }
 
     /** Serves {@code content} at {@code path} (a registry path such as {@code /v2/x/manifests/1}, or any other). */
@@ -194,11 +150,7 @@ final class HostileServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        try {
-            front.close();
-        } catch (IOException ignored) {
-            // closing a listening socket only fails if it is already closed
-        }
+        front.close();
         server.stop(0);
         threads.shutdownNow();
     }

@@ -5,9 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,9 +28,7 @@ public final class RecordingProxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "transfer-encoding", "host",
             "expect", "upgrade", "keep-alive");
 
-    private static final int TLS_HANDSHAKE = 0x16;
-
-    private final ServerSocket front;
+    private final PlainHttpFront front;
     private final HttpServer server;
     private final String upstream;
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
@@ -40,68 +36,24 @@ public final class RecordingProxy implements AutoCloseable {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile String corruptDigest;
 
-    private RecordingProxy(ServerSocket front, HttpServer server, String upstream) {
-        this.front = front;
+    private RecordingProxy(HttpServer server, String upstream) throws IOException {
         this.server = server;
         this.upstream = upstream;
+        this.front = PlainHttpFront.before(server);
     }
 
     /** Listens on a free loopback port and forwards to {@code upstreamHost} ({@code 127.0.0.1:<port>}). */
     public static RecordingProxy start(String upstreamHost) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        ServerSocket front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        RecordingProxy proxy = new RecordingProxy(front, server, upstreamHost);
-        server.createContext("/", proxy::forward);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
-        Thread.ofVirtual().start(proxy::acceptLoop);
+        RecordingProxy proxy = new RecordingProxy(server, upstreamHost);
+        server.createContext("/", proxy::forward);
         return proxy;
     }
 
     public String host() {
-        return "127.0.0.1:" + front.getLocalPort();
-    }
-
-    /**
-     * Like a real plain-HTTP registry, the front door hangs up on a TLS handshake at once, so a client
-     * that tries HTTPS first falls back to HTTP instead of waiting for a timeout; HTTP goes on to the server.
-     */
-    private void acceptLoop() {
-        while (!front.isClosed()) {
-            try {
-                Socket client = front.accept();
-                Thread.ofVirtual().start(() -> splice(client));
-            } catch (IOException closed) {
-                return;
-            }
-        }
-    }
-
-    private void splice(Socket client) {
-        try (client) {
-            InputStream in = client.getInputStream();
-            int first = in.read();
-            if (first < 0 || first == TLS_HANDSHAKE) {
-                return;
-            }
-            try (Socket back = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
-                back.getOutputStream().write(first);
-                Thread pump = Thread.ofVirtual().start(() -> pipe(in, back));
-                pipe(back.getInputStream(), client);
-                pump.join();
-            }
-        } catch (IOException | InterruptedException e) {
-            // the client or server hung up; nothing to record
-        }
-    }
-
-    private static void pipe(InputStream from, Socket to) {
-        try {
-            from.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException e) {
-            // one side closed
-        }
+        return front.host();
     }
 
     /** Every request seen since the last {@link #clear()}, as {@code METHOD path}. */
