@@ -27,24 +27,22 @@ class ConcurrencyTest {
     @TempDir
     static Path dir;
 
+    private static PulledStore store;
     private static RegistryFixture registry;
     private static Cocoon cocoon;
     private static String image;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
-        cocoon = new Cocoon(dir.resolve("state"));
-        image = Images.push(registry, "race/vm", "1", 1, 64 << 10);
-        cocoon.run("pull", "--quiet", image).ok();
+        store = PulledStore.open(dir, "race/vm");
+        registry = store.registry;
+        cocoon = store.cocoon;
+        image = store.image;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (JsonNode vm : ps()) {
-            cocoon.run("rm", "--force", vm.path("id").asText());
-        }
-        registry.close();
+        store.close();
     }
 
     @Test

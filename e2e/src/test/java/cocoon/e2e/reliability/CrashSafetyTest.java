@@ -29,24 +29,22 @@ class CrashSafetyTest {
     @TempDir
     static Path dir;
 
+    private static PulledStore store;
     private static RegistryFixture registry;
     private static Cocoon cocoon;
     private static String image;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
-        cocoon = new Cocoon(dir.resolve("state"));
-        image = Images.push(registry, "crash/vm", "1", 1, 64 << 10);
-        cocoon.run("pull", "--quiet", image).ok();
+        store = PulledStore.open(dir, "crash/vm");
+        registry = store.registry;
+        cocoon = store.cocoon;
+        image = store.image;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(cocoon.run("ps", "--format", "json").out())) {
-            cocoon.run("rm", "--force", vm.path("id").asText());
-        }
-        registry.close();
+        store.close();
     }
 
     /** One command to interrupt: what to prepare before it, its arguments, and how to prove recovery after. */
