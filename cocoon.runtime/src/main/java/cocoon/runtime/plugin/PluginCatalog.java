@@ -64,13 +64,23 @@ public final class PluginCatalog {
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {
-        Stream<ServiceLoader.Provider<P>> found = extra == null
-                ? ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream()
-                : Stream.concat(ServiceLoader.load(extra, type).stream(),
-                        ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream());
+        Stream<ServiceLoader.Provider<P>> added = extra == null ? Stream.empty() : ServiceLoader.load(extra, type).stream();
+        Stream<ServiceLoader.Provider<P>> found = Stream.concat(added, builtIn(type));
         Map<String, P> byName = new LinkedHashMap<>();
         found.map(ServiceLoader.Provider::get).forEach(p -> byName.putIfAbsent(name.apply(p), p));
         return List.copyOf(byName.values());
+    }
+
+    /**
+     * The runtime's own providers. In the image they are found in the boot layer's module descriptors;
+     * a lookup by class loader would also open every jar on the module path in search of
+     * {@code META-INF/services} files. Only class-path runs (tests) need that.
+     */
+    private static <P> Stream<ServiceLoader.Provider<P>> builtIn(Class<P> type) {
+        Module runtime = PluginCatalog.class.getModule();
+        return runtime.isNamed()
+                ? ServiceLoader.load(runtime.getLayer(), type).stream()
+                : ServiceLoader.load(type, PluginCatalog.class.getClassLoader()).stream();
     }
 
     private static ModuleLayer pluginLayer(Path pluginDir) {
