@@ -24,16 +24,16 @@ picocli=$(basename "$app"/picocli-*.jar)
   "$app/$picocli" "$image/lib/app/$picocli"
 install -m 0755 "$(dirname "$0")/cocoon" "$image/bin/cocoon"
 
-# Ahead-of-time cache (class data sharing plus linked classes): record what a typical command
-# loads, with exactly the launcher's module options, so every later start maps it instead.
+# Ahead-of-time cache (class data sharing plus linked classes): cocoon.runtime.AotTraining runs the
+# everyday commands over a scratch store of VM records in one JVM, with exactly the launcher's module
+# options, so every later start maps what they load instead of reading and linking it from the jars.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon.aot" -Xlog:aot=error -Xlog:cds=error \
-  -XX:+UseSerialGC \
+  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
   --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
   -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
-  --module cocoon.runtime/cocoon.runtime.Main --root-dir "$scratch/root" --run-dir "$scratch/run" \
-  --log-dir "$scratch/log" ps > "$scratch/aot.log" 2>&1 || true
+  --module cocoon.runtime/cocoon.runtime.AotTraining "$scratch" > "$scratch/aot.log" 2>&1 || true
 test -s "$image/lib/cocoon.aot" || { cat "$scratch/aot.log" >&2; echo "assemble: the AOT cache was not written" >&2; exit 1; }
 
 "$image/bin/cocoon" version > /dev/null

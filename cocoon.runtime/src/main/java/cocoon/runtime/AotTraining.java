@@ -1,0 +1,88 @@
+package cocoon.runtime;
+
+import cocoon.api.BootSpec;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.VmRecord;
+import cocoon.api.VmSpec;
+import cocoon.api.VmState;
+import cocoon.runtime.cli.Cli;
+import cocoon.runtime.store.AtomicJsonFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The training run of the ahead-of-time cache, started once by the image assembly (never by users):
+ * one JVM runs the everyday commands against a scratch store of VM records, so the cache holds the
+ * classes, linked call sites and record-parsing code those commands use. A cache trained on an empty
+ * {@code ps} alone left ~460 classes (Jackson's record support among them) to be loaded from jars on
+ * every {@code ps} of a real store.
+ */
+public final class AotTraining {
+
+    private static final int RECORDS = 200;
+
+    private AotTraining() {
+    }
+
+    /** {@code AotTraining SCRATCH_DIR}: the store goes there; the commands' output goes to stdout. */
+    public static void main(String[] args) {
+        Path scratch = Path.of(args[0]);
+        Path config = scratch.resolve("config.toml");
+        String[] dirs = {"--config", config.toString(), "--root-dir", scratch.resolve("root").toString(),
+                "--run-dir", scratch.resolve("run").toString(), "--log-dir", scratch.resolve("log").toString()};
+        writeConfig(config);
+        writeRecords(scratch.resolve("root/vms"));
+        List<List<String>> commands = List.of(
+                List.of("version"), List.of("--help"), List.of("ps", "--help"),
+                List.of("ps"), List.of("ps", "--format", "json"), List.of("inspect", "vm-7"),
+                List.of("list"), List.of("list", "--format", "json"),
+                List.of("stop", "vm-3"), List.of("start", "no-such-vm"), List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
+                List.of("rm", "vm-5"), List.of("gc", "--dry-run"), List.of("ps"));
+        int failures = 0;
+        for (List<String> command : commands) {
+            String[] line = Stream.concat(Stream.of(dirs), command.stream()).toArray(String[]::new);
+            failures += Cli.run(line) == 0 ? 0 : 1;
+        }
+        System.out.println("trained on " + commands.size() + " commands (" + failures + " failed as planned)");
+        System.out.flush();
+        Runtime.getRuntime().halt(0);
+    }
+
+    /** A config file such as an administrator writes, so reading TOML is trained too. */
+    private static void writeConfig(Path config) {
+        try {
+            Files.writeString(config, "[defaults]\ncpu = 2\nmemory = \"1G\"\nstop_timeout = \"30s\"\n\n[gc]\nafter_remove = true\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stopped VMs as {@code create} writes them; their disks do not exist, which no listing command minds. */
+    private static void writeRecords(Path vms) {
+        AtomicJsonFiles json = new AtomicJsonFiles();
+        HexFormat hex = HexFormat.of();
+        Instant created = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < RECORDS; i++) {
+            String id = hex.toHexDigits((long) i * 0x9E3779B97F4A7C15L);
+            Path dir = vms.resolve(id);
+            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, "qemu", "auto",
+                    new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
+            List<Disk> disks = List.of(
+                    new Disk(dir.resolve("base.erofs"), DiskFormat.RAW, true, "base", null),
+                    new Disk(dir.resolve("cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));
+            VmRecord record = new VmRecord(id, "vm-" + i, VmState.STOPPED, spec,
+                    new VmRecord.ImageRef("oci", "registry.example/demo:latest", "sha256:" + "0".repeat(64)),
+                    BootSpec.kernel(dir.resolve("vmlinuz"), dir.resolve("initrd"), "console=hvc0"),
+                    disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null);
+            json.write(dir.resolve("vm.json"), record);
+        }
+    }
+}
