@@ -55,7 +55,9 @@ public final class RegistrySession implements AutoCloseable {
     /** Connects and authenticates: bearer token (anonymous or with credentials), or basic auth when the registry asks for it. */
     public static RegistrySession open(OciReference reference, boolean insecure) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
-        FailoverHttpClient http = new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET);
+        FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), QUIET)
+                : Optional.<FailoverHttpClient>empty())
+                .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET));
         try {
             Credential credential = credentialFor(reference).orElse(null);
             RegistryClient client = RegistryClient.factory(EventHandlers.NONE, reference.registry(), reference.repository(), http)
