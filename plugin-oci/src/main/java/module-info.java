@@ -2,6 +2,7 @@
 module cocoon.plugin.oci {
     requires cocoon.api;
     requires com.google.cloud.tools.jib;
+    requires com.fasterxml.jackson.databind;
     requires org.apache.commons.compress;
 
     opens cocoon.plugin.oci.store to com.fasterxml.jackson.databind;

@@ -206,8 +206,16 @@ class OciPullTest {
         assertEquals(List.of(base.digest(), first.digest()), sorted(proxy.blobFetches(), base, first));
 
         proxy.clear();
-        source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> { });
-        assertEquals(List.of(), proxy.blobFetches(), "a repeat pull asks for no layer blob");
+        Image again = source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> { });
+        assertEquals(List.of("HEAD /v2/test/dedup/manifests/one"), proxy.requests(),
+                "a repeat pull of an unchanged tag is one HEAD request, and no layer blob");
+        assertEquals(source.list().get(0), again);
+
+        Image pinned = source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> { });
+        proxy.clear();
+        assertEquals(pinned, source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> { }));
+        assertEquals(List.of(), proxy.requests(), "a digest reference already pulled needs no request at all");
+        source.delete(pinned);
 
         proxy.clear();
         Image two = source.pull(ref("test/dedup:two"), PullOptions.defaults(), event -> { });

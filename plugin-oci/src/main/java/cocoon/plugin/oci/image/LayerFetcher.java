@@ -22,13 +22,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Brings every layer of a manifest into the store, a bounded number at a time: a layer whose EROFS
- * image exists is skipped without a request; any other is downloaded to its own work folder under
- * {@code <root>/tmp}, verified, converted and committed. The work folder is always removed.
+ * image exists is skipped without a request; any other is downloaded on one thread and unpacked into
+ * its own work folder under {@code <root>/tmp} on another as the bytes arrive, then, once the whole
+ * blob is verified, turned into an EROFS image and committed. The work folder is always removed.
  */
 final class LayerFetcher {
 
@@ -105,22 +107,65 @@ final class LayerFetcher {
             return;
         }
         Path work = createWorkDir(item);
+        BlobPipe pipe = new BlobPipe();
+        FutureTask<Void> download = new FutureTask<>(() -> {
+            download(session, layer, pipe, item, progress);
+            return null;
+        });
         try {
             progress.on(ProgressEvent.started(item, layer.size()));
-            long[] reported = {0};
-            Path blob = work.resolve("blob");
-            session.download(layer, blob, bytes -> {
+            Thread.ofPlatform().name("cocoon-oci-download-" + item).start(download);
+            ConvertedLayer converted;
+            try {
+                converted = converter.convert(pipe.source(), work, layer.digest());
+            } catch (RuntimeException e) {
+                pipe.abandon();
+                awaitQuietly(download);
+                // A failed download (a digest mismatch, the network) is why the unpacking failed.
+                throw pipe.writerFailure() instanceof RuntimeException cause ? cause : e;
+            }
+            store.commit(layer.hex(), converted);
+            progress.on(ProgressEvent.done(item, layer.size(), "stored"));
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    /** Runs on its own thread: streams the blob into the pipe, and ends the pipe once jib has verified it. */
+    private static void download(RegistrySession session, LayerDescriptor layer, BlobPipe pipe, String item,
+                                 ProgressListener progress) throws IOException {
+        long[] reported = {0};
+        try {
+            session.download(layer, pipe.sink(), bytes -> {
                 if (bytes - reported[0] >= PROGRESS_STEP || bytes == layer.size()) {
                     reported[0] = bytes;
                     progress.on(ProgressEvent.progress(item, bytes, layer.size()));
                 }
             });
-            progress.on(ProgressEvent.message(item, "verified; converting to EROFS"));
-            ConvertedLayer converted = converter.convert(blob, work, layer.digest());
-            store.commit(layer.hex(), converted);
-            progress.on(ProgressEvent.done(item, layer.size(), "stored"));
-        } finally {
-            deleteQuietly(work);
+        } catch (RuntimeException e) {
+            if (!pipe.readerClosed()) {
+                pipe.fail(e);
+            }
+            throw e;
+        }
+        progress.on(ProgressEvent.message(item, "verified; building the EROFS image"));
+        pipe.finish();
+    }
+
+    private static void awaitQuietly(FutureTask<Void> download) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                download.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -17,6 +17,7 @@ import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.layer.SpecialFiles;
+import cocoon.plugin.oci.registry.ManifestProbe;
 import cocoon.plugin.oci.registry.OciReference;
 import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.registry.ResolvedManifest;
@@ -33,6 +34,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** OCI registry images: pulled with jib-core, each layer stored once as an EROFS disk. */
@@ -67,6 +69,14 @@ public final class OciImageSource implements ImageSource {
         OciReference reference = OciReference.parse(text);
         ProgressListener progress = serialized(listener);
         try (StoreLocks.Held shared = context.locks().shared(OciStore.LOCK)) {
+            if (!options.force()) {
+                Optional<IndexEntry> current = upToDate(reference, options.insecure());
+                if (current.isPresent()) {
+                    progress.on(ProgressEvent.message(reference.canonical(),
+                            "up to date: " + current.get().manifestDigest() + " is in the store"));
+                    return image(current.get());
+                }
+            }
             ResolvedManifest manifest;
             try (RegistrySession session = RegistrySession.open(reference, options.insecure())) {
                 manifest = session.resolve();
@@ -78,6 +88,23 @@ public final class OciImageSource implements ImageSource {
             store.put(entry);
             return image(entry);
         }
+    }
+
+    /**
+     * The stored entry when the registry still names the same content: a digest reference needs no
+     * request, a tag one HEAD. Layers are only checked to exist: they were verified when stored, and
+     * are read-only since.
+     */
+    private Optional<IndexEntry> upToDate(OciReference reference, boolean insecure) {
+        IndexEntry entry = store.readIndex().images().get(reference.canonical());
+        if (entry == null || entry.referenceDigest() == null
+                || !entry.layers().stream().allMatch(layer -> store.hasLayer(layer.hex()))) {
+            return Optional.empty();
+        }
+        if (reference.digest() != null) {
+            return Optional.of(entry).filter(stored -> reference.digest().equals(stored.referenceDigest()));
+        }
+        return ManifestProbe.currentDigest(reference, insecure).filter(entry.referenceDigest()::equals).map(digest -> entry);
     }
 
     private LayerFetcher fetcher(ProgressListener progress) {
@@ -96,12 +123,14 @@ public final class OciImageSource implements ImageSource {
         List<LayerRecord> layers = manifest.layers().stream().map(layer -> new LayerRecord(layer.digest(), layer.size())).toList();
         String kernel = topmostBootFile(layers, "vmlinuz");
         String initrd = topmostBootFile(layers, "initrd");
-        IndexEntry draft = new IndexEntry(reference.canonical(), manifest.digest(), layers, kernel, initrd, 0, Instant.now());
+        IndexEntry draft = new IndexEntry(reference.canonical(), manifest.digest(), manifest.referenceDigest(),
+                layers, kernel, initrd, 0, Instant.now());
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
         }
-        return new IndexEntry(draft.reference(), draft.manifestDigest(), layers, kernel, initrd, size, draft.created());
+        return new IndexEntry(draft.reference(), draft.manifestDigest(), draft.referenceDigest(),
+                layers, kernel, initrd, size, draft.created());
     }
 
     private String topmostBootFile(List<LayerRecord> layers, String name) {

@@ -6,6 +6,7 @@ import cocoon.api.Processes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,7 @@ import java.util.zip.GZIPInputStream;
 /**
  * Opens a layer blob as a tar stream, whatever its compression (told by its magic bytes, not the
  * media type, which registries get wrong): gzip is decompressed in the stream; zstd goes through
- * the {@code zstd} program to a temp tar, because commons-compress would need the native zstd-jni
+ * the {@code zstd} program and temp files, because commons-compress would need the native zstd-jni
  * library in the runtime image. {@code prlimit --fsize} bounds that temp tar, so a zstd bomb cannot
  * fill the disk; plain tar is read as is.
  */
@@ -37,21 +38,26 @@ public final class LayerArchive {
         this.timeout = timeout;
     }
 
-    /** The tar stream of {@code blob}; a zstd blob is first decompressed to {@code scratchTar}. */
-    public InputStream open(Path blob, Path scratchTar, String layer) throws IOException {
-        byte[] magic = new byte[4];
-        int read;
-        try (InputStream in = Files.newInputStream(blob)) {
-            read = in.readNBytes(magic, 0, magic.length);
+    /**
+     * The tar stream inside {@code blob}. A zstd blob is first copied to {@code scratch/blob} and
+     * decompressed to {@code scratch/layer.tar}; gzip and plain tar are read as they arrive.
+     */
+    public InputStream open(InputStream blob, Path scratch, String layer) throws IOException {
+        PushbackInputStream in = new PushbackInputStream(blob, ZSTD.length);
+        byte[] magic = in.readNBytes(ZSTD.length);
+        in.unread(magic);
+        if (magic.length >= 2 && Arrays.equals(magic, 0, 2, GZIP, 0, 2)) {
+            return new GZIPInputStream(in, 1 << 16);
         }
-        if (read >= 2 && Arrays.equals(magic, 0, 2, GZIP, 0, 2)) {
-            return new GZIPInputStream(new BufferedInputStream(Files.newInputStream(blob), 1 << 16), 1 << 16);
+        if (magic.length == 4 && Arrays.equals(magic, ZSTD)) {
+            Path compressed = scratch.resolve("blob");
+            Path tar = scratch.resolve("layer.tar");
+            Files.copy(in, compressed);
+            decompressZstd(compressed, tar, layer);
+            Files.delete(compressed);
+            return new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
         }
-        if (read == 4 && Arrays.equals(magic, ZSTD)) {
-            decompressZstd(blob, scratchTar, layer);
-            return new BufferedInputStream(Files.newInputStream(scratchTar), 1 << 16);
-        }
-        return new BufferedInputStream(Files.newInputStream(blob), 1 << 16);
+        return in;
     }
 
     private void decompressZstd(Path blob, Path tar, String layer) throws IOException {

@@ -2,16 +2,18 @@ package cocoon.plugin.oci.layer;
 
 import cocoon.api.CocoonException;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Turns a verified layer blob into an EROFS image plus the boot files it carries, all inside one
- * work folder under {@code <root>/tmp}. Nothing outside that folder is touched.
+ * Turns a layer blob, while it downloads, into an EROFS image plus the boot files it carries, all
+ * inside one work folder under {@code <root>/tmp}. Nothing outside that folder is touched.
  */
 public final class LayerConverter {
 
@@ -25,15 +27,26 @@ public final class LayerConverter {
         this.erofs = erofs;
     }
 
-    /** Converts {@code blob}; the results and all scratch files live in {@code work}, which the caller deletes. */
-    public ConvertedLayer convert(Path blob, Path work, String layer) {
+    /**
+     * Converts the blob read from {@code blob}, as it arrives; the results and all scratch files live in
+     * {@code work}, which the caller deletes. The blob is read to its very end before the EROFS image is
+     * built: the end is where the download is verified, and bytes the tar reader did not need (its end
+     * blocks, the gzip trailer) are part of what is verified.
+     */
+    public ConvertedLayer convert(InputStream blob, Path work, String layer) {
         try {
             Path rootfs = Files.createDirectory(work.resolve("rootfs"));
             Files.setAttribute(rootfs, "unix:mode", 0755);
             BootCandidates boot;
-            try (InputStream tar = archive.open(blob, work.resolve("layer.tar"), layer)) {
+            try (InputStream tar = archive.open(new FilterInputStream(blob) {
+                @Override
+                public void close() {
+                    // The blob stays open to be read to its end below.
+                }
+            }, work, layer)) {
                 boot = unpacker.unpack(tar, rootfs, layer);
             }
+            blob.transferTo(OutputStream.nullOutputStream());
             Files.deleteIfExists(work.resolve("layer.tar"));
             Path kernel = copyBootFile(rootfs, boot.kernel(), work.resolve("vmlinuz"));
             Path initrd = copyBootFile(rootfs, boot.initrd(), work.resolve("initrd"));

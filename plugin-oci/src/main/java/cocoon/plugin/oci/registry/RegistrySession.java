@@ -19,13 +19,7 @@ import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalExcept
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -61,7 +55,9 @@ public final class RegistrySession implements AutoCloseable {
     /** Connects and authenticates: bearer token (anonymous or with credentials), or basic auth when the registry asks for it. */
     public static RegistrySession open(OciReference reference, boolean insecure) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
-        FailoverHttpClient http = new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET);
+        FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), QUIET)
+                : Optional.<FailoverHttpClient>empty())
+                .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET));
         try {
             Credential credential = credentialFor(reference).orElse(null);
             RegistryClient client = RegistryClient.factory(EventHandlers.NONE, reference.registry(), reference.repository(), http)
@@ -110,7 +106,7 @@ public final class RegistrySession implements AutoCloseable {
             if (layers.isEmpty()) {
                 throw new InvalidInputException(reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
             }
-            return new ResolvedManifest(image.getDigest().toString(), layers);
+            return new ResolvedManifest(image.getDigest().toString(), top.getDigest().toString(), layers);
         } catch (CocoonException e) {
             throw e;
         } catch (Exception e) {
@@ -152,33 +148,25 @@ public final class RegistrySession implements AutoCloseable {
     }
 
     /**
-     * Streams a blob into {@code target} (created new) and returns only once its bytes hash to the digest
-     * and match the size the manifest promised; otherwise throws {@link DigestMismatchException}.
+     * Streams a blob into {@code target} and returns only once its bytes hash to the digest and match the
+     * size the manifest promised; otherwise throws {@link DigestMismatchException}. The hash is jib's:
+     * its blob puller digests what it reads and fails on a mismatch, so the bytes are hashed once.
      */
-    public void download(LayerDescriptor layer, Path target, LongConsumer bytesSoFar) {
-        MessageDigest sha256 = sha256();
-        long written;
-        HashingStream out = null;
-        try (OutputStream file = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            // On overrun the connections are cut: closing the response would otherwise drain an endless body.
-            out = new HashingStream(file, sha256, bytesSoFar, layer.size(), () -> shutDown(http));
+    public void download(LayerDescriptor layer, OutputStream target, LongConsumer bytesSoFar) {
+        // On overrun the connections are cut: closing the response would otherwise drain an endless body.
+        CountingStream out = new CountingStream(target, bytesSoFar, layer.size(), () -> shutDown(http));
+        try {
             client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> { }, count -> { }).writeTo(out);
-            out.flush();
-            written = out.count;
         } catch (Exception e) {
-            if (out != null && out.overrun) {
+            if (out.overrun) {
                 throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
                         layer.size() + " bytes", "more");
             }
             throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest());
         }
-        String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
-        if (!actual.equals(layer.digest())) {
-            throw new DigestMismatchException("layer of " + reference.canonical(), layer.digest(), actual);
-        }
-        if (written != layer.size()) {
+        if (out.count != layer.size()) {
             throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
-                    layer.size() + " bytes", written + " bytes");
+                    layer.size() + " bytes", out.count + " bytes");
         }
     }
 
@@ -195,30 +183,20 @@ public final class RegistrySession implements AutoCloseable {
         }
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
-
     /**
-     * Hashes and counts what passes through to the file, and stops a body that runs past the size the
-     * manifest promised: a registry that never stops sending must not fill the disk.
+     * Counts what passes through, and stops a body that runs past the size the manifest promised: a
+     * registry that never stops sending must not fill the disk or hold the pull.
      */
-    private static final class HashingStream extends OutputStream {
+    private static final class CountingStream extends OutputStream {
         private final OutputStream out;
-        private final MessageDigest digest;
         private final LongConsumer progress;
         private final long limit;
         private final Runnable onOverrun;
         long count;
         boolean overrun;
 
-        HashingStream(OutputStream out, MessageDigest digest, LongConsumer progress, long limit, Runnable onOverrun) {
+        CountingStream(OutputStream out, LongConsumer progress, long limit, Runnable onOverrun) {
             this.out = out;
-            this.digest = digest;
             this.progress = progress;
             this.limit = limit;
             this.onOverrun = onOverrun;
@@ -237,14 +215,8 @@ public final class RegistrySession implements AutoCloseable {
                 throw new IOException("the blob is longer than the " + limit + " bytes its manifest promised");
             }
             out.write(bytes, offset, length);
-            digest.update(bytes, offset, length);
             count += length;
             progress.accept(count);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            out.flush();
         }
     }
 }

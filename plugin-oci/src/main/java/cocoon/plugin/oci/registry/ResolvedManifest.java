@@ -2,8 +2,13 @@ package cocoon.plugin.oci.registry;
 
 import java.util.List;
 
-/** The linux/amd64 image manifest a reference resolved to, with its layers bottom first. */
-public record ResolvedManifest(String digest, List<LayerDescriptor> layers) {
+/**
+ * The linux/amd64 image manifest a reference resolved to, with its layers bottom first.
+ *
+ * @param digest          the image manifest's digest
+ * @param referenceDigest the digest the reference itself names: the same, or that of the manifest list or index it went through
+ */
+public record ResolvedManifest(String digest, String referenceDigest, List<LayerDescriptor> layers) {
 
     public ResolvedManifest {
         layers = List.copyOf(layers);

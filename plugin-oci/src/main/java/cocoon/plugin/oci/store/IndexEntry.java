@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param reference       the normalised reference, e.g. {@code docker.io/library/ubuntu:24.04}
  * @param manifestDigest  digest of the linux/amd64 image manifest
+ * @param referenceDigest digest the reference named when pulled (the manifest list's for a multi-platform tag),
+ *                        which a re-pull compares with the registry's answer; null in entries from before it was kept
  * @param layers          bottom first
  * @param kernel          boot file path relative to {@code images/oci}, or null
  * @param initrd          boot file path relative to {@code images/oci}, or null
@@ -17,6 +19,7 @@ import java.util.List;
 public record IndexEntry(
         String reference,
         String manifestDigest,
+        String referenceDigest,
         List<LayerRecord> layers,
         String kernel,
         String initrd,

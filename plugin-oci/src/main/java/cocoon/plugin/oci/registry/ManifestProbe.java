@@ -1,0 +1,118 @@
+package cocoon.plugin.oci.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Asks a registry which manifest digest a tag points to with one {@code HEAD} request (two more for an
+ * anonymous bearer token), without jib's session set-up. It only ever answers "this digest" or
+ * "don't know": any surprise (TLS, a redirect, credentials needed, no digest header) is "don't know",
+ * and the caller then does the full pull, which reports errors properly. No credentials are sent.
+ */
+public final class ManifestProbe {
+
+    /** The manifest kinds a pull accepts, as jib asks for them, so the registry picks the same document. */
+    private static final String ACCEPT = String.join(", ",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.docker.distribution.manifest.v1+prettyjws",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "application/vnd.oci.image.index.v1+json");
+    private static final int TIMEOUT_MILLIS = 5_000;
+    /** A token response is a few kilobytes. */
+    private static final int MAX_TOKEN_RESPONSE = 1 << 20;
+    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+    private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+
+    private ManifestProbe() {
+    }
+
+    /**
+     * The digest {@code reference}'s tag resolves to now. Plain HTTP is used only where a pull may use it
+     * ({@code --insecure} or a loopback registry); otherwise HTTPS, verified by the JDK's trust store.
+     */
+    public static Optional<String> currentDigest(OciReference reference, boolean insecure) {
+        String scheme = insecure || reference.isLoopback() ? "http" : "https";
+        URI manifest = URI.create(scheme + "://" + reference.registry() + "/v2/" + reference.repository()
+                + "/manifests/" + reference.qualifier());
+        try {
+            HttpURLConnection head = open(manifest, "HEAD", null);
+            int status = head.getResponseCode();
+            if (status == HttpURLConnection.HTTP_UNAUTHORIZED) {
+                Optional<String> token = anonymousToken(head.getHeaderField("WWW-Authenticate"), reference);
+                head.disconnect();
+                if (token.isEmpty()) {
+                    return Optional.empty();
+                }
+                head = open(manifest, "HEAD", "Bearer " + token.get());
+                status = head.getResponseCode();
+            }
+            String digest = head.getHeaderField("Docker-Content-Digest");
+            return status == HttpURLConnection.HTTP_OK && digest != null && DIGEST.matcher(digest).matches()
+                    ? Optional.of(digest) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A pull token from the realm the registry names; Docker Hub and most registries hand them out to anyone for public images. */
+    private static Optional<String> anonymousToken(String challenge, OciReference reference) throws IOException {
+        if (challenge == null || !challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.empty();
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        Matcher matcher = CHALLENGE_PARAM.matcher(challenge);
+        while (matcher.find()) {
+            params.put(matcher.group(1), matcher.group(2));
+        }
+        String realm = params.get("realm");
+        if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://") && reference.isLoopback())) {
+            return Optional.empty();
+        }
+        StringBuilder url = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?')
+                .append("scope=").append(encode("repository:" + reference.repository() + ":pull"));
+        if (params.containsKey("service")) {
+            url.append("&service=").append(encode(params.get("service")));
+        }
+        HttpURLConnection get = open(URI.create(url.toString()), "GET", null);
+        if (get.getResponseCode() != HttpURLConnection.HTTP_OK) {
+            return Optional.empty();
+        }
+        try (InputStream body = get.getInputStream()) {
+            JsonNode json = new ObjectMapper().readTree(body.readNBytes(MAX_TOKEN_RESPONSE));
+            JsonNode token = json.hasNonNull("token") ? json.get("token") : json.get("access_token");
+            return token != null && token.isTextual() ? Optional.of(token.asText()) : Optional.empty();
+        }
+    }
+
+    private static HttpURLConnection open(URI uri, String method, String authorization) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        // A redirect could carry the token to another host; the full pull handles redirects instead.
+        connection.setInstanceFollowRedirects(false);
+        connection.setConnectTimeout(TIMEOUT_MILLIS);
+        connection.setReadTimeout(TIMEOUT_MILLIS);
+        connection.setRequestMethod(method);
+        connection.setRequestProperty("Accept", ACCEPT);
+        connection.setRequestProperty("User-Agent", "cocoon");
+        if (authorization != null) {
+            connection.setRequestProperty("Authorization", authorization);
+        }
+        return connection;
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
