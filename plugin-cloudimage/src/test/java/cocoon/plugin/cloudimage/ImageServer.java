@@ -185,6 +185,11 @@ final class ImageServer implements AutoCloseable {
         String ifRange = in.getFirst("If-Range");
         if (ranges && range != null && range.startsWith("bytes=") && (ifRange == null || ifRange.equals(etag))) {
             int start = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+            if (start >= content.length) {
+                exchange.getResponseHeaders().set("Content-Range", "bytes */" + content.length);
+                exchange.sendResponseHeaders(416, -1);
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Range",
                     "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
             send(exchange, 206, content, start, content.length - start);

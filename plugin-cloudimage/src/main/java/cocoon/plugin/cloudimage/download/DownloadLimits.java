@@ -28,10 +28,9 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
         }
     }
 
-    /** The body has reached {@code received} bytes with more to come. */
-    DownloadException tooLarge(URI uri, long received) {
-        return new DownloadException("GET " + uri + ": the body goes on past " + human(received)
-                + ", [cloudimg] max_size = " + human(maxBytes),
+    /** The body would pass {@code maxBytes}: more is coming than any image this host accepts. */
+    DownloadException tooLarge(URI uri) {
+        return new DownloadException("GET " + uri + ": the body goes on past [cloudimg] max_size = " + human(maxBytes),
                 "if the image really is that large raise max_size in the [cloudimg] section of the config file; "
                         + "otherwise the server is broken");
     }

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 public final class Downloader implements AutoCloseable {
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes \\*/(\\d+)");
     private static final long PROGRESS_STEP = 1 << 20;
     /** How often (in bytes received) free space is looked at again while a body streams. */
     private static final long ROOM_STEP = 64L << 20;
@@ -96,8 +97,17 @@ public final class Downloader implements AutoCloseable {
             return new Outcome.NotModified();
         }
         if (status == 416 && offset > 0) {
-            // The server no longer has bytes past our offset: the file changed. Start over once.
             closeBody(response);
+            if (unsatisfiedLength(response) == offset && partial.isPresent()) {
+                // If-Range held (else the server would have sent the whole file), and the file is exactly
+                // as long as the part: an earlier pull died after its download. Use the bytes as they are.
+                limits.checkAnnounced(uri, offset);
+                String hex = HexFormat.of().formatHex(hashPrefix(part.channel(), offset).digest());
+                progress.on(ProgressEvent.message(item, "already downloaded (" + offset + " bytes)"));
+                progress.on(ProgressEvent.done(item, offset, "sha256:" + hex));
+                return new Outcome.Fetched(part.path(), hex, offset, partial.get().etag(), partial.get().lastModified());
+            }
+            // The server no longer has bytes past our offset: the file changed. Start over once.
             part.restart();
             return fetch(url, part, null, item, progress);
         }
@@ -154,7 +164,7 @@ public final class Downloader implements AutoCloseable {
         fetcher.copyBody(uri, response.body(), (buffer, length) -> {
             if (written[0] + length > cap) {
                 part.restart();
-                throw written[0] + length > limits.maxBytes() ? limits.tooLarge(uri, written[0] + length)
+                throw written[0] + length > limits.maxBytes() ? limits.tooLarge(uri)
                         : new DownloadException("GET " + uri + ": body longer than the " + total + " bytes announced",
                         "the server is misbehaving; try another mirror");
             }
@@ -216,6 +226,15 @@ public final class Downloader implements AutoCloseable {
     private static long rangeStart(HttpResponse<?> response) {
         return response.headers().firstValue("Content-Range")
                 .map(CONTENT_RANGE::matcher)
+                .filter(Matcher::matches)
+                .map(m -> Long.parseLong(m.group(1)))
+                .orElse(-1L);
+    }
+
+    /** The file size a 416 answer names ({@code Content-Range: bytes *}{@code /N}), or -1. */
+    private static long unsatisfiedLength(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Range")
+                .map(UNSATISFIED_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
                 .orElse(-1L);
