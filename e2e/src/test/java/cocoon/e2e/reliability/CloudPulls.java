@@ -26,7 +26,7 @@ final class CloudPulls {
         boolean converting = false;
         for (Path file : StoreInvariants.children(tmp)) {
             String name = file.getFileName().toString();
-            if (name.endsWith(".part.qcow2")) {
+            if (name.contains(".part-") && name.endsWith(".qcow2")) {
                 converting = true;
             } else if (name.endsWith(".part")) {
                 part = Files.size(file);
