@@ -98,10 +98,9 @@ public final class Downloader implements AutoCloseable {
         }
         if (status == 416 && offset > 0) {
             closeBody(response);
-            if (unsatisfiedLength(response) == offset && partial.isPresent()) {
+            if (unsatisfiedLength(response) == offset && partial.isPresent() && offset <= limits.maxBytes()) {
                 // If-Range held (else the server would have sent the whole file), and the file is exactly
                 // as long as the part: an earlier pull died after its download. Use the bytes as they are.
-                limits.checkAnnounced(uri, offset);
                 String hex = HexFormat.of().formatHex(hashPrefix(part.channel(), offset).digest());
                 progress.on(ProgressEvent.message(item, "already downloaded (" + offset + " bytes)"));
                 progress.on(ProgressEvent.done(item, offset, "sha256:" + hex));
