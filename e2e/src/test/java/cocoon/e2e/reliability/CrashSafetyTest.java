@@ -10,7 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class CrashSafetyTest {
 
     private static final int RUNS = Integer.getInteger("reliability.crash.runs", 4);
+    /** QEMU guests under TCG are slow: fewer kills per command than the rest. */
+    private static final int QEMU_RUNS = Integer.getInteger("reliability.crash.qemu.runs", 2);
+    /** Slow enough that the download is a good part of a pull, fast enough to keep the case short. */
+    private static final long CLOUD_IMAGE_RATE = 16L << 20;
     private static final Random RANDOM = new Random(Long.getLong("reliability.seed", System.nanoTime()));
 
     @TempDir
@@ -33,6 +39,7 @@ class CrashSafetyTest {
     private static RegistryFixture registry;
     private static Cocoon cocoon;
     private static String image;
+    private static String demoImage;
 
     @BeforeAll
     static void start() throws Exception {
@@ -52,6 +59,16 @@ class CrashSafetyTest {
         String[] prepare(int run) throws Exception;
 
         void recover(int run, String[] command) throws Exception;
+
+        /** The earliest kill as a fraction of the uninterrupted time: later than 0 to skip a start-up with nothing to interrupt. */
+        default double killFrom() {
+            return 0;
+        }
+
+        /** What the store shows about where the kill landed, read before anything repairs it; null if nothing to say. */
+        default String whereKilled(int run) throws Exception {
+            return null;
+        }
     }
 
     @Test
@@ -65,6 +82,134 @@ class CrashSafetyTest {
                 cocoon.run(command).ok();
             }
         });
+    }
+
+    @Test
+    void cloudImagePullKilledAnywhere() throws Exception {
+        Map<Integer, Path> sources = new HashMap<>();
+        Map<Integer, String> urls = new HashMap<>();
+        try (CloudImageServer mirror = new CloudImageServer(CLOUD_IMAGE_RATE)) {
+            crash("cloud image pull", "pull of a 16 MiB raw disk image over HTTP (sent at 16 MiB/s, then converted to qcow2), killed at a random moment from 35% to 110% of an uninterrupted pull (past the JVM's start-up: during download, conversion or commit); "
+                    + "the next pull resumes the download (or reuses a whole one) and its base holds exactly the served disk (qemu-img compare); every visible base passes qemu-img check", new Round() {
+                public String[] prepare(int run) throws Exception {
+                    Path raw = Files.write(Files.createDirectories(dir.resolve("cloud")).resolve("disk-" + run + ".raw"), rawDisk(run));
+                    sources.put(run, raw);
+                    urls.put(run, mirror.serve("/disk-" + run + ".raw", raw));
+                    return new String[] {"pull", "--quiet", urls.get(run)};
+                }
+
+                public double killFrom() {
+                    return 0.35;
+                }
+
+                public String whereKilled(int run) throws Exception {
+                    return CloudPulls.phase(cocoon.root(), urls.get(run), Files.size(sources.get(run)));
+                }
+
+                public void recover(int run, String[] command) throws Exception {
+                    cocoon.run(command).ok();
+                    CloudPulls.requireBaseHolds(cocoon.root(), urls.get(run), sources.get(run));
+                    cocoon.run("delete", urls.get(run)).ok();
+                }
+            });
+        }
+    }
+
+    @Test
+    void qemuStartKilledAnywhere() throws Exception {
+        String vm = demoVm("qs");
+        try {
+            crash("start (QEMU)", "start of the demo guest under QEMU (TCG, 1 CPU, 256M); afterwards at most one QEMU runs for the VM, "
+                    + "ps says running exactly when one does, start brings it up (once), stop --force and rm --force end it", QEMU_RUNS, new Round() {
+                public String[] prepare(int run) {
+                    stopped(vm);
+                    return new String[] {"start", vm};
+                }
+
+                public String whereKilled(int run) throws Exception {
+                    return Hypervisors.of(cocoon, id(vm)).size() + " QEMU";
+                }
+
+                public void recover(int run, String[] command) throws Exception {
+                    String id = id(vm);
+                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                    Cocoon.Run again = cocoon.run(command);
+                    if (again.exit() != 0 && !again.err().contains("already running")) {
+                        again.ok();
+                    }
+                    Hypervisors.requireCount(cocoon, id, 1);
+                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                }
+            });
+        } finally {
+            removed(vm);
+        }
+    }
+
+    @Test
+    void qemuStopKilledAnywhere() throws Exception {
+        String vm = demoVm("qt");
+        try {
+            crash("stop (QEMU)", "stop --timeout 3s of the demo guest under QEMU (TCG, 1 CPU, 256M; power button, then harder); afterwards at most one QEMU runs for the VM, "
+                    + "ps says running exactly when one does, stop ends it, start brings it back (once), rm --force ends it", QEMU_RUNS, new Round() {
+                public String[] prepare(int run) {
+                    Cocoon.Run start = cocoon.run("start", vm);
+                    if (start.exit() != 0 && !start.err().contains("already running")) {
+                        start.ok();
+                    }
+                    return new String[] {"stop", "--timeout", "3s", vm};
+                }
+
+                public String whereKilled(int run) throws Exception {
+                    return Hypervisors.of(cocoon, id(vm)).size() + " QEMU";
+                }
+
+                public void recover(int run, String[] command) throws Exception {
+                    String id = id(vm);
+                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                    stopped(vm);
+                    Hypervisors.requireNone(cocoon, id);
+                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                    cocoon.run("start", vm).ok();
+                    Hypervisors.requireCount(cocoon, id, 1);
+                }
+            });
+        } finally {
+            removed(vm);
+        }
+    }
+
+    /** A QEMU VM of the demo guest, pushed and pulled the first time it is asked for. */
+    private static String demoVm(String name) throws Exception {
+        if (demoImage == null) {
+            demoImage = DemoGuest.pushAndPull(dir, registry, cocoon);
+        }
+        cocoon.run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
+                "--memory", "256M", "--storage", "256M", demoImage).ok();
+        return name;
+    }
+
+    /** Stops {@code vm} at once unless it is already stopped. */
+    private static void stopped(String vm) {
+        Cocoon.Run stop = cocoon.run("stop", "--force", vm);
+        if (stop.exit() != 0 && !stop.err().contains("not running")) {
+            stop.ok();
+        }
+    }
+
+    /** rm --force leaves no QEMU of the VM behind. */
+    private static void removed(String vm) throws Exception {
+        String id = id(vm);
+        cocoon.run("rm", "--force", vm).ok();
+        Hypervisors.requireNone(cocoon, id);
+    }
+
+    /** A raw disk of noise (so conversion has work to do) unique to {@code seed}, with an MBR signature. */
+    private static byte[] rawDisk(int seed) {
+        byte[] disk = Images.noise(1000 + seed, 16 << 20);
+        disk[510] = 0x55;
+        disk[511] = (byte) 0xaa;
+        return disk;
     }
 
     @Test
@@ -183,11 +328,15 @@ class CrashSafetyTest {
         });
     }
 
-    /**
-     * Times one uninterrupted run, then kills {@link #RUNS} more at uniformly random moments between the
-     * launch and 110% of that time (some runs finish first: those prove the invariants of the end state).
-     */
     private void crash(String name, String what, Round round) throws Exception {
+        crash(name, what, RUNS, round);
+    }
+
+    /**
+     * Times one uninterrupted run, then kills {@code runs} more at uniformly random moments between the
+     * launch (or {@link Round#killFrom} of that time) and 110% of that time (some runs finish first: those prove the invariants of the end state).
+     */
+    private void crash(String name, String what, int runs, Round round) throws Exception {
         long started = System.nanoTime();
         String[] first = round.prepare(0);
         started = System.nanoTime();
@@ -196,11 +345,12 @@ class CrashSafetyTest {
         round.recover(0, first);
         List<String> failures = new ArrayList<>();
         List<Long> delays = new ArrayList<>();
+        List<String> phases = new ArrayList<>();
         int passed = 0;
         int killed = 0;
-        for (int run = 1; run <= RUNS; run++) {
+        for (int run = 1; run <= runs; run++) {
             String[] command = round.prepare(run);
-            long delay = (long) (RANDOM.nextDouble() * fullMillis * 1.1);
+            long delay = (long) ((round.killFrom() + RANDOM.nextDouble() * (1.1 - round.killFrom())) * fullMillis);
             delays.add(delay);
             Process process = cocoon.spawn(command);
             Thread.sleep(delay);
@@ -209,6 +359,10 @@ class CrashSafetyTest {
             }
             Cocoon.kill(process);
             cocoon.collect(process);
+            String phase = round.whereKilled(run);
+            if (phase != null) {
+                phases.add(phase);
+            }
             List<String> problems = new ArrayList<>();
             StoreInvariants invariants = new StoreInvariants(cocoon);
             problems.addAll(invariants.check());
@@ -225,7 +379,8 @@ class CrashSafetyTest {
             }
         }
         Results.record("crash safety", "SIGKILL during " + name, what + "; then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
-                RUNS, passed, "uninterrupted " + fullMillis + " ms; kill delays " + delays + " ms; " + killed + " killed mid-run");
+                runs, passed, "uninterrupted " + fullMillis + " ms; kill delays " + delays + " ms; " + killed + " killed mid-run"
+                        + (phases.isEmpty() ? "" : "; found after each kill: " + phases));
         assertEquals(List.of(), failures);
     }
 

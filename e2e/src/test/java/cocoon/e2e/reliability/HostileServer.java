@@ -6,8 +6,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -18,8 +21,9 @@ import java.util.concurrent.Executors;
 
 /**
  * A loopback HTTP server that misbehaves on purpose: a registry whose blobs arrive cut short or
- * never end and whose manifest never ends, and cloud-image URLs that redirect in a loop or stream
- * forever. Plain files are served as given.
+ * never end and whose manifest never ends, and cloud-image URLs that redirect in a loop, stream
+ * forever with or without a Content-Length, or send more than their Content-Length. Plain files are
+ * served as given.
  */
 final class HostileServer implements AutoCloseable {
 
@@ -27,6 +31,8 @@ final class HostileServer implements AutoCloseable {
 
     private final HttpServer server;
     private final PlainHttpFront front;
+    /** Raw HTTP/1.1 for answers the JDK server refuses to send: a body longer than its Content-Length. */
+    private final ServerSocket raw;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, String> types = new ConcurrentHashMap<>();
@@ -38,6 +44,8 @@ final class HostileServer implements AutoCloseable {
         server.setExecutor(threads);
         server.start();
         front = PlainHttpFront.before(server);
+        raw = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(this::acceptRaw);
     }
 
     static HostileServer start() throws IOException {
@@ -78,6 +86,16 @@ final class HostileServer implements AutoCloseable {
     static final String ENDLESS = "x-hostile/endless";
     /** A redirect to itself, forever. */
     static final String REDIRECT_LOOP = "x-hostile/redirect-loop";
+    /** A Content-Length of 1 TiB, then filler for as long as the client reads. */
+    static final String ANNOUNCES_TERABYTE = "x-hostile/announces-terabyte";
+    /** The content with its true Content-Length, then filler on the same connection for as long as the client reads. */
+    static final String OVERLONG = "x-hostile/overlong";
+
+    /** {@code http://host:port} where {@code path} is served: OVERLONG paths have their own raw listener. */
+    String url(String path) {
+        boolean overlong = OVERLONG.equals(types.get(path));
+        return "http://" + (overlong ? "127.0.0.1:" + raw.getLocalPort() : host()) + path;
+    }
 
     private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
@@ -102,6 +120,13 @@ final class HostileServer implements AutoCloseable {
                 case ENDLESS -> {
                     exchange.getResponseHeaders().set("Content-Type", path.contains("/manifests/") ? RegistryFixture.OCI_MANIFEST : "application/octet-stream");
                     exchange.sendResponseHeaders(200, head ? -1 : 0);
+                    if (!head) {
+                        endless(exchange.getResponseBody(), content);
+                    }
+                }
+                case ANNOUNCES_TERABYTE -> {
+                    exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                    exchange.sendResponseHeaders(200, head ? -1 : 1L << 40);
                     if (!head) {
                         endless(exchange.getResponseBody(), content);
                     }
@@ -140,6 +165,45 @@ final class HostileServer implements AutoCloseable {
         }
     }
 
+    private void acceptRaw() {
+        while (!raw.isClosed()) {
+            try {
+                Socket client = raw.accept();
+                Thread.ofVirtual().start(() -> answerRaw(client));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    /** Answers one GET with the path's content under its true length, then keeps writing past it. */
+    private void answerRaw(Socket client) {
+        try (client) {
+            String path = requestPath(client.getInputStream());
+            byte[] content = files.get(path);
+            OutputStream out = client.getOutputStream();
+            if (content == null) {
+                out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + content.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            endless(out, content);
+        } catch (IOException clientHungUp) {
+            // the client gave up, as it should
+        }
+    }
+
+    /** The path of the request line; the rest of the request head is read and ignored. */
+    private static String requestPath(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        for (int b; !head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0; ) {
+            head.append((char) b);
+        }
+        String[] requestLine = head.toString().split(" ", 3);
+        return requestLine.length < 2 ? "" : requestLine[1];
+    }
+
     private static void send(HttpExchange exchange, int status, byte[] body, boolean head) throws IOException {
         exchange.sendResponseHeaders(status, head ? -1 : body.length);
         if (!head) {
@@ -151,6 +215,11 @@ final class HostileServer implements AutoCloseable {
     public void close() {
         closed = true;
         front.close();
+        try {
+            raw.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
         server.stop(0);
         threads.shutdownNow();
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.List;
 
-/** The Cloud Hypervisor double's processes, found by the VM's run folder on their command line. */
+/** Hypervisor processes of a VM (the Cloud Hypervisor double or QEMU), found by the VM's run folder on their command line. */
 final class Hypervisors {
 
     private Hypervisors() {
@@ -13,7 +13,7 @@ final class Hypervisors {
     static List<ProcessHandle> of(Cocoon cocoon, String id) {
         String runDir = cocoon.runDir().resolve(id).toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(line -> line.contains("FakeCloudHypervisor") && line.contains(runDir)).orElse(false))
+                .filter(p -> p.info().commandLine().map(line -> (line.contains("FakeCloudHypervisor") || line.contains("qemu-system")) && line.contains(runDir + "/")).orElse(false))
                 .toList();
     }
 

@@ -52,11 +52,9 @@ final class StoreInvariants {
             exists(vm.path("boot").path("kernel"), record + " kernel", problems);
             exists(vm.path("boot").path("initrd"), record + " initrd", problems);
         }
-        for (String store : List.of("oci", "cloudimg")) {
-            Path index = root.resolve("images").resolve(store).resolve("index.json");
-            if (Files.exists(index)) {
-                parse(index, problems);
-            }
+        Path ociIndex = root.resolve("images/oci/index.json");
+        if (Files.exists(ociIndex)) {
+            parse(ociIndex, problems);
         }
         for (Path blob : visible(root.resolve("images/oci/blobs/sha256"))) {
             String name = blob.getFileName().toString();
@@ -66,13 +64,49 @@ final class StoreInvariants {
                 problems.add("not a valid EROFS image: " + blob);
             }
         }
-        for (Path base : visible(root.resolve("images/cloudimg/blobs"))) {
+        checkCloudImages(root.resolve("images/cloudimg"), problems);
+        return problems;
+    }
+
+    /**
+     * Every index entry names a base that exists with the size it recorded; every visible base is a whole,
+     * self-contained qcow2 ({@code qemu-img check}, no backing file); a base pulled as qcow2 has the
+     * digest it is named by (a converted one is named by the digest of the bytes downloaded).
+     */
+    private static void checkCloudImages(Path store, List<String> problems) throws IOException, InterruptedException {
+        Path blobs = store.resolve("blobs");
+        Set<String> servedAsQcow2 = new HashSet<>();
+        Path index = store.resolve("index.json");
+        JsonNode entries = Files.exists(index) ? parse(index, problems) : null;
+        if (entries != null) {
+            for (JsonNode entry : entries.path("images")) {
+                String hex = entry.path("digest").asText().replace("sha256:", "");
+                Path base = blobs.resolve(hex + ".qcow2");
+                if (!Files.exists(base)) {
+                    problems.add("index entry " + entry.path("url").asText() + " names a missing base: " + base);
+                } else if (Files.size(base) != entry.path("blobBytes").asLong()) {
+                    problems.add("base " + base + " is " + Files.size(base) + " bytes, the index recorded " + entry.path("blobBytes").asLong());
+                }
+                if (entry.path("sourceFormat").asText().equals("qcow2")) {
+                    servedAsQcow2.add(hex);
+                }
+            }
+        }
+        for (Path base : visible(blobs)) {
             String name = base.getFileName().toString();
-            if (!name.matches("[0-9a-f]{64}\\.qcow2") || !sha256(base).equals(name.substring(0, 64))) {
+            if (!name.matches("[0-9a-f]{64}\\.qcow2")) {
+                problems.add("unexpected entry among the cloud bases: " + base);
+                continue;
+            }
+            if (!tool(problems, "qemu-img", "check", "-U", "-q", "-f", "qcow2", base.toString())) {
+                problems.add("cloud base fails qemu-img check: " + base);
+            } else if (JSON.readTree(output("qemu-img", "info", "-U", "-f", "qcow2", "--output=json", base.toString())).has("backing-filename")) {
+                problems.add("cloud base with a backing file: " + base);
+            }
+            if (servedAsQcow2.contains(name.substring(0, 64)) && !sha256(base).equals(name.substring(0, 64))) {
                 problems.add("cloud base whose content does not match its name: " + base);
             }
         }
-        return problems;
     }
 
     /** Runs {@code gc --horizon 0s}; then every file in the store is named by an image or a VM, and nothing is in flight. */
@@ -183,6 +217,16 @@ final class StoreInvariants {
             return false;
         }
         return process.exitValue() == 0;
+    }
+
+    static String output(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " failed");
+        }
+        return out;
     }
 
     static String sha256(Path file) throws IOException {

@@ -2,19 +2,31 @@ package cocoon.plugin.cloudimage;
 
 import cocoon.api.InvalidInputException;
 import cocoon.api.PluginContext;
+import cocoon.plugin.cloudimage.download.DownloadLimits;
 import cocoon.plugin.cloudimage.download.HttpSettings;
 
+import java.math.BigInteger;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The {@code [cloudimg]} config section: HTTP limits (seconds) and how long a conversion may take. */
-public record CloudImageSettings(HttpSettings http, Duration convertTimeout) {
+/**
+ * The {@code [cloudimg]} config section: HTTP limits (seconds), how large a download may grow and how
+ * much space it must leave free (sizes such as {@code "64G"}), and how long a conversion may take.
+ */
+public record CloudImageSettings(HttpSettings http, DownloadLimits limits, Duration convertTimeout) {
 
     static final Map<String, String> DEFAULTS = Map.of(
             "connect_timeout", "30",
             "read_timeout", "60",
             "max_redirects", "5",
+            "max_size", "64G",
+            "min_free", "1G",
             "convert_timeout", "1800");
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
 
     static CloudImageSettings from(PluginContext context) {
         return new CloudImageSettings(
@@ -22,6 +34,7 @@ public record CloudImageSettings(HttpSettings http, Duration convertTimeout) {
                         Duration.ofMillis(millis(context, "connect_timeout")),
                         Duration.ofMillis(millis(context, "read_timeout")),
                         (int) number(context, "max_redirects")),
+                new DownloadLimits(size(context, "max_size"), size(context, "min_free")),
                 Duration.ofMillis(millis(context, "convert_timeout")));
     }
 
@@ -50,6 +63,21 @@ public record CloudImageSettings(HttpSettings http, Duration convertTimeout) {
         } catch (NumberFormatException e) {
             throw invalid(key, value);
         }
+    }
+
+    /** Bytes, or a whole number with a binary unit: {@code 512M}, {@code 64G}. */
+    private static long size(PluginContext context, String key) {
+        String value = setting(context, key);
+        Matcher m = SIZE.matcher(value.strip());
+        if (m.matches()) {
+            int shift = 10 * "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 10;
+            BigInteger bytes = new BigInteger(m.group(1)).shiftLeft(m.group(2).isEmpty() ? 0 : shift);
+            if (bytes.bitLength() < 63) {
+                return bytes.longValue();
+            }
+        }
+        throw new InvalidInputException("[cloudimg] " + key + " = \"" + value + "\" is not a size",
+                "set it to a whole number of bytes with an optional unit K, M, G or T, e.g. \"64G\"");
     }
 
     private static String setting(PluginContext context, String key) {

@@ -76,7 +76,7 @@ final class CloudImageSource implements ImageSource {
         String url = checkedUrl(reference);
         String item = fileName(url);
         try (StoreLocks.Held shared = store.shareStore();
-             Downloader downloader = new Downloader(settings.http(), options.caFile())) {
+             Downloader downloader = new Downloader(settings.http(), settings.limits(), options.caFile())) {
             String expected = expectedDigest(url, options, downloader);
             try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
                 Optional<IndexEntry> known = store.entry(url).filter(e -> Files.exists(store.blob(e.hex())));
@@ -102,7 +102,7 @@ final class CloudImageSource implements ImageSource {
     /** Verifies, converts and commits a complete download; on any failure the store is as it was. */
     private IndexEntry accept(String url, String item, Downloader.Outcome.Fetched fetched, String expected,
                               PartFile part, ProgressListener progress) {
-        Path converted = context.tmpDir().resolve(part.path().getFileName() + ".qcow2");
+        Path converted = null;
         try {
             if (expected != null && !expected.equals(fetched.sha256Hex())) {
                 throw new DigestMismatchException(url, "sha256:" + expected, "sha256:" + fetched.sha256Hex());
@@ -120,6 +120,8 @@ final class CloudImageSource implements ImageSource {
                         qemuImg.selfContained(fetched.file(), format, url);
                     }
                     progress.on(ProgressEvent.message(item, "converting " + format.qemuName() + " to qcow2"));
+                    // A name of its own: a qemu-img orphaned by a killed pull of the same URL may still write to its target.
+                    converted = Files.createTempFile(context.tmpDir(), part.path().getFileName() + "-", ".qcow2");
                     qemuImg.convertToQcow2(fetched.file(), format, converted);
                     candidate = converted;
                 }
@@ -136,7 +138,9 @@ final class CloudImageSource implements ImageSource {
             throw new UncheckedIOException(e);
         } finally {
             part.discard();
-            deleteQuietly(converted);
+            if (converted != null) {
+                deleteQuietly(converted);
+            }
         }
     }
 

@@ -101,6 +101,34 @@ final class ImageServer implements AutoCloseable {
         });
     }
 
+    /** A body without a length that never ends: {@code prefix}, then filler until the client hangs up. */
+    void endless(String path, byte[] prefix) {
+        handle(path, exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream body = exchange.getResponseBody();
+            body.write(prefix);
+            bodyBytesSent.addAndGet(prefix.length);
+            byte[] filler = new byte[64 * 1024];
+            while (true) {
+                body.write(filler);
+                bodyBytesSent.addAndGet(filler.length);
+            }
+        });
+    }
+
+    /** Announces {@code announced} bytes (a Content-Length) and streams filler towards it. */
+    void announcing(String path, long announced) {
+        handle(path, exchange -> {
+            exchange.sendResponseHeaders(200, announced);
+            OutputStream body = exchange.getResponseBody();
+            byte[] filler = new byte[64 * 1024];
+            for (long sent = 0; sent + filler.length <= announced; sent += filler.length) {
+                body.write(filler);
+                bodyBytesSent.addAndGet(filler.length);
+            }
+        });
+    }
+
     /** Sends headers, then stays silent for {@code millis}. */
     void slow(String path, long millis) {
         handle(path, exchange -> {
@@ -157,6 +185,11 @@ final class ImageServer implements AutoCloseable {
         String ifRange = in.getFirst("If-Range");
         if (ranges && range != null && range.startsWith("bytes=") && (ifRange == null || ifRange.equals(etag))) {
             int start = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+            if (start >= content.length) {
+                exchange.getResponseHeaders().set("Content-Range", "bytes */" + content.length);
+                exchange.sendResponseHeaders(416, -1);
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Range",
                     "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
             send(exchange, 206, content, start, content.length - start);

@@ -26,9 +26,15 @@ final class PullFixture {
 
     /** Timeouts in seconds; the connect timeout covers the TLS handshake too. */
     PullFixture(Path dir, String connectTimeout, String readTimeout) {
+        this(dir, Map.of("connect_timeout", connectTimeout, "read_timeout", readTimeout));
+    }
+
+    /** {@code settings} over generous timeouts and {@code max_redirects = 3}. */
+    PullFixture(Path dir, Map<String, String> settings) {
         this.root = dir.resolve("root");
-        this.context = Contexts.of(root, dir.resolve("run"), dir.resolve("log"),
-                Map.of("connect_timeout", connectTimeout, "read_timeout", readTimeout, "max_redirects", "3"));
+        Map<String, String> merged = new TreeMap<>(Map.of("connect_timeout", "30", "read_timeout", "10", "max_redirects", "3"));
+        merged.putAll(settings);
+        this.context = Contexts.of(root, dir.resolve("run"), dir.resolve("log"), merged);
         this.source = new CloudImageSourceProvider().open(context);
     }
 

@@ -7,6 +7,10 @@ import cocoon.api.PullOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import cocoon.plugin.cloudimage.download.PartFile;
+import cocoon.plugin.cloudimage.download.PartialValidators;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +52,50 @@ class ResumeTest {
             assertEquals("sha256:" + Tools.sha256(raw), image.digest());
             assertTrue(events.contains(ProgressEvent.progress("disk.raw", cut, raw.length)));
             assertEquals(0, store.tmpFiles());
+        }
+    }
+
+    @Test
+    void wholeDownloadLeftByAKilledPullIsUsedWithoutFetchingItAgain() throws Exception {
+        PullFixture store = new PullFixture(dir, "30", "2");
+        byte[] raw = TestImages.raw(5);
+        try (ImageServer server = ImageServer.http()) {
+            server.file("/disk.raw", raw, true);
+            String url = server.url("/disk.raw");
+            String etag = '"' + Integer.toHexString(java.util.Arrays.hashCode(raw)) + '"';
+            // What a pull killed after its download and before its commit leaves: the whole body and its validators.
+            try (PartFile part = PartFile.open(store.root.resolve("tmp"), url, store.context.json())) {
+                Files.write(part.path(), raw);
+                store.context.json().write(part.path().resolveSibling(part.path().getFileName() + ".json"),
+                        new PartialValidators(url, etag, null));
+            }
+
+            Image image = store.source.pull(url, PullOptions.defaults(), e -> { });
+
+            assertEquals("bytes=" + raw.length + "-", server.requests("/disk.raw").getFirst().header("Range"));
+            assertEquals(0, server.bodyBytesSent(), "no byte crossed the wire again");
+            assertEquals("sha256:" + Tools.sha256(raw), image.digest());
+            assertEquals(0, store.tmpFiles());
+        }
+    }
+
+    @Test
+    void wholeDownloadOfAnOlderVersionIsFetchedAgain() throws Exception {
+        PullFixture store = new PullFixture(dir, "30", "2");
+        byte[] raw = TestImages.raw(6);
+        try (ImageServer server = ImageServer.http()) {
+            server.file("/disk.raw", raw, true);
+            String url = server.url("/disk.raw");
+            try (PartFile part = PartFile.open(store.root.resolve("tmp"), url, store.context.json())) {
+                Files.write(part.path(), TestImages.raw(7));
+                store.context.json().write(part.path().resolveSibling(part.path().getFileName() + ".json"),
+                        new PartialValidators(url, "\"an-older-version\"", null));
+            }
+
+            Image image = store.source.pull(url, PullOptions.defaults(), e -> { });
+
+            assertEquals(raw.length, server.bodyBytesSent(), "the current version came whole");
+            assertEquals("sha256:" + Tools.sha256(raw), image.digest());
         }
     }
 

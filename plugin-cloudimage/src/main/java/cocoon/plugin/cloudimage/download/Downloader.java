@@ -29,7 +29,10 @@ import java.util.regex.Pattern;
 public final class Downloader implements AutoCloseable {
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes \\*/(\\d+)");
     private static final long PROGRESS_STEP = 1 << 20;
+    /** How often (in bytes received) free space is looked at again while a body streams. */
+    private static final long ROOM_STEP = 64L << 20;
     private static final int SUMS_LIMIT = 4 << 20;
 
     /** What the server said about the stored copy's validators. */
@@ -49,9 +52,11 @@ public final class Downloader implements AutoCloseable {
     }
 
     private final HttpFetcher fetcher;
+    private final DownloadLimits limits;
 
-    public Downloader(HttpSettings settings, Path caFile) {
+    public Downloader(HttpSettings settings, DownloadLimits limits, Path caFile) {
         this.fetcher = new HttpFetcher(settings, caFile);
+        this.limits = limits;
     }
 
     /** The text of a checksum file. */
@@ -92,8 +97,16 @@ public final class Downloader implements AutoCloseable {
             return new Outcome.NotModified();
         }
         if (status == 416 && offset > 0) {
-            // The server no longer has bytes past our offset: the file changed. Start over once.
             closeBody(response);
+            if (unsatisfiedLength(response) == offset && partial.isPresent() && offset <= limits.maxBytes()) {
+                // If-Range held (else the server would have sent the whole file), and the file is exactly
+                // as long as the part: an earlier pull died after its download. Use the bytes as they are.
+                String hex = HexFormat.of().formatHex(hashPrefix(part.channel(), offset).digest());
+                progress.on(ProgressEvent.message(item, "already downloaded (" + offset + " bytes)"));
+                progress.on(ProgressEvent.done(item, offset, "sha256:" + hex));
+                return new Outcome.Fetched(part.path(), hex, offset, partial.get().etag(), partial.get().lastModified());
+            }
+            // The server no longer has bytes past our offset: the file changed. Start over once.
             part.restart();
             return fetch(url, part, null, item, progress);
         }
@@ -116,6 +129,16 @@ public final class Downloader implements AutoCloseable {
         String lastModified = response.headers().firstValue("Last-Modified").orElse(null);
         part.saveValidators(new PartialValidators(url, etag, lastModified));
         long total = totalLength(response, offset);
+        try {
+            limits.checkAnnounced(uri, total);
+            limits.checkRoom(uri, part.path().getParent(), total < 0 ? 0 : total - offset);
+        } catch (DownloadException refused) {
+            closeBody(response);
+            if (total > limits.maxBytes()) {
+                part.restart();
+            }
+            throw refused;
+        }
         return stream(uri, response, part, offset, total, item, progress, etag, lastModified);
     }
 
@@ -125,6 +148,9 @@ public final class Downloader implements AutoCloseable {
         FileChannel out = part.channel();
         long[] written = {offset};
         long[] reported = {offset};
+        long[] roomChecked = {offset};
+        // Never more than the server announced, and never more than max_size: an endless body stops here.
+        long cap = total >= 0 ? Math.min(total, limits.maxBytes()) : limits.maxBytes();
         progress.on(ProgressEvent.started(item, total));
         if (offset > 0) {
             progress.on(ProgressEvent.progress(item, offset, total));
@@ -135,6 +161,16 @@ public final class Downloader implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         fetcher.copyBody(uri, response.body(), (buffer, length) -> {
+            if (written[0] + length > cap) {
+                part.restart();
+                throw written[0] + length > limits.maxBytes() ? limits.tooLarge(uri)
+                        : new DownloadException("GET " + uri + ": body longer than the " + total + " bytes announced",
+                        "the server is misbehaving; try another mirror");
+            }
+            if (written[0] - roomChecked[0] >= ROOM_STEP) {
+                roomChecked[0] = written[0];
+                limits.checkRoom(uri, part.path().getParent(), 0);
+            }
             sha256.update(buffer, 0, length);
             ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, length);
             while (chunk.hasRemaining()) {
@@ -149,11 +185,6 @@ public final class Downloader implements AutoCloseable {
         if (total >= 0 && written[0] < total) {
             throw new DownloadException("GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
                     "the connection was cut; pull again to resume");
-        }
-        if (total >= 0 && written[0] > total) {
-            part.restart();
-            throw new DownloadException("GET " + uri + ": body longer than the " + total + " bytes announced",
-                    "the server is misbehaving; try another mirror");
         }
         try {
             out.force(true);
@@ -194,6 +225,15 @@ public final class Downloader implements AutoCloseable {
     private static long rangeStart(HttpResponse<?> response) {
         return response.headers().firstValue("Content-Range")
                 .map(CONTENT_RANGE::matcher)
+                .filter(Matcher::matches)
+                .map(m -> Long.parseLong(m.group(1)))
+                .orElse(-1L);
+    }
+
+    /** The file size a 416 answer names ({@code Content-Range: bytes *}{@code /N}), or -1. */
+    private static long unsatisfiedLength(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Range")
+                .map(UNSATISFIED_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
                 .orElse(-1L);
