@@ -22,7 +22,7 @@ final class PullCommand implements Runnable {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "registry/name[:tag|@digest], or an http(s):// URL")
     List<String> images;
 
-    @Option(names = "--insecure", description = "Allow plain HTTP and unverified TLS for this registry.")
+    @Option(names = "--insecure", description = "Accept any TLS certificate; for a registry, also plain HTTP.")
     boolean insecure;
 
     @Option(names = "--force", description = "Download again even if the store has it.")

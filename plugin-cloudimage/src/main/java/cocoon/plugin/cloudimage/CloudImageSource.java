@@ -76,7 +76,7 @@ final class CloudImageSource implements ImageSource {
         String url = checkedUrl(reference);
         String item = fileName(url);
         try (StoreLocks.Held shared = store.shareStore();
-             Downloader downloader = new Downloader(settings.http(), settings.limits(), options.caFile())) {
+             Downloader downloader = new Downloader(settings.http(), settings.limits(), options.tls())) {
             String expected = expectedDigest(url, options, downloader);
             try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
                 Optional<IndexEntry> known = store.entry(url).filter(e -> Files.exists(store.blob(e.hex())));

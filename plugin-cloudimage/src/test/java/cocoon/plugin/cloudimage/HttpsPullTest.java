@@ -89,6 +89,15 @@ class HttpsPullTest {
     }
 
     @Test
+    void insecureAcceptsACertificateNoTrustedCaSigned() {
+        PullFixture store = new PullFixture(dir);
+
+        Image image = store.source.pull(server.url("/disk.raw"), new PullOptions(true, false, null, null, null), e -> { });
+
+        assertEquals("sha256:" + Tools.sha256(raw), image.digest());
+    }
+
+    @Test
     void caFileThatHoldsNoCertificateIsInvalidInput() throws Exception {
         PullFixture store = new PullFixture(dir);
         Path notPem = Files.writeString(dir.resolve("not.pem"), "hello\n");

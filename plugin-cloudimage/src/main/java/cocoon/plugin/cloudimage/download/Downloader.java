@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * Downloads one URL into its {@link PartFile}, hashing as the bytes arrive. Asks the server first
@@ -54,8 +55,8 @@ public final class Downloader implements AutoCloseable {
     private final HttpFetcher fetcher;
     private final DownloadLimits limits;
 
-    public Downloader(HttpSettings settings, DownloadLimits limits, Path caFile) {
-        this.fetcher = new HttpFetcher(settings, caFile);
+    public Downloader(HttpSettings settings, DownloadLimits limits, SSLContext tls) {
+        this.fetcher = new HttpFetcher(settings, tls);
         this.limits = limits;
     }
 

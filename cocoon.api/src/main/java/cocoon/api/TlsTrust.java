@@ -1,6 +1,4 @@
-package cocoon.plugin.cloudimage.download;
-
-import cocoon.api.InvalidInputException;
+package cocoon.api;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,19 +10,30 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.net.Socket;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
-/** The TLS trust for downloads: the JDK's system trust store, plus a user's PEM CA when given. */
-final class TrustedCertificates {
+/**
+ * The TLS trust {@link PullOptions} ask for: the JDK's system trust store, plus the certificates of a
+ * user's PEM CA file when given; or, with {@code --insecure}, any certificate for any host.
+ */
+final class TlsTrust {
 
-    private TrustedCertificates() {
+    private TlsTrust() {
     }
 
-    static SSLContext sslContext(Path caFile) {
+    static SSLContext context(boolean insecure, Path caFile) {
         try {
+            if (insecure) {
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {new AnyCertificate()}, null);
+                return context;
+            }
             if (caFile == null) {
                 return SSLContext.getDefault();
             }
@@ -57,6 +66,41 @@ final class TrustedCertificates {
         } catch (IOException | GeneralSecurityException e) {
             throw new InvalidInputException("cannot read CA certificate " + caFile + ": " + e.getMessage(),
                     "pass a readable PEM file with the CA certificate");
+        }
+    }
+
+    /**
+     * Accepts every chain and, being an extended trust manager, also skips the host name check that
+     * the JDK would otherwise make for it.
+     */
+    private static final class AnyCertificate extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 
