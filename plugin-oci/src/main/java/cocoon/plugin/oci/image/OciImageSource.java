@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 
 /** OCI registry images: pulled with jib-core, each layer stored once as an EROFS disk. */
 public final class OciImageSource implements ImageSource {
@@ -67,6 +69,14 @@ public final class OciImageSource implements ImageSource {
     @Override
     public Image pull(String text, PullOptions options, ProgressListener listener) {
         OciReference reference = OciReference.parse(text);
+        if (options.caFile() != null) {
+            // jib's HTTPS transport takes the process's default TLS context, the manifest probe and the TLS
+            // preflight the default HTTPS socket factory; one cocoon process runs one pull command, whose
+            // --ca-file holds for all its images.
+            SSLContext tls = options.tls();
+            SSLContext.setDefault(tls);
+            HttpsURLConnection.setDefaultSSLSocketFactory(tls.getSocketFactory());
+        }
         ProgressListener progress = serialized(listener);
         try (StoreLocks.Held shared = context.locks().shared(OciStore.LOCK)) {
             if (!options.force()) {

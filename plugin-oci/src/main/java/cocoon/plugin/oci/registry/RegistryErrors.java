@@ -39,7 +39,7 @@ final class RegistryErrors {
             }
             if (cause instanceof InsecureRegistryException) {
                 return new CocoonException("registry " + registry + " has no TLS certificate this host trusts",
-                        "install its CA in the Java trust store, or pass --insecure if you trust the network");
+                        "pass its CA certificate with --ca-file, or --insecure if you trust the network");
             }
             if (cause instanceof ResponseException response && response.getStatusCode() == 404) {
                 return new NotFoundException(reference.canonical() + " was not found on " + registry + " while " + action,

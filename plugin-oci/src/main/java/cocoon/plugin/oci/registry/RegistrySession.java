@@ -55,6 +55,9 @@ public final class RegistrySession implements AutoCloseable {
     /** Connects and authenticates: bearer token (anonymous or with credentials), or basic auth when the registry asks for it. */
     public static RegistrySession open(OciReference reference, boolean insecure) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
+        if (!plainHttpAllowed) {
+            TlsPreflight.check(reference);
+        }
         FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), QUIET)
                 : Optional.<FailoverHttpClient>empty())
                 .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET));

@@ -39,9 +39,27 @@ public final class RegistryFixture implements AutoCloseable {
 
     /** Starts the registry with its storage and config under {@code workDir} and waits until it answers. */
     public static RegistryFixture start(Path workDir) throws IOException, InterruptedException {
-        int port = freePort();
         Path storage = Files.createDirectories(workDir.resolve("storage"));
-        Path config = workDir.resolve("config.yml");
+        RegistryFixture fixture = serve(workDir, "registry", "127.0.0.1", storage, "");
+        fixture.awaitReady(workDir.resolve("registry.log"));
+        return fixture;
+    }
+
+    /**
+     * A second registry over the same storage, on {@code address}, that speaks only TLS with
+     * {@code certificate} and {@code key} (PEM): what is pushed through this fixture can be pulled from it.
+     */
+    public RegistryFixture tlsFront(Path workDir, String address, Path certificate, Path key) throws IOException, InterruptedException {
+        String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
+        RegistryFixture front = serve(workDir, "tls-registry", address, workDir.resolve("storage"), tls);
+        front.awaitListening(workDir.resolve("tls-registry.log"));
+        return front;
+    }
+
+    private static RegistryFixture serve(Path workDir, String name, String address, Path storage, String httpExtra)
+            throws IOException {
+        int port = freePort();
+        Path config = workDir.resolve(name + ".yml");
         Files.writeString(config, """
                 version: 0.1
                 log:
@@ -54,15 +72,29 @@ public final class RegistryFixture implements AutoCloseable {
                   delete:
                     enabled: true
                 http:
-                  addr: 127.0.0.1:%d
-                """.formatted(storage, port));
+                  addr: %s:%d
+                """.formatted(storage, address, port) + httpExtra);
         Process process = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("registry.log").toFile())
+                .redirectOutput(workDir.resolve(name + ".log").toFile())
                 .start();
-        RegistryFixture fixture = new RegistryFixture(process, "127.0.0.1:" + port);
-        fixture.awaitReady(workDir.resolve("registry.log"));
-        return fixture;
+        return new RegistryFixture(process, address + ":" + port);
+    }
+
+    private void awaitListening(Path log) throws IOException, InterruptedException {
+        String[] hostPort = host.split(":");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
+            }
+            try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("docker-registry did not listen within 20 s: " + Files.readString(log));
     }
 
     /** {@code 127.0.0.1:<port>}, as an image reference's registry part. */
