@@ -39,14 +39,24 @@ public final class ConfigFile {
      * A missing file is an error only when {@code required} (the user named it).
      */
     public static ConfigFile read(Path file, boolean required, Map<String, Set<String>> known) {
-        JsonNode root;
+        String text;
         try {
-            root = new TomlMapper().readTree(Files.readString(file));
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             if (required) {
                 throw new InvalidInputException("config file " + file + " does not exist", "create it or drop --config");
             }
             return empty();
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read config file " + file + ": " + e.getMessage(), "check its permissions");
+        }
+        if (text.isBlank()) {
+            // The TOML reader costs ~50-150 ms to set up (its lexer unpacks tables at class init): not for nothing.
+            return empty();
+        }
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(text);
         } catch (IOException e) {
             throw new InvalidInputException("config file " + file + " is not valid TOML: " + firstLine(e.getMessage()),
                     "fix the syntax (see the example in README.md)");
