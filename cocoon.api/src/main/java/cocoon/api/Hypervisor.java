@@ -32,7 +32,11 @@ public interface Hypervisor {
     /** Starts the VM as a detached process, waits until its control API answers, and returns its pid. */
     long launch(VmRecord vm, VmPaths paths);
 
-    /** The live state, reconciled with the process: a dead or foreign pid is never {@code RUNNING}. */
+    /**
+     * The live state, reconciled with the process: a dead or foreign pid is never {@code RUNNING}. For a
+     * VM recorded as running whose hypervisor is gone, {@code STOPPED} means it exited by itself (the
+     * guest powered off) and {@code ERROR} that it was killed or crashed, or that the driver cannot tell.
+     */
     VmState state(VmRecord vm, VmPaths paths);
 
     /** ACPI power button, wait up to {@code timeout}, then harder means; {@code force} skips the button. */

@@ -174,10 +174,11 @@ public final class Lifecycle {
         if (record.state() != VmState.RUNNING) {
             return actual == VmState.RUNNING ? record.running(record.pid(), record.started()) : record;
         }
-        if (actual == VmState.RUNNING) {
-            return record;
-        }
-        return record.failed("the hypervisor process is gone (it exited or was killed)");
+        return switch (actual) {
+            case RUNNING -> record;
+            case STOPPED -> record.stopped();
+            default -> record.failed("the hypervisor process is gone: it was killed or crashed");
+        };
     }
 
     public Path console(String nameOrId) {

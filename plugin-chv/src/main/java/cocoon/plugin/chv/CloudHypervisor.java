@@ -123,6 +123,11 @@ final class CloudHypervisor implements Hypervisor {
         VmFiles files = VmFiles.of(paths);
         long pid = new VmProcess(processes, files).livePid(vm.pid());
         if (pid == 0) {
+            // Cocoon writes the pid file and removes it when it stops the VM; one left behind means the VMM
+            // went away on its own, which from outside looks the same whether the guest powered off or it died.
+            if (vm.state() == VmState.RUNNING) {
+                return Files.exists(files.pidFile()) ? VmState.ERROR : VmState.STOPPED;
+            }
             return vm.state() == VmState.ERROR || vm.state() == VmState.CREATED ? vm.state() : VmState.STOPPED;
         }
         try {

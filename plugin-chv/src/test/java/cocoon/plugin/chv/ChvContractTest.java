@@ -161,7 +161,7 @@ class ChvContractTest {
         Files.writeString(paths.runDir().resolve("pid"), gone.pid() + "\n");
         VmRecord recorded = vm.running(gone.pid(), Instant.now());
 
-        assertEquals(VmState.STOPPED, chv.hypervisor.state(recorded, paths));
+        assertEquals(VmState.ERROR, chv.hypervisor.state(recorded, paths), "a VMM gone without Cocoon stopping it");
         assertEquals(VmState.ERROR, chv.hypervisor.state(recorded.failed("host crashed"), paths));
         HypervisorException noConsole = assertThrows(HypervisorException.class, () -> chv.hypervisor.console(recorded, paths));
         assertTrue(noConsole.getMessage().contains("not running"), noConsole.getMessage());
@@ -183,7 +183,7 @@ class ChvContractTest {
             Files.writeString(paths.runDir().resolve("pid"), sleeper.pid() + "\n");
             VmRecord recorded = vm.running(sleeper.pid(), Instant.now());
 
-            assertEquals(VmState.STOPPED, chv.hypervisor.state(recorded, paths));
+            assertEquals(VmState.ERROR, chv.hypervisor.state(recorded, paths), "the VMM is gone, its pid reused");
             chv.hypervisor.powerOff(recorded, paths, Duration.ofSeconds(1), true);
 
             assertTrue(sleeper.isAlive(), "the unrelated program was signalled");

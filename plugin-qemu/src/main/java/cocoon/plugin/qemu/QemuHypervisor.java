@@ -86,9 +86,13 @@ final class QemuHypervisor implements Hypervisor {
 
     @Override
     public VmState state(VmRecord vm, VmPaths paths) {
-        Optional<QemuProcess> process = QemuProcess.find(processes, vm, QemuFiles.of(paths));
+        QemuFiles files = QemuFiles.of(paths);
+        Optional<QemuProcess> process = QemuProcess.find(processes, vm, files);
         if (process.isEmpty()) {
-            return vm.state() == VmState.ERROR ? VmState.ERROR : VmState.STOPPED;
+            // QEMU deletes its pid file when it exits by itself (the guest powered off, quit, SIGTERM); after
+            // SIGKILL or a crash the file stays, and so does a record that says running.
+            boolean vanished = vm.state() == VmState.RUNNING && Files.exists(files.pidFile());
+            return vm.state() == VmState.ERROR || vanished ? VmState.ERROR : VmState.STOPPED;
         }
         try (QmpClient qmp = process.get().qmp(QMP_TIMEOUT)) {
             String status = qmp.execute(QmpCommand.QUERY_STATUS).status();

@@ -9,6 +9,8 @@ import cocoon.api.PluginContext;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
+import cocoon.plugin.qemu.qmp.QmpClient;
+import cocoon.plugin.qemu.qmp.QmpCommand;
 import cocoon.runtime.plugin.Contexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,7 +136,23 @@ class QemuLiveTest {
     }
 
     @Test
-    void aKilledQemuIsStoppedAndItsLeftoversAreCleaned() throws Exception {
+    void aQemuThatExitsByItselfIsStopped() throws Exception {
+        QemuHypervisor qemu = qemu(context);
+        VmRecord created = idleUefiVm("poweroff");
+        VmPaths paths = paths(created);
+        VmRecord vm = launch(qemu, created, paths);
+
+        // What a guest power-off does to QEMU: its main loop ends and it exits normally, as after quit.
+        try (QmpClient qmp = QmpClient.connect(paths.runDir().resolve("qmp.sock"), Duration.ofSeconds(10))) {
+            qmp.execute(QmpCommand.QUIT);
+        }
+        ProcessHandle.of(vm.pid()).ifPresent(process -> process.onExit().join());
+
+        assertEquals(VmState.STOPPED, qemu.state(vm, paths));
+    }
+
+    @Test
+    void aKilledQemuIsAnErrorAndItsLeftoversAreCleaned() throws Exception {
         QemuHypervisor qemu = qemu(context);
         VmRecord created = idleUefiVm("killed");
         VmPaths paths = paths(created);
@@ -144,7 +162,7 @@ class QemuLiveTest {
         process.destroyForcibly();
         process.onExit().get(10, TimeUnit.SECONDS);
 
-        assertEquals(VmState.STOPPED, qemu.state(vm, paths));
+        assertEquals(VmState.ERROR, qemu.state(vm, paths), "SIGKILL leaves the pid file: not a clean exit");
         assertEquals(VmState.ERROR, qemu.state(vm.failed("crashed"), paths));
         assertTrue(Files.exists(paths.runDir().resolve("qmp.sock")), "SIGKILL should leave the socket behind");
         qemu.powerOff(vm, paths, ACPI_WAIT, false);
