@@ -2,6 +2,7 @@ package cocoon.e2e.reliability;
 
 import cocoon.plugin.oci.testing.RecordingProxy;
 import cocoon.plugin.oci.testing.RegistryFixture;
+import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,10 +18,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Inputs an attacker or a broken server could send, each through {@code bin/cocoon}: every one is
@@ -128,6 +131,35 @@ class HostileInputTest {
                     + "after each, no partial download is left in tmp/", commands, HostileInputTest::nothingInTmp);
         } finally {
             cocoon.config(original);
+        }
+    }
+
+    @Test
+    void registryCertificateNoTrustedCaSigned() throws Exception {
+        Optional<String> address = TestCertificates.nonLoopbackAddress();
+        assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
+        Path registryDir = dir.resolve("registry");
+        TestCertificates certificates = TestCertificates.forAddress(registryDir, address.get());
+        try (RegistryFixture tls = registry.tlsFront(registryDir, address.get(), certificates.certificate(), certificates.key())) {
+            String remote = tls.host() + "/" + image.substring(image.indexOf('/') + 1);
+            refuseAll("registry TLS", "a registry on a non-loopback address whose certificate a CA this host does not trust signed, "
+                    + "pulled without --ca-file and with a --ca-file that holds no certificate", Map.of(
+                    "untrusted certificate", new String[] {"pull", "--quiet", remote},
+                    "--ca-file of a key", new String[] {"pull", "--quiet", "--ca-file", certificates.key().toString(), remote}));
+            List<String> problems = new ArrayList<>();
+            for (String[] pull : List.of(new String[] {"pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote},
+                    new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
+                Cocoon.Run run = cocoon.run(LIMIT, null, pull);
+                if (run.exit() != 0) {
+                    problems.add(String.join(" ", pull) + " exits " + run.exit() + ": " + run.err().strip());
+                }
+            }
+            problems.addAll(new StoreInvariants(cocoon).check());
+            cocoon.run("delete", remote);
+            Results.record("least privilege", "registry TLS verified unless the user opts out",
+                    "the same registry over TLS with that certificate pulls with --ca-file of the CA, and with --insecure",
+                    2, problems.isEmpty() ? 2 : 0, problems.isEmpty() ? "both pulled" : "FAILED: " + String.join("; ", problems));
+            assertEquals(List.of(), problems);
         }
     }
 

@@ -6,6 +6,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.PullOptions;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.testing.RegistryFixture;
+import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.plugin.Contexts;
 import org.junit.jupiter.api.AfterAll;
@@ -14,9 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,27 +44,15 @@ class OciTlsPullTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> address = nonLoopbackAddress();
+        Optional<String> address = TestCertificates.nonLoopbackAddress();
         assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
         work = Files.createTempDirectory("cocoon-tls-registry-");
         registry = RegistryFixture.start(work);
         registry.pushImage("test/tls", "v1", RegistryFixture.OCI_MANIFEST,
                 List.of(new TestLayer().dir("etc", 0755).file("etc/motd", "over TLS\n", 0644, 0, 0).gzip()));
-        caPem = work.resolve("ca.pem");
-        Path caKey = work.resolve("ca.key");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", caKey.toString(),
-                "-out", caPem.toString(), "-days", "2", "-subj", "/CN=Cocoon Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        Path key = work.resolve("server.key");
-        Path csr = work.resolve("server.csr");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
-                "-out", csr.toString(), "-subj", "/CN=" + address.get());
-        Path extensions = Files.writeString(work.resolve("server.ext"),
-                "subjectAltName=IP:" + address.get() + "\nextendedKeyUsage=serverAuth\n");
-        Path certificate = work.resolve("server.pem");
-        openssl("x509", "-req", "-in", csr.toString(), "-CA", caPem.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
-                "-out", certificate.toString(), "-days", "2", "-extfile", extensions.toString());
-        tls = registry.tlsFront(work, address.get(), certificate, key);
+        TestCertificates certificates = TestCertificates.forAddress(work, address.get());
+        caPem = certificates.caPem();
+        tls = registry.tlsFront(work, address.get(), certificates.certificate(), certificates.key());
     }
 
     @AfterAll
@@ -118,28 +105,5 @@ class OciTlsPullTest {
 
         assertTrue(e.getMessage().startsWith("cannot reach registry " + address + ":" + closed), e.getMessage());
         assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(10), "jib's retries took over");
-    }
-
-    private static Optional<String> nonLoopbackAddress() throws Exception {
-        for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
-            if (nic.isUp() && !nic.isLoopback()) {
-                for (InetAddress address : nic.inetAddresses().toList()) {
-                    if (address instanceof Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
-                        return Optional.of(address.getHostAddress());
-                    }
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException("openssl failed: " + output);
-        }
     }
 }

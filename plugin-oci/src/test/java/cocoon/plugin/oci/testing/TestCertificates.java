@@ -1,0 +1,68 @@
+package cocoon.plugin.oci.testing;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A test CA and a server certificate it signed for one IP address, made with the openssl CLI, for
+ * registries that speak TLS ({@link RegistryFixture#tlsFront}).
+ *
+ * @param caPem       the CA certificate a client may be told to trust
+ * @param certificate the server's certificate (PEM)
+ * @param key         the server's private key (PEM)
+ */
+public record TestCertificates(Path caPem, Path certificate, Path key) {
+
+    /** Writes the CA and a certificate for {@code address} into {@code dir}. */
+    public static TestCertificates forAddress(Path dir, String address) throws IOException, InterruptedException {
+        Path caPem = dir.resolve("ca.pem");
+        Path caKey = dir.resolve("ca.key");
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", caKey.toString(),
+                "-out", caPem.toString(), "-days", "2", "-subj", "/CN=Cocoon Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        Path key = dir.resolve("server.key");
+        Path csr = dir.resolve("server.csr");
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
+                "-out", csr.toString(), "-subj", "/CN=" + address);
+        Path extensions = Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:" + address + "\nextendedKeyUsage=serverAuth\n");
+        Path certificate = dir.resolve("server.pem");
+        openssl("x509", "-req", "-in", csr.toString(), "-CA", caPem.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
+                "-out", certificate.toString(), "-days", "2", "-extfile", extensions.toString());
+        return new TestCertificates(caPem, certificate, key);
+    }
+
+    /**
+     * An IPv4 address of this host that is not loopback: a registry there is "remote" to Cocoon, which
+     * lets loopback registries fall back to unverified TLS and so cannot show what verification does.
+     */
+    public static Optional<String> nonLoopbackAddress() throws SocketException {
+        for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
+            if (nic.isUp() && !nic.isLoopback()) {
+                for (InetAddress address : nic.inetAddresses().toList()) {
+                    if (address instanceof Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                        return Optional.of(address.getHostAddress());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void openssl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("openssl failed: " + output);
+        }
+    }
+}
