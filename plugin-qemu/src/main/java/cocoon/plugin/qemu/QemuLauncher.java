@@ -105,7 +105,7 @@ final class QemuLauncher {
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
         Duration retry = FIRST_RETRY;
         while (true) {
-            if (!process.alive()) {
+            if (process.startFailed()) {
                 RunDir.clean(paths.runDir());
                 throw new HypervisorException("QEMU exited while starting VM " + vm.name() + ": "
                         + logTail(files.qemuLog(), logStart),
