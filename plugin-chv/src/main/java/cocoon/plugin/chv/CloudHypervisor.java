@@ -37,6 +37,9 @@ final class CloudHypervisor implements Hypervisor {
     static final String NAME = "chv";
 
     private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(10);
+    /** cloud-hypervisor serves its API within milliseconds of exec: poll finely at first, then back off. */
+    private static final Duration FIRST_API_RETRY = Duration.ofMillis(2);
+    private static final Duration MAX_API_RETRY = Duration.ofMillis(10);
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     private final Processes processes;
@@ -250,6 +253,7 @@ final class CloudHypervisor implements Hypervisor {
     private void awaitApi(VmRecord vm, VmFiles files, VmProcess process, long pid, long logStart) {
         ChvApi api = api(files);
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        Duration retry = FIRST_API_RETRY;
         while (true) {
             if (!VmProcess.exists(pid)) {
                 process.clean();
@@ -271,7 +275,8 @@ final class CloudHypervisor implements Hypervisor {
                         + " within " + settings.startTimeout().toSeconds() + " s: " + LogTail.since(files.hypervisorLog(), logStart),
                         "raise [chv] start_timeout if the host is slow; the whole output is in " + files.hypervisorLog());
             }
-            VmProcess.pause();
+            VmProcess.pause(retry);
+            retry = retry.multipliedBy(2).compareTo(MAX_API_RETRY) < 0 ? retry.multipliedBy(2) : MAX_API_RETRY;
         }
     }
 

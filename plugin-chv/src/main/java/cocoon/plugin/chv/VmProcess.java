@@ -118,8 +118,12 @@ final class VmProcess {
     }
 
     static void pause() {
+        pause(POLL);
+    }
+
+    static void pause(Duration duration) {
         try {
-            Thread.sleep(POLL);
+            Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HypervisorException("interrupted while waiting for cloud-hypervisor", "run the command again");

@@ -1,7 +1,6 @@
 package cocoon.plugin.qemu;
 
 import cocoon.api.Availability;
-import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
@@ -30,11 +29,13 @@ final class QemuHypervisor implements Hypervisor {
     private final Processes processes;
     private final QemuSettings settings;
     private final KvmHost host;
+    private final QemuVersion version;
 
     QemuHypervisor(PluginContext context, KvmHost host) {
         this.processes = context.processes();
         this.settings = QemuSettings.from(context.settings());
         this.host = host;
+        this.version = new QemuVersion(processes, context.runDir());
     }
 
     @Override
@@ -49,21 +50,11 @@ final class QemuHypervisor implements Hypervisor {
             return Availability.missing(settings.binary() + " not found: install qemu-system-x86 or set [qemu] binary");
         }
         Acceleration accel = Acceleration.choose(null, settings.accel(), host);
-        String detail = version(binary.get()) + " at " + binary.get() + "; " + accel.reason();
+        String detail = version.of(binary.get()) + " at " + binary.get() + "; " + accel.reason();
         if (!Files.isReadable(settings.firmwareCode())) {
             detail += "; no UEFI firmware at " + settings.firmwareCode() + ": images without a kernel will not boot (install ovmf)";
         }
         return accel.usable() ? Availability.ok(detail) : Availability.missing(detail + "; set [qemu] accel = \"tcg\"");
-    }
-
-    private String version(Path binary) {
-        try {
-            String out = processes.runAllowingFailure(List.of(binary.toString(), "--version"), Duration.ofSeconds(10)).stdout();
-            String first = out.lines().findFirst().orElse("").strip();
-            return first.isEmpty() ? "QEMU (version unknown)" : first;
-        } catch (CocoonException e) {
-            return "QEMU (version unknown: " + e.getMessage() + ")";
-        }
     }
 
     @Override

@@ -21,7 +21,12 @@ import java.util.List;
 /** Starts a VM's QEMU detached and returns only once QMP answers, or fails with what QEMU said. */
 final class QemuLauncher {
 
-    private static final Duration RETRY = Duration.ofMillis(100);
+    /**
+     * QEMU opens its QMP socket 50-150 ms after exec; polling starts fine-grained so start returns
+     * within a few ms of that, and backs off for a host so busy that QEMU takes seconds.
+     */
+    private static final Duration FIRST_RETRY = Duration.ofMillis(2);
+    private static final Duration MAX_RETRY = Duration.ofMillis(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final int LOG_TAIL = 1500;
 
@@ -98,19 +103,17 @@ final class QemuLauncher {
     private void awaitQmp(VmRecord vm, VmPaths paths, QemuProcess process, long logStart) {
         QemuFiles files = QemuFiles.of(paths);
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        Duration retry = FIRST_RETRY;
         while (true) {
-            if (!process.alive()) {
+            if (process.startFailed()) {
                 RunDir.clean(paths.runDir());
                 throw new HypervisorException("QEMU exited while starting VM " + vm.name() + ": "
                         + logTail(files.qemuLog(), logStart),
                         "fix what QEMU reports above (full log: " + files.qemuLog() + ")");
             }
-            if (Files.exists(files.qmpSocket())) {
-                try (QmpClient ignored = process.qmp(CONNECT_TIMEOUT)) {
-                    return;
-                } catch (IOException notYet) {
-                    // QEMU creates the socket before it accepts on it; try again until the deadline.
-                }
+            // QEMU creates the socket before it accepts on it, so a socket that exists may not answer yet.
+            if (Files.exists(files.qmpSocket()) && QmpClient.greets(files.qmpSocket(), CONNECT_TIMEOUT)) {
+                return;
             }
             if (System.nanoTime() - deadline >= 0) {
                 abandon(process, paths);
@@ -118,7 +121,8 @@ final class QemuLauncher {
                         + settings.startTimeout().toSeconds() + " s; it was stopped. Log: " + logTail(files.qemuLog(), logStart),
                         "raise [qemu] start_timeout if the host is busy");
             }
-            QemuProcess.sleep(RETRY);
+            QemuProcess.sleep(retry);
+            retry = retry.multipliedBy(2).compareTo(MAX_RETRY) < 0 ? retry.multipliedBy(2) : MAX_RETRY;
         }
     }
 

@@ -60,6 +60,16 @@ final class QemuProcess {
         return processes.isAlive(pid, files.qmpOption());
     }
 
+    /**
+     * Whether the process QEMU was started as has ended. Not the same as {@code !alive()}: while setsid
+     * execs QEMU in place, {@code /proc/<pid>/cmdline} reads empty for a moment, so the marker is missing
+     * from a process that is about to become this VM's QEMU. A child that really exited is reaped by the
+     * JVM, and then no process has the pid.
+     */
+    boolean startFailed() {
+        return !alive() && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
     QmpClient qmp(Duration timeout) throws IOException {
         return QmpClient.connect(files.qmpSocket(), timeout);
     }

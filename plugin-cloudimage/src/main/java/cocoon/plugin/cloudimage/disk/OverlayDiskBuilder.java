@@ -10,8 +10,8 @@ import cocoon.api.Processes;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.CloudImageSourceProvider;
+import cocoon.plugin.cloudimage.qemu.Qcow2Header;
 import cocoon.plugin.cloudimage.qemu.QemuImg;
-import cocoon.plugin.cloudimage.qemu.SourceFormat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * A cloud image VM's disks: {@code overlay.qcow2} backed by the shared base (every write lands in
@@ -63,12 +65,18 @@ final class OverlayDiskBuilder implements DiskBuilder {
         if (Files.exists(overlay) || Files.exists(seed)) {
             throw new ConflictException(vmDir + " already has disks", "remove the VM first or pick another name");
         }
+        CloudConfig config = new CloudConfig(instanceId(vmDir), spec.name(), spec.cloudInit());
         try {
             Files.createDirectories(vmDir);
-            long baseSize = qemuImg.info(base, SourceFormat.QCOW2).virtualSize();
-            qemuImg.createOverlay(base, overlay, Math.max(spec.storageBytes(), baseSize));
-            CloudConfig config = new CloudConfig(instanceId(vmDir), spec.name(), spec.cloudInit());
-            seedDisk.write(seed, config);
+            long size = Math.max(spec.storageBytes(), Qcow2Header.virtualSize(base));
+            // The two disks are independent: qemu-img writes the overlay while mkfs.vfat and mcopy make the seed.
+            FutureTask<Void> overlayTask = new FutureTask<>(() -> qemuImg.createOverlay(base, overlay, size), null);
+            Thread.startVirtualThread(overlayTask);
+            try {
+                seedDisk.write(seed, config);
+            } finally {
+                await(overlayTask);
+            }
         } catch (IOException e) {
             deleteAll(List.of(overlay, seed));
             throw new UncheckedIOException(e);
@@ -77,6 +85,30 @@ final class OverlayDiskBuilder implements DiskBuilder {
             throw e;
         }
         return plan(image, spec, vmDir);
+    }
+
+    /** Waits for the task even when interrupted, so no file is deleted while it may still be written. */
+    private static void await(FutureTask<Void> task) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    task.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException cause) {
+                        throw cause;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -27,8 +28,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QmpClient implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** How QEMU's greeting line starts: {@code {"QMP": {"version": ...}}}. */
+    private static final String GREETING = "{\"QMP\"";
+
+    /** Built on first use, so {@link #greets} never pays for it. */
+    private static final class Mapper {
+        static final ObjectMapper JSON = new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
 
     private final SocketChannel channel;
     private final Selector selector;
@@ -75,17 +82,34 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether QEMU's monitor is up: connects and reads the greeting, then hangs up without negotiating.
+     * What {@code start} waits for; it needs no JSON binding, which a cold JVM pays tens of ms to set up.
+     */
+    public static boolean greets(Path socket, Duration timeout) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+             Selector selector = Selector.open()) {
+            channel.configureBlocking(false);
+            QmpClient client = new QmpClient(channel, selector, timeout);
+            long deadline = System.nanoTime() + client.timeoutNanos;
+            client.finishConnect(UnixDomainSocketAddress.of(socket), deadline);
+            return client.readLine(deadline).strip().startsWith(GREETING);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Sends the command and returns its result; async events that arrive meanwhile are skipped. */
     public <R> R execute(QmpCommand<R> command) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
-        send(JSON.writeValueAsBytes(new QmpCommand.Request(command.execute())), deadline);
+        send(Mapper.JSON.writeValueAsBytes(new QmpCommand.Request(command.execute())), deadline);
         while (true) {
             JsonNode message = readMessage(deadline);
             if (message.has("return")) {
-                return JSON.convertValue(message.get("return"), command.returns());
+                return Mapper.JSON.convertValue(message.get("return"), command.returns());
             }
             if (message.has("error")) {
-                throw new QmpErrorException(command.execute(), JSON.treeToValue(message.get("error"), QmpCommand.ErrorReply.class));
+                throw new QmpErrorException(command.execute(), Mapper.JSON.treeToValue(message.get("error"), QmpCommand.ErrorReply.class));
             }
             if (!message.has("event")) {
                 throw new IOException("unexpected QMP message while waiting for " + command.execute() + ": " + message);
@@ -115,13 +139,17 @@ public final class QmpClient implements AutoCloseable {
 
     /** QMP frames every message as one line of JSON. */
     private JsonNode readMessage(long deadline) throws IOException {
+        return Mapper.JSON.readTree(readLine(deadline));
+    }
+
+    private String readLine(long deadline) throws IOException {
         while (true) {
             byte[] line = lines.poll();
             if (line != null) {
                 if (isBlank(line)) {
                     continue;
                 }
-                return JSON.readTree(line);
+                return new String(line, StandardCharsets.UTF_8);
             }
             readBuffer.clear();
             int read = channel.read(readBuffer);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,5 +129,34 @@ class QmpClientTest {
     @Test
     void noSocketMeansQemuIsNotThereYet() {
         assertThrows(IOException.class, () -> QmpClient.connect(dir.resolve("absent.sock"), TIMEOUT));
+    }
+
+    @Test
+    void greetsAnswersOnceTheGreetingArrivesWithoutNegotiating() throws Exception {
+        try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
+            Thread.sleep(50);
+            session.send(FakeQmpServer.GREETING);
+        })) {
+
+            assertTrue(QmpClient.greets(socket(), TIMEOUT));
+            assertTrue(server.received.isEmpty(), server.received.toString());
+        }
+    }
+
+    @Test
+    void greetsIsFalseWithoutAServerOrForAnotherProtocol() throws Exception {
+        assertFalse(QmpClient.greets(socket(), TIMEOUT));
+        try (FakeQmpServer server = new FakeQmpServer(socket(), session -> session.send("{\"hello\": 1}"))) {
+            assertFalse(QmpClient.greets(socket(), TIMEOUT));
+        }
+    }
+
+    @Test
+    void greetsGivesUpOnASilentServerAtTheTimeout() throws Exception {
+        try (FakeQmpServer server = new FakeQmpServer(socket(), session -> Thread.sleep(600))) {
+            long start = System.nanoTime();
+            assertFalse(QmpClient.greets(socket(), Duration.ofMillis(200)));
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(1).toNanos());
+        }
     }
 }

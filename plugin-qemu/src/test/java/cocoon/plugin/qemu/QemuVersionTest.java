@@ -1,0 +1,71 @@
+package cocoon.plugin.qemu;
+
+import cocoon.runtime.plugin.Contexts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class QemuVersionTest {
+
+    @TempDir
+    Path dir;
+
+    /** A stand-in binary that prints a version and counts how often it ran. */
+    private Path fakeQemu(String version) throws IOException {
+        Path binary = dir.resolve("qemu-system-x86_64");
+        Files.writeString(binary, "#!/bin/sh\necho run >> " + dir.resolve("runs") + "\necho '" + version + "'\n");
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+        return binary;
+    }
+
+    private long runs() throws IOException {
+        return Files.exists(dir.resolve("runs")) ? Files.readAllLines(dir.resolve("runs")).size() : 0;
+    }
+
+    private QemuVersion versions() {
+        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        return new QemuVersion(context.processes(), context.runDir());
+    }
+
+    @Test
+    void probesOnceAndAnswersLaterCommandsFromTheRunDir() throws IOException {
+        Path binary = fakeQemu("QEMU emulator version 7.2.22");
+
+        assertEquals("QEMU emulator version 7.2.22", versions().of(binary));
+        assertEquals("QEMU emulator version 7.2.22", versions().of(binary));
+
+        assertEquals(1, runs());
+        assertEquals(2, Files.readAllLines(dir.resolve("run").resolve(QemuVersion.CACHE_FILE)).size());
+    }
+
+    @Test
+    void aReplacedBinaryIsProbedAgain() throws IOException {
+        Path binary = fakeQemu("QEMU emulator version 7.2.22");
+        versions().of(binary);
+
+        fakeQemu("QEMU emulator version 9.0.1");
+        Files.setLastModifiedTime(binary, FileTime.fromMillis(Files.getLastModifiedTime(binary).toMillis() + 5_000));
+
+        assertEquals("QEMU emulator version 9.0.1", versions().of(binary));
+        assertEquals(2, runs());
+    }
+
+    @Test
+    void aBinaryThatPrintsNothingIsNotRemembered() throws IOException {
+        Path binary = dir.resolve("qemu-system-x86_64");
+        Files.writeString(binary, "#!/bin/sh\necho run >> " + dir.resolve("runs") + "\n");
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+
+        assertEquals("QEMU (version unknown)", versions().of(binary));
+        assertEquals("QEMU (version unknown)", versions().of(binary));
+        assertEquals(2, runs());
+    }
+}
