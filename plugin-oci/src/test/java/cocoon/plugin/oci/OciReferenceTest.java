@@ -66,6 +66,14 @@ class OciReferenceTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1:99999999/x:1", "localhost:0/img", "registry.example:65536/img"})
+    void aPortOutsideOneTo65535IsAnInvalidInput(String typed) {
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> OciReference.parse(typed));
+        assertTrue(error.hint().contains("1 to 65535"), error.hint());
+        assertFalse(OciReference.isReference(typed));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"Ubuntu:24.04", "ubuntu:", "ubuntu@sha256:abc", "", "  ", "a b", "img:tag:more", "scratch", "/abs/path"})
     void badSyntaxIsAnInvalidInputWithTheAcceptedForm(String typed) {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> OciReference.parse(typed));

@@ -41,7 +41,8 @@ final class LoopbackHttpClient extends FailoverHttpClient {
             int status = ping.getResponseCode();
             ping.disconnect();
             return status > 0 && status != BAD_REQUEST ? Optional.of(new LoopbackHttpClient(logger)) : Optional.empty();
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
+            // Any failure leaves the registry to jib's usual client, which reports it properly.
             return Optional.empty();
         }
     }

@@ -62,7 +62,7 @@ public final class ManifestProbe {
             String digest = head.getHeaderField("Docker-Content-Digest");
             return status == HttpURLConnection.HTTP_OK && digest != null && DIGEST.matcher(digest).matches()
                     ? Optional.of(digest) : Optional.empty();
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }

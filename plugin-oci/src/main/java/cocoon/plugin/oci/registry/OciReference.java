@@ -44,12 +44,26 @@ public record OciReference(String registry, String repository, String tag, Strin
                             + "ghcr.io/org/image:tag or localhost:5000/image; repository names are lower case");
         }
         String registry = parsed.getRegistry().toLowerCase(Locale.ROOT);
+        if (!validPort(registry)) {
+            throw new InvalidInputException("\"" + trimmed + "\" names the port of " + registry + ", which does not exist",
+                    "a registry port is a number from 1 to 65535, e.g. localhost:5000/image");
+        }
         String repository = parsed.getRepository();
         if (DOCKER_HUB_ALIASES.contains(registry)) {
             registry = DOCKER_HUB_API;
             repository = repository.contains("/") ? repository : "library/" + repository;
         }
         return new OciReference(registry, repository, parsed.getTag().orElse(null), parsed.getDigest().orElse(null));
+    }
+
+    private static boolean validPort(String registry) {
+        int colon = registry.lastIndexOf(':');
+        if (colon < 0 || registry.endsWith("]")) {
+            return true;
+        }
+        String port = registry.substring(colon + 1);
+        return port.length() <= 5 && port.chars().allMatch(Character::isDigit) && !port.isEmpty()
+                && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535;
     }
 
     /** Whether this source should claim the reference: not a URL, and well-formed. */

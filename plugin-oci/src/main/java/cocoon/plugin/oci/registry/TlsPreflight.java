@@ -32,7 +32,7 @@ final class TlsPreflight {
         } catch (SSLException e) {
             throw new CocoonException("registry " + reference.registry() + " has no TLS certificate this host trusts: "
                     + e.getMessage(), "pass its CA certificate with --ca-file, or --insecure if you trust the network");
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
             throw RegistryErrors.translate(e, reference, "connecting");
         }
     }
