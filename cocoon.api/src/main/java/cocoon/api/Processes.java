@@ -22,9 +22,13 @@ public interface Processes {
 
     /**
      * Starts a program in its own session (it survives this CLI and its terminal), stdin from
-     * /dev/null, stdout and stderr appended to the given log; returns its pid.
+     * /dev/null, stdout and stderr appended to the given log; returns its pid. The program is not this
+     * process's child: for a moment after the call its command line may still be the launcher's.
      */
     long spawnDetached(List<String> argv, Path log);
+
+    /** Whether {@code pid} is a process that has not ended, whatever it runs; a zombie has ended. */
+    boolean exists(long pid);
 
     /** Whether {@code pid} is alive and its command line contains {@code marker}, so a reused pid is never mistaken. */
     boolean isAlive(long pid, String marker);

@@ -74,17 +74,18 @@ public final class HostProcesses implements Processes {
 
     @Override
     public long spawnDetached(List<String> argv, Path log) {
-        List<String> command = new ArrayList<>();
-        // setsid gives the hypervisor its own session: no SIGHUP when the user's terminal closes.
-        which("setsid").ifPresent(setsid -> command.add(setsid.toString()));
-        command.addAll(argv);
         try {
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command)
+            Optional<Path> setsid = which("setsid");
+            if (setsid.isPresent()) {
+                // Its own session (no SIGHUP when the user's terminal closes), and not this JVM's child.
+                return DetachedLaunch.start(setsid.get(), argv, log);
+            }
+            return new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectErrorStream(true);
-            return builder.start().pid();
+                    .redirectErrorStream(true)
+                    .start().pid();
         } catch (IOException e) {
             throw new ToolException(argv, "cannot start " + programName(argv) + ": " + e.getMessage(),
                     "check that it is installed and executable (cocoon doctor)");
@@ -104,6 +105,11 @@ public final class HostProcesses implements Processes {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    @Override
+    public boolean exists(long pid) {
+        return pid > 0 && Files.exists(Path.of("/proc", Long.toString(pid))) && !isZombie(pid);
     }
 
     private static boolean isZombie(long pid) {

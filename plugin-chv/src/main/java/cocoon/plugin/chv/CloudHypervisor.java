@@ -255,7 +255,7 @@ final class CloudHypervisor implements Hypervisor {
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
         Duration retry = FIRST_API_RETRY;
         while (true) {
-            if (!VmProcess.exists(pid)) {
+            if (!processes.exists(pid)) {
                 process.clean();
                 throw new HypervisorException("cloud-hypervisor exited while starting VM " + vm.name() + ": "
                         + LogTail.since(files.hypervisorLog(), logStart), "the whole output is in " + files.hypervisorLog());

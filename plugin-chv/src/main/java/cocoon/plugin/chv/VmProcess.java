@@ -43,11 +43,6 @@ final class VmProcess {
         return pid > 0 && processes.isAlive(pid, files.apiSocket().toString());
     }
 
-    /** Whether the process (whatever it runs now) still exists; used while it may not have exec'd the hypervisor yet. */
-    static boolean exists(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
     boolean awaitExit(long pid, Duration timeout) {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -59,7 +59,7 @@ final class QemuLauncher {
         if (written != pid) {
             abandon(process, paths);
             throw new HypervisorException("QEMU's pid file says " + written + " but the started process is " + pid,
-                    "the process helper must exec QEMU in place (setsid without fork); report this as a bug");
+                    "the process helper must report the pid QEMU runs as; report this as a bug");
         }
         return pid;
     }

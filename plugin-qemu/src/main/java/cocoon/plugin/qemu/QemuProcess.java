@@ -61,13 +61,13 @@ final class QemuProcess {
     }
 
     /**
-     * Whether the process QEMU was started as has ended. Not the same as {@code !alive()}: while setsid
-     * execs QEMU in place, {@code /proc/<pid>/cmdline} reads empty for a moment, so the marker is missing
-     * from a process that is about to become this VM's QEMU. A child that really exited is reaped by the
-     * JVM, and then no process has the pid.
+     * Whether the process QEMU was started as has ended. Not the same as {@code !alive()}: until the
+     * process helper's forked child execs QEMU in place, its command line is the helper's (and reads
+     * empty for a moment during the exec), so the marker is missing from a process that is about to
+     * become this VM's QEMU.
      */
     boolean startFailed() {
-        return !alive() && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return !alive() && !processes.exists(pid);
     }
 
     QmpClient qmp(Duration timeout) throws IOException {
