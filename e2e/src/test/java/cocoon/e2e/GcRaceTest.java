@@ -62,8 +62,10 @@ class GcRaceTest {
                         String image = images.get((w + round) % images.size());
                         String vm = "w" + w + "-" + round;
                         step(failures, cocoon.run("pull", "--quiet", image), "pull " + image);
-                        step(failures, cocoon.run("create", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image), "create " + vm);
-                        if (round % 2 == 1) {
+                        boolean created = step(failures, cocoon.run("create", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image),
+                                "create " + vm);
+                        // The other worker may have deleted the image between this pull and create: then there is no VM to rm.
+                        if (created && round % 2 == 1) {
                             step(failures, cocoon.run("rm", vm), "rm " + vm);
                         }
                         if (round % 3 == 2) {
@@ -110,9 +112,11 @@ class GcRaceTest {
         }
     }
 
-    private static void step(List<String> failures, CocoonCli.Run run, String what) {
+    /** Whether the command succeeded; a failure other than a deleted image is recorded. */
+    private static boolean step(List<String> failures, CocoonCli.Run run, String what) {
         if (run.exit() != 0 && !run.err().contains("is not pulled")) {
             failures.add(what + ": " + run.err().strip());
         }
+        return run.exit() == 0;
     }
 }
