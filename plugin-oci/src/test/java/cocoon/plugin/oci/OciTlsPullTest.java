@@ -79,6 +79,7 @@ class OciTlsPullTest {
         CocoonException refused = assertThrows(CocoonException.class,
                 () -> source().pull(reference, PullOptions.defaults(), event -> { }));
         assertTrue(refused.hint().contains("--ca-file"), refused.hint());
+        assertTrue(refused.getMessage().endsWith("signed by a CA this host does not trust"), refused.getMessage());
 
         assertEquals(1, source().pull(reference, new PullOptions(true, false, null, null, null), event -> { })
                 .baseDisks().size());

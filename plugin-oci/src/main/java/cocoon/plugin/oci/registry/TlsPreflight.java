@@ -31,9 +31,24 @@ final class TlsPreflight {
             ping.disconnect();
         } catch (SSLException e) {
             throw new CocoonException("registry " + reference.registry() + " has no TLS certificate this host trusts: "
-                    + e.getMessage(), "pass its CA certificate with --ca-file, or --insecure if you trust the network");
+                    + why(e), "pass its CA certificate with --ca-file, or --insecure if you trust the network");
         } catch (IOException | RuntimeException e) {
             throw RegistryErrors.translate(e, reference, "connecting");
         }
+    }
+
+    /** The JDK's handshake messages name internal exception classes; the user needs the reason. */
+    private static String why(SSLException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("No subject alternative") || message.contains("No name matching")) {
+            return "its certificate is for another host name";
+        }
+        if (message.contains("PKIX") || message.contains("certification path")) {
+            return "its certificate is signed by a CA this host does not trust";
+        }
+        if (message.contains("expired") || message.contains("NotAfter")) {
+            return "its certificate has expired";
+        }
+        return "the TLS handshake failed";
     }
 }
