@@ -13,6 +13,6 @@ module cocoon.runtime {
     uses cocoon.api.Hypervisor.Provider;
 
     exports cocoon.runtime.plugin;
-    opens cocoon.runtime.cli to info.picocli, com.fasterxml.jackson.databind;
+    opens cocoon.runtime.cli to com.fasterxml.jackson.databind;
     opens cocoon.runtime.console to com.sun.jna;
 }

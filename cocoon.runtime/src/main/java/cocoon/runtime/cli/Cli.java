@@ -4,6 +4,7 @@ import cocoon.api.CocoonException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /** Parses the command line, runs the command and turns failures into exit codes: 1 for errors, 2 for usage. */
 public final class Cli {
@@ -16,12 +17,21 @@ public final class Cli {
 
     public static int run(String... args) {
         CocoonCommand root = new CocoonCommand();
-        CommandLine commandLine = new CommandLine(root)
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root.debug, cmd.getErr()))
-                .setParameterExceptionHandler(Cli::usage);
-        Subcommands.needed(args).forEach(commandLine::addSubcommand);
-        return commandLine.execute(args);
+        return commandLine(root)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root.debug(), cmd.getErr()))
+                .setParameterExceptionHandler(Cli::usage)
+                .execute(args);
+    }
+
+    /** The command tree, in the order help lists the commands. */
+    static CommandLine commandLine(CocoonCommand root) {
+        CommandLine commandLine = new CommandLine(root.spec());
+        List.of(new PullCommand(root), new ListCommand(root), new DeleteCommand(root), new RunCommand(root),
+                new GcCommand(root), new CreateCommand(root), new StartCommand(root), new StopCommand(root),
+                new PsCommand(root), new InspectCommand(root), new ConsoleCommand(root), new RmCommand(root),
+                new VersionCommand(), new DoctorCommand(root), new CompletionCommand(), new HelpCommand())
+                .forEach(command -> commandLine.addSubcommand(command.spec()));
+        return commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     private static int failure(Exception e, boolean debug, PrintWriter err) {

@@ -2,53 +2,51 @@ package cocoon.runtime.cli;
 
 import cocoon.runtime.config.Settings;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Path;
 
-/** The top-level {@code cocoon} command: global flags; {@link Subcommands} says which commands hang below it. */
-@Command(name = "cocoon",
-        mixinStandardHelpOptions = true,
-        versionProvider = BuildInfo.class,
-        description = "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.")
-public final class CocoonCommand implements Runnable {
+/** The top-level {@code cocoon} command: global flags; {@link Cli} hangs the subcommands below it. */
+final class CocoonCommand extends CliCommand {
 
-    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
-            description = "Config file (TOML). Env COCOON_CONFIG; default " + "/etc/cocoon/config.toml" + " when it exists.")
-    Path config;
-
-    @Option(names = "--root-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Images, disks and VM records. Env COCOON_ROOT_DIR; default /var/lib/cocoon.")
-    Path rootDir;
-
-    @Option(names = "--run-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Sockets and pid files. Env COCOON_RUN_DIR; default /var/run/cocoon.")
-    Path runDir;
-
-    @Option(names = "--log-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Console and hypervisor logs. Env COCOON_LOG_DIR; default /var/log/cocoon.")
-    Path logDir;
-
-    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
-    boolean debug;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final Value<Path> config = global(Path.class, "FILE",
+            "Config file (TOML). Env COCOON_CONFIG; default /etc/cocoon/config.toml when it exists.", "--config");
+    private final Value<Path> rootDir = global(Path.class, "DIR",
+            "Images, disks and VM records. Env COCOON_ROOT_DIR; default /var/lib/cocoon.", "--root-dir");
+    private final Value<Path> runDir = global(Path.class, "DIR",
+            "Sockets and pid files. Env COCOON_RUN_DIR; default /var/run/cocoon.", "--run-dir");
+    private final Value<Path> logDir = global(Path.class, "DIR",
+            "Console and hypervisor logs. Env COCOON_LOG_DIR; default /var/log/cocoon.", "--log-dir");
+    private final Flag debug = globalFlag("Show stack traces of errors.", "--debug");
 
     private App app;
+
+    CocoonCommand() {
+        super("cocoon", "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.");
+        spec().versionProvider(new BuildInfo());
+        spec().addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
+    }
+
+    boolean debug() {
+        return debug.isSet();
+    }
 
     /** The runtime behind the commands, built on first use so {@code version} and {@code --help} stay cheap. */
     App app() {
         if (app == null) {
-            app = new App(new Settings.Flags(config, rootDir, runDir, logDir));
+            app = new App(flags());
         }
         return app;
     }
 
+    /** The global flags as given, before or after the command's name. */
+    Settings.Flags flags() {
+        return new Settings.Flags(config.get(), rootDir.get(), runDir.get(), logDir.get());
+    }
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+        throw new CommandLine.ParameterException(spec().commandLine(), "a command is required");
     }
 }

@@ -1,19 +1,16 @@
 package cocoon.runtime.cli;
 
 import picocli.AutoComplete;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 /** {@code cocoon completion}: a bash/zsh completion script generated from the command tree. */
-@Command(name = "completion", mixinStandardHelpOptions = true,
-        description = "Print a bash/zsh completion script: source <(cocoon completion)")
-final class CompletionCommand implements Runnable {
+final class CompletionCommand extends CliCommand {
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    CompletionCommand() {
+        super("completion", "Print a bash/zsh completion script: source <(cocoon completion)");
+    }
 
     @Override
     public void run() {
-        System.out.print(AutoComplete.bash("cocoon", spec.root().commandLine()));
+        System.out.print(AutoComplete.bash("cocoon", spec().root().commandLine()));
     }
 }

@@ -2,34 +2,28 @@ package cocoon.runtime.cli;
 
 import cocoon.runtime.console.ConsoleSession;
 import cocoon.runtime.console.EscapeFilter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 
 /** {@code cocoon console VM}: attach the terminal to the VM's console; {@code ~.} leaves. */
-@Command(name = "console", mixinStandardHelpOptions = true,
-        description = "Attach to a running VM's console. Escapes after a newline: ~. disconnect, ~? help, ~~ a literal ~.")
-final class ConsoleCommand implements Runnable {
+final class ConsoleCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<String> vm = parameter(0, "VM", "VM name or id prefix");
+    private final Value<String> escapeChar = optionWithDefault(String.class, "CHAR|none", "~",
+            "Escape character, or none to disable escapes (default: ${DEFAULT-VALUE}).", "-e", "--escape-char");
 
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name or id prefix")
-    String vm;
-
-    @Option(names = {"-e", "--escape-char"}, paramLabel = "CHAR|none", defaultValue = "~",
-            description = "Escape character, or none to disable escapes (default: ${DEFAULT-VALUE}).")
-    String escapeChar;
+    ConsoleCommand(CocoonCommand root) {
+        super("console", "Attach to a running VM's console. Escapes after a newline: ~. disconnect, ~? help, ~~ a literal ~.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
-        EscapeFilter escapes = EscapeFilter.parse(escapeChar);
+        EscapeFilter escapes = EscapeFilter.parse(escapeChar.get());
         App app = root.app();
-        Path pty = app.lifecycle().console(vm);
-        Path lockFile = app.lifecycle().paths(app.vms().resolve(vm)).runDir().resolve("console.lock");
-        new ConsoleSession(pty, lockFile, escapes, vm).attach();
+        Path pty = app.lifecycle().console(vm.get());
+        Path lockFile = app.lifecycle().paths(app.vms().resolve(vm.get())).runDir().resolve("console.lock");
+        new ConsoleSession(pty, lockFile, escapes, vm.get()).attach();
     }
 }

@@ -1,19 +1,17 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code cocoon create IMAGE}: make a VM (its disks and record) without starting it. */
-@Command(name = "create", mixinStandardHelpOptions = true, description = "Create a VM from a pulled image.")
-final class CreateCommand implements Runnable {
+final class CreateCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final CreateOptions options = new CreateOptions(this);
 
-    @Mixin
-    CreateOptions options;
+    CreateCommand(CocoonCommand root) {
+        super("create", "Create a VM from a pulled image.");
+        this.root = root;
+    }
 
     @Override
     public void run() {

@@ -1,49 +1,45 @@
 package cocoon.runtime.cli;
 
+import cocoon.runtime.cli.CliCommand.Value;
 import cocoon.runtime.vm.CreateRequest;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.List;
 
-/** The flags {@code create} and {@code run} share. */
+/** The flags {@code create} and {@code run} share, declared on the command that uses them. */
 final class CreateOptions {
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "a pulled image: name or digest prefix")
-    String image;
+    private final Value<String> image;
+    private final Value<String> name;
+    private final Value<Integer> cpus;
+    private final Value<Long> memory;
+    private final Value<Long> storage;
+    private final Value<String> hypervisor;
+    private final Value<String> accel;
+    private final Value<String> user;
+    private final Value<String> password;
+    private final Value<List<Path>> sshKeys;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "VM name (default: cocoon-<image>, made unique).")
-    String name;
-
-    @Option(names = "--cpu", paramLabel = "N", description = "Virtual CPUs (default: [defaults] cpu, 2).")
-    Integer cpus;
-
-    @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.Size.class,
-            description = "Memory, e.g. 512M, 2G (default: [defaults] memory, 1G).")
-    Long memory;
-
-    @Option(names = "--storage", paramLabel = "SIZE", converter = Converters.Size.class,
-            description = "Writable disk size, e.g. 10G (default: [defaults] storage, 10G).")
-    Long storage;
-
-    @Option(names = "--hypervisor", paramLabel = "auto|chv|qemu",
-            description = "Hypervisor (default: [defaults] hypervisor, auto: Cloud Hypervisor when usable, else QEMU).")
-    String hypervisor;
-
-    @Option(names = "--accel", paramLabel = "auto|kvm|tcg", description = "QEMU acceleration (default: auto).")
-    String accel;
-
-    @Option(names = "--user", paramLabel = "NAME", description = "Cloud images: login created by cloud-init (default: cocoon).")
-    String user;
-
-    @Option(names = "--password", paramLabel = "PASSWORD", description = "Cloud images: that login's password (default: cocoon).")
-    String password;
-
-    @Option(names = "--ssh-key", paramLabel = "FILE", description = "Cloud images: public key file to authorize (repeatable).")
-    List<Path> sshKeys;
+    CreateOptions(CliCommand command) {
+        image = command.parameter(0, "IMAGE", "a pulled image: name or digest prefix");
+        name = command.option(String.class, "NAME", "VM name (default: cocoon-<image>, made unique).", "--name");
+        cpus = command.option(Integer.class, "N", "Virtual CPUs (default: [defaults] cpu, 2).", "--cpu");
+        memory = command.option(new Converters.Size(), Long.class, "SIZE",
+                "Memory, e.g. 512M, 2G (default: [defaults] memory, 1G).", "--memory");
+        storage = command.option(new Converters.Size(), Long.class, "SIZE",
+                "Writable disk size, e.g. 10G (default: [defaults] storage, 10G).", "--storage");
+        hypervisor = command.option(String.class, "auto|chv|qemu",
+                "Hypervisor (default: [defaults] hypervisor, auto: Cloud Hypervisor when usable, else QEMU).", "--hypervisor");
+        accel = command.option(String.class, "auto|kvm|tcg", "QEMU acceleration (default: auto).", "--accel");
+        user = command.option(String.class, "NAME", "Cloud images: login created by cloud-init (default: cocoon).", "--user");
+        password = command.option(String.class, "PASSWORD", "Cloud images: that login's password (default: cocoon).",
+                "--password");
+        sshKeys = command.repeatable(Path.class, "FILE", "Cloud images: public key file to authorize (repeatable).",
+                "--ssh-key");
+    }
 
     CreateRequest request() {
-        return new CreateRequest(image, name, cpus, memory, storage, hypervisor, accel, user, password, sshKeys);
+        return new CreateRequest(image.get(), name.get(), cpus.get(), memory.get(), storage.get(), hypervisor.get(),
+                accel.get(), user.get(), password.get(), sshKeys.get());
     }
 }

@@ -1,33 +1,28 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.Image;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.util.List;
 
 /** {@code cocoon delete ID...}: drop images from the index; their files go at the next GC. */
-@Command(name = "delete", aliases = "rmi", mixinStandardHelpOptions = true,
-        description = "Delete images by name or digest prefix. Files still used by VMs stay until those VMs are removed.")
-final class DeleteCommand implements Runnable {
+final class DeleteCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<List<String>> ids = parameters("ID", "image name or digest prefix");
+    private final Flag force = flag("Delete even if VMs use the image.", "--force");
 
-    @Parameters(arity = "1..*", paramLabel = "ID", description = "image name or digest prefix")
-    List<String> ids;
-
-    @Option(names = "--force", description = "Delete even if VMs use the image.")
-    boolean force;
+    DeleteCommand(CocoonCommand root) {
+        super("delete", "Delete images by name or digest prefix. Files still used by VMs stay until those VMs are removed.",
+                "rmi");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         App app = root.app();
-        for (String id : ids) {
+        for (String id : ids.get()) {
             Image image = app.images().find(id);
-            app.images().delete(image, app.vms().list(), force);
+            app.images().delete(image, app.vms().list(), force.isSet());
             System.out.println("deleted " + image.reference() + " " + image.shortDigest());
         }
         if (app.settings().gc().afterRemove()) {

@@ -1,18 +1,18 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.Availability;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ParentCommand;
 
 import java.util.Map;
 
 /** {@code cocoon doctor}: one line per plugin saying whether it works here and, if not, what to do. */
-@Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Check every plugin on this host: what works, and what to install for what does not.")
-final class DoctorCommand implements Runnable {
+final class DoctorCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+
+    DoctorCommand(CocoonCommand root) {
+        super("doctor", "Check every plugin on this host: what works, and what to install for what does not.");
+        this.root = root;
+    }
 
     @Override
     public void run() {

@@ -2,33 +2,28 @@ package cocoon.runtime.cli;
 
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.gc.Garbage;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 import java.time.Duration;
 import java.util.List;
 
 /** {@code cocoon gc}: remove unreferenced image files, orphaned VM folders and stale temp entries. */
-@Command(name = "gc", mixinStandardHelpOptions = true,
-        description = "Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.")
-final class GcCommand implements Runnable {
+final class GcCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Flag dryRun = flag("List what would be removed and the bytes it would free.", "--dry-run");
+    private final Value<Duration> horizon = option(new Converters.Time(), Duration.class, "DURATION",
+            "Temp entries younger than this stay (default: [gc] horizon, 1h).", "--horizon");
 
-    @Option(names = "--dry-run", description = "List what would be removed and the bytes it would free.")
-    boolean dryRun;
-
-    @Option(names = "--horizon", paramLabel = "DURATION", converter = Converters.Time.class,
-            description = "Temp entries younger than this stay (default: [gc] horizon, 1h).")
-    Duration horizon;
+    GcCommand(CocoonCommand root) {
+        super("gc", "Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         App app = root.app();
-        Duration age = horizon != null ? horizon : app.settings().gc().horizon();
-        report(app.collector().collect(age, dryRun), dryRun, false);
+        Duration age = horizon.get() != null ? horizon.get() : app.settings().gc().horizon();
+        report(app.collector().collect(age, dryRun.isSet()), dryRun.isSet(), false);
     }
 
     static void report(List<Garbage> garbage, boolean dryRun, boolean quietWhenEmpty) {

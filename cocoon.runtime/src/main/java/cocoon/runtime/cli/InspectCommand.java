@@ -1,34 +1,31 @@
 package cocoon.runtime.cli;
 
+import cocoon.api.InvalidInputException;
+import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code cocoon inspect VM}: the full record, live state included, as JSON. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show a VM's record, with its live state, as JSON.")
-final class InspectCommand implements Runnable {
+final class InspectCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<String> vm = parameter(0, "VM", "VM name or id prefix");
+    private final Value<String> format = optionWithDefault(String.class, "json", "json", "Output format; only json.", "--format");
 
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name or id prefix")
-    String vm;
-
-    @Option(names = "--format", paramLabel = "json", defaultValue = "json", description = "Output format; only json.")
-    String format;
+    InspectCommand(CocoonCommand root) {
+        super("inspect", "Show a VM's record, with its live state, as JSON.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
-        if (!"json".equals(format)) {
-            throw new cocoon.api.InvalidInputException("--format " + format + " is not supported by inspect", "use --format json");
+        if (!"json".equals(format.get())) {
+            throw new InvalidInputException("--format " + format.get() + " is not supported by inspect", "use --format json");
         }
         App app = root.app();
-        VmRecord record = app.lifecycle().live(app.vms().resolve(vm));
+        VmRecord record = app.lifecycle().live(app.vms().resolve(vm.get()));
         JsonOutput.print(new Inspection(record, app.lifecycle().paths(record)));
     }
 
     /** The record plus where its files live. */
-    record Inspection(VmRecord vm, cocoon.api.VmPaths paths) {}
+    record Inspection(VmRecord vm, VmPaths paths) {}
 }

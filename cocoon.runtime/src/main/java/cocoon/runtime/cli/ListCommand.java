@@ -2,27 +2,26 @@ package cocoon.runtime.cli;
 
 import cocoon.api.Image;
 import cocoon.runtime.config.Sizes;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 import java.time.Instant;
 import java.util.List;
 
 /** {@code cocoon list}: every pulled image, OCI and cloud. */
-@Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List pulled images.")
-final class ListCommand implements Runnable {
+final class ListCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<OutputFormat> format = optionWithDefault(OutputFormat.class, "table|json", "table",
+            "Output format (default: ${DEFAULT-VALUE}).", "--format");
 
-    @Option(names = "--format", paramLabel = "table|json", defaultValue = "table", description = "Output format (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    ListCommand(CocoonCommand root) {
+        super("list", "List pulled images.", "ls");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         List<Image> images = root.app().images().list();
-        if (format == OutputFormat.json) {
+        if (format.get() == OutputFormat.json) {
             JsonOutput.print(images);
             return;
         }

@@ -2,28 +2,27 @@ package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
 import cocoon.runtime.config.Sizes;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 import java.time.Instant;
 import java.util.List;
 
 /** {@code cocoon ps}: every VM, its state checked against the live process. */
-@Command(name = "ps", mixinStandardHelpOptions = true, description = "List VMs with their live state.")
-final class PsCommand implements Runnable {
+final class PsCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<OutputFormat> format = optionWithDefault(OutputFormat.class, "table|json", "table",
+            "Output format (default: ${DEFAULT-VALUE}).", "--format");
 
-    @Option(names = "--format", paramLabel = "table|json", defaultValue = "table", description = "Output format (default: ${DEFAULT-VALUE}).")
-    OutputFormat format;
+    PsCommand(CocoonCommand root) {
+        super("ps", "List VMs with their live state.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         App app = root.app();
         List<VmRecord> vms = app.vms().list().stream().map(app.lifecycle()::live).toList();
-        if (format == OutputFormat.json) {
+        if (format.get() == OutputFormat.json) {
             JsonOutput.print(vms);
             return;
         }

@@ -3,49 +3,34 @@ package cocoon.runtime.cli;
 import cocoon.api.Image;
 import cocoon.api.PullOptions;
 import cocoon.runtime.progress.ProgressRenderer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /** {@code cocoon pull IMAGE...}: OCI references or http(s) URLs of cloud images. */
-@Command(name = "pull", mixinStandardHelpOptions = true,
-        description = "Pull OCI VM images from a registry or cloud images over HTTP(S) into the local store.")
-final class PullCommand implements Runnable {
+final class PullCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<List<String>> images = parameters("IMAGE", "registry/name[:tag|@digest], or an http(s):// URL");
+    private final Flag insecure = flag("Accept any TLS certificate; for a registry, also plain HTTP.", "--insecure");
+    private final Flag force = flag("Download again even if the store has it.", "--force");
+    private final Value<String> checksum = option(String.class, "sha256:HEX", "Expected digest of a cloud image.", "--checksum");
+    private final Value<String> checksumUrl = option(String.class, "URL", "A SHA256SUMS file that lists the cloud image.",
+            "--checksum-url");
+    private final Value<Path> caFile = option(Path.class, "PEM", "Extra CA certificate to trust for HTTPS.", "--ca-file");
+    private final Flag quiet = flag("No progress output.", "-q", "--quiet");
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "registry/name[:tag|@digest], or an http(s):// URL")
-    List<String> images;
-
-    @Option(names = "--insecure", description = "Accept any TLS certificate; for a registry, also plain HTTP.")
-    boolean insecure;
-
-    @Option(names = "--force", description = "Download again even if the store has it.")
-    boolean force;
-
-    @Option(names = "--checksum", paramLabel = "sha256:HEX", description = "Expected digest of a cloud image.")
-    String checksum;
-
-    @Option(names = "--checksum-url", paramLabel = "URL", description = "A SHA256SUMS file that lists the cloud image.")
-    String checksumUrl;
-
-    @Option(names = "--ca-file", paramLabel = "PEM", description = "Extra CA certificate to trust for HTTPS.")
-    Path caFile;
-
-    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
-    boolean quiet;
+    PullCommand(CocoonCommand root) {
+        super("pull", "Pull OCI VM images from a registry or cloud images over HTTP(S) into the local store.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         App app = root.app();
-        PullOptions options = new PullOptions(insecure, force, checksum, checksumUrl, caFile);
-        for (String reference : images) {
-            ProgressRenderer progress = ProgressRenderer.forStderr(quiet);
+        PullOptions options = new PullOptions(insecure.isSet(), force.isSet(), checksum.get(), checksumUrl.get(), caFile.get());
+        for (String reference : images.get()) {
+            ProgressRenderer progress = ProgressRenderer.forStderr(quiet.isSet());
             Image image = app.images().pull(reference, options, progress);
             progress.finish();
             System.out.println(image.reference() + " " + image.digest());

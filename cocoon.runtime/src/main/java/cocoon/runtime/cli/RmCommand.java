@@ -1,30 +1,25 @@
 package cocoon.runtime.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-
 import java.util.List;
 
 /** {@code cocoon rm VM...}: remove VMs, their disks and folders. */
-@Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove VMs with their disks. Running VMs need --force.")
-final class RmCommand implements Runnable {
+final class RmCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<List<String>> vms = parameters("VM", "VM name or id prefix");
+    private final Flag force = flag("Stop running VMs first.", "-f", "--force");
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM name or id prefix")
-    List<String> vms;
-
-    @Option(names = {"-f", "--force"}, description = "Stop running VMs first.")
-    boolean force;
+    RmCommand(CocoonCommand root) {
+        super("rm", "Remove VMs with their disks. Running VMs need --force.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
         App app = root.app();
         try {
-            Each.vm(vms, vm -> System.out.println(app.lifecycle().remove(vm, force, app.settings().defaults().stopTimeout()).name() + " removed"));
+            Each.vm(vms.get(), vm -> System.out.println(
+                    app.lifecycle().remove(vm, force.isSet(), app.settings().defaults().stopTimeout()).name() + " removed"));
         } finally {
             if (app.settings().gc().afterRemove()) {
                 GcCommand.report(app.collector().collect(app.settings().gc().horizon(), false), false, true);

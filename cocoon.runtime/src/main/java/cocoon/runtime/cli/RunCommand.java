@@ -1,21 +1,17 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
-
 
 /** {@code cocoon run IMAGE}: print the hypervisor command {@code start} would run. Creates nothing. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Print the exact hypervisor command a VM made with these flags would start with; creates nothing.")
-final class RunCommand implements Runnable {
+final class RunCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final CreateOptions options = new CreateOptions(this);
 
-    @Mixin
-    CreateOptions options;
+    RunCommand(CocoonCommand root) {
+        super("run", "Print the exact hypervisor command a VM made with these flags would start with; creates nothing.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
@@ -23,5 +19,4 @@ final class RunCommand implements Runnable {
         VmRecord plan = app.lifecycle().plan(options.request());
         System.out.println(ShellQuote.command(app.lifecycle().command(plan)));
     }
-
 }

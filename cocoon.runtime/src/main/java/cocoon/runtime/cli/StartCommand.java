@@ -1,25 +1,23 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.util.List;
 
 /** {@code cocoon start VM...}. */
-@Command(name = "start", mixinStandardHelpOptions = true, description = "Start VMs: one detached hypervisor process each.")
-final class StartCommand implements Runnable {
+final class StartCommand extends CliCommand {
 
-    @ParentCommand
-    CocoonCommand root;
+    private final CocoonCommand root;
+    private final Value<List<String>> vms = parameters("VM", "VM name or id prefix");
 
-    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM name or id prefix")
-    List<String> vms;
+    StartCommand(CocoonCommand root) {
+        super("start", "Start VMs: one detached hypervisor process each.");
+        this.root = root;
+    }
 
     @Override
     public void run() {
-        Each.vm(vms, vm -> {
+        Each.vm(vms.get(), vm -> {
             VmRecord started = root.app().lifecycle().start(vm);
             System.out.println(started.name() + " started (" + started.hypervisor() + ", pid " + started.pid() + ")");
         });

@@ -1,10 +1,11 @@
 package cocoon.runtime.cli;
 
-import picocli.CommandLine.Command;
-
 /** {@code cocoon version}: the build's version, git revision and build time. Loads no plugin. */
-@Command(name = "version", mixinStandardHelpOptions = true, description = "Show the version, git revision and build time.")
-final class VersionCommand implements Runnable {
+final class VersionCommand extends CliCommand {
+
+    VersionCommand() {
+        super("version", "Show the version, git revision and build time.");
+    }
 
     @Override
     public void run() {
