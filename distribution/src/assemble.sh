@@ -24,17 +24,22 @@ picocli=$(basename "$app"/picocli-*.jar)
   "$app/$picocli" "$image/lib/app/$picocli"
 install -m 0755 "$(dirname "$0")/cocoon" "$image/bin/cocoon"
 
-# Ahead-of-time cache (class data sharing plus linked classes): cocoon.runtime.AotTraining runs the
+# Ahead-of-time caches (class data sharing plus linked classes): cocoon.runtime.AotTraining runs the
 # everyday commands over a scratch store of VM records in one JVM, with exactly the launcher's module
 # options, so every later start maps what they load instead of reading and linking it from the jars.
+# A second, small cache holds only what version, help and completion load: a JVM loads every class of
+# its cache at start, and those commands would pay for the store cache's Jackson classes.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-"$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon.aot" -Xlog:aot=error -Xlog:cds=error \
-  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-  --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
-  -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
-  --module cocoon.runtime/cocoon.runtime.AotTraining "$scratch" > "$scratch/aot.log" 2>&1 || true
-test -s "$image/lib/cocoon.aot" || { cat "$scratch/aot.log" >&2; echo "assemble: the AOT cache was not written" >&2; exit 1; }
+for cache in store cli; do
+  "$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon-$cache.aot" -Xlog:aot=error -Xlog:cds=error \
+    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
+    -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
+    --module cocoon.runtime/cocoon.runtime.AotTraining "$cache" "$scratch/$cache" > "$scratch/aot-$cache.log" 2>&1 &&
+  test -s "$image/lib/cocoon-$cache.aot" || {
+    cat "$scratch/aot-$cache.log" >&2; echo "assemble: the $cache AOT cache was not written" >&2; exit 1; }
+done
 
 "$image/bin/cocoon" version > /dev/null
 tar -C "$target" -czf "$target/cocoon-$version-linux-x86_64.tar.gz" cocoon
