@@ -1,15 +1,12 @@
 package cocoon.e2e.reliability;
 
-import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,23 +24,8 @@ class ConcurrencyTest {
     @TempDir
     static Path dir;
 
-    private static PulledStore store;
-    private static RegistryFixture registry;
-    private static Cocoon cocoon;
-    private static String image;
-
-    @BeforeAll
-    static void start() throws Exception {
-        store = PulledStore.open(dir, "race/vm");
-        registry = store.registry;
-        cocoon = store.cocoon;
-        image = store.image;
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        store.close();
-    }
+    @RegisterExtension
+    static final PulledStore store = new PulledStore("race/vm", () -> dir);
 
     @Test
     void createsWithOneNameHaveExactlyOneWinner() throws Exception {
@@ -52,7 +34,7 @@ class ConcurrencyTest {
             List<String> problems = new ArrayList<>();
             List<String[]> commands = new ArrayList<>();
             for (int i = 0; i < contenders; i++) {
-                commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image});
+                commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"gc", "--horizon", "0s"});
             List<Cocoon.Run> runs = together(commands);
@@ -75,7 +57,7 @@ class ConcurrencyTest {
         rounds("start x2 of one VM", "two processes start one VM (Cloud Hypervisor double): one exits 0, the other says it is running, exactly one hypervisor process exists", round -> {
             List<String> problems = new ArrayList<>();
             String name = "twice" + round;
-            cocoon.run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+            store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
             List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}));
             long ok = runs.stream().filter(r -> r.exit() == 0).count();
@@ -84,11 +66,11 @@ class ConcurrencyTest {
             }
             runs.stream().filter(r -> r.exit() != 0 && !r.err().contains("already running"))
                     .forEach(r -> problems.add("the losing start said: " + r.err().strip()));
-            int alive = Hypervisors.of(cocoon, id).size();
+            int alive = Hypervisors.of(store.cocoon(), id).size();
             if (alive != 1) {
                 problems.add(alive + " hypervisor processes for one VM");
             }
-            cocoon.run("rm", "--force", name).ok();
+            store.cocoon().run("rm", "--force", name).ok();
             return problems;
         });
     }
@@ -98,11 +80,11 @@ class ConcurrencyTest {
         rounds("rm while start", "rm and start of one VM at once: either the VM is gone and no hypervisor runs, or it stays with exactly one hypervisor and rm said it is running", round -> {
             List<String> problems = new ArrayList<>();
             String name = "rmstart" + round;
-            cocoon.run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+            store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
             List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
             boolean exists = ps().stream().anyMatch(vm -> vm.path("id").asText().equals(id));
-            int alive = Hypervisors.of(cocoon, id).size();
+            int alive = Hypervisors.of(store.cocoon(), id).size();
             if (!exists && alive != 0) {
                 problems.add("VM removed but " + alive + " hypervisor process(es) still run: " + runs);
             }
@@ -114,7 +96,7 @@ class ConcurrencyTest {
                     problems.add("an unclear error: " + run.err());
                 }
             }
-            cocoon.run("rm", "--force", name);
+            store.cocoon().run("rm", "--force", name);
             return problems;
         });
     }
@@ -123,7 +105,7 @@ class ConcurrencyTest {
     void pullsOfOneImageWithGcInTheMiddle() throws Exception {
         rounds("pull x2 of one image + gc", "two processes pull the same new image while a third runs gc: both end with exit 0 (or a one-line conflict), list shows the image once", round -> {
             List<String> problems = new ArrayList<>();
-            String ref = Images.push(registry, "race/pull", "p" + round, 500 + round, 2 << 20);
+            String ref = Images.push(store.registry(), "race/pull", "p" + round, 500 + round, 2 << 20);
             List<Cocoon.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
                     new String[] {"gc", "--horizon", "0s"}));
             for (Cocoon.Run run : runs) {
@@ -135,7 +117,7 @@ class ConcurrencyTest {
                 problems.add("neither pull succeeded: " + runs);
             }
             long listed = 0;
-            for (JsonNode entry : JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
+            for (JsonNode entry : JSON.readTree(store.cocoon().run("list", "--format", "json").ok().out())) {
                 if (entry.path("reference").asText().endsWith("race/pull:p" + round)) {
                     listed++;
                 }
@@ -151,11 +133,11 @@ class ConcurrencyTest {
     void createsAndRmsRacingGcNeverLoseARecord() throws Exception {
         rounds("creates + rms + gc", "4 creates of distinct names, 2 rms of older VMs and a gc at once: every create that exited 0 is listed with all its files, every rm'd VM is gone", round -> {
             List<String> problems = new ArrayList<>();
-            cocoon.run("create", "--name", "old-a" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
-            cocoon.run("create", "--name", "old-b" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+            store.cocoon().run("create", "--name", "old-a" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+            store.cocoon().run("create", "--name", "old-b" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             List<String[]> commands = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                commands.add(new String[] {"create", "--name", "new" + i + "-" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image});
+                commands.add(new String[] {"create", "--name", "new" + i + "-" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"rm", "old-a" + round});
             commands.add(new String[] {"rm", "old-b" + round});
@@ -177,7 +159,7 @@ class ConcurrencyTest {
                 problems.add("an rm'd VM is still listed");
             }
             for (int i = 0; i < 4; i++) {
-                cocoon.run("rm", "new" + i + "-" + round).ok();
+                store.cocoon().run("rm", "new" + i + "-" + round).ok();
             }
             return problems;
         });
@@ -191,7 +173,7 @@ class ConcurrencyTest {
         List<String> failures = new ArrayList<>();
         int passed = 0;
         long started = System.nanoTime();
-        StoreInvariants invariants = new StoreInvariants(cocoon);
+        StoreInvariants invariants = new StoreInvariants(store.cocoon());
         for (int round = 0; round < ROUNDS; round++) {
             List<String> problems = new ArrayList<>(body.run(round));
             problems.addAll(invariants.check());
@@ -211,21 +193,21 @@ class ConcurrencyTest {
     private static List<Cocoon.Run> together(List<String[]> commands) throws Exception {
         List<Process> processes = new ArrayList<>();
         for (String[] command : commands) {
-            processes.add(cocoon.spawn(command));
+            processes.add(store.cocoon().spawn(command));
         }
         List<Cocoon.Run> runs = new ArrayList<>();
         for (Process process : processes) {
             if (!process.waitFor(3, TimeUnit.MINUTES)) {
                 Cocoon.kill(process);
             }
-            runs.add(cocoon.collect(process));
+            runs.add(store.cocoon().collect(process));
         }
         return runs;
     }
 
     private static List<JsonNode> ps() throws Exception {
         List<JsonNode> vms = new ArrayList<>();
-        JSON.readTree(cocoon.run("ps", "--format", "json").ok().out()).forEach(vms::add);
+        JSON.readTree(store.cocoon().run("ps", "--format", "json").ok().out()).forEach(vms::add);
         return vms;
     }
 

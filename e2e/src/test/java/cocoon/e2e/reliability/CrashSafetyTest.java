@@ -1,10 +1,8 @@
 package cocoon.e2e.reliability;
 
-import cocoon.plugin.oci.testing.RegistryFixture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -35,24 +33,10 @@ class CrashSafetyTest {
     @TempDir
     static Path dir;
 
-    private static PulledStore store;
-    private static RegistryFixture registry;
-    private static Cocoon cocoon;
-    private static String image;
     private static String demoImage;
 
-    @BeforeAll
-    static void start() throws Exception {
-        store = PulledStore.open(dir, "crash/vm");
-        registry = store.registry;
-        cocoon = store.cocoon;
-        image = store.image;
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        store.close();
-    }
+    @RegisterExtension
+    static final PulledStore store = new PulledStore("crash/vm", () -> dir);
 
     /** One command to interrupt: what to prepare before it, its arguments, and how to prove recovery after. */
     private interface Round {
@@ -75,11 +59,11 @@ class CrashSafetyTest {
     void pullKilledAnywhere() throws Exception {
         crash("pull", "a 2-layer image with a 3 MB layer of noise, killed during download, EROFS conversion or indexing", new Round() {
             public String[] prepare(int run) throws Exception {
-                return new String[] {"pull", "--quiet", Images.push(registry, "crash/pull", "r" + run, 100 + run, 3 << 20)};
+                return new String[] {"pull", "--quiet", Images.push(store.registry(), "crash/pull", "r" + run, 100 + run, 3 << 20)};
             }
 
             public void recover(int run, String[] command) {
-                cocoon.run(command).ok();
+                store.cocoon().run(command).ok();
             }
         });
     }
@@ -103,13 +87,13 @@ class CrashSafetyTest {
                 }
 
                 public String whereKilled(int run) throws Exception {
-                    return CloudPulls.phase(cocoon.root(), urls.get(run), Files.size(sources.get(run)));
+                    return CloudPulls.phase(store.cocoon().root(), urls.get(run), Files.size(sources.get(run)));
                 }
 
                 public void recover(int run, String[] command) throws Exception {
-                    cocoon.run(command).ok();
-                    CloudPulls.requireBaseHolds(cocoon.root(), urls.get(run), sources.get(run));
-                    cocoon.run("delete", urls.get(run)).ok();
+                    store.cocoon().run(command).ok();
+                    CloudPulls.requireBaseHolds(store.cocoon().root(), urls.get(run), sources.get(run));
+                    store.cocoon().run("delete", urls.get(run)).ok();
                 }
             });
         }
@@ -127,18 +111,18 @@ class CrashSafetyTest {
                 }
 
                 public String whereKilled(int run) throws Exception {
-                    return Hypervisors.of(cocoon, id(vm)).size() + " QEMU";
+                    return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
                 }
 
                 public void recover(int run, String[] command) throws Exception {
                     String id = id(vm);
-                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
-                    Cocoon.Run again = cocoon.run(command);
+                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                    Cocoon.Run again = store.cocoon().run(command);
                     if (again.exit() != 0 && !again.err().contains("already running")) {
                         again.ok();
                     }
-                    Hypervisors.requireCount(cocoon, id, 1);
-                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                    Hypervisors.requireCount(store.cocoon(), id, 1);
+                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
                 }
             });
         } finally {
@@ -153,7 +137,7 @@ class CrashSafetyTest {
             crash("stop (QEMU)", "stop --timeout 3s of the demo guest under QEMU (TCG, 1 CPU, 256M; power button, then harder); afterwards at most one QEMU runs for the VM, "
                     + "ps says running exactly when one does, stop ends it, start brings it back (once), rm --force ends it", QEMU_RUNS, new Round() {
                 public String[] prepare(int run) {
-                    Cocoon.Run start = cocoon.run("start", vm);
+                    Cocoon.Run start = store.cocoon().run("start", vm);
                     if (start.exit() != 0 && !start.err().contains("already running")) {
                         start.ok();
                     }
@@ -161,17 +145,17 @@ class CrashSafetyTest {
                 }
 
                 public String whereKilled(int run) throws Exception {
-                    return Hypervisors.of(cocoon, id(vm)).size() + " QEMU";
+                    return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
                 }
 
                 public void recover(int run, String[] command) throws Exception {
                     String id = id(vm);
-                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
+                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
                     stopped(vm);
-                    Hypervisors.requireNone(cocoon, id);
-                    Hypervisors.requireStateMatchesProcess(cocoon, vm, id);
-                    cocoon.run("start", vm).ok();
-                    Hypervisors.requireCount(cocoon, id, 1);
+                    Hypervisors.requireNone(store.cocoon(), id);
+                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                    store.cocoon().run("start", vm).ok();
+                    Hypervisors.requireCount(store.cocoon(), id, 1);
                 }
             });
         } finally {
@@ -182,16 +166,16 @@ class CrashSafetyTest {
     /** A QEMU VM of the demo guest, pushed and pulled the first time it is asked for. */
     private static String demoVm(String name) throws Exception {
         if (demoImage == null) {
-            demoImage = DemoGuest.pushAndPull(dir, registry, cocoon);
+            demoImage = DemoGuest.pushAndPull(dir, store.registry(), store.cocoon());
         }
-        cocoon.run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
+        store.cocoon().run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
                 "--memory", "256M", "--storage", "256M", demoImage).ok();
         return name;
     }
 
     /** Stops {@code vm} at once unless it is already stopped. */
     private static void stopped(String vm) {
-        Cocoon.Run stop = cocoon.run("stop", "--force", vm);
+        Cocoon.Run stop = store.cocoon().run("stop", "--force", vm);
         if (stop.exit() != 0 && !stop.err().contains("not running")) {
             stop.ok();
         }
@@ -200,8 +184,8 @@ class CrashSafetyTest {
     /** rm --force leaves no QEMU of the VM behind. */
     private static void removed(String vm) throws Exception {
         String id = id(vm);
-        cocoon.run("rm", "--force", vm).ok();
-        Hypervisors.requireNone(cocoon, id);
+        store.cocoon().run("rm", "--force", vm).ok();
+        Hypervisors.requireNone(store.cocoon(), id);
     }
 
     /** A raw disk of noise (so conversion has work to do) unique to {@code seed}, with an MBR signature. */
@@ -216,13 +200,13 @@ class CrashSafetyTest {
     void createKilledAnywhere() throws Exception {
         crash("create", "create of a VM (raw COW disk formatted ext4) from a pulled image", new Round() {
             public String[] prepare(int run) {
-                return new String[] {"create", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", image};
+                return new String[] {"create", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", store.image()};
             }
 
             public void recover(int run, String[] command) {
-                cocoon.run("rm", "--force", "c" + run);
-                cocoon.run(command).ok();
-                cocoon.run("rm", "c" + run).ok();
+                store.cocoon().run("rm", "--force", "c" + run);
+                store.cocoon().run(command).ok();
+                store.cocoon().run("rm", "c" + run).ok();
             }
         });
     }
@@ -231,19 +215,19 @@ class CrashSafetyTest {
     void startKilledAnywhere() throws Exception {
         crash("start", "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none", new Round() {
             public String[] prepare(int run) {
-                cocoon.run("create", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+                store.cocoon().run("create", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"start", "s" + run};
             }
 
             public void recover(int run, String[] command) throws Exception {
                 String id = id("s" + run);
-                Hypervisors.requireStateMatchesProcess(cocoon, "s" + run, id);
-                cocoon.run("stop", "--force", "s" + run).ok();
-                Hypervisors.requireNone(cocoon, id);
-                cocoon.run(command).ok();
-                Hypervisors.requireCount(cocoon, id, 1);
-                cocoon.run("rm", "--force", "s" + run).ok();
-                Hypervisors.requireNone(cocoon, id);
+                Hypervisors.requireStateMatchesProcess(store.cocoon(), "s" + run, id);
+                store.cocoon().run("stop", "--force", "s" + run).ok();
+                Hypervisors.requireNone(store.cocoon(), id);
+                store.cocoon().run(command).ok();
+                Hypervisors.requireCount(store.cocoon(), id, 1);
+                store.cocoon().run("rm", "--force", "s" + run).ok();
+                Hypervisors.requireNone(store.cocoon(), id);
             }
         });
     }
@@ -252,20 +236,20 @@ class CrashSafetyTest {
     void stopKilledAnywhere() throws Exception {
         crash("stop", "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running", new Round() {
             public String[] prepare(int run) {
-                cocoon.run("create", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
-                cocoon.run("start", "t" + run).ok();
+                store.cocoon().run("create", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+                store.cocoon().run("start", "t" + run).ok();
                 return new String[] {"stop", "t" + run};
             }
 
             public void recover(int run, String[] command) throws Exception {
                 String id = id("t" + run);
-                Hypervisors.requireStateMatchesProcess(cocoon, "t" + run, id);
-                cocoon.run(command).ok();
-                Hypervisors.requireNone(cocoon, id);
-                cocoon.run("start", "t" + run).ok();
-                Hypervisors.requireCount(cocoon, id, 1);
-                cocoon.run("rm", "--force", "t" + run).ok();
-                Hypervisors.requireNone(cocoon, id);
+                Hypervisors.requireStateMatchesProcess(store.cocoon(), "t" + run, id);
+                store.cocoon().run(command).ok();
+                Hypervisors.requireNone(store.cocoon(), id);
+                store.cocoon().run("start", "t" + run).ok();
+                Hypervisors.requireCount(store.cocoon(), id, 1);
+                store.cocoon().run("rm", "--force", "t" + run).ok();
+                Hypervisors.requireNone(store.cocoon(), id);
             }
         });
     }
@@ -274,12 +258,12 @@ class CrashSafetyTest {
     void rmKilledAnywhere() throws Exception {
         crash("rm", "rm of a stopped VM", new Round() {
             public String[] prepare(int run) {
-                cocoon.run("create", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+                store.cocoon().run("create", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"rm", "r" + run};
             }
 
             public void recover(int run, String[] command) {
-                Cocoon.Run again = cocoon.run(command);
+                Cocoon.Run again = store.cocoon().run(command);
                 if (again.exit() != 0 && !again.err().contains("no VM named")) {
                     again.ok();
                 }
@@ -291,13 +275,13 @@ class CrashSafetyTest {
     void deleteKilledAnywhere() throws Exception {
         crash("delete", "delete of a pulled image (gc after remove is on)", new Round() {
             public String[] prepare(int run) throws Exception {
-                String ref = Images.push(registry, "crash/delete", "d" + run, 200 + run, 256 << 10);
-                cocoon.run("pull", "--quiet", ref).ok();
+                String ref = Images.push(store.registry(), "crash/delete", "d" + run, 200 + run, 256 << 10);
+                store.cocoon().run("pull", "--quiet", ref).ok();
                 return new String[] {"delete", ref};
             }
 
             public void recover(int run, String[] command) {
-                Cocoon.Run again = cocoon.run(command);
+                Cocoon.Run again = store.cocoon().run(command);
                 if (again.exit() != 0 && !again.err().contains("not pulled") && !again.err().contains("no image")) {
                     again.ok();
                 }
@@ -309,21 +293,21 @@ class CrashSafetyTest {
     void gcKilledAnywhere() throws Exception {
         crash("gc", "gc with garbage to remove: a deleted image's blobs and a removed VM's folder", new Round() {
             public String[] prepare(int run) throws Exception {
-                String ref = Images.push(registry, "crash/gc", "g" + run, 300 + run, 256 << 10);
-                cocoon.run("pull", "--quiet", ref).ok();
-                cocoon.run("create", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
-                cocoon.config(Files.readString(cocoon.configFile()) + "[gc]\nafter_remove = false\n");
+                String ref = Images.push(store.registry(), "crash/gc", "g" + run, 300 + run, 256 << 10);
+                store.cocoon().run("pull", "--quiet", ref).ok();
+                store.cocoon().run("create", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
+                store.cocoon().config(Files.readString(store.cocoon().configFile()) + "[gc]\nafter_remove = false\n");
                 try {
-                    cocoon.run("rm", "g" + run).ok();
-                    cocoon.run("delete", ref).ok();
+                    store.cocoon().run("rm", "g" + run).ok();
+                    store.cocoon().run("delete", ref).ok();
                 } finally {
-                    cocoon.config(Files.readString(cocoon.configFile()).replace("[gc]\nafter_remove = false\n", ""));
+                    store.cocoon().config(Files.readString(store.cocoon().configFile()).replace("[gc]\nafter_remove = false\n", ""));
                 }
                 return new String[] {"gc", "--horizon", "0s"};
             }
 
             public void recover(int run, String[] command) {
-                cocoon.run(command).ok();
+                store.cocoon().run(command).ok();
             }
         });
     }
@@ -340,7 +324,7 @@ class CrashSafetyTest {
         long started = System.nanoTime();
         String[] first = round.prepare(0);
         started = System.nanoTime();
-        cocoon.run(first).ok();
+        store.cocoon().run(first).ok();
         long fullMillis = (System.nanoTime() - started) / 1_000_000;
         round.recover(0, first);
         List<String> failures = new ArrayList<>();
@@ -352,19 +336,19 @@ class CrashSafetyTest {
             String[] command = round.prepare(run);
             long delay = (long) ((round.killFrom() + RANDOM.nextDouble() * (1.1 - round.killFrom())) * fullMillis);
             delays.add(delay);
-            Process process = cocoon.spawn(command);
+            Process process = store.cocoon().spawn(command);
             Thread.sleep(delay);
             if (process.isAlive()) {
                 killed++;
             }
             Cocoon.kill(process);
-            cocoon.collect(process);
+            store.cocoon().collect(process);
             String phase = round.whereKilled(run);
             if (phase != null) {
                 phases.add(phase);
             }
             List<String> problems = new ArrayList<>();
-            StoreInvariants invariants = new StoreInvariants(cocoon);
+            StoreInvariants invariants = new StoreInvariants(store.cocoon());
             problems.addAll(invariants.check());
             try {
                 round.recover(run, command);
@@ -385,7 +369,7 @@ class CrashSafetyTest {
     }
 
     private static String id(String name) throws Exception {
-        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.cocoon().run("ps", "--format", "json").ok().out())) {
             if (vm.path("name").asText().equals(name)) {
                 return vm.path("id").asText();
             }

@@ -3,39 +3,62 @@ package cocoon.e2e.reliability;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
- * A registry holding one small pushed image and a Cocoon store that has pulled it. Closing removes
- * every VM the test left (stopping their hypervisors) and stops the registry.
+ * A test class's registry holding one small pushed image, and a Cocoon store that has pulled it, in the
+ * class's {@code @TempDir} ({@code @RegisterExtension static final PulledStore store = new PulledStore("repo", () -> dir)};
+ * JUnit fills static temp dirs before this runs). After the class, every VM the tests left is removed
+ * (stopping its hypervisor) and the registry stops.
  */
-final class PulledStore implements AutoCloseable {
+final class PulledStore implements BeforeAllCallback, AfterAllCallback {
 
-    final RegistryFixture registry;
-    final Cocoon cocoon;
-    final String image;
+    private final String repository;
+    private final Supplier<Path> dir;
+    private RegistryFixture registry;
+    private Cocoon cocoon;
+    private String image;
 
-    private PulledStore(RegistryFixture registry, Cocoon cocoon, String image) {
-        this.registry = registry;
-        this.cocoon = cocoon;
-        this.image = image;
+    PulledStore(String repository, Supplier<Path> dir) {
+        this.repository = repository;
+        this.dir = dir;
     }
 
-    static PulledStore open(Path dir, String repository) throws Exception {
-        RegistryFixture registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
-        Cocoon cocoon = new Cocoon(dir.resolve("state"));
-        String image = Images.push(registry, repository, "1", 1, 64 << 10);
-        cocoon.run("pull", "--quiet", image).ok();
-        return new PulledStore(registry, cocoon, image);
+    RegistryFixture registry() {
+        return registry;
+    }
+
+    Cocoon cocoon() {
+        return cocoon;
+    }
+
+    /** The pulled image's reference. */
+    String image() {
+        return image;
     }
 
     @Override
-    public void close() throws Exception {
-        for (JsonNode vm : new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").out())) {
-            cocoon.run("rm", "--force", vm.path("id").asText());
+    public void beforeAll(ExtensionContext context) throws Exception {
+        registry = RegistryFixture.start(Files.createDirectories(dir.get().resolve("registry")));
+        cocoon = new Cocoon(dir.get().resolve("state"));
+        image = Images.push(registry, repository, "1", 1, 64 << 10);
+        cocoon.run("pull", "--quiet", image).ok();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        try {
+            for (JsonNode vm : new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").out())) {
+                cocoon.run("rm", "--force", vm.path("id").asText());
+            }
+        } finally {
+            registry.close();
         }
-        registry.close();
     }
 }
