@@ -22,10 +22,12 @@ public interface Processes {
 
     /**
      * Starts a program in its own session (it survives this CLI and its terminal), stdin from
-     * /dev/null, stdout and stderr appended to the given log; returns its pid. The program is not this
-     * process's child: for a moment after the call its command line may still be the launcher's.
+     * /dev/null, stdout and stderr appended to the given log; returns its pid. The pid is written to
+     * {@code pidFile} before the program runs, so a CLI killed at any moment of the call leaves no
+     * program behind that its pid file does not name. The program is not this process's child: for a
+     * moment after the call its command line may still be the launcher's (ending with the same arguments).
      */
-    long spawnDetached(List<String> argv, Path log);
+    long spawnDetached(List<String> argv, Path log, Path pidFile);
 
     /** Whether {@code pid} is a process that has not ended, whatever it runs; a zombie has ended. */
     boolean exists(long pid);

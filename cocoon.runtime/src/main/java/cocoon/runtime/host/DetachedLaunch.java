@@ -2,7 +2,6 @@ package cocoon.runtime.host;
 
 import cocoon.api.ToolException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,30 +9,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Starts a program in a session of its own that is not this JVM's child: {@code setsid --fork} forks,
- * its child execs the program, and setsid itself exits at once. Were the program the JVM's child, the
- * JDK's reaper thread would sit in a native {@code waitpid} for it, and the JVM waits up to 300 ms for
- * threads in native code when it exits: every {@code cocoon start} paid that. The program's pid is
- * then found in {@code /proc} by its arguments, which for a hypervisor name the VM's own socket, so
- * they are unique (and the VM's lock keeps a second start of it out).
+ * its child writes its own pid to the pid file and then execs the program in place (same pid), and
+ * setsid itself exits at once. Were the program the JVM's child, the JDK's reaper thread would sit in a
+ * native {@code waitpid} for it, and the JVM waits up to 300 ms for threads in native code when it
+ * exits: every {@code cocoon start} paid that. Because the pid file is written before the program
+ * runs, a Cocoon killed at any moment after the fork leaves a program its pid file names.
  */
 final class DetachedLaunch {
 
+    /** {@code $0} is the pid file, the program and its arguments follow: nothing is interpolated. */
+    private static final String WRITE_PID_AND_EXEC = "echo $$ > \"$0\" && exec \"$@\"";
     private static final Duration FORK_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration LOOK_FOR = Duration.ofSeconds(1);
+    private static final Duration PID_TIMEOUT = Duration.ofSeconds(2);
 
     private DetachedLaunch() {
     }
 
-    static long start(Path setsid, List<String> argv, Path log) throws IOException {
-        List<String> forker = new ArrayList<>(List.of(setsid.toString(), "--fork"));
+    static long start(Path setsid, List<String> argv, Path log, Path pidFile) throws IOException {
+        Files.deleteIfExists(pidFile);
+        List<String> forker = new ArrayList<>(List.of(setsid.toString(), "--fork", "/bin/sh", "-c", WRITE_PID_AND_EXEC,
+                pidFile.toString()));
         forker.addAll(argv);
         Process process = new ProcessBuilder(forker)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -45,60 +46,25 @@ final class DetachedLaunch {
                 process.destroyForcibly();
                 throw failed(argv, log, "setsid did not fork");
             }
-            return childOf(argv).orElseThrow(() -> failed(argv, log, "it exited at once"));
+            return awaitPid(pidFile).orElseThrow(() -> failed(argv, log, "it wrote no pid file"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failed(argv, log, "interrupted");
         }
     }
 
-    /**
-     * The pid of setsid's forked child: it shows setsid's command line until it execs {@code argv} in
-     * place, keeping its pid, and then the program's, which starts with an interpreter when the program
-     * is a script. Both end with the program's arguments, the VM's socket path among them. Callers
-     * watch that pid for the program. Empty if none is found: the program ran and ended at once.
-     */
-    private static Optional<Long> childOf(List<String> argv) throws InterruptedException {
-        byte[] arguments = commandLine(argv.size() > 1 ? argv.subList(1, argv.size()) : argv);
-        long deadline = System.nanoTime() + LOOK_FOR.toNanos();
-        // During the exec itself the command line reads empty for a moment: look again until LOOK_FOR.
-        while (System.nanoTime() - deadline < 0) {
-            for (Path proc : processes()) {
-                byte[] cmdline = read(proc.resolve("cmdline"));
-                if (cmdline.length > arguments.length && Arrays.equals(cmdline, cmdline.length - arguments.length,
-                        cmdline.length, arguments, 0, arguments.length)) {
-                    return Optional.of(Long.parseLong(proc.getFileName().toString()));
-                }
+    /** The pid setsid's child writes: a moment after setsid exits, at most. */
+    private static OptionalLong awaitPid(Path pidFile) throws InterruptedException {
+        long deadline = System.nanoTime() + PID_TIMEOUT.toNanos();
+        do {
+            try {
+                return OptionalLong.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()));
+            } catch (IOException | NumberFormatException e) {
+                // Not written yet, or caught between the shell's truncate and its write.
+                Thread.sleep(1);
             }
-            Thread.sleep(1);
-        }
-        return Optional.empty();
-    }
-
-    private static List<Path> processes() {
-        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-            return entries.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    private static byte[] read(Path cmdline) {
-        try {
-            return Files.readAllBytes(cmdline);
-        } catch (IOException e) {
-            return new byte[0];
-        }
-    }
-
-    /** {@code /proc/<pid>/cmdline}: every argument followed by a NUL byte. */
-    private static byte[] commandLine(List<String> argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (String arg : argv) {
-            out.writeBytes(arg.getBytes(StandardCharsets.UTF_8));
-            out.write(0);
-        }
-        return out.toByteArray();
+        } while (System.nanoTime() - deadline < 0);
+        return OptionalLong.empty();
     }
 
     private static ToolException failed(List<String> argv, Path log, String why) {

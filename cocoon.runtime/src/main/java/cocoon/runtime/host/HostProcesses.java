@@ -16,7 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs external programs from argument lists (never a shell), with a timeout and stderr kept for errors. */
+/**
+ * Runs external programs from argument lists, with a timeout and stderr kept for errors. No argument
+ * ever reaches a shell's parser (detached launches pass them as parameters of a fixed script).
+ */
 public final class HostProcesses implements Processes {
 
     private static final int STDERR_TAIL = 2000;
@@ -72,19 +75,21 @@ public final class HostProcesses implements Processes {
     }
 
     @Override
-    public long spawnDetached(List<String> argv, Path log) {
+    public long spawnDetached(List<String> argv, Path log, Path pidFile) {
         try {
             Files.createDirectories(log.getParent());
             Optional<Path> setsid = which("setsid");
             if (setsid.isPresent()) {
                 // Its own session (no SIGHUP when the user's terminal closes), and not this JVM's child.
-                return DetachedLaunch.start(setsid.get(), argv, log);
+                return DetachedLaunch.start(setsid.get(), argv, log, pidFile);
             }
-            return new ProcessBuilder(argv)
+            long pid = new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
                     .start().pid();
+            Files.writeString(pidFile, pid + "\n", StandardCharsets.US_ASCII);
+            return pid;
         } catch (IOException e) {
             throw new ToolException(argv, "cannot start " + programName(argv) + ": " + e.getMessage(),
                     "check that it is installed and executable (cocoon doctor)");

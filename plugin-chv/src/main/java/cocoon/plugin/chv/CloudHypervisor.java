@@ -115,8 +115,7 @@ final class CloudHypervisor implements Hypervisor {
         process.clean();
         privateDir(files.runDir());
         long logStart = LogTail.size(files.hypervisorLog());
-        long pid = processes.spawnDetached(argv, files.hypervisorLog());
-        process.writePidFile(pid);
+        long pid = processes.spawnDetached(argv, files.hypervisorLog(), files.pidFile());
         awaitApi(vm, files, process, pid, logStart);
         return pid;
     }
@@ -126,7 +125,7 @@ final class CloudHypervisor implements Hypervisor {
         VmFiles files = VmFiles.of(paths);
         long pid = new VmProcess(processes, files).livePid(vm.pid());
         if (pid == 0) {
-            // Cocoon writes the pid file and removes it when it stops the VM; one left behind means the VMM
+            // The launch writes the pid file and Cocoon removes it when it stops the VM; one left behind means the VMM
             // went away on its own, which from outside looks the same whether the guest powered off or it died.
             if (vm.state() == VmState.RUNNING) {
                 return Files.exists(files.pidFile()) ? VmState.ERROR : VmState.STOPPED;

@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.stream.LongStream;
 
@@ -66,17 +64,6 @@ final class VmProcess {
                     handle.destroy();
                 }
             });
-        }
-    }
-
-    void writePidFile(long pid) {
-        Path temp = files.pidFile().resolveSibling("pid.tmp");
-        try {
-            Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
-            Files.move(temp, files.pidFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new HypervisorException("cannot write " + files.pidFile() + ": " + e.getMessage(),
-                    "check that the run directory is writable");
         }
     }
 

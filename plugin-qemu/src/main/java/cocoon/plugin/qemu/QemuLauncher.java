@@ -48,7 +48,7 @@ final class QemuLauncher {
         long logStart = sizeOf(files.qemuLog());
         long pid;
         try {
-            pid = processes.spawnDetached(argv, files.qemuLog());
+            pid = processes.spawnDetached(argv, files.qemuLog(), files.pidFile());
         } catch (CocoonException e) {
             RunDir.clean(paths.runDir());
             throw e;
