@@ -30,7 +30,7 @@ install -m 0755 "$(dirname "$0")/cocoon" "$image/bin/cocoon"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon.aot" -Xlog:aot=error -Xlog:cds=error \
-  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djdk.reflect.useNativeAccessorOnly=true \
   --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
   -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
   --module cocoon.runtime/cocoon.runtime.AotTraining "$scratch" > "$scratch/aot.log" 2>&1 || true
