@@ -33,7 +33,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for cache in store cli; do
   "$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon-$cache.aot" -Xlog:aot=error -Xlog:cds=error \
-    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djdk.reflect.useNativeAccessorOnly=true \
     --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
     -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
     --module cocoon.runtime/cocoon.runtime.AotTraining "$cache" "$scratch/$cache" > "$scratch/aot-$cache.log" 2>&1 &&

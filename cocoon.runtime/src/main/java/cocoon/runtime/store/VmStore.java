@@ -33,6 +33,11 @@ public final class VmStore {
     private static final int PARALLEL_FROM = 64;
     private static final String VM_LOCK_PREFIX = "vm-";
     private static final String RECORD = "vm.json";
+    /** Written out rather than {@code Comparator.comparing(...)}, whose JDK lambdas the AOT cache does not hold. */
+    private static final Comparator<VmRecord> OLDEST_FIRST = (a, b) -> {
+        int byAge = a.created().compareTo(b.created());
+        return byAge != 0 ? byAge : a.id().compareTo(b.id());
+    };
 
     private final Path vmsDir;
     private final Path runDir;
@@ -86,7 +91,7 @@ public final class VmStore {
         }
         Stream<Path> reads = files.size() < PARALLEL_FROM ? files.stream() : files.parallelStream();
         return reads.flatMap(file -> json.read(file, VmRecord.class).stream())
-                .sorted(Comparator.comparing(VmRecord::created).thenComparing(VmRecord::id))
+                .sorted(OLDEST_FIRST)
                 .toList();
     }
 

@@ -42,7 +42,6 @@ public final class Lifecycle {
     static final long MIN_STORAGE = 64L << 20;
     static final long MAX_STORAGE = 64L << 40;
     private static final Set<String> ACCELS = Set.of("auto", "kvm", "tcg");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final VmStore store;
     private final ImageCatalog images;
@@ -264,8 +263,13 @@ public final class Lifecycle {
 
     private static String newId() {
         byte[] bytes = new byte[8];
-        RANDOM.nextBytes(bytes);
+        Ids.RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
+    }
+
+    /** Only create draws ids: the security providers a {@link SecureRandom} sets up cost every other command ~10 ms. */
+    private static final class Ids {
+        static final SecureRandom RANDOM = new SecureRandom();
     }
 
     private static void deleteQuietly(Path path) {

@@ -18,11 +18,13 @@ class SizesTest {
         assertEquals(1L << 30, Sizes.parse("1g"));
         assertEquals(1L << 30, Sizes.parse("1GiB"));
         assertEquals(1L << 40, Sizes.parse("1T"));
+        assertEquals(512, Sizes.parse("0.5K"));
+        assertEquals(8388607L << 40, Sizes.parse("8388607T"));
     }
 
     @Test
     void rejectsWhatIsNotASize() {
-        for (String bad : new String[] {"10X", "", "-1G", "G", "1.5", "1..5G", "9999999999T"}) {
+        for (String bad : new String[] {"10X", "", "-1G", "G", "1.5", "1..5G", "9999999999T", "8388608T", "99999999999999999999", "1.0000001K"}) {
             assertThrows(InvalidInputException.class, () -> Sizes.parse(bad), bad);
         }
     }
@@ -33,6 +35,9 @@ class SizesTest {
         assertEquals("1.5G", Sizes.format(3L << 29));
         assertEquals("512M", Sizes.format(512L << 20));
         assertEquals("1000B", Sizes.format(1000));
+        assertEquals("1280M", Sizes.format(5L << 28));
+        assertEquals("10G", Sizes.format(10L << 30));
+        assertEquals("1.5K", Sizes.format(1536));
         assertEquals("1.2G", Sizes.human((long) (1.2 * (1L << 30))));
     }
 }

@@ -68,6 +68,10 @@ final class VmProcess {
     }
 
     long readPidFile() {
+        // A stopped VM has none, and ps asks for every VM: a failed access() is cheaper than a failed open's exception.
+        if (!Files.exists(files.pidFile())) {
+            return 0;
+        }
         try {
             return Long.parseLong(Files.readString(files.pidFile(), StandardCharsets.US_ASCII).strip());
         } catch (IOException | NumberFormatException e) {

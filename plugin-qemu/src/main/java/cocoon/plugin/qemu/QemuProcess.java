@@ -45,6 +45,10 @@ final class QemuProcess {
     }
 
     static Optional<Long> readPidFile(Path pidFile) {
+        // A stopped VM has none, and ps asks for every VM: a failed access() is cheaper than a failed open's exception.
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(Long.parseLong(Files.readString(pidFile).strip()));
         } catch (IOException | NumberFormatException e) {
