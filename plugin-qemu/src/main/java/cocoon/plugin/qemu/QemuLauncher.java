@@ -111,8 +111,10 @@ final class QemuLauncher {
                         + logTail(files.qemuLog(), logStart),
                         "fix what QEMU reports above (full log: " + files.qemuLog() + ")");
             }
-            // QEMU creates the socket before it accepts on it, so a socket that exists may not answer yet.
-            if (Files.exists(files.qmpSocket()) && QmpClient.greets(files.qmpSocket(), CONNECT_TIMEOUT)) {
+            // Connecting before QEMU has made its socket, or before it accepts on it, fails at once. Trying
+            // from the first poll on (not once the socket exists) loads the JDK's socket classes while QEMU
+            // is still starting rather than after it answers.
+            if (QmpClient.greets(files.qmpSocket(), CONNECT_TIMEOUT)) {
                 return;
             }
             if (System.nanoTime() - deadline >= 0) {
