@@ -156,6 +156,22 @@ public final class VmStore {
         }
     }
 
+    /**
+     * Serializes {@code record} once on a thread of its own and drops the bytes. Jackson builds a type's
+     * serializer on its first write, ~40 ms for a record in a fresh JVM; a caller about to wait for
+     * something slow (a hypervisor starting) gets that done meanwhile, so its {@link #update} writes at
+     * once. A failure here would fail that write too, which reports it.
+     */
+    public void prepareWrite(VmRecord record) {
+        Thread.ofPlatform().daemon().name("record-serializer").start(() -> {
+            try {
+                Json.mapper().writeValueAsBytes(record);
+            } catch (IOException e) {
+                // the real write reports it
+            }
+        });
+    }
+
     /** Deletes the record first, so a crash afterwards leaves only an orphan folder for GC. */
     public void deleteRecord(String id) {
         try (var held = locks.exclusive(INDEX)) {

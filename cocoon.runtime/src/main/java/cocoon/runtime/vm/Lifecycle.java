@@ -109,6 +109,7 @@ public final class Lifecycle {
             if (record.boot().bootsKernel()) {
                 requireFile(record, record.boot().kernel(), "kernel");
             }
+            store.prepareWrite(record);
             long pid;
             try {
                 pid = hypervisor.launch(record, paths);
