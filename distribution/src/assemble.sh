@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles target/cocoon: a jlink'd JDK holding only the platform modules the app needs, the
 # application and plugin jars on its module path (jib-core's automatic modules cannot be jlinked),
-# bin/cocoon, an empty plugins/ folder, an ahead-of-time (class-data-sharing) cache, and a tarball of it all.
+# bin/cocoon, an empty plugins/ folder, the ahead-of-time caches (lib/train-aot), and a tarball of it all.
 set -euo pipefail
 java_home=$1 target=$2 version=$3
 image="$target/cocoon"
@@ -24,22 +24,8 @@ picocli=$(basename "$app"/picocli-*.jar)
   "$app/$picocli" "$image/lib/app/$picocli"
 install -m 0755 "$(dirname "$0")/cocoon" "$image/bin/cocoon"
 
-# Ahead-of-time caches (class data sharing plus linked classes): cocoon.runtime.AotTraining runs the
-# everyday commands over a scratch store of VM records in one JVM, with exactly the launcher's module
-# options, so every later start maps what they load instead of reading and linking it from the jars.
-# A second, small cache holds only what version, help and completion load: a JVM loads every class of
-# its cache at start, and those commands would pay for the store cache's Jackson classes.
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-for cache in store cli; do
-  "$image/bin/java" -XX:AOTCacheOutput="$image/lib/cocoon-$cache.aot" -Xlog:aot=error -Xlog:cds=error \
-    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djdk.reflect.useNativeAccessorOnly=true \
-    --sun-misc-unsafe-memory-access=allow --enable-native-access=com.sun.jna \
-    -Dcocoon.home="$image" --module-path "$image/lib/app" --add-modules ALL-MODULE-PATH \
-    --module cocoon.runtime/cocoon.runtime.AotTraining "$cache" "$scratch/$cache" > "$scratch/aot-$cache.log" 2>&1 &&
-  test -s "$image/lib/cocoon-$cache.aot" || {
-    cat "$scratch/aot-$cache.log" >&2; echo "assemble: the $cache AOT cache was not written" >&2; exit 1; }
-done
+install -m 0755 "$(dirname "$0")/train-aot" "$image/lib/train-aot"
+"$image/lib/train-aot" "$image"
 
 "$image/bin/cocoon" version > /dev/null
 tar -C "$target" -czf "$target/cocoon-$version-linux-x86_64.tar.gz" cocoon
