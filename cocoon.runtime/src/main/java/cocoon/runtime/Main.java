@@ -15,9 +15,14 @@ public final class Main {
      * console restores the terminal before it returns), so flushing the two streams is all that is left.
      */
     public static void main(String[] args) {
+        Runtime.getRuntime().halt(run(args));
+    }
+
+    /** Runs the command and flushes its output; its exit status. */
+    static int run(String... args) {
         int status = Cli.run(args);
         System.out.flush();
         System.err.flush();
-        Runtime.getRuntime().halt(status);
+        return status;
     }
 }

@@ -4,7 +4,6 @@ import cocoon.api.CocoonException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
-import java.util.List;
 
 /** Parses the command line, runs the command and turns failures into exit codes: 1 for errors, 2 for usage. */
 public final class Cli {
@@ -17,20 +16,16 @@ public final class Cli {
 
     public static int run(String... args) {
         CocoonCommand root = new CocoonCommand();
-        return commandLine(root)
+        return commandLine(root, args)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root.debug(), cmd.getErr()))
                 .setParameterExceptionHandler(Cli::usage)
                 .execute(args);
     }
 
-    /** The command tree, in the order help lists the commands. */
-    static CommandLine commandLine(CocoonCommand root) {
+    /** The command tree for this command line: the root and the commands it needs ({@link Commands}). */
+    static CommandLine commandLine(CocoonCommand root, String... args) {
         CommandLine commandLine = new CommandLine(root.spec());
-        List.of(new PullCommand(root), new ListCommand(root), new DeleteCommand(root), new RunCommand(root),
-                new GcCommand(root), new CreateCommand(root), new StartCommand(root), new StopCommand(root),
-                new PsCommand(root), new InspectCommand(root), new ConsoleCommand(root), new RmCommand(root),
-                new VersionCommand(), new DoctorCommand(root), new CompletionCommand(), new HelpCommand())
-                .forEach(command -> commandLine.addSubcommand(command.spec()));
+        Commands.addTo(commandLine, root, args);
         return commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     }
 

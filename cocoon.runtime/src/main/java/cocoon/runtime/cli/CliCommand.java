@@ -18,8 +18,9 @@ abstract class CliCommand implements Runnable {
 
     private final CommandSpec spec;
 
-    CliCommand(String name, String description, String... aliases) {
-        spec = CommandSpec.wrapWithoutInspection(this).name(name).aliases(aliases);
+    /** {@link Commands} names the command. */
+    CliCommand(String description) {
+        spec = CommandSpec.wrapWithoutInspection(this);
         spec.usageMessage().description(description);
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
                 .description("Show this help message and exit.").build());

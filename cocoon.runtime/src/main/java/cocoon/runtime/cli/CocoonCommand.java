@@ -6,7 +6,7 @@ import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Path;
 
-/** The top-level {@code cocoon} command: global flags; {@link Cli} hangs the subcommands below it. */
+/** The top-level {@code cocoon} command: global flags; {@link Commands} hangs the subcommands below it. */
 final class CocoonCommand extends CliCommand {
 
     private final Value<Path> config = global(Path.class, "FILE",
@@ -22,8 +22,8 @@ final class CocoonCommand extends CliCommand {
     private App app;
 
     CocoonCommand() {
-        super("cocoon", "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.");
-        spec().versionProvider(new BuildInfo());
+        super("Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.");
+        spec().name("cocoon").versionProvider(new BuildInfo());
         spec().addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
                 .description("Print version information and exit.").build());
     }

@@ -6,7 +6,7 @@ import picocli.AutoComplete;
 final class CompletionCommand extends CliCommand {
 
     CompletionCommand() {
-        super("completion", "Print a bash/zsh completion script: source <(cocoon completion)");
+        super("Print a bash/zsh completion script: source <(cocoon completion)");
     }
 
     @Override

@@ -14,7 +14,7 @@ final class ConsoleCommand extends CliCommand {
             "Escape character, or none to disable escapes (default: ${DEFAULT-VALUE}).", "-e", "--escape-char");
 
     ConsoleCommand(CocoonCommand root) {
-        super("console", "Attach to a running VM's console. Escapes after a newline: ~. disconnect, ~? help, ~~ a literal ~.");
+        super("Attach to a running VM's console. Escapes after a newline: ~. disconnect, ~? help, ~~ a literal ~.");
         this.root = root;
     }
 

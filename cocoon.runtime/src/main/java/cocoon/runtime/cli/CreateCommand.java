@@ -9,7 +9,7 @@ final class CreateCommand extends CliCommand {
     private final CreateOptions options = new CreateOptions(this);
 
     CreateCommand(CocoonCommand root) {
-        super("create", "Create a VM from a pulled image.");
+        super("Create a VM from a pulled image.");
         this.root = root;
     }
 

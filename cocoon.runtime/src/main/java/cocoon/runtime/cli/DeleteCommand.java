@@ -12,8 +12,7 @@ final class DeleteCommand extends CliCommand {
     private final Flag force = flag("Delete even if VMs use the image.", "--force");
 
     DeleteCommand(CocoonCommand root) {
-        super("delete", "Delete images by name or digest prefix. Files still used by VMs stay until those VMs are removed.",
-                "rmi");
+        super("Delete images by name or digest prefix. Files still used by VMs stay until those VMs are removed.");
         this.root = root;
     }
 

@@ -10,7 +10,7 @@ final class DoctorCommand extends CliCommand {
     private final CocoonCommand root;
 
     DoctorCommand(CocoonCommand root) {
-        super("doctor", "Check every plugin on this host: what works, and what to install for what does not.");
+        super("Check every plugin on this host: what works, and what to install for what does not.");
         this.root = root;
     }
 

@@ -15,7 +15,7 @@ final class GcCommand extends CliCommand {
             "Temp entries younger than this stay (default: [gc] horizon, 1h).", "--horizon");
 
     GcCommand(CocoonCommand root) {
-        super("gc", "Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.");
+        super("Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.");
         this.root = root;
     }
 

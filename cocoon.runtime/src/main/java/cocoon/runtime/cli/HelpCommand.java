@@ -8,7 +8,7 @@ final class HelpCommand extends CliCommand {
     private final Value<String> command = optionalParameter(0, "COMMAND", "the command to explain");
 
     HelpCommand() {
-        super("help", "Display help information about the specified command.");
+        super("Display help information about the specified command.");
     }
 
     @Override

@@ -12,7 +12,7 @@ final class InspectCommand extends CliCommand {
     private final Value<String> format = optionWithDefault(String.class, "json", "json", "Output format; only json.", "--format");
 
     InspectCommand(CocoonCommand root) {
-        super("inspect", "Show a VM's record, with its live state, as JSON.");
+        super("Show a VM's record, with its live state, as JSON.");
         this.root = root;
     }
 

@@ -14,7 +14,7 @@ final class ListCommand extends CliCommand {
             "Output format (default: ${DEFAULT-VALUE}).", "--format");
 
     ListCommand(CocoonCommand root) {
-        super("list", "List pulled images.", "ls");
+        super("List pulled images.");
         this.root = root;
     }
 

@@ -14,7 +14,7 @@ final class PsCommand extends CliCommand {
             "Output format (default: ${DEFAULT-VALUE}).", "--format");
 
     PsCommand(CocoonCommand root) {
-        super("ps", "List VMs with their live state.");
+        super("List VMs with their live state.");
         this.root = root;
     }
 

@@ -21,7 +21,7 @@ final class PullCommand extends CliCommand {
     private final Flag quiet = flag("No progress output.", "-q", "--quiet");
 
     PullCommand(CocoonCommand root) {
-        super("pull", "Pull OCI VM images from a registry or cloud images over HTTP(S) into the local store.");
+        super("Pull OCI VM images from a registry or cloud images over HTTP(S) into the local store.");
         this.root = root;
     }
 

@@ -10,7 +10,7 @@ final class RmCommand extends CliCommand {
     private final Flag force = flag("Stop running VMs first.", "-f", "--force");
 
     RmCommand(CocoonCommand root) {
-        super("rm", "Remove VMs with their disks. Running VMs need --force.");
+        super("Remove VMs with their disks. Running VMs need --force.");
         this.root = root;
     }
 

@@ -9,7 +9,7 @@ final class RunCommand extends CliCommand {
     private final CreateOptions options = new CreateOptions(this);
 
     RunCommand(CocoonCommand root) {
-        super("run", "Print the exact hypervisor command a VM made with these flags would start with; creates nothing.");
+        super("Print the exact hypervisor command a VM made with these flags would start with; creates nothing.");
         this.root = root;
     }
 

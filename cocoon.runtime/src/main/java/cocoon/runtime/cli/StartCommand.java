@@ -11,7 +11,7 @@ final class StartCommand extends CliCommand {
     private final Value<List<String>> vms = parameters("VM", "VM name or id prefix");
 
     StartCommand(CocoonCommand root) {
-        super("start", "Start VMs: one detached hypervisor process each.");
+        super("Start VMs: one detached hypervisor process each.");
         this.root = root;
     }
 

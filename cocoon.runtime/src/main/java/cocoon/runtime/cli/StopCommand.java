@@ -13,7 +13,7 @@ final class StopCommand extends CliCommand {
     private final Flag force = flag("Skip the power button: stop the hypervisor at once.", "--force");
 
     StopCommand(CocoonCommand root) {
-        super("stop", "Stop VMs: ACPI power button, wait up to --timeout, then shut the hypervisor down, then kill it.");
+        super("Stop VMs: ACPI power button, wait up to --timeout, then shut the hypervisor down, then kill it.");
         this.root = root;
     }
 

@@ -4,7 +4,7 @@ package cocoon.runtime.cli;
 final class VersionCommand extends CliCommand {
 
     VersionCommand() {
-        super("version", "Show the version, git revision and build time.");
+        super("Show the version, git revision and build time.");
     }
 
     @Override

@@ -8,6 +8,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,19 +19,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The command tree declared in code parses as the annotated one did: globals anywhere, typed values, defaults. */
 class CommandLineModelTest {
 
-    private final CocoonCommand root = new CocoonCommand();
-    private final CommandLine cocoon = Cli.commandLine(root);
+    private CocoonCommand root = new CocoonCommand();
+    private CommandLine cocoon;
 
     @Test
     void globalOptionsReachTheRootBeforeOrAfterTheCommandName() {
-        cocoon.parseArgs("--root-dir", "/r", "ps", "--run-dir", "/run", "--log-dir=/log", "--config", "/c.toml", "--debug");
+        parse("--root-dir", "/r", "ps", "--run-dir", "/run", "--log-dir=/log", "--config", "/c.toml", "--debug");
         assertEquals(new Settings.Flags(Path.of("/c.toml"), Path.of("/r"), Path.of("/run"), Path.of("/log")), root.flags());
         assertTrue(root.debug());
     }
 
     @Test
     void absentOptionsAreNullFlagsAreOffAndDefaultsApply() {
-        cocoon.parseArgs("ps");
+        parse("ps");
         assertEquals(new Settings.Flags(null, null, null, null), root.flags());
         assertFalse(root.debug());
         assertEquals(OutputFormat.table, subcommand("ps").findOption("--format").getValue());
@@ -38,13 +39,13 @@ class CommandLineModelTest {
 
     @Test
     void valuesAreConvertedToTheirTypes() {
-        cocoon.parseArgs("stop", "a", "b", "-t", "90s", "--force");
+        parse("stop", "a", "b", "-t", "90s", "--force");
         CommandSpec stop = subcommand("stop");
         assertEquals(Duration.ofSeconds(90), stop.findOption("--timeout").getValue());
         assertEquals(Boolean.TRUE, stop.findOption("--force").getValue());
         assertEquals(List.of("a", "b"), stop.positionalParameters().get(0).getValue());
 
-        cocoon.parseArgs("create", "img", "--memory", "2G", "--cpu", "4", "--ssh-key", "a.pub", "--ssh-key", "b.pub");
+        parse("create", "img", "--memory", "2G", "--cpu", "4", "--ssh-key", "a.pub", "--ssh-key", "b.pub");
         CommandSpec create = subcommand("create");
         assertEquals(2L << 30, (Long) create.findOption("--memory").getValue());
         assertEquals(4, (Integer) create.findOption("--cpu").getValue());
@@ -55,18 +56,39 @@ class CommandLineModelTest {
 
     @Test
     void enumValuesIgnoreCaseAndBadValuesAreUsageErrors() {
-        cocoon.parseArgs("list", "--format", "JSON");
+        parse("list", "--format", "JSON");
         assertEquals(OutputFormat.json, subcommand("list").findOption("--format").getValue());
-        assertThrows(CommandLine.ParameterException.class, () -> cocoon.parseArgs("create", "img", "--memory", "10X"));
-        assertThrows(CommandLine.ParameterException.class, () -> cocoon.parseArgs("start"));
-        assertThrows(CommandLine.ParameterException.class, () -> cocoon.parseArgs("create"));
-        assertThrows(CommandLine.ParameterException.class, () -> cocoon.parseArgs("frobnicate"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("create", "img", "--memory", "10X"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("start"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("create"));
+        assertThrows(CommandLine.ParameterException.class, () -> parse("frobnicate"));
     }
 
     @Test
     void aliasesNameTheSameCommand() {
+        parse();
         assertEquals(cocoon.getSubcommands().get("list"), cocoon.getSubcommands().get("ls"));
         assertEquals(cocoon.getSubcommands().get("delete"), cocoon.getSubcommands().get("rmi"));
+        parse("ls");
+        assertEquals(Set.of("list", "ls"), cocoon.getSubcommands().keySet());
+    }
+
+    @Test
+    void aNamedCommandIsTheOnlyOneBuiltButHelpAndUnknownWordsGetThemAll() {
+        parse("--root-dir", "version", "--debug", "ps");
+        assertEquals(Set.of("ps"), cocoon.getSubcommands().keySet());
+        assertEquals(Path.of("version"), root.flags().rootDir());
+        assertThrows(CommandLine.ParameterException.class, () -> parse("--config=x", "frobnicate"));
+        assertEquals(18, cocoon.getSubcommands().size());
+        parse("help", "ps");
+        assertEquals(18, cocoon.getSubcommands().size());
+    }
+
+    /** Parses as {@link Cli#run} does, with a fresh tree. */
+    private void parse(String... args) {
+        root = new CocoonCommand();
+        cocoon = Cli.commandLine(root, args);
+        cocoon.parseArgs(args);
     }
 
     private CommandSpec subcommand(String name) {
