@@ -41,6 +41,12 @@ abstract class CliCommand implements Runnable {
                 .description(description)));
     }
 
+    /** {@code --format table|json} of the listing commands. */
+    final Value<OutputFormat> formatOption() {
+        return optionWithDefault(OutputFormat.class, "table|json", "table", "Output format (default: ${DEFAULT-VALUE}).",
+                "--format");
+    }
+
     /** An option whose values a converter checks, so bad input is a usage error with the converter's message. */
     final <T> Value<T> option(CommandLine.ITypeConverter<T> converter, Class<T> type, String label, String description,
                               String... names) {

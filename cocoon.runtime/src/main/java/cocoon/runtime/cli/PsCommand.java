@@ -10,8 +10,7 @@ import java.util.List;
 final class PsCommand extends CliCommand {
 
     private final CocoonCommand root;
-    private final Value<OutputFormat> format = optionWithDefault(OutputFormat.class, "table|json", "table",
-            "Output format (default: ${DEFAULT-VALUE}).", "--format");
+    private final Value<OutputFormat> format = formatOption();
 
     PsCommand(CocoonCommand root) {
         super("List VMs with their live state.");
