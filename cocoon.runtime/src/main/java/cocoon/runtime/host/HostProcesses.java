@@ -83,6 +83,7 @@ public final class HostProcesses implements Processes {
                 // Its own session (no SIGHUP when the user's terminal closes), and not this JVM's child.
                 return DetachedLaunch.start(setsid.get(), argv, log, pidFile);
             }
+            // No setsid (util-linux): the program stays our child, and its pid file follows its start.
             long pid = new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
