@@ -76,21 +76,14 @@ public final class HostProcesses implements Processes {
 
     @Override
     public long spawnDetached(List<String> argv, Path log, Path pidFile) {
+        // setsid (util-linux, on every Linux host) gives the program its own session (no SIGHUP when the
+        // user's terminal closes) and keeps it from being this JVM's child; without it the pid file
+        // could not be written before the program runs, as the contract says.
+        Path setsid = which("setsid").orElseThrow(() -> new ToolException(argv, "cannot start " + programName(argv)
+                + ": setsid is not installed", "install util-linux"));
         try {
             Files.createDirectories(log.getParent());
-            Optional<Path> setsid = which("setsid");
-            if (setsid.isPresent()) {
-                // Its own session (no SIGHUP when the user's terminal closes), and not this JVM's child.
-                return DetachedLaunch.start(setsid.get(), argv, log, pidFile);
-            }
-            // No setsid (util-linux): the program stays our child, and its pid file follows its start.
-            long pid = new ProcessBuilder(argv)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectErrorStream(true)
-                    .start().pid();
-            Files.writeString(pidFile, pid + "\n", StandardCharsets.US_ASCII);
-            return pid;
+            return DetachedLaunch.start(setsid, argv, log, pidFile);
         } catch (IOException e) {
             throw new ToolException(argv, "cannot start " + programName(argv) + ": " + e.getMessage(),
                     "check that it is installed and executable (cocoon doctor)");
