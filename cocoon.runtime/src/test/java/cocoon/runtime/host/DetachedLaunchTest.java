@@ -26,10 +26,12 @@ class DetachedLaunchTest {
         Path followed = Files.createFile(dir.resolve("vm $(id) `id` \"; exit.sock"));
         long pid = processes.spawnDetached(List.of("tail", "-f", followed.toString()), dir.resolve("log"), pidFile);
         try {
+            // While the shell execs tail in place, its command line reads empty for a moment.
+            String cmdline = awaitExec(pid, "tail\0");
             assertEquals(Long.toString(pid), Files.readString(pidFile).strip());
             assertTrue(processes.isAlive(pid, followed.toString()));
             assertTrue(ProcessHandle.current().children().noneMatch(child -> child.pid() == pid));
-            assertEquals("tail\0-f\0" + followed + "\0", awaitExec(pid, "tail\0"));
+            assertEquals("tail\0-f\0" + followed + "\0", cmdline);
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
