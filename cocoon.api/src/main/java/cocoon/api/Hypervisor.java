@@ -3,6 +3,7 @@ package cocoon.api;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Runs each VM as one detached hypervisor process and controls it through that process's API. */
 public interface Hypervisor {
@@ -25,6 +26,14 @@ public interface Hypervisor {
 
     /** Whether it can run VMs on this host and, if not, what to install or change. */
     Availability check();
+
+    /**
+     * Validates the options a user gave for a VM on this hypervisor (such as QEMU's {@code accel}) and returns
+     * them as they are to be recorded in {@link VmSpec#hypervisorOptions()}.
+     *
+     * @throws InvalidInputException naming the option and what this hypervisor takes
+     */
+    Map<String, String> options(Map<String, String> requested);
 
     /** The exact argument list {@link #launch} would execute. Creates nothing. */
     List<String> command(VmRecord vm, VmPaths paths);

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * What the runtime hands a plugin when it opens it: the directories, the plugin's settings (its
- * config section merged over its defaults) and the runtime's shared services.
+ * config section merged over its defaults) and the runtime's shared services: external programs,
+ * store locks, atomic JSON files and the hypervisor-process machinery drivers share.
  */
 public record PluginContext(
         Path rootDir,
@@ -14,7 +15,8 @@ public record PluginContext(
         Map<String, String> settings,
         Processes processes,
         StoreLocks locks,
-        JsonFiles json) {
+        JsonFiles json,
+        VmmProcesses vmms) {
 
     public PluginContext {
         settings = Map.copyOf(settings);

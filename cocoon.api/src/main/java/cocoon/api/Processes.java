@@ -19,19 +19,4 @@ public interface Processes {
 
     /** Whether {@code program} is an executable on PATH or an executable path; the resolved path if so. */
     Optional<Path> which(String program);
-
-    /**
-     * Starts a program in its own session (it survives this CLI and its terminal), stdin from
-     * /dev/null, stdout and stderr appended to the given log; returns its pid. The pid is written to
-     * {@code pidFile} before the program runs, so a CLI killed at any moment of the call leaves no
-     * program behind that its pid file does not name. The program is not this process's child: for a
-     * moment after the call its command line may still be the launcher's (ending with the same arguments).
-     */
-    long spawnDetached(List<String> argv, Path log, Path pidFile);
-
-    /** Whether {@code pid} is a process that has not ended, whatever it runs; a zombie has ended. */
-    boolean exists(long pid);
-
-    /** Whether {@code pid} is alive and its command line contains {@code marker}, so a reused pid is never mistaken. */
-    boolean isAlive(long pid, String marker);
 }

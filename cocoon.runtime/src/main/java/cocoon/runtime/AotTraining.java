@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -92,7 +93,7 @@ public final class AotTraining {
         for (int i = 0; i < RECORDS; i++) {
             String id = hex.toHexDigits((long) i * 0x9E3779B97F4A7C15L);
             Path dir = vms.resolve(id);
-            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, "qemu", "auto",
+            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, "qemu", Map.of(),
                     new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
             List<Disk> disks = List.of(
                     new Disk(dir.resolve("base.erofs"), DiskFormat.RAW, true, "base", null),

@@ -5,6 +5,7 @@ import cocoon.runtime.vm.CreateRequest;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** The flags {@code create} and {@code run} share, declared on the command that uses them. */
 final class CreateOptions {
@@ -30,7 +31,7 @@ final class CreateOptions {
                 "Writable disk size, e.g. 10G (default: [defaults] storage, 10G).", "--storage");
         hypervisor = command.option(String.class, "auto|chv|qemu",
                 "Hypervisor (default: [defaults] hypervisor, auto: Cloud Hypervisor when usable, else QEMU).", "--hypervisor");
-        accel = command.option(String.class, "auto|kvm|tcg", "QEMU acceleration (default: auto).", "--accel");
+        accel = command.option(String.class, "auto|kvm|tcg", "QEMU acceleration (default: [qemu] accel, auto).", "--accel");
         user = command.option(String.class, "NAME", "Cloud images: login created by cloud-init (default: cocoon).", "--user");
         password = command.option(String.class, "PASSWORD", "Cloud images: that login's password (default: cocoon).",
                 "--password");
@@ -40,6 +41,6 @@ final class CreateOptions {
 
     CreateRequest request() {
         return new CreateRequest(image.get(), name.get(), cpus.get(), memory.get(), storage.get(), hypervisor.get(),
-                accel.get(), user.get(), password.get(), sshKeys.get());
+                accel.get() == null ? Map.of() : Map.of("accel", accel.get()), user.get(), password.get(), sshKeys.get());
     }
 }

@@ -16,10 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/**
- * Runs external programs from argument lists, with a timeout and stderr kept for errors. No argument
- * ever reaches a shell's parser (detached launches pass them as parameters of a fixed script).
- */
+/** Runs external programs from argument lists, with a timeout and stderr kept for errors; never through a shell. */
 public final class HostProcesses implements Processes {
 
     private static final int STDERR_TAIL = 2000;
@@ -72,52 +69,6 @@ public final class HostProcesses implements Processes {
             }
         }
         return Optional.empty();
-    }
-
-    @Override
-    public long spawnDetached(List<String> argv, Path log, Path pidFile) {
-        // setsid (util-linux, on every Linux host) gives the program its own session (no SIGHUP when the
-        // user's terminal closes) and keeps it from being this JVM's child; without it the pid file
-        // could not be written before the program runs, as the contract says.
-        Path setsid = which("setsid").orElseThrow(() -> new ToolException(argv, "cannot start " + programName(argv)
-                + ": setsid is not installed", "install util-linux"));
-        try {
-            Files.createDirectories(log.getParent());
-            return DetachedLaunch.start(setsid, argv, log, pidFile);
-        } catch (IOException e) {
-            throw new ToolException(argv, "cannot start " + programName(argv) + ": " + e.getMessage(),
-                    "check that it is installed and executable (cocoon doctor)");
-        }
-    }
-
-    @Override
-    public boolean isAlive(long pid, String marker) {
-        if (pid <= 0) {
-            return false;
-        }
-        Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
-        try {
-            byte[] raw = Files.readAllBytes(cmdline);
-            String args = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
-            return args.contains(marker) && !isZombie(pid);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    @Override
-    public boolean exists(long pid) {
-        return pid > 0 && Files.exists(Path.of("/proc", Long.toString(pid))) && !isZombie(pid);
-    }
-
-    private static boolean isZombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) == 'Z';
-        } catch (IOException e) {
-            return true;
-        }
     }
 
     private Process start(List<String> argv) {

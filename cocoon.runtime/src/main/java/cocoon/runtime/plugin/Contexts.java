@@ -4,6 +4,7 @@ import cocoon.api.PluginContext;
 import cocoon.runtime.host.HostProcesses;
 import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
+import cocoon.runtime.vmm.HostVmmProcesses;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,7 +16,8 @@ public final class Contexts {
     }
 
     public static PluginContext of(Path rootDir, Path runDir, Path logDir, Map<String, String> settings) {
+        HostProcesses processes = new HostProcesses();
         return new PluginContext(rootDir, runDir, logDir, settings,
-                new HostProcesses(), FileStoreLocks.forRoot(rootDir), new AtomicJsonFiles());
+                processes, FileStoreLocks.forRoot(rootDir), new AtomicJsonFiles(), new HostVmmProcesses(processes));
     }
 }

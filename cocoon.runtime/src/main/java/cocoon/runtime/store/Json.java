@@ -15,7 +15,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** The one Jackson setup for state files and JSON output: ISO timestamps, paths as plain strings. */
+/** The one Jackson setup for state files and JSON output: ISO timestamps, paths as plain strings, old records migrated. */
 public final class Json {
 
     private static final ObjectMapper MAPPER = create();
@@ -28,7 +28,7 @@ public final class Json {
     }
 
     private static ObjectMapper create() {
-        SimpleModule paths = new SimpleModule("cocoon-paths");
+        SimpleModule paths = new SimpleModule("cocoon-state");
         paths.addSerializer(Path.class, new JsonSerializer<>() {
             @Override
             public void serialize(Path value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
@@ -41,6 +41,7 @@ public final class Json {
                 return Path.of(parser.getValueAsString());
             }
         });
+        paths.setDeserializerModifier(new VmSpecMigration());
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
                 .registerModule(paths)

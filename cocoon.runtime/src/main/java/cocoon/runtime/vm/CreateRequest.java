@@ -2,10 +2,12 @@ package cocoon.runtime.vm;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The create flags as given; null means "use the configured default".
  *
+ * @param hypervisorOptions options for the chosen hypervisor only ({@code --accel}); it validates them
  * @param sshKeyFiles public-key files whose lines become the guest user's authorized keys
  */
 public record CreateRequest(
@@ -15,7 +17,7 @@ public record CreateRequest(
         Long memoryBytes,
         Long storageBytes,
         String hypervisor,
-        String accel,
+        Map<String, String> hypervisorOptions,
         String user,
         String password,
         List<Path> sshKeyFiles) {

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -41,7 +42,6 @@ public final class Lifecycle {
     static final long MAX_MEMORY = 4L << 40;
     static final long MIN_STORAGE = 64L << 20;
     static final long MAX_STORAGE = 64L << 40;
-    private static final Set<String> ACCELS = Set.of("auto", "kvm", "tcg");
 
     private final VmStore store;
     private final ImageCatalog images;
@@ -124,22 +124,19 @@ public final class Lifecycle {
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
-            if (hypervisor.state(record, paths) == VmState.RUNNING) {
-                hypervisor.powerOff(record, paths, timeout, force);
-            }
+            // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
+            hypervisor.powerOff(record, paths, timeout, force);
             return store.update(record.id(), VmRecord::stopped);
         });
     }
 
     public VmRecord remove(String nameOrId, boolean force, Duration stopTimeout) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
-            if (hypervisor.state(record, paths) == VmState.RUNNING) {
-                if (!force) {
-                    throw new ConflictException("VM " + record.name() + " is running",
-                            "stop it first (cocoon stop " + record.name() + ") or pass --force");
-                }
-                hypervisor.powerOff(record, paths, stopTimeout, true);
+            if (!force && hypervisor.state(record, paths) == VmState.RUNNING) {
+                throw new ConflictException("VM " + record.name() + " is running",
+                        "stop it first (cocoon stop " + record.name() + ") or pass --force");
             }
+            hypervisor.powerOff(record, paths, stopTimeout, true);
             store.deleteRecord(record.id());
             plugins.diskBuilder(record.image().kind()).remove(record.disks());
             deleteQuietly(paths.vmDir());
@@ -177,7 +174,7 @@ public final class Lifecycle {
         return switch (actual) {
             case RUNNING -> record;
             case STOPPED -> record.stopped();
-            default -> record.failed("the hypervisor process is gone: it was killed or crashed");
+            default -> record.failed("the hypervisor was killed, crashed or stopped answering");
         };
     }
 
@@ -208,17 +205,14 @@ public final class Lifecycle {
         range("--memory", memory, MIN_MEMORY, MAX_MEMORY);
         long storage = request.storageBytes() != null ? request.storageBytes() : defaults.storageBytes();
         range("--storage", storage, MIN_STORAGE, MAX_STORAGE);
-        String accel = request.accel() != null ? request.accel() : "auto";
-        if (!ACCELS.contains(accel)) {
-            throw new InvalidInputException("--accel " + accel + " is not known", "use auto, kvm or tcg");
-        }
-        String hypervisor = plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor()).name();
+        Hypervisor hypervisor = plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor());
+        Map<String, String> options = hypervisor.options(request.hypervisorOptions() == null ? Map.of() : request.hypervisorOptions());
         String user = request.user() != null ? request.user() : defaults.user();
         if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
             throw new InvalidInputException("--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
         }
         String password = request.password() != null ? request.password() : defaults.password();
-        return new VmSpec(name, cpus, memory, storage, hypervisor, accel,
+        return new VmSpec(name, cpus, memory, storage, hypervisor.name(), options,
                 new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
     }
 

@@ -8,6 +8,7 @@ import cocoon.api.VmState;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public final class StoreWorker {
 
     static VmRecord record(String name) {
         String id = Long.toHexString(Double.doubleToLongBits(Math.random())) + Long.toHexString(System.nanoTime());
-        VmSpec spec = new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", "auto", new VmSpec.CloudInit("u", "p", List.of()));
+        VmSpec spec = new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of()));
         return new VmRecord(id.substring(0, 16), name, VmState.CREATED, spec,
                 new VmRecord.ImageRef("oci", "example/img:1", "sha256:00"), BootSpec.firmware(), List.of(),
                 Instant.now(), null, 0, null);

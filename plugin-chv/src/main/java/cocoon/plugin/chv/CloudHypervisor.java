@@ -2,10 +2,10 @@ package cocoon.plugin.chv;
 
 import cocoon.api.Availability;
 import cocoon.api.BootSpec;
-import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
+import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.api.Processes;
@@ -13,6 +13,8 @@ import cocoon.api.ToolException;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
+import cocoon.api.VmmProcess;
+import cocoon.api.VmmProcesses;
 import cocoon.plugin.chv.api.ChvApi;
 import cocoon.plugin.chv.api.VmInfo;
 import cocoon.plugin.chv.cli.ChvCommand;
@@ -20,29 +22,25 @@ import cocoon.plugin.chv.cli.ChvVersion;
 import cocoon.plugin.chv.cli.VmFiles;
 import cocoon.plugin.chv.host.HostKvm;
 
-import java.io.IOException;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /** Runs each VM as one detached {@code cloud-hypervisor} process configured entirely on its command line. */
 final class CloudHypervisor implements Hypervisor {
 
-    static final String NAME = "chv";
+    static final String NAME = VmFiles.HYPERVISOR;
 
     private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(10);
-    /** cloud-hypervisor serves its API within milliseconds of exec: poll finely at first, then back off. */
-    private static final Duration FIRST_API_RETRY = Duration.ofMillis(2);
-    private static final Duration MAX_API_RETRY = Duration.ofMillis(10);
-    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     private final Processes processes;
+    private final VmmProcesses vmms;
     private final ChvSettings settings;
     private final HostKvm kvm;
     private VersionProbe probe;
@@ -53,6 +51,7 @@ final class CloudHypervisor implements Hypervisor {
 
     CloudHypervisor(PluginContext context, ChvSettings settings, HostKvm kvm) {
         this.processes = context.processes();
+        this.vmms = context.vmms();
         this.settings = settings;
         this.kvm = kvm;
     }
@@ -100,72 +99,40 @@ final class CloudHypervisor implements Hypervisor {
         return ChvCommand.render(binary, vm, VmFiles.of(paths), settings.firmware(), found.version().orElse(ChvVersion.CURRENT));
     }
 
+    /** Cloud Hypervisor always runs on KVM: {@code accel} may say so, anything else is refused. */
+    @Override
+    public Map<String, String> options(Map<String, String> requested) {
+        for (Map.Entry<String, String> option : requested.entrySet()) {
+            boolean kvm = option.getKey().equals("accel") && Set.of("auto", "kvm").contains(option.getValue());
+            if (!kvm) {
+                throw new InvalidInputException("Cloud Hypervisor has no VM option " + option.getKey() + "=" + option.getValue()
+                        + " (it always runs on KVM)", "drop the option, or use --hypervisor qemu for TCG");
+            }
+        }
+        return Map.of();
+    }
+
     @Override
     public long launch(VmRecord vm, VmPaths paths) {
-        VmFiles files = VmFiles.of(paths);
-        VmProcess process = new VmProcess(processes, files);
-        privateDir(files.runDir());
-        privateDir(files.logDir());
-        long previous = process.livePid(vm.pid());
-        if (previous != 0) {
-            reapIdle(vm, files, process, previous);
-        }
         List<String> argv = command(vm, paths);
         requireBootFiles(vm);
-        process.clean();
-        privateDir(files.runDir());
-        long logStart = LogTail.size(files.hypervisorLog());
-        long pid = processes.spawnDetached(argv, files.hypervisorLog(), files.pidFile());
-        awaitApi(vm, files, process, pid, logStart);
-        return pid;
+        return process(VmFiles.of(paths)).launch(vm, argv, settings.startTimeout());
     }
 
     @Override
     public VmState state(VmRecord vm, VmPaths paths) {
-        VmFiles files = VmFiles.of(paths);
-        long pid = new VmProcess(processes, files).livePid(vm.pid());
-        if (pid == 0) {
-            // The launch writes the pid file and Cocoon removes it when it stops the VM; one left behind means the VMM
-            // went away on its own, which from outside looks the same whether the guest powered off or it died.
-            if (vm.state() == VmState.RUNNING) {
-                return Files.exists(files.pidFile()) ? VmState.ERROR : VmState.STOPPED;
-            }
-            return vm.state() == VmState.ERROR || vm.state() == VmState.CREATED ? vm.state() : VmState.STOPPED;
-        }
-        try {
-            // The guest is off but the VMM lingers only after an explicit vm.shutdown; anything else alive is running.
-            return VmInfo.SHUTDOWN.equals(api(files).info().state()) ? VmState.STOPPED : VmState.RUNNING;
-        } catch (IOException e) {
-            return VmState.ERROR;
-        }
+        return process(VmFiles.of(paths)).state(vm);
     }
 
     @Override
     public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {
-        VmFiles files = VmFiles.of(paths);
-        VmProcess process = new VmProcess(processes, files);
-        long pid = process.livePid(vm.pid());
-        if (pid != 0) {
-            boolean exited = false;
-            if (!force) {
-                try {
-                    api(files).powerButton();
-                    exited = process.awaitExit(pid, timeout);
-                } catch (IOException e) {
-                    // A VM that is not booted, or an API that does not answer, cannot take the button: go hard.
-                }
-            }
-            if (!exited) {
-                hardStop(files, process, pid);
-            }
-        }
-        process.clean();
+        process(VmFiles.of(paths)).powerOff(vm, timeout, force);
     }
 
     @Override
     public Path console(VmRecord vm, VmPaths paths) {
         VmFiles files = VmFiles.of(paths);
-        if (new VmProcess(processes, files).livePid(vm.pid()) == 0) {
+        if (process(files).livePid(vm.pid()) == 0) {
             throw new HypervisorException("VM " + vm.name() + " is not running", "start it with `cocoon start " + vm.name() + "`");
         }
         VmInfo info;
@@ -206,77 +173,8 @@ final class CloudHypervisor implements Hypervisor {
         return new ChvApi(files.apiSocket(), settings.apiTimeout());
     }
 
-    /** A hypervisor still alive for this VM is either a running guest (refuse) or a VMM whose guest is off (end it). */
-    private void reapIdle(VmRecord vm, VmFiles files, VmProcess process, long pid) {
-        String guest;
-        try {
-            guest = api(files).info().state();
-        } catch (IOException e) {
-            throw new ConflictException("VM " + vm.name() + " has a hypervisor (pid " + pid + ") whose API does not answer",
-                    "end it with `cocoon stop --force " + vm.name() + "`");
-        }
-        if (!VmInfo.SHUTDOWN.equals(guest)) {
-            throw new ConflictException("VM " + vm.name() + " is already running (pid " + pid + ")",
-                    "stop it first with `cocoon stop " + vm.name() + "`");
-        }
-        hardStop(files, process, pid);
-    }
-
-    /** vm.shutdown and vmm.shutdown, then SIGTERM, then SIGKILL, each given the stop grace to take effect. */
-    private void hardStop(VmFiles files, VmProcess process, long pid) {
-        ChvApi api = api(files);
-        try {
-            api.shutdownVm();
-        } catch (IOException e) {
-            // Not booted or not answering; vmm.shutdown or the signals below still end it.
-        }
-        try {
-            api.shutdownVmm();
-        } catch (IOException e) {
-            // The process may already be exiting; the signals below handle one that is not.
-        }
-        if (process.awaitExit(pid, settings.stopGrace())) {
-            return;
-        }
-        process.signal(pid, false);
-        if (process.awaitExit(pid, settings.stopGrace())) {
-            return;
-        }
-        process.signal(pid, true);
-        if (!process.awaitExit(pid, settings.stopGrace())) {
-            throw new HypervisorException("cloud-hypervisor (pid " + pid + ") survived SIGKILL",
-                    "it is stuck in the kernel; see /proc/" + pid + "/stack and reboot the host if it stays");
-        }
-    }
-
-    private void awaitApi(VmRecord vm, VmFiles files, VmProcess process, long pid, long logStart) {
-        ChvApi api = api(files);
-        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
-        Duration retry = FIRST_API_RETRY;
-        while (true) {
-            if (!processes.exists(pid)) {
-                process.clean();
-                throw new HypervisorException("cloud-hypervisor exited while starting VM " + vm.name() + ": "
-                        + LogTail.since(files.hypervisorLog(), logStart), "the whole output is in " + files.hypervisorLog());
-            }
-            if (Files.exists(files.apiSocket())) {
-                try {
-                    api.ping();
-                    return;
-                } catch (IOException e) {
-                    // Bound but not serving yet; ask again until the deadline.
-                }
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                hardStop(files, process, pid);
-                process.clean();
-                throw new HypervisorException("cloud-hypervisor (pid " + pid + ") did not answer on " + files.apiSocket()
-                        + " within " + settings.startTimeout().toSeconds() + " s: " + LogTail.since(files.hypervisorLog(), logStart),
-                        "raise [chv] start_timeout if the host is slow; the whole output is in " + files.hypervisorLog());
-            }
-            VmProcess.pause(retry);
-            retry = retry.multipliedBy(2).compareTo(MAX_API_RETRY) < 0 ? retry.multipliedBy(2) : MAX_API_RETRY;
-        }
+    private VmmProcess process(VmFiles files) {
+        return vmms.of(files.layout(), new ChvControl(api(files), files), settings.stopGrace());
     }
 
     private void requireBootFiles(VmRecord vm) {
@@ -299,16 +197,6 @@ final class CloudHypervisor implements Hypervisor {
         if (!Files.isRegularFile(file)) {
             throw new NotFoundException(what + " " + file + " is missing",
                     "the image or VM files were removed; recreate the VM (cocoon rm, then cocoon create)");
-        }
-    }
-
-    private static void privateDir(Path dir) {
-        try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
-            Files.setPosixFilePermissions(dir, PRIVATE_DIR);
-        } catch (IOException e) {
-            throw new HypervisorException("cannot create " + dir + ": " + e.getMessage(),
-                    "check that the run and log directories are writable (run as root or set run-dir/log-dir)");
         }
     }
 

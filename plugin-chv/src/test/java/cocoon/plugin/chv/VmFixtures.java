@@ -10,6 +10,7 @@ import cocoon.api.VmState;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.List;
 
 /** VM records shaped like the ones the OCI and cloud-image disk builders produce. */
@@ -26,7 +27,7 @@ final class VmFixtures {
     }
 
     static VmSpec spec(long memoryBytes) {
-        return new VmSpec("web", 2, memoryBytes, 4096 * MIB, "chv", "auto", null);
+        return new VmSpec("web", 2, memoryBytes, 4096 * MIB, "chv", Map.of(), null);
     }
 
     /** Two EROFS layers (bottom first), the raw COW disk, and a kernel with its initrd. */

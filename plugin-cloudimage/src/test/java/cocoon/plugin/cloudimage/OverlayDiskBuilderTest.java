@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,7 +119,7 @@ class OverlayDiskBuilderTest {
 
     @Test
     void invalidUserNameLeavesNoDisksBehind() {
-        VmSpec bad = new VmSpec("web-1", 1, 256 * MIB, 4 * MIB, "qemu", "auto",
+        VmSpec bad = new VmSpec("web-1", 1, 256 * MIB, 4 * MIB, "qemu", Map.of(),
                 new VmSpec.CloudInit("Root Admin", "pw", List.of()));
 
         assertThrows(InvalidInputException.class, () -> builder.build(image, bad, vmDir));
@@ -128,7 +129,7 @@ class OverlayDiskBuilderTest {
     }
 
     private static VmSpec spec(String name, long storage) {
-        return new VmSpec(name, 1, 256 * MIB, storage, "qemu", "auto", new VmSpec.CloudInit("alice", "s3cr\"et\\",
+        return new VmSpec(name, 1, 256 * MIB, storage, "qemu", Map.of(), new VmSpec.CloudInit("alice", "s3cr\"et\\",
                 List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
     }
 

@@ -44,7 +44,7 @@ class CowDiskBuilderTest {
     }
 
     private static VmSpec spec(long storage) {
-        return new VmSpec("vm", 1, 512L << 20, storage, "qemu", "auto", null);
+        return new VmSpec("vm", 1, 512L << 20, storage, "qemu", Map.of(), null);
     }
 
     @Test

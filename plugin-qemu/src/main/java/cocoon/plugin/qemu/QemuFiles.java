@@ -1,15 +1,17 @@
 package cocoon.plugin.qemu;
 
 import cocoon.api.VmPaths;
+import cocoon.api.VmmLayout;
 
 import java.nio.file.Path;
+import java.util.List;
 
-/** Where one VM's QEMU keeps its pid, QMP socket, logs and UEFI variable store. */
-record QemuFiles(Path pidFile, Path qmpSocket, Path consoleLog, Path qemuLog, Path firmwareVars) {
+/** Where one VM's QEMU keeps its QMP socket, logs and UEFI variable store; its pid file is the shared machinery's. */
+record QemuFiles(Path runDir, Path qmpSocket, Path consoleLog, Path qemuLog, Path firmwareVars) {
 
     static QemuFiles of(VmPaths paths) {
         return new QemuFiles(
-                paths.runDir().resolve("pid"),
+                paths.runDir(),
                 paths.runDir().resolve("qmp.sock"),
                 paths.logDir().resolve("console.log"),
                 paths.logDir().resolve("qemu.log"),
@@ -19,5 +21,15 @@ record QemuFiles(Path pidFile, Path qmpSocket, Path consoleLog, Path qemuLog, Pa
     /** The {@code -qmp} value; also the marker that tells this VM's QEMU from any other process with the same pid. */
     String qmpOption() {
         return "unix:" + QemuOptions.escape(qmpSocket.toString()) + ",server=on,wait=off";
+    }
+
+    /** QEMU writes the console log itself: it is created private before QEMU runs. */
+    VmmLayout layout() {
+        return new VmmLayout(QemuHypervisor.NAME, runDir, qmpSocket, qmpOption(), qemuLog, List.of(consoleLog), List.of());
+    }
+
+    /** QEMU's {@code -pidfile}: the same file the launcher writes, so QEMU rewrites the same pid and deletes it on a clean exit. */
+    Path pidFile() {
+        return layout().pidFile();
     }
 }

@@ -10,7 +10,7 @@ public final class QemuProvider implements Hypervisor.Provider {
 
     @Override
     public String name() {
-        return "qemu";
+        return QemuHypervisor.NAME;
     }
 
     @Override

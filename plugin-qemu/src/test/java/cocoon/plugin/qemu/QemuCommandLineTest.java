@@ -109,7 +109,7 @@ class QemuCommandLineTest {
     void memoryIsRoundedUpToWholeMebibytesAndAnExistingSerialConsoleIsNotRepeated() {
         BootSpec boot = BootSpec.kernel(Path.of("/k"), null, "quiet console=ttyS0");
         VmRecord vm = new VmRecord("id", "web", VmState.CREATED,
-                new VmSpec("web", 2, 100 * TestVms.MIB + 1, 0, "qemu", "tcg", null),
+                new VmSpec("web", 2, 100 * TestVms.MIB + 1, 0, "qemu", Map.of("accel", "tcg"), null),
                 null, boot, List.of(), null, null, 0, null);
 
         List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);

@@ -9,6 +9,7 @@ import cocoon.api.VmState;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.List;
 
 /** VM records and folders as the runtime would hand them to the driver. */
@@ -20,7 +21,7 @@ final class TestVms {
     }
 
     static VmRecord record(String name, String accel, long memoryMiB, BootSpec boot, List<Disk> disks) {
-        VmSpec spec = new VmSpec(name, 1, memoryMiB * MIB, 0, "qemu", accel, null);
+        VmSpec spec = new VmSpec(name, 1, memoryMiB * MIB, 0, "qemu", accel == null ? Map.of() : Map.of("accel", accel), null);
         return new VmRecord("id-" + name, name, VmState.CREATED, spec,
                 new VmRecord.ImageRef("oci", "example/" + name, "sha256:00"), boot, disks,
                 Instant.parse("2026-01-01T00:00:00Z"), null, 0, null);

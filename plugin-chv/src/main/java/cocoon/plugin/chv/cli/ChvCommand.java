@@ -33,6 +33,8 @@ public final class ChvCommand {
         List<String> argv = new ArrayList<>();
         argv.add(binary);
         option(argv, "--api-socket", "path=" + optionValue(files.apiSocket()));
+        // How the process ended, for ps: a guest that powered off leaves a vmm shutdown event, a kill leaves none.
+        option(argv, "--event-monitor", "path=" + optionValue(files.events()));
         option(argv, "--cpus", "boot=" + vm.spec().cpus());
         option(argv, "--memory", "size=" + ByteSize.format(vm.spec().memoryBytes()));
         BootSpec boot = vm.boot();

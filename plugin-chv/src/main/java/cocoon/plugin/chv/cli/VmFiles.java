@@ -1,11 +1,16 @@
 package cocoon.plugin.chv.cli;
 
 import cocoon.api.VmPaths;
+import cocoon.api.VmmLayout;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /** The files one Cloud Hypervisor VM uses in its run and log folders. */
 public record VmFiles(Path runDir, Path logDir) {
+
+    /** The driver's name, which is also its config section. */
+    public static final String HYPERVISOR = "chv";
 
     public static VmFiles of(VmPaths paths) {
         return new VmFiles(paths.runDir(), paths.logDir());
@@ -16,10 +21,6 @@ public record VmFiles(Path runDir, Path logDir) {
         return runDir.resolve("api.sock");
     }
 
-    public Path pidFile() {
-        return runDir.resolve("pid");
-    }
-
     /** Standard output and error of the hypervisor process: its warnings and its fatal error chain. */
     public Path hypervisorLog() {
         return logDir.resolve("hypervisor.log");
@@ -28,5 +29,16 @@ public record VmFiles(Path runDir, Path logDir) {
     /** The legacy serial port of a direct-kernel VM: early boot messages land here while the interactive console is a PTY. */
     public Path serialLog() {
         return logDir.resolve("serial.log");
+    }
+
+    /** {@code --event-monitor}: how the last run ended (a {@code vmm shutdown} event, or none after a kill). */
+    public Path events() {
+        return runDir.resolve("events.json");
+    }
+
+    /** The event log belongs to one run: made empty and private before each start, removed with the run. */
+    public VmmLayout layout() {
+        return new VmmLayout(HYPERVISOR, runDir, apiSocket(), apiSocket().toString(), hypervisorLog(),
+                List.of(serialLog(), events()), List.of(events()));
     }
 }

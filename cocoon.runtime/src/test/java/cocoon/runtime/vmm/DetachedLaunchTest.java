@@ -1,4 +1,4 @@
-package cocoon.runtime.host;
+package cocoon.runtime.vmm;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Detached programs: not our children, named by their pid file from before they run, arguments passed verbatim. */
 class DetachedLaunchTest {
 
-    private final HostProcesses processes = new HostProcesses();
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     @TempDir
     Path dir;
@@ -24,12 +24,12 @@ class DetachedLaunchTest {
         Path pidFile = dir.resolve("pid");
         Files.writeString(pidFile, "1\n");
         Path followed = Files.createFile(dir.resolve("vm $(id) `id` \"; exit.sock"));
-        long pid = processes.spawnDetached(List.of("tail", "-f", followed.toString()), dir.resolve("log"), pidFile);
+        long pid = DetachedLaunch.start(SETSID, List.of("tail", "-f", followed.toString()), dir.resolve("log"), pidFile);
         try {
             // While the shell execs tail in place, its command line reads empty for a moment.
             String cmdline = awaitExec(pid, "tail\0");
             assertEquals(Long.toString(pid), Files.readString(pidFile).strip());
-            assertTrue(processes.isAlive(pid, followed.toString()));
+            assertTrue(ProcTable.runs(pid, followed.toString()));
             assertTrue(ProcessHandle.current().children().noneMatch(child -> child.pid() == pid));
             assertEquals("tail\0-f\0" + followed + "\0", cmdline);
         } finally {
@@ -41,12 +41,12 @@ class DetachedLaunchTest {
     void aProgramThatCannotRunEndsAtOnceAndItsLogSaysWhy() throws Exception {
         Path log = dir.resolve("log");
         String missing = dir.resolve("no-such-program").toString();
-        long pid = processes.spawnDetached(List.of(missing), log, dir.resolve("pid"));
+        long pid = DetachedLaunch.start(SETSID, List.of(missing), log, Files.createFile(dir.resolve("pid")));
         // The shell wrote its pid, then could not exec: the caller sees that process end, and the log says why.
-        for (int i = 0; i < 200 && processes.exists(pid); i++) {
+        for (int i = 0; i < 200 && ProcTable.exists(pid); i++) {
             sleep();
         }
-        assertFalse(processes.exists(pid));
+        assertFalse(ProcTable.exists(pid));
         assertTrue(Files.readString(log).contains(missing), Files.readString(log));
     }
 

@@ -1,4 +1,4 @@
-package cocoon.runtime.host;
+package cocoon.runtime.vmm;
 
 import cocoon.api.ToolException;
 
@@ -31,8 +31,8 @@ final class DetachedLaunch {
     private DetachedLaunch() {
     }
 
+    /** {@code pidFile} exists and is empty: the shell truncates it and writes, keeping its mode. */
     static long start(Path setsid, List<String> argv, Path log, Path pidFile) throws IOException {
-        Files.deleteIfExists(pidFile);
         List<String> forker = new ArrayList<>(List.of(setsid.toString(), "--fork", "/bin/sh", "-c", WRITE_PID_AND_EXEC,
                 pidFile.toString()));
         forker.addAll(argv);

@@ -1,4 +1,4 @@
-package cocoon.plugin.chv;
+package cocoon.runtime.vmm;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
