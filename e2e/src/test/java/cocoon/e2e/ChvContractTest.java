@@ -104,6 +104,7 @@ class ChvContractTest {
         Path boot = store.resolve("root/images/oci/boot").resolve(base.hex());
         assertEquals(List.of(FAKE.toString(),
                 "--api-socket", "path=" + store.resolve("run").resolve(plannedId).resolve("api.sock"),
+                "--event-monitor", "path=" + store.resolve("run").resolve(plannedId).resolve("events.json"),
                 "--cpus", "boot=1",
                 "--memory", "size=512M",
                 "--kernel", boot.resolve("vmlinuz").toString(),
@@ -277,7 +278,11 @@ class ChvContractTest {
     @Test
     void doctorSaysWhetherChvCanRunHereAndWhatToDoIfNot() throws Exception {
         String configured = chvLine(cocoon());
-        if (Files.exists(Path.of("/dev/kvm"))) {
+        boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm")) && !Files.isDirectory(Path.of("/sys/module/kvm_intel"))
+                && !Files.isDirectory(Path.of("/sys/module/kvm_amd"));
+        if (Files.exists(Path.of("/dev/kvm")) && pvm) {
+            assertTrue(configured.contains("MISSING") && configured.contains("KVM here is PVM"), configured);
+        } else if (Files.exists(Path.of("/dev/kvm"))) {
             assertTrue(configured.contains(FAKE + " v54.0.0"), configured);
         } else {
             assertTrue(configured.contains("MISSING") && configured.contains("/dev/kvm does not exist: enable virtualization"), configured);
