@@ -41,15 +41,18 @@ public interface Hypervisor {
     /** Starts the VM as a detached process, waits until its control API answers, and returns its pid. */
     long launch(VmRecord vm, VmPaths paths);
 
-    /**
-     * The live state, reconciled with the process: a dead or foreign pid is never {@code RUNNING}. For a
-     * VM recorded as running whose hypervisor is gone, {@code STOPPED} means it exited by itself (the
-     * guest powered off) and {@code ERROR} that it was killed or crashed, or that the driver cannot tell.
-     */
-    VmState state(VmRecord vm, VmPaths paths);
+    /** The VM's hypervisor process, run by the machinery every driver shares ({@link PluginContext#vmms()}). */
+    VmmProcess process(VmPaths paths);
 
-    /** ACPI power button, wait up to {@code timeout}, then harder means; {@code force} skips the button. */
-    void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force);
+    /** The live state, under the contract {@link VmmProcess} states for every driver. */
+    default VmState state(VmRecord vm, VmPaths paths) {
+        return process(paths).state(vm);
+    }
+
+    /** ACPI power button (pressed again until the guest listens), up to {@code timeout}, then harder means; {@code force} skips the button. */
+    default void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {
+        process(paths).powerOff(vm, timeout, force);
+    }
 
     /** The PTY the VM's interactive console is on. */
     Path console(VmRecord vm, VmPaths paths);

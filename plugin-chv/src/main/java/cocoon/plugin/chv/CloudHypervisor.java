@@ -12,7 +12,6 @@ import cocoon.api.Processes;
 import cocoon.api.ToolException;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-import cocoon.api.VmState;
 import cocoon.api.VmmProcess;
 import cocoon.api.VmmProcesses;
 import cocoon.plugin.chv.api.ChvApi;
@@ -116,23 +115,13 @@ final class CloudHypervisor implements Hypervisor {
     public long launch(VmRecord vm, VmPaths paths) {
         List<String> argv = command(vm, paths);
         requireBootFiles(vm);
-        return process(VmFiles.of(paths)).launch(vm, argv, settings.startTimeout());
-    }
-
-    @Override
-    public VmState state(VmRecord vm, VmPaths paths) {
-        return process(VmFiles.of(paths)).state(vm);
-    }
-
-    @Override
-    public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {
-        process(VmFiles.of(paths)).powerOff(vm, timeout, force);
+        return process(paths).launch(vm, argv, settings.startTimeout());
     }
 
     @Override
     public Path console(VmRecord vm, VmPaths paths) {
         VmFiles files = VmFiles.of(paths);
-        if (process(files).livePid(vm.pid()) == 0) {
+        if (process(paths).livePid(vm.pid()) == 0) {
             throw new HypervisorException("VM " + vm.name() + " is not running", "start it with `cocoon start " + vm.name() + "`");
         }
         VmInfo info;
@@ -173,7 +162,9 @@ final class CloudHypervisor implements Hypervisor {
         return new ChvApi(files.apiSocket(), settings.apiTimeout());
     }
 
-    private VmmProcess process(VmFiles files) {
+    @Override
+    public VmmProcess process(VmPaths paths) {
+        VmFiles files = VmFiles.of(paths);
         return vmms.of(files.layout(), new ChvControl(api(files), files), settings.stopGrace());
     }
 

@@ -9,7 +9,6 @@ import cocoon.api.PluginContext;
 import cocoon.api.Processes;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-import cocoon.api.VmState;
 import cocoon.api.VmmProcess;
 import cocoon.api.VmmProcesses;
 import cocoon.plugin.qemu.qmp.QmpClient;
@@ -95,23 +94,13 @@ final class QemuHypervisor implements Hypervisor {
         if (!vm.boot().bootsKernel()) {
             UefiVars.prepare(settings, files.firmwareVars());
         }
-        return process(files).launch(vm, command(vm, paths), settings.startTimeout());
-    }
-
-    @Override
-    public VmState state(VmRecord vm, VmPaths paths) {
-        return process(QemuFiles.of(paths)).state(vm);
-    }
-
-    @Override
-    public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {
-        process(QemuFiles.of(paths)).powerOff(vm, timeout, force);
+        return process(paths).launch(vm, command(vm, paths), settings.startTimeout());
     }
 
     @Override
     public Path console(VmRecord vm, VmPaths paths) {
         QemuFiles files = QemuFiles.of(paths);
-        if (process(files).livePid(vm.pid()) == 0) {
+        if (process(paths).livePid(vm.pid()) == 0) {
             throw new ConflictException("VM " + vm.name() + " is not running", "start it with cocoon start " + vm.name());
         }
         List<QmpCommand.ChardevInfo> chardevs;
@@ -131,7 +120,9 @@ final class QemuHypervisor implements Hypervisor {
                         "the VM was started by another tool or an older Cocoon; restart it"));
     }
 
-    private VmmProcess process(QemuFiles files) {
+    @Override
+    public VmmProcess process(VmPaths paths) {
+        QemuFiles files = QemuFiles.of(paths);
         return vmms.of(files.layout(), new QemuControl(files), STOP_GRACE);
     }
 }
