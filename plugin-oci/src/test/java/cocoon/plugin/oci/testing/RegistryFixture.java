@@ -56,6 +56,26 @@ public final class RegistryFixture implements AutoCloseable {
         return front;
     }
 
+    /**
+     * A second registry over the same storage, on loopback, that lets in only requests carrying a token
+     * from {@code realm} signed by the key of {@code rootCertificate} (PEM) for {@code service}: what is
+     * pushed through this fixture can be pulled from it by whoever the token service lets in.
+     */
+    public RegistryFixture tokenFront(Path workDir, String realm, String service, String issuer, Path rootCertificate)
+            throws IOException, InterruptedException {
+        String auth = """
+                auth:
+                  token:
+                    realm: %s
+                    service: %s
+                    issuer: %s
+                    rootcertbundle: %s
+                """.formatted(realm, service, issuer, rootCertificate);
+        RegistryFixture front = serve(workDir, "token-registry", "127.0.0.1", workDir.resolve("storage"), auth);
+        front.awaitListening(workDir.resolve("token-registry.log"));
+        return front;
+    }
+
     private static RegistryFixture serve(Path workDir, String name, String address, Path storage, String httpExtra)
             throws IOException {
         int port = freePort();
