@@ -63,7 +63,24 @@ public final class RegistryFixture implements AutoCloseable {
      */
     public RegistryFixture tokenFront(Path workDir, String realm, String service, String issuer, Path rootCertificate)
             throws IOException, InterruptedException {
-        String auth = """
+        RegistryFixture front = serve(workDir, "token-registry", "127.0.0.1", workDir.resolve("storage"),
+                tokenAuth(realm, service, issuer, rootCertificate));
+        front.awaitListening(workDir.resolve("token-registry.log"));
+        return front;
+    }
+
+    /** {@link #tokenFront} that speaks only TLS, on {@code address}, as {@link #tlsFront} does. */
+    public RegistryFixture tlsTokenFront(Path workDir, String address, Path certificate, Path key, String realm, String service,
+                                         String issuer, Path rootCertificate) throws IOException, InterruptedException {
+        String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
+        RegistryFixture front = serve(workDir, "tls-token-registry", address, workDir.resolve("storage"),
+                tls + tokenAuth(realm, service, issuer, rootCertificate));
+        front.awaitListening(workDir.resolve("tls-token-registry.log"));
+        return front;
+    }
+
+    private static String tokenAuth(String realm, String service, String issuer, Path rootCertificate) {
+        return """
                 auth:
                   token:
                     realm: %s
@@ -71,9 +88,6 @@ public final class RegistryFixture implements AutoCloseable {
                     issuer: %s
                     rootcertbundle: %s
                 """.formatted(realm, service, issuer, rootCertificate);
-        RegistryFixture front = serve(workDir, "token-registry", "127.0.0.1", workDir.resolve("storage"), auth);
-        front.awaitListening(workDir.resolve("token-registry.log"));
-        return front;
     }
 
     private static RegistryFixture serve(Path workDir, String name, String address, Path storage, String httpExtra)

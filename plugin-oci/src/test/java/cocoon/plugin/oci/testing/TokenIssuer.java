@@ -3,6 +3,8 @@ package cocoon.plugin.oci.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,7 @@ public final class TokenIssuer implements AutoCloseable {
     private static final String PUBLIC_PREFIX = "public/";
 
     private final HttpServer server;
+    private final String base;
     private final PrivateKey key;
     private final String certificateBase64;
     private final Path certificate;
@@ -51,9 +54,10 @@ public final class TokenIssuer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final List<String> grants = new CopyOnWriteArrayList<>();
 
-    private TokenIssuer(HttpServer server, PrivateKey key, Path certificate, Map<String, String> passwords,
+    private TokenIssuer(HttpServer server, String base, PrivateKey key, Path certificate, Map<String, String> passwords,
                         Map<String, String> refreshTokens) throws IOException, GeneralSecurityException {
         this.server = server;
+        this.base = base;
         this.key = key;
         this.certificate = certificate;
         try (InputStream pem = Files.newInputStream(certificate)) {
@@ -72,6 +76,20 @@ public final class TokenIssuer implements AutoCloseable {
      */
     public static TokenIssuer start(Path dir, Map<String, String> passwords, Map<String, String> refreshTokens)
             throws IOException, InterruptedException, GeneralSecurityException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        return serve(server, "http://127.0.0.1:" + server.getAddress().getPort(), dir, passwords, refreshTokens);
+    }
+
+    /** Like {@link #start}, but over HTTPS on {@code address} with {@code tls}' certificate, as hosted realms are. */
+    public static TokenIssuer startTls(Path dir, String address, TestCertificates tls, Map<String, String> passwords,
+                                       Map<String, String> refreshTokens) throws IOException, InterruptedException, GeneralSecurityException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(address, 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
+        return serve(server, "https://" + address + ":" + server.getAddress().getPort(), dir, passwords, refreshTokens);
+    }
+
+    private static TokenIssuer serve(HttpServer server, String base, Path dir, Map<String, String> passwords,
+                                     Map<String, String> refreshTokens) throws IOException, InterruptedException, GeneralSecurityException {
         Path keyPem = dir.resolve("token-signing.key");
         Path certificate = dir.resolve("token-signing.pem");
         Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
@@ -83,8 +101,7 @@ public final class TokenIssuer implements AutoCloseable {
         }
         String pkcs8 = Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        TokenIssuer issuer = new TokenIssuer(server, key, certificate, passwords, refreshTokens);
+        TokenIssuer issuer = new TokenIssuer(server, base, key, certificate, passwords, refreshTokens);
         server.createContext("/token", issuer::answer);
         server.start();
         return issuer;
@@ -92,7 +109,7 @@ public final class TokenIssuer implements AutoCloseable {
 
     /** Where the registry sends clients for a token. */
     public String realm() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
+        return base + "/token";
     }
 
     /** The certificate the registry verifies tokens with ({@code rootcertbundle}). */
