@@ -187,13 +187,17 @@ class OciAuthPullTest {
     }
 
     @Test
-    void anIdentityTokenFromDockerLoginIsExchangedForAPullToken() throws Exception {
+    void anIdentityTokenFromDockerLoginIsExchangedForAPullTokenByThePullAndTheWarmProbe() throws Exception {
         Map<String, String> environment = dockerConfig(auths(Map.of("auth", basic("<token>:"), "identitytoken", "alice-identity-token")));
+        ImageSource source = source(environment);
 
-        Image image = source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
-
+        Image image = source.pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
         assertEquals(1, image.baseDisks().size());
         assertTrue(issuer.grants().contains("alice repository:private/app:pull -> pull"), issuer.grants().toString());
+
+        List<ProgressEvent> events = new ArrayList<>();
+        source.pull(ref("private/app:v1"), PullOptions.defaults(), events::add);
+        assertTrue(events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")), events.toString());
     }
 
     @Test
