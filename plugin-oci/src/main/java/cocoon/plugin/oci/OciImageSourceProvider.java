@@ -4,6 +4,7 @@ import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
 import cocoon.plugin.oci.image.OciImageSource;
 import cocoon.plugin.oci.image.OciSettings;
+import cocoon.plugin.oci.registry.DockerCredentials;
 
 import java.util.Map;
 
@@ -22,6 +23,7 @@ public final class OciImageSourceProvider implements ImageSource.Provider {
 
     @Override
     public ImageSource open(PluginContext context) {
-        return new OciImageSource(context, OciSettings.from(context.settings()));
+        return new OciImageSource(context, OciSettings.from(context.settings()),
+                DockerCredentials.ofThisProcess(context.processes()));
     }
 }

@@ -17,8 +17,10 @@ import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.layer.SpecialFiles;
+import cocoon.plugin.oci.registry.DockerCredentials;
 import cocoon.plugin.oci.registry.ManifestProbe;
 import cocoon.plugin.oci.registry.OciReference;
+import cocoon.plugin.oci.registry.RegistryCredential;
 import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.registry.ResolvedManifest;
 import cocoon.plugin.oci.store.IndexEntry;
@@ -36,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
@@ -48,11 +52,13 @@ public final class OciImageSource implements ImageSource {
 
     private final PluginContext context;
     private final OciSettings settings;
+    private final DockerCredentials credentials;
     private final OciStore store;
 
-    public OciImageSource(PluginContext context, OciSettings settings) {
+    public OciImageSource(PluginContext context, OciSettings settings, DockerCredentials credentials) {
         this.context = context;
         this.settings = settings;
+        this.credentials = credentials;
         this.store = new OciStore(context.rootDir(), context.json(), context.locks());
     }
 
@@ -78,9 +84,10 @@ public final class OciImageSource implements ImageSource {
             HttpsURLConnection.setDefaultSSLSocketFactory(tls.getSocketFactory());
         }
         ProgressListener progress = serialized(listener);
+        Supplier<Optional<RegistryCredential>> credential = once(() -> credentials.forRegistry(reference));
         try (StoreLocks.Held shared = context.locks().shared(OciStore.LOCK)) {
             if (!options.force()) {
-                Optional<IndexEntry> current = upToDate(reference, options.insecure());
+                Optional<IndexEntry> current = upToDate(reference, options.insecure(), credential);
                 if (current.isPresent()) {
                     progress.on(ProgressEvent.message(reference.canonical(),
                             "up to date: " + current.get().manifestDigest() + " is in the store"));
@@ -88,7 +95,7 @@ public final class OciImageSource implements ImageSource {
                 }
             }
             ResolvedManifest manifest;
-            try (RegistrySession session = RegistrySession.open(reference, options.insecure())) {
+            try (RegistrySession session = RegistrySession.open(reference, options.insecure(), credential.get())) {
                 manifest = session.resolve();
                 progress.on(ProgressEvent.message(reference.canonical(),
                         "manifest " + manifest.digest() + ", " + manifest.layers().size() + " layers"));
@@ -105,7 +112,8 @@ public final class OciImageSource implements ImageSource {
      * request, a tag one HEAD. Layers are only checked to exist: they were verified when stored, and
      * are read-only since.
      */
-    private Optional<IndexEntry> upToDate(OciReference reference, boolean insecure) {
+    private Optional<IndexEntry> upToDate(OciReference reference, boolean insecure,
+                                          Supplier<Optional<RegistryCredential>> credential) {
         IndexEntry entry = store.readIndex().images().get(reference.canonical());
         if (entry == null || entry.referenceDigest() == null
                 || !entry.layers().stream().allMatch(layer -> store.hasLayer(layer.hex()))) {
@@ -114,7 +122,22 @@ public final class OciImageSource implements ImageSource {
         if (reference.digest() != null) {
             return Optional.of(entry).filter(stored -> reference.digest().equals(stored.referenceDigest()));
         }
-        return ManifestProbe.currentDigest(reference, insecure).filter(entry.referenceDigest()::equals).map(digest -> entry);
+        return ManifestProbe.currentDigest(reference, insecure, credential).filter(entry.referenceDigest()::equals)
+                .map(digest -> entry);
+    }
+
+    /**
+     * A credential helper may be slow or prompt: it runs at most once per pull, and not at all for an
+     * image already stored by digest or a warm re-pull the registry answers without asking for credentials.
+     */
+    private static Supplier<Optional<RegistryCredential>> once(Supplier<Optional<RegistryCredential>> lookup) {
+        AtomicReference<Optional<RegistryCredential>> found = new AtomicReference<>();
+        return () -> {
+            if (found.get() == null) {
+                found.set(lookup.get());
+            }
+            return found.get();
+        };
     }
 
     private LayerFetcher fetcher(ProgressListener progress) {

@@ -100,10 +100,6 @@ public record OciReference(String registry, String repository, String tag, Strin
         return host.equals("localhost") || LOOPBACK_V4.matcher(host).matches();
     }
 
-    ImageReference toJib() {
-        return ImageReference.of(registry, repository, tag, digest);
-    }
-
     @Override
     public String toString() {
         return canonical();

@@ -12,6 +12,7 @@ import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Turns jib's registry failures into the one-line errors the CLI shows. */
@@ -23,15 +24,19 @@ final class RegistryErrors {
     }
 
     static CocoonException translate(Throwable failure, OciReference reference, String action) {
+        return translate(failure, reference, action, Optional.empty());
+    }
+
+    /** {@code credential} is what the session logged in with, so a refusal can say which login to fix. */
+    static CocoonException translate(Throwable failure, OciReference reference, String action,
+                                     Optional<RegistryCredential> credential) {
         String registry = reference.registry();
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof CocoonException known) {
                 return known;
             }
             if (cause instanceof RegistryUnauthorizedException || cause instanceof RegistryAuthenticationFailedException) {
-                return new CocoonException("registry " + registry + " refused access to " + reference.repository()
-                        + " while " + action, "check the name; for a private image put credentials for " + registry
-                        + " in ~/.docker/config.json (docker login) or a credential helper");
+                return refused(cause, reference, credential);
             }
             if (cause instanceof RegistryCredentialsNotSentException) {
                 return new CocoonException("registry " + registry + " wants credentials but speaks plain HTTP",
@@ -59,6 +64,44 @@ final class RegistryErrors {
         }
         return new CocoonException("registry " + registry + " failed while " + action + ": " + describe(failure),
                 "retry; if it persists, check the registry and the network (--debug shows the cause)", failure);
+    }
+
+    /**
+     * Without credentials every refusal means "log in" (registries answer 401 for a repository that does
+     * not exist too, so the name is worth a check). With them, the token service turning them down means
+     * they are wrong or expired; the registry turning down the token means this user may not pull it.
+     */
+    private static CocoonException refused(Throwable cause, OciReference reference, Optional<RegistryCredential> credential) {
+        String registry = reference.registry();
+        String login = registry.equals(OciReference.DOCKER_HUB_API) ? "docker login" : "docker login " + registry;
+        if (cause instanceof RegistryAuthenticationFailedException && !rejectedCredentials(cause)) {
+            return new CocoonException("the token service of registry " + registry + " failed: " + describe(cause),
+                    "retry; if it persists, check the registry (--debug shows the cause)", cause);
+        }
+        if (credential.isEmpty()) {
+            return new CocoonException("registry " + registry + " requires authentication to pull " + reference.repository()
+                    + " and no credentials for it were found",
+                    "run '" + login + "' or put them in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), "
+                            + "a credential helper works too; check the image name as well");
+        }
+        RegistryCredential given = credential.get();
+        if (cause instanceof RegistryAuthenticationFailedException) {
+            return new CocoonException("registry " + registry + " rejected the credentials of " + given.who() + " from " + given.source(),
+                    "they are wrong or expired: run '" + login + "' again, or fix them there");
+        }
+        return new CocoonException("registry " + registry + " refused " + given.who() + " (from " + given.source() + ") access to "
+                + reference.repository(), "check the image name, and that this account may pull it; if it may, its password or "
+                + "token is wrong or expired: run '" + login + "' again");
+    }
+
+    /** The token service answered 401 or 403 to the credentials, rather than failing some other way. */
+    private static boolean rejectedCredentials(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ResponseException response && (response.getStatusCode() == 401 || response.getStatusCode() == 403)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Throwable failure) {

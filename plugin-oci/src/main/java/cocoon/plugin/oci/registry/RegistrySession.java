@@ -8,14 +8,12 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.EventHandlers;
-import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
-import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,15 +43,22 @@ public final class RegistrySession implements AutoCloseable {
     private final OciReference reference;
     private final FailoverHttpClient http;
     private final RegistryClient client;
+    private final Optional<RegistryCredential> credential;
 
-    private RegistrySession(OciReference reference, FailoverHttpClient http, RegistryClient client) {
+    private RegistrySession(OciReference reference, FailoverHttpClient http, RegistryClient client,
+                            Optional<RegistryCredential> credential) {
         this.reference = reference;
         this.http = http;
         this.client = client;
+        this.credential = credential;
     }
 
-    /** Connects and authenticates: bearer token (anonymous or with credentials), or basic auth when the registry asks for it. */
-    public static RegistrySession open(OciReference reference, boolean insecure) {
+    /**
+     * Connects and authenticates: a bearer token (anonymous, or for {@code credential}), or basic auth
+     * when the registry asks for it. Blob downloads redirected to another host (object stores) carry no
+     * Authorization header there: jib's HTTP client drops it when it follows a redirect.
+     */
+    public static RegistrySession open(OciReference reference, boolean insecure, Optional<RegistryCredential> credential) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
         if (!plainHttpAllowed) {
             TlsPreflight.check(reference);
@@ -62,27 +67,21 @@ public final class RegistrySession implements AutoCloseable {
                 : Optional.<FailoverHttpClient>empty())
                 .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET));
         try {
-            Credential credential = credentialFor(reference).orElse(null);
+            // jib reads the user name "<token>" as docker does: the secret is an identity (refresh) token.
+            Credential jibCredential = credential.map(given -> Credential.from(given.username(), given.secret())).orElse(null);
             RegistryClient client = RegistryClient.factory(EventHandlers.NONE, reference.registry(), reference.repository(), http)
-                    .setCredential(credential)
+                    .setCredential(jibCredential)
                     .setUserAgent("cocoon")
                     .newRegistryClient();
             boolean bearer = client.doPullBearerAuth();
-            if (!bearer && credential != null && !credential.isOAuth2RefreshToken()) {
+            if (!bearer && jibCredential != null && !jibCredential.isOAuth2RefreshToken()) {
                 client.configureBasicAuth();
             }
-            return new RegistrySession(reference, http, client);
+            return new RegistrySession(reference, http, client, credential);
         } catch (Exception e) {
             shutDown(http);
-            throw RegistryErrors.translate(e, reference, "authenticating");
+            throw RegistryErrors.translate(e, reference, "authenticating", credential);
         }
-    }
-
-    /** Credentials from ~/.docker/config.json (auths, credHelpers, credsStore), then the well-known helpers. */
-    private static Optional<Credential> credentialFor(OciReference reference) throws CredentialRetrievalException {
-        CredentialRetrieverFactory credentials = CredentialRetrieverFactory.forImage(reference.toJib(), QUIET);
-        Optional<Credential> fromConfig = credentials.dockerConfig().retrieve();
-        return fromConfig.isPresent() ? fromConfig : credentials.wellKnownCredentialHelpers().retrieve();
     }
 
     /** The reference's linux/amd64 manifest: a manifest list or OCI index is followed to that platform. */
@@ -113,7 +112,7 @@ public final class RegistrySession implements AutoCloseable {
         } catch (CocoonException e) {
             throw e;
         } catch (Exception e) {
-            throw RegistryErrors.translate(e, reference, "fetching the manifest");
+            throw RegistryErrors.translate(e, reference, "fetching the manifest", credential);
         }
     }
 
@@ -165,7 +164,7 @@ public final class RegistrySession implements AutoCloseable {
                 throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
                         layer.size() + " bytes", "more");
             }
-            throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest());
+            throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest(), credential);
         }
         if (out.count != layer.size()) {
             throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",

@@ -17,14 +17,19 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A loopback HTTP proxy in front of a registry that records every request line ({@code GET /v2/…})
  * and can flip one byte of a chosen blob on its way through, to prove what a client fetched and that
- * it notices tampering.
+ * it notices tampering. It can also redirect blob downloads to a {@link BlobHost}, as registries backed
+ * by an object store do: once the registry accepts the request (a HEAD with the client's headers), the
+ * client gets a 307 to the blob's presigned URL instead of the bytes.
  */
 public final class RecordingProxy implements AutoCloseable {
 
+    private static final Pattern BLOB_PATH = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
     private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "transfer-encoding", "host",
             "expect", "upgrade", "keep-alive");
 
@@ -35,6 +40,7 @@ public final class RecordingProxy implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile String corruptDigest;
+    private volatile BlobHost blobHost;
 
     private RecordingProxy(HttpServer server, String upstream) throws IOException {
         this.server = server;
@@ -76,6 +82,11 @@ public final class RecordingProxy implements AutoCloseable {
         corruptDigest = digest;
     }
 
+    /** From now on, blob GETs the registry accepts are redirected to {@code host} (null stops it). */
+    public void redirectBlobsTo(BlobHost host) {
+        blobHost = host;
+    }
+
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
@@ -85,15 +96,15 @@ public final class RecordingProxy implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + upstream + path))
-                    .timeout(Duration.ofSeconds(60))
-                    .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            exchange.getRequestHeaders().forEach((name, values) -> {
-                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                    values.forEach(value -> request.header(name, value));
-                }
-            });
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            BlobHost redirect = blobHost;
+            Matcher blob = BLOB_PATH.matcher(exchange.getRequestURI().getPath());
+            if (redirect != null && method.equals("GET") && blob.matches()
+                    && http.send(toRegistry(exchange, "HEAD", new byte[0]), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                exchange.getResponseHeaders().set("Location", redirect.location(blob.group(1), blob.group(2)));
+                exchange.sendResponseHeaders(307, -1);
+                return;
+            }
+            HttpResponse<byte[]> response = http.send(toRegistry(exchange, method, body), HttpResponse.BodyHandlers.ofByteArray());
             byte[] answer = response.body();
             String corrupt = corruptDigest;
             if (corrupt != null && method.equals("GET") && path.endsWith("/blobs/" + corrupt) && answer.length > 0) {
@@ -116,6 +127,19 @@ public final class RecordingProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The client's request, sent on to the registry with its own headers. */
+    private HttpRequest toRegistry(HttpExchange exchange, String method, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + upstream + exchange.getRequestURI()))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(value -> request.header(name, value));
+            }
+        });
+        return request.build();
     }
 
     @Override

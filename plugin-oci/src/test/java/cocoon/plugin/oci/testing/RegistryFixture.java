@@ -56,6 +56,40 @@ public final class RegistryFixture implements AutoCloseable {
         return front;
     }
 
+    /**
+     * A second registry over the same storage, on loopback, that lets in only requests carrying a token
+     * from {@code realm} signed by the key of {@code rootCertificate} (PEM) for {@code service}: what is
+     * pushed through this fixture can be pulled from it by whoever the token service lets in.
+     */
+    public RegistryFixture tokenFront(Path workDir, String realm, String service, String issuer, Path rootCertificate)
+            throws IOException, InterruptedException {
+        RegistryFixture front = serve(workDir, "token-registry", "127.0.0.1", workDir.resolve("storage"),
+                tokenAuth(realm, service, issuer, rootCertificate));
+        front.awaitListening(workDir.resolve("token-registry.log"));
+        return front;
+    }
+
+    /** {@link #tokenFront} that speaks only TLS, on {@code address}, as {@link #tlsFront} does. */
+    public RegistryFixture tlsTokenFront(Path workDir, String address, Path certificate, Path key, String realm, String service,
+                                         String issuer, Path rootCertificate) throws IOException, InterruptedException {
+        String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
+        RegistryFixture front = serve(workDir, "tls-token-registry", address, workDir.resolve("storage"),
+                tls + tokenAuth(realm, service, issuer, rootCertificate));
+        front.awaitListening(workDir.resolve("tls-token-registry.log"));
+        return front;
+    }
+
+    private static String tokenAuth(String realm, String service, String issuer, Path rootCertificate) {
+        return """
+                auth:
+                  token:
+                    realm: %s
+                    service: %s
+                    issuer: %s
+                    rootcertbundle: %s
+                """.formatted(realm, service, issuer, rootCertificate);
+    }
+
     private static RegistryFixture serve(Path workDir, String name, String address, Path storage, String httpExtra)
             throws IOException {
         int port = freePort();

@@ -1,15 +1,27 @@
 package cocoon.plugin.oci.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A test CA and a server certificate it signed for one IP address, made with the openssl CLI, for
@@ -37,6 +49,25 @@ public record TestCertificates(Path caPem, Path certificate, Path key) {
         openssl("x509", "-req", "-in", csr.toString(), "-CA", caPem.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
                 "-out", certificate.toString(), "-days", "2", "-extfile", extensions.toString());
         return new TestCertificates(caPem, certificate, key);
+    }
+
+    /** A server-side TLS context presenting {@link #certificate} with {@link #key}, for JDK servers. */
+    public SSLContext serverContext() throws IOException, GeneralSecurityException {
+        X509Certificate served;
+        try (InputStream pem = Files.newInputStream(certificate)) {
+            served = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(pem);
+        }
+        String pkcs8 = Files.readString(key).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PrivateKey privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
+        char[] password = "test".toCharArray();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("server", privateKey, password, new Certificate[] {served});
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
     }
 
     /**
