@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,6 +102,18 @@ class OverlayDiskBuilderTest {
                 chpasswd:
                   expire: false
                 """, Tools.run("mtype", "-i", seed, "::user-data"));
+    }
+
+    @Test
+    void overlayAndSeedAreReadableByTheirOwnerOnly() throws Exception {
+        builder.build(image, spec("web-1", 4 * MIB), vmDir);
+
+        String umask = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(line -> line.startsWith("Umask:")).findFirst().orElse("Umask: unknown");
+        for (String disk : List.of("overlay.qcow2", "cidata.img")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(disk))),
+                    disk + " under " + umask);
+        }
     }
 
     @Test
