@@ -52,7 +52,8 @@ class CliSurfaceTest {
         CocoonCli.Run badSize = cocoon.run("create", "img", "--memory", "10X");
         assertEquals(2, badSize.exit());
         assertTrue(badSize.err().contains("invalid size '10X'"), badSize.err());
-        assertTrue(badSize.err().contains("Usage: cocoon create"), badSize.err());
+        assertTrue(badSize.err().endsWith("\nsee 'cocoon create --help'\n"), badSize.err());
+        assertEquals(2, badSize.err().lines().count(), "the error and where help is, no usage page: " + badSize.err());
 
         assertEquals(2, cocoon.run("create").exit());
         assertEquals(2, cocoon.run("frobnicate").exit());

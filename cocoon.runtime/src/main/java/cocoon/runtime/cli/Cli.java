@@ -1,6 +1,7 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.CocoonException;
+import cocoon.runtime.store.IoFailure;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -17,7 +18,7 @@ public final class Cli {
     public static int run(String... args) {
         CocoonCommand root = new CocoonCommand();
         return commandLine(root, args)
-                .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root.debug(), cmd.getErr()))
+                .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root, cmd.getErr()))
                 .setParameterExceptionHandler(Cli::usage)
                 .execute(args);
     }
@@ -29,28 +30,50 @@ public final class Cli {
         return commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     }
 
-    private static int failure(Exception e, boolean debug, PrintWriter err) {
+    private static int failure(Exception e, CocoonCommand root, PrintWriter err) {
         if (e instanceof Errors.AlreadyReported) {
             return ERROR;
         }
-        if (e instanceof CocoonException ce) {
-            err.println(Errors.line(ce));
-        } else {
-            err.println("cocoon: internal error: " + e + ": rerun with --debug and report it");
-        }
-        if (debug) {
+        err.println(Errors.line(explained(e, root)));
+        if (root.debug()) {
             e.printStackTrace(err);
         }
         err.flush();
         return ERROR;
     }
 
-    private static int usage(CommandLine.ParameterException e, String[] args) {
+    /** The failure as the user should read it: a file-system failure gets a reason and a next step too. */
+    private static CocoonException explained(Exception e, CocoonCommand root) {
+        if (e instanceof CocoonException ce) {
+            return ce;
+        }
+        return IoFailure.explain(e, root.rootDirIfKnown()).orElseGet(() -> new CocoonException(
+                "internal error: " + e, "rerun with --debug and report it"));
+    }
+
+    /**
+     * A usage error is one line and a pointer to the command's help, as docker and git print it: the
+     * whole usage would bury the line. Only a missing command gets the usage, which lists them all.
+     */
+    static int usage(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("cocoon: " + e.getMessage());
-        cmd.usage(err, cmd.getColorScheme());
+        err.println("cocoon: " + message(e));
+        if (e instanceof CocoonCommand.NoCommand) {
+            cmd.usage(err, cmd.getColorScheme());
+        } else {
+            err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+        }
         err.flush();
         return USAGE;
+    }
+
+    /** picocli's words, except for a word where a command belongs, which it calls an "unmatched argument". */
+    private static String message(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && e.getCommandLine().getParent() == null
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            return "unknown command '" + unmatched.getUnmatched().get(0) + "'";
+        }
+        return e.getMessage();
     }
 }

@@ -45,8 +45,20 @@ final class CocoonCommand extends CliCommand {
         return new Settings.Flags(config.get(), rootDir.get(), runDir.get(), logDir.get());
     }
 
+    /** The root dir of the settings, once a command has read them; {@code null} before. */
+    Path rootDirIfKnown() {
+        return app == null ? null : app.settings().rootDir();
+    }
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec().commandLine(), "a command is required");
+        throw new NoCommand(spec().commandLine());
+    }
+
+    /** {@code cocoon} alone: the one usage error answered with the whole usage, which lists the commands. */
+    static final class NoCommand extends CommandLine.ParameterException {
+        NoCommand(CommandLine cocoon) {
+            super(cocoon, "a command is required");
+        }
     }
 }

@@ -28,6 +28,9 @@ public final class AtomicJsonFiles implements JsonFiles {
         try {
             AtomicFiles.write(file, Json.mapper().writeValueAsBytes(value));
         } catch (IOException e) {
+            if (IoFailure.isNoSpace(e)) {
+                throw IoFailure.noSpace(file.toAbsolutePath().getParent(), e);
+            }
             throw new CocoonException("cannot write " + file + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }

@@ -14,6 +14,7 @@ import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.StoreLocks;
+import cocoon.api.ToolException;
 import cocoon.plugin.cloudimage.download.Checksums;
 import cocoon.plugin.cloudimage.download.Downloader;
 import cocoon.plugin.cloudimage.download.PartFile;
@@ -25,7 +26,6 @@ import cocoon.plugin.cloudimage.store.CloudImageStore;
 import cocoon.plugin.cloudimage.store.IndexEntry;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -122,7 +122,11 @@ final class CloudImageSource implements ImageSource {
                     progress.on(ProgressEvent.message(item, "converting " + format.qemuName() + " to qcow2"));
                     // A name of its own: a qemu-img orphaned by a killed pull of the same URL may still write to its target.
                     converted = Files.createTempFile(context.tmpDir(), part.path().getFileName() + "-", ".qcow2");
-                    qemuImg.convertToQcow2(fetched.file(), format, converted);
+                    try {
+                        qemuImg.convertToQcow2(fetched.file(), format, converted);
+                    } catch (ToolException e) {
+                        throw StorageException.of(e, context.tmpDir());
+                    }
                     candidate = converted;
                 }
                 info = qemuImg.selfContained(candidate, SourceFormat.QCOW2, url);
@@ -135,7 +139,8 @@ final class CloudImageSource implements ImageSource {
             progress.on(ProgressEvent.message(item, "stored as " + entry.digest()));
             return entry;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot store the image converted in", context.tmpDir(), e,
+                    "check permissions and free space under the root dir, then pull again");
         } finally {
             part.discard();
             if (converted != null) {
@@ -172,7 +177,7 @@ final class CloudImageSource implements ImageSource {
         try (StoreLocks.Held shared = store.shareStore()) {
             store.update(index -> {
                 if (!index.images().containsKey(image.reference())) {
-                    throw new NotFoundException("no cloud image " + image.reference(), "cocoon images lists what is stored");
+                    throw new NotFoundException("no cloud image " + image.reference(), "cocoon list shows what is stored");
                 }
                 return index.without(image.reference());
             });

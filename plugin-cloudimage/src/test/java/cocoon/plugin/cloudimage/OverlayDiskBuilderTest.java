@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,6 +103,18 @@ class OverlayDiskBuilderTest {
                 chpasswd:
                   expire: false
                 """, Tools.run("mtype", "-i", seed, "::user-data"));
+    }
+
+    @Test
+    void overlayAndSeedAreReadableByTheirOwnerOnly() throws Exception {
+        builder.build(image, spec("web-1", 4 * MIB), vmDir);
+
+        String umask = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(line -> line.startsWith("Umask:")).findFirst().orElse("Umask: unknown");
+        for (String disk : List.of("overlay.qcow2", "cidata.img")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(disk))),
+                    disk + " under " + umask);
+        }
     }
 
     @Test

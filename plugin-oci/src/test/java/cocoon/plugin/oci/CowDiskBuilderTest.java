@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,14 @@ class CowDiskBuilderTest {
 
     private static VmSpec spec(long storage) {
         return new VmSpec("vm", 1, 512L << 20, storage, "qemu", Map.of(), null);
+    }
+
+    @Test
+    void theCowDiskIsReadableByItsOwnerOnly() throws Exception {
+        Path vmDir = root.resolve("vms/2");
+        builder().build(image(), spec(GIB), vmDir);
+
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
     }
 
     @Test

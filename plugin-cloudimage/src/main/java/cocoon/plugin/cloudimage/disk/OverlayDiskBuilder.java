@@ -7,14 +7,15 @@ import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.Processes;
+import cocoon.api.ToolException;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.CloudImageSourceProvider;
+import cocoon.plugin.cloudimage.StorageException;
 import cocoon.plugin.cloudimage.qemu.Qcow2Header;
 import cocoon.plugin.cloudimage.qemu.QemuImg;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,8 +70,10 @@ final class OverlayDiskBuilder implements DiskBuilder {
         try {
             Files.createDirectories(vmDir);
             long size = Math.max(spec.storageBytes(), Qcow2Header.virtualSize(base));
+            // qemu-img keeps the mode of a file that exists; made here, the disk is 0600 whatever the umask.
+            OwnerOnlyFile.create(overlay);
             // The two disks are independent: qemu-img writes the overlay while mkfs.vfat and mcopy make the seed.
-            FutureTask<Void> overlayTask = new FutureTask<>(() -> qemuImg.createOverlay(base, overlay, size), null);
+            FutureTask<Void> overlayTask = new FutureTask<>(() -> createOverlay(base, overlay, size, vmDir), null);
             Thread.startVirtualThread(overlayTask);
             try {
                 seedDisk.write(seed, config);
@@ -79,12 +82,21 @@ final class OverlayDiskBuilder implements DiskBuilder {
             }
         } catch (IOException e) {
             deleteAll(List.of(overlay, seed));
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot create the disks in", vmDir, e,
+                    "check permissions and free space under the root dir");
         } catch (RuntimeException e) {
             deleteAll(List.of(overlay, seed));
             throw e;
         }
         return plan(image, spec, vmDir);
+    }
+
+    private void createOverlay(Path base, Path overlay, long size, Path vmDir) {
+        try {
+            qemuImg.createOverlay(base, overlay, size);
+        } catch (ToolException e) {
+            throw StorageException.of(e, vmDir);
+        }
     }
 
     /** Waits for the task even when interrupted, so no file is deleted while it may still be written. */
@@ -129,7 +141,7 @@ final class OverlayDiskBuilder implements DiskBuilder {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw StorageException.of("cannot remove", file, e, "remove it by hand, then run cocoon gc");
             }
         }
     }

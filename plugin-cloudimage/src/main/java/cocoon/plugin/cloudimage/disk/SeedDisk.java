@@ -1,22 +1,27 @@
 package cocoon.plugin.cloudimage.disk;
 
 import cocoon.api.Processes;
+import cocoon.api.ToolException;
+import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The NoCloud seed: a small FAT file system labelled {@code cidata} holding {@code meta-data} and
- * {@code user-data}. Built with {@code mkfs.vfat -C} and {@code mcopy}, so no root, mount or loop
- * device is needed.
+ * {@code user-data}. Built with {@code mkfs.vfat} and {@code mcopy} in a file made here first (0600:
+ * it will hold the password), so no root, mount or loop device is needed.
  */
 final class SeedDisk {
 
-    private static final String SIZE_KIB = "1024";
+    private static final long SIZE_BYTES = 1L << 20;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Processes processes;
@@ -26,13 +31,20 @@ final class SeedDisk {
     }
 
     void write(Path image, CloudConfig config) throws IOException {
+        OwnerOnlyFile.create(image);
+        try (FileChannel file = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            // mkfs.vfat sizes the file system to the file: one byte at the end makes it 1 MiB, sparse.
+            file.write(ByteBuffer.allocate(1), SIZE_BYTES - 1);
+        }
         Path staging = Files.createTempDirectory(image.getParent(), ".cidata-");
         try {
             Path metaData = Files.writeString(staging.resolve("meta-data"), config.metaData(), StandardCharsets.UTF_8);
             Path userData = Files.writeString(staging.resolve("user-data"), config.userData(), StandardCharsets.UTF_8);
-            processes.run(List.of("mkfs.vfat", "-n", "cidata", "-C", image.toString(), SIZE_KIB), TIMEOUT);
+            processes.run(List.of("mkfs.vfat", "-n", "cidata", image.toString()), TIMEOUT);
             processes.run(List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"),
                     TIMEOUT);
+        } catch (ToolException e) {
+            throw StorageException.of(e, image.getParent());
         } finally {
             Files.deleteIfExists(staging.resolve("meta-data"));
             Files.deleteIfExists(staging.resolve("user-data"));

@@ -1,9 +1,9 @@
 package cocoon.plugin.cloudimage.download;
 
 import cocoon.plugin.cloudimage.DownloadException;
+import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +50,7 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
         try {
             return Files.getFileStore(dir).getUsableSpace();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot read the free space of", dir, e, "check that the root dir is mounted and readable");
         }
     }
 

@@ -3,10 +3,10 @@ package cocoon.plugin.cloudimage.download;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.plugin.cloudimage.DownloadException;
+import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -102,7 +102,7 @@ public final class Downloader implements AutoCloseable {
             if (unsatisfiedLength(response) == offset && partial.isPresent() && offset <= limits.maxBytes()) {
                 // If-Range held (else the server would have sent the whole file), and the file is exactly
                 // as long as the part: an earlier pull died after its download. Use the bytes as they are.
-                String hex = HexFormat.of().formatHex(hashPrefix(part.channel(), offset).digest());
+                String hex = HexFormat.of().formatHex(hashPrefix(part, offset).digest());
                 progress.on(ProgressEvent.message(item, "already downloaded (" + offset + " bytes)"));
                 progress.on(ProgressEvent.done(item, offset, "sha256:" + hex));
                 return new Outcome.Fetched(part.path(), hex, offset, partial.get().etag(), partial.get().lastModified());
@@ -145,7 +145,7 @@ public final class Downloader implements AutoCloseable {
 
     private Outcome.Fetched stream(URI uri, HttpResponse<InputStream> response, PartFile part, long offset, long total,
                                    String item, ProgressListener progress, String etag, String lastModified) {
-        MessageDigest sha256 = hashPrefix(part.channel(), offset);
+        MessageDigest sha256 = hashPrefix(part, offset);
         FileChannel out = part.channel();
         long[] written = {offset};
         long[] reported = {offset};
@@ -159,7 +159,7 @@ public final class Downloader implements AutoCloseable {
         try {
             out.position(offset);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw written(part, e);
         }
         fetcher.copyBody(uri, response.body(), (buffer, length) -> {
             if (written[0] + length > cap) {
@@ -174,8 +174,12 @@ public final class Downloader implements AutoCloseable {
             }
             sha256.update(buffer, 0, length);
             ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, length);
-            while (chunk.hasRemaining()) {
-                out.write(chunk);
+            try {
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+            } catch (IOException e) {
+                throw written(part, e);
             }
             written[0] += length;
             if (written[0] - reported[0] >= PROGRESS_STEP) {
@@ -190,15 +194,29 @@ public final class Downloader implements AutoCloseable {
         try {
             out.force(true);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw written(part, e);
         }
         String hex = HexFormat.of().formatHex(sha256.digest());
         progress.on(ProgressEvent.done(item, written[0], "sha256:" + hex));
         return new Outcome.Fetched(part.path(), hex, written[0], etag, lastModified);
     }
 
+    /**
+     * The download cannot be written. The partial file is dropped: on a full disk it holds the very space
+     * the user must free, and bytes that may not have reached the disk are not worth resuming.
+     */
+    private static StorageException written(PartFile part, IOException e) {
+        try {
+            part.restart();
+        } catch (StorageException alsoFailed) {
+            // What broke the write matters more; gc removes the leftover.
+        }
+        return StorageException.of("cannot write the download", part.path(), e, "check the disk, then pull again");
+    }
+
     /** A digest already fed with the first {@code length} bytes of a resumed file. */
-    private static MessageDigest hashPrefix(FileChannel channel, long length) {
+    private static MessageDigest hashPrefix(PartFile part, long length) {
+        FileChannel channel = part.channel();
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
@@ -218,7 +236,8 @@ public final class Downloader implements AutoCloseable {
                 position += n;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot read the partial download", part.path(), e,
+                    "pull again with --force to start over");
         }
         return sha256;
     }

@@ -2,9 +2,9 @@ package cocoon.plugin.cloudimage.download;
 
 import cocoon.api.ConflictException;
 import cocoon.api.JsonFiles;
+import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -55,7 +55,8 @@ public final class PartFile implements AutoCloseable {
             }
             return new PartFile(path, channel, json);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot open the download file", path, e,
+                    "check permissions and free space under the root dir, then pull again");
         }
     }
 
@@ -80,7 +81,7 @@ public final class PartFile implements AutoCloseable {
         try {
             return channel.size();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot read the size of", path, e, "pull again");
         }
     }
 
@@ -90,7 +91,8 @@ public final class PartFile implements AutoCloseable {
             channel.truncate(0);
             Files.deleteIfExists(validatorsPath);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot start the download over in", path, e,
+                    "remove the file by hand, then pull again");
         }
     }
 
@@ -108,7 +110,7 @@ public final class PartFile implements AutoCloseable {
             Files.deleteIfExists(path);
             Files.deleteIfExists(validatorsPath);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot remove the download", path, e, "remove it by hand or run cocoon gc");
         }
     }
 
@@ -121,7 +123,7 @@ public final class PartFile implements AutoCloseable {
             }
             channel.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot close the download", path, e, "run cocoon gc to clear leftovers");
         }
     }
 }

@@ -1,10 +1,10 @@
 package cocoon.plugin.cloudimage.qemu;
 
 import cocoon.plugin.cloudimage.NotADiskImageException;
+import cocoon.plugin.cloudimage.StorageException;
 import cocoon.plugin.cloudimage.UnsafeImageException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +65,7 @@ public final class ImageSniffer {
             }
             throw new NotADiskImageException(source, size);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot read the download", file, e, "pull again");
         }
     }
 

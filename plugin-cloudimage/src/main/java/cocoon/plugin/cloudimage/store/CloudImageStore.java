@@ -3,9 +3,9 @@ package cocoon.plugin.cloudimage.store;
 import cocoon.api.CocoonException;
 import cocoon.api.PluginContext;
 import cocoon.api.StoreLocks;
+import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -105,7 +105,8 @@ public final class CloudImageStore {
         try (Stream<Path> files = Files.list(blobsDir())) {
             return files.filter(Files::isRegularFile).collect(Collectors.toUnmodifiableSet());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageException.of("cannot list the cloud image bases in", blobsDir(), e,
+                    "check the permissions of the root dir");
         }
     }
 

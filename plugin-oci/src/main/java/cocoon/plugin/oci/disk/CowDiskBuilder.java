@@ -16,10 +16,13 @@ import java.io.RandomAccessFile;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -33,6 +36,7 @@ public final class CowDiskBuilder implements DiskBuilder {
     /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
     static final long MIN_BYTES = 16L << 20;
     private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(10);
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Processes processes;
 
@@ -73,7 +77,9 @@ public final class CowDiskBuilder implements DiskBuilder {
     private static void createSparse(Path cow, long bytes) {
         try {
             Files.createDirectories(cow.getParent());
-            Files.createFile(cow);
+            // The guest's data: 0600 from the start, whatever the umask of whoever runs cocoon.
+            Files.createFile(cow, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Files.setPosixFilePermissions(cow, OWNER_ONLY);
             try (RandomAccessFile file = new RandomAccessFile(cow.toFile(), "rw")) {
                 file.setLength(bytes);
             }

@@ -181,7 +181,7 @@ public final class OciImageSource implements ImageSource {
             return Files.size(file);
         } catch (IOException e) {
             throw new CocoonException("a stored file vanished during the pull: " + file,
-                    "another cocoon may have removed it; pull again");
+                    "another Cocoon command may have removed it; pull again");
         }
     }
 

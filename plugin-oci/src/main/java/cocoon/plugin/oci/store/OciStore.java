@@ -130,7 +130,7 @@ public final class OciStore {
     public void remove(String reference) {
         updateIndex(index -> {
             if (!index.images().containsKey(reference)) {
-                throw new NotFoundException("no OCI image " + reference + " in the store", "cocoon images lists what is there");
+                throw new NotFoundException("no OCI image " + reference + " in the store", "cocoon list shows what is there");
             }
             var images = new TreeMap<>(index.images());
             images.remove(reference);
