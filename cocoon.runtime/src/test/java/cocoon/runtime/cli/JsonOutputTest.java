@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,7 +52,7 @@ class JsonOutputTest {
 
     private static VmRecord record(VmSpec.CloudInit login) {
         return new VmRecord("0123456789abcdef", "web1", VmState.CREATED,
-                new VmSpec("web1", 2, 1L << 30, 10L << 30, "qemu", "tcg", login),
+                new VmSpec("web1", 2, 1L << 30, 10L << 30, "qemu", Map.of("accel", "tcg"), login),
                 new VmRecord.ImageRef("cloudimg", "http://127.0.0.1/img.qcow2", "sha256:ab"),
                 BootSpec.firmware(), List.of(), Instant.parse("2026-12-02T12:00:00Z"), null, 0, null);
     }
