@@ -455,18 +455,11 @@ public class FakeCloudHypervisor {
             }
             booted = true;
             event("vm", "booted");
-        }
-        // virtio-devices/src/*.rs: each device reports "activated" once the guest's driver set it up.
-        Thread guest = new Thread(() -> {
-            sleep(50);
+            // virtio-devices/src/*.rs: each device reports "activated" once the guest's driver set it up.
             for (String id : virtioDevices()) {
-                if (booted) {
-                    event("virtio-device", "activated", Map.of("id", id));
-                }
+                event("virtio-device", "activated", Map.of("id", id));
             }
-        });
-        guest.setDaemon(true);
-        guest.start();
+        }
     }
 
     /** What Cloud Hypervisor opens when it creates the VM: payload files, disk files, qcow2 backing policy. */
