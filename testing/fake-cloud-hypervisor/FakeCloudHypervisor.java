@@ -1,4 +1,5 @@
 import java.io.BufferedReader;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -7,6 +8,7 @@ import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,29 +24,23 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * A strict stand-in for {@code cloud-hypervisor} v54.0.0, for contract tests on hosts without KVM.
+ * A strict stand-in for {@code cloud-hypervisor} (v40 to v54, v54.0.0 unless {@code FAKE_CHV_VERSION} says otherwise),
+ * for contract tests on hosts without KVM. No guest runs.
  *
  * <p>It parses the command line the way Cloud Hypervisor does (clap options, then
- * {@code key=value,key=value} lists with known keys and typed values), refuses what Cloud
- * Hypervisor would refuse, and serves the documented REST endpoints the driver uses on the
- * {@code --api-socket} socket: {@code vmm.ping}, {@code vm.info}, {@code vm.power-button},
- * {@code vm.shutdown}, {@code vmm.shutdown}. A {@code pty} console or serial port is a real
- * pseudo-terminal (held open by util-linux {@code script}). No guest runs.
- *
- * <p>Environment switches:
- * <ul>
- *   <li>{@code FAKE_CHV_RECORD=file}: append one line per API request ({@code METHOD /path}); default {@code <socket>.requests}</li>
- *   <li>{@code FAKE_CHV_POWER_BUTTON=ignore}: the guest ignores the ACPI power button (default: it powers off)</li>
- *   <li>{@code FAKE_CHV_POWEROFF_DELAY_MS=n}: how long the guest takes to power off after the button (default 200)</li>
- *   <li>{@code FAKE_CHV_DIE_AT_START=message}: print the message as a boot error on stderr and exit 1, before the socket exists</li>
- *   <li>{@code FAKE_CHV_SOCKET_DELAY_MS=n}: wait this long before creating the API socket</li>
- *   <li>{@code FAKE_CHV_VMM_SHUTDOWN=ignore}: answer {@code vmm.shutdown} but keep running</li>
- *   <li>{@code FAKE_CHV_SIGTERM=ignore}: survive SIGTERM (only SIGKILL ends it)</li>
- * </ul>
+ * {@code key=value,key=value} lists with known keys and typed values), starts in Cloud Hypervisor's
+ * order (API socket first, then create and boot the VM from the command line, so a boot failure comes
+ * after the API answered), serves the REST endpoints {@code vmm.ping}, {@code vm.info},
+ * {@code vm.power-button}, {@code vm.shutdown} and {@code vmm.shutdown} with Cloud Hypervisor's
+ * status codes and bodies, writes {@code --event-monitor} events as Cloud Hypervisor does, and exits
+ * the way it does when the guest powers off. Each behaviour names the Cloud Hypervisor source it
+ * follows; README.md lists the switches (environment variables).
  */
 public class FakeCloudHypervisor {
 
-    static final String VERSION = "54.0.0";
+    /** Which release to answer as; behaviours that changed between v40 and v54 follow it. */
+    static final String VERSION = env("FAKE_CHV_VERSION", "54.0.0");
+    static final int MAJOR = Integer.parseInt(VERSION.split("\\.")[0]);
 
     enum Arity { FLAG, ONE, MANY }
 
@@ -70,6 +66,7 @@ public class FakeCloudHypervisor {
         }
         Map<String, Kind> pci = Map.of("id", Kind.TEXT, "pci_segment", Kind.INT, "pci_device_id", Kind.INT, "iommu", Kind.TOGGLE);
         KEYS.put("api-socket", Map.of("path", Kind.TEXT, "fd", Kind.INT));
+        KEYS.put("event-monitor", Map.of("path", Kind.TEXT, "fd", Kind.INT));
         KEYS.put("cpus", Map.of("boot", Kind.INT, "max", Kind.INT, "topology", Kind.TEXT, "kvm_hyperv", Kind.TOGGLE,
                 "max_phys_bits", Kind.INT, "affinity", Kind.TEXT, "features", Kind.TEXT, "nested", Kind.TOGGLE,
                 "core_scheduling", Kind.TEXT));
@@ -111,14 +108,36 @@ public class FakeCloudHypervisor {
         System.exit(2);
     }
 
-    /** Exit the way Cloud Hypervisor reports a failed start: its error chain on stderr, status 1. */
+    /** A failed start; main() reports it the way cloud-hypervisor/src/main.rs does. */
+    static final class StartFailure extends RuntimeException {
+        final List<String> chain;
+
+        StartFailure(List<String> chain) {
+            super(String.join(": ", chain));
+            this.chain = chain;
+        }
+    }
+
+    /** Fails the start with this error chain (top error first, root cause last). */
     static void chainError(String... chain) {
-        StringBuilder text = new StringBuilder("Error: Cloud Hypervisor exited with the following chain of errors:\n");
-        for (int i = 0; i < chain.length; i++) {
-            text.append("  ").append(i).append(": ").append(chain[i]).append('\n');
+        throw new StartFailure(List.of(chain));
+    }
+
+    /**
+     * cloud-hypervisor/src/main.rs: v47 and later print the chain one error a line (cli_print_error_chain,
+     * PR #7066 "Nice Error Messages"); before, main printed the top error's Display with its sources inline.
+     */
+    static void printChain(List<String> chain) {
+        StringBuilder text = new StringBuilder();
+        if (MAJOR >= 47) {
+            text.append("Error: Cloud Hypervisor exited with the following chain of errors:\n");
+            for (int i = 0; i < chain.size(); i++) {
+                text.append("  ").append(i).append(": ").append(chain.get(i)).append('\n');
+            }
+        } else {
+            text.append(String.join(": ", chain)).append('\n');
         }
         System.err.print(text);
-        System.exit(1);
     }
 
     static Map<String, List<String>> parseArgs(String[] args) {
@@ -252,23 +271,33 @@ public class FakeCloudHypervisor {
         long shift = text.endsWith("K") ? 10 : text.endsWith("M") ? 20 : text.endsWith("G") ? 30 : 0;
         return Long.parseLong(shift == 0 ? text : text.substring(0, text.length() - 1)) << shift;
     }
-
-    // ---- the VM as configured ----
+    // ---- the VMM and its VM ----
 
     record Console(String mode, String file) { }
 
     final Map<String, List<String>> args;
     final Path socket;
     final Path record;
-    final Map<String, String> cpus;
-    final Map<String, String> memory;
+    final String eventMonitor;
+    OutputStream events;
+    long monitorStart;
+    FileChannel socketLock;
+    Map<String, String> cpus;
+    Map<String, String> memory;
     final List<Map<String, String>> disks = new ArrayList<>();
-    final Map<String, String> balloon;
+    Map<String, String> balloon;
     Console serial;
     Console console;
     final List<Process> ptyHolders = new ArrayList<>();
-    volatile String state = "Running";
+    /** vmm/src/lib.rs: API requests, boot and shutdown all run on the one VMM thread, one at a time. */
+    final Object vmmThread = new Object();
+    /** vmm/src/lib.rs Vmm::vm_config: set by VmCreate, dropped by vm_delete. */
+    volatile boolean created;
+    /** vmm/src/lib.rs Vmm::vm: set by a successful VmBoot, taken by vm_shutdown. */
+    volatile boolean booted;
+    volatile boolean serving;
 
+    /** What main.rs parses before anything else: the API socket and the event monitor. */
     FakeCloudHypervisor(Map<String, List<String>> args) {
         this.args = args;
         Map<String, String> api = parseValue("api-socket", one("api-socket", ""));
@@ -278,23 +307,32 @@ public class FakeCloudHypervisor {
         socket = Path.of(api.get("path"));
         String recordTo = System.getenv("FAKE_CHV_RECORD");
         record = recordTo == null || recordTo.isBlank() ? Path.of(socket + ".requests") : Path.of(recordTo);
+        eventMonitor = args.containsKey("event-monitor") ? one("event-monitor", "") : null;
+    }
+
+    String one(String option, String fallback) {
+        List<String> values = args.get(option);
+        return values == null ? fallback : values.get(0);
+    }
+
+    /** The VmConfig::parse that main.rs runs after the VMM thread (and its API socket) started. */
+    void configure() {
         cpus = parseValue("cpus", one("cpus", "boot=1"));
         memory = parseValue("memory", one("memory", "size=512M"));
         parseValue("rng", one("rng", "src=/dev/urandom"));
         balloon = args.containsKey("balloon") ? parseValue("balloon", one("balloon", "")) : null;
         for (String disk : args.getOrDefault("disk", List.of())) {
-            disks.add(parseValue("disk", disk));
+            Map<String, String> parsed = parseValue("disk", disk);
+            if (!parsed.containsKey("path")) {
+                configError("disk", "path missing");
+            }
+            disks.add(parsed);
         }
         serial = consoleMode("serial", one("serial", "null"));
         console = consoleMode("console", one("console", "tty"));
         if (serial.mode().equals("Tty") && console.mode().equals("Tty")) {
             chainError("Error parsing config", "Error validating configuration", "Console mode tty specified for both serial and console");
         }
-    }
-
-    String one(String option, String fallback) {
-        List<String> values = args.get(option);
-        return values == null ? fallback : values.get(0);
     }
 
     Console consoleMode(String option, String value) {
@@ -314,20 +352,129 @@ public class FakeCloudHypervisor {
         return null;
     }
 
-    /** What Cloud Hypervisor checks when it creates and boots the VM: payload files, disk files, qcow2 backing policy. */
+    // ---- events ----
+
+    /**
+     * cloud-hypervisor/src/main.rs opens the --event-monitor file write+create+truncate (or takes fd=N)
+     * before it logs "vmm starting"; event_monitor/src/lib.rs times events from that moment.
+     */
+    void openEventMonitor() throws IOException {
+        if (eventMonitor == null) {
+            return;
+        }
+        Map<String, String> monitor = parseValue("event-monitor", eventMonitor);
+        if (monitor.containsKey("fd")) {
+            events = new FileOutputStream("/proc/self/fd/" + monitor.get("fd"), true);
+        } else if (monitor.containsKey("path")) {
+            events = Files.newOutputStream(Path.of(monitor.get("path")),
+                    StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        } else {
+            chainError("Error parsing --event-monitor: path or fd required");
+        }
+        monitorStart = System.nanoTime();
+    }
+
+    /**
+     * event_monitor/src/lib.rs: each event is serde_json::to_string_pretty of {timestamp (a Duration since
+     * the monitor was set: secs and nanos), source, event, properties (null or an object of strings)};
+     * vmm/src/lib.rs start_event_monitor_thread writes it followed by an empty line ("\n\n").
+     */
+    synchronized void event(String source, String event, Map<String, String> properties) {
+        if (events == null) {
+            return;
+        }
+        long elapsed = System.nanoTime() - monitorStart;
+        StringBuilder json = new StringBuilder("{\n  \"timestamp\": {\n    \"secs\": ").append(elapsed / 1_000_000_000L)
+                .append(",\n    \"nanos\": ").append(elapsed % 1_000_000_000L).append("\n  },\n  \"source\": ").append(json(source))
+                .append(",\n  \"event\": ").append(json(event)).append(",\n  \"properties\": ");
+        if (properties == null) {
+            json.append("null");
+        } else {
+            json.append("{");
+            String separator = "\n";
+            for (Map.Entry<String, String> property : properties.entrySet()) {
+                json.append(separator).append("    ").append(json(property.getKey())).append(": ").append(json(property.getValue()));
+                separator = ",\n";
+            }
+            json.append("\n  }");
+        }
+        json.append("\n}\n\n");
+        try {
+            events.write(json.toString().getBytes(StandardCharsets.UTF_8));
+            events.flush();
+        } catch (IOException e) {
+            // main.rs ignores event write errors (write_all(..).ok()).
+        }
+    }
+
+    void event(String source, String event) {
+        event(source, event, null);
+    }
+
+    /** The virtio device ids Cloud Hypervisor's DeviceManager gives (vmm/src/device_manager.rs: _disk0, _rng, ...). */
+    List<String> virtioDevices() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            ids.add("_disk" + i);
+        }
+        ids.add("_rng");
+        if (console.mode().equals("Pty") || console.mode().equals("File") || console.mode().equals("Tty")) {
+            ids.add("_console");
+        }
+        if (balloon != null) {
+            ids.add("_balloon");
+        }
+        return ids;
+    }
+
+    // ---- create and boot ----
+
+    /** vmm/src/lib.rs vm_create: stores the config and pre-creates the console devices (PTYs are made here). */
+    void create() throws IOException {
+        synchronized (vmmThread) {
+            created = true;
+            openConsoles();
+        }
+    }
+
+    /**
+     * vmm/src/lib.rs vm_boot: "vm booting", Vm::new (opens payload and disks), boot, "vm booted" (before v4x
+     * the two events came from vm/src/vm.rs Vm::boot, after Vm::new). A failure reaches main.rs as
+     * "Error booting VM" / "The VM could not boot" and the VMM shuts down.
+     */
+    void boot() throws IOException {
+        synchronized (vmmThread) {
+            event("vm", "booting");
+            String failure = env("FAKE_CHV_BOOT_FAILURE", "");
+            if (!failure.isEmpty()) {
+                chainError("Error booting VM", "The VM could not boot", failure);
+            }
+            validateBoot();
+            if (serial.mode().equals("File")) {
+                Files.writeString(Path.of(serial.file()), "fake-cloud-hypervisor: booting " + payloadName() + "\n");
+            }
+            booted = true;
+            event("vm", "booted");
+            // virtio-devices/src/*.rs: each device reports "activated" once the guest's driver set it up.
+            for (String id : virtioDevices()) {
+                event("virtio-device", "activated", Map.of("id", id));
+            }
+        }
+    }
+
+    /** What Cloud Hypervisor opens when it creates the VM: payload files, disk files, qcow2 backing policy. */
     void validateBoot() throws IOException {
         for (String payload : List.of("kernel", "initramfs", "firmware")) {
             if (args.containsKey(payload) && !Files.isRegularFile(Path.of(one(payload, "")))) {
-                chainError("Error booting VM", "Cannot load " + payload + " " + one(payload, "") + ": No such file or directory (os error 2)");
+                chainError("Error booting VM", "The VM could not boot",
+                        "Cannot load " + payload + " " + one(payload, "") + ": No such file or directory (os error 2)");
             }
         }
         for (Map<String, String> disk : disks) {
             String path = disk.get("path");
-            if (path == null) {
-                chainError("Error parsing config", "Error parsing --disk", "path missing");
-            }
             if (!Files.isRegularFile(Path.of(path))) {
-                chainError("Error booting VM", "Failed to open disk image " + path + ": No such file or directory (os error 2)");
+                chainError("Error booting VM", "The VM could not boot",
+                        "Failed to open disk image " + path + ": No such file or directory (os error 2)");
             }
             byte[] header = new byte[16];
             try (RandomAccessFile file = new RandomAccessFile(path, "r")) {
@@ -336,14 +483,14 @@ public class FakeCloudHypervisor {
                 boolean hasBacking = qcow2 && java.nio.ByteBuffer.wrap(header, 8, 8).getLong() != 0;
                 String type = disk.getOrDefault("image_type", "").toLowerCase(Locale.ROOT);
                 if (type.equals("qcow2") && !qcow2) {
-                    chainError("Error booting VM", "Disk " + path + " is not a QCOW2 image");
+                    chainError("Error booting VM", "The VM could not boot", "Disk " + path + " is not a QCOW2 image");
                 }
                 if (hasBacking && !on(disk, "backing_files")) {
-                    chainError("Error booting VM", "Failed to open disk image " + path,
+                    chainError("Error booting VM", "The VM could not boot", "Failed to open disk image " + path,
                             "QCOW2 image has a backing file but backing_files=on was not given");
                 }
                 if (!type.isEmpty() && !type.equals("qcow2") && qcow2) {
-                    chainError("Error booting VM", "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
+                    chainError("Error booting VM", "The VM could not boot", "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
                 }
             }
         }
@@ -360,12 +507,16 @@ public class FakeCloudHypervisor {
         BufferedReader lines = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
         String tty = lines.readLine();
         if (tty == null || !tty.strip().startsWith("/dev/")) {
-            chainError("Error booting VM", "fake-cloud-hypervisor could not open a PTY for the " + which + " (script said: " + tty + ")");
+            chainError("Error creating VM", "The VM could not be created",
+                    "fake-cloud-hypervisor could not open a PTY for the " + which + " (script said: " + tty + ")");
         }
+        // What a client types on the PTY arrives on script's stdout: a line "poweroff" is the guest shutting itself down.
         Thread drain = new Thread(() -> {
             try {
-                while (lines.readLine() != null) {
-                    continue;
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.strip().equals("poweroff")) {
+                        guestPowerOff();
+                    }
                 }
             } catch (IOException e) {
                 // The holder went away with this process.
@@ -383,8 +534,6 @@ public class FakeCloudHypervisor {
     void openConsoles() throws IOException {
         if (serial.mode().equals("Pty")) {
             serial = openPty("serial");
-        } else if (serial.mode().equals("File")) {
-            Files.writeString(Path.of(serial.file()), "fake-cloud-hypervisor: booting " + payloadName() + "\n");
         }
         if (console.mode().equals("Pty")) {
             console = openPty("console");
@@ -393,26 +542,123 @@ public class FakeCloudHypervisor {
         }
     }
 
+    /** vm_shutdown drops the Vm and its console devices: the PTY masters close. */
+    void closeConsoles() {
+        for (Process holder : ptyHolders) {
+            holder.descendants().forEach(ProcessHandle::destroy);
+            holder.destroy();
+        }
+    }
+
     String payloadName() {
         return args.containsKey("kernel") ? one("kernel", "") : one("firmware", "");
     }
 
+    // ---- the guest and the VMM going away ----
+
+    /**
+     * The guest powers off (ACPI S5 after the power button, or shutting itself down): vmm/src/lib.rs
+     * control_loop turns the guest exit into vmm_shutdown, exactly as for PUT vmm.shutdown or SIGTERM,
+     * and the process exits 0. A Linux guest resets its virtio devices on the way down
+     * (virtio-devices/src/*.rs emit "reset").
+     */
+    void guestPowerOff() {
+        synchronized (vmmThread) {
+            if (!booted) {
+                return;
+            }
+            for (String id : virtioDevices()) {
+                event("virtio-device", "reset", Map.of("id", id));
+            }
+            shutdownVmm(0);
+        }
+    }
+
+    /**
+     * vmm/src/lib.rs vmm_shutdown: vm_delete (vm_shutdown first if a VM is booted: "vm shutdown"; then
+     * "vm deleted" if a config exists), then "vmm shutdown"; main.rs then exits.
+     */
+    void shutdownVmm(int status) {
+        synchronized (vmmThread) {
+            if (booted) {
+                booted = false;
+                event("vm", "shutdown");
+            }
+            if (created) {
+                created = false;
+                event("vm", "deleted");
+            }
+            event("vmm", "shutdown");
+            exit(status, false);
+        }
+    }
+
+    /** main.rs: a failed create or boot writes the exit event, so the VMM thread shuts down, then main prints the chain. */
+    void failStart(StartFailure failure) {
+        synchronized (vmmThread) {
+            if (created) {
+                created = false;
+                event("vm", "deleted");
+            }
+            event("vmm", "shutdown");
+            printChain(failure.chain);
+            exit(1, true);
+        }
+    }
+
+    /**
+     * Whether the API socket file goes with the process, cloud-hypervisor/src/main.rs by version:
+     * a clean exit removes it up to v52; a failed start left it behind up to v51 (main only removed it on
+     * Ok, fixed by PR #8018 in v52); from v53 the socket's lock file owns it and neither removes it (PR #8325).
+     */
+    void exit(int status, boolean failedStart) {
+        boolean remove = failedStart ? MAJOR == 52 : MAJOR < 53;
+        if (remove && serving) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // Nothing more to do on the way out.
+            }
+        }
+        closeConsoles();
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
+    }
+
     // ---- REST API ----
 
+    /**
+     * vmm/src/api/http/mod.rs start_http_path_thread. Up to v52 it binds and fails with EADDRINUSE when the
+     * path exists; from v53 (PR #8325) it takes a lock on "<socket>.lock", removes a stale socket and binds.
+     */
     void serve() throws IOException {
         long delay = Long.parseLong(env("FAKE_CHV_SOCKET_DELAY_MS", "0"));
         sleep(delay);
-        if (Files.exists(socket)) {
-            chainError("Failed to start the VMM thread", "Error binding to UNIX socket " + socket + ": Address in use (os error 98)");
+        if (MAJOR >= 53) {
+            socketLock = FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (socketLock.tryLock() == null) {
+                chainError("Failed to start the VMM thread", "API socket " + socket + " is already in use");
+            }
+            Files.deleteIfExists(socket);
+        } else if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            chainError("Failed to start the VMM thread", "Error creation API server's socket", "Address in use (os error 98)");
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
-        while (true) {
-            SocketChannel client = server.accept();
-            Thread handler = new Thread(() -> handle(client));
-            handler.setDaemon(true);
-            handler.start();
-        }
+        serving = true;
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    SocketChannel client = server.accept();
+                    Thread handler = new Thread(() -> handle(client));
+                    handler.setDaemon(true);
+                    handler.start();
+                }
+            } catch (IOException e) {
+                // The socket closed as the process exits.
+            }
+        });
+        acceptor.start();
     }
 
     void handle(SocketChannel client) {
@@ -427,11 +673,14 @@ public class FakeCloudHypervisor {
                     int colon = line.indexOf(':');
                     headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
                 }
-                in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+                byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
                 String[] parts = requestLine.split(" ");
                 recordRequest(parts[0] + " " + parts[1]);
-                Runnable after = respond(parts[0], parts[1], out);
-                out.flush();
+                Runnable after;
+                synchronized (vmmThread) {
+                    after = respond(parts[0], parts[1], body.length > 0, out);
+                    out.flush();
+                }
                 if (after != null) {
                     after.run();
                 }
@@ -444,61 +693,112 @@ public class FakeCloudHypervisor {
         }
     }
 
+    /**
+     * vmm/src/api/http/mod.rs error_response: from v47 the body is the JSON array of the error chain's
+     * Display strings, top error first (PR #7066); before, it was the Debug form of the HttpError.
+     */
+    static String errorBody(String debugForm, String... chain) {
+        if (MAJOR < 47) {
+            return debugForm;
+        }
+        StringBuilder array = new StringBuilder("[");
+        for (String message : chain) {
+            array.append(array.length() > 1 ? "," : "").append(json(message));
+        }
+        return array.append(']').toString();
+    }
+
+    static final String BAD_REQUEST = errorBody("BadRequest", "Bad Request");
+
     /** Writes the answer; returns what happens after it was sent (the VMM exiting), or null. */
-    Runnable respond(String method, String target, OutputStream out) throws IOException {
+    Runnable respond(String method, String target, boolean hasBody, OutputStream out) throws IOException {
         String endpoint = target.startsWith("/api/v1/") ? target.substring("/api/v1/".length()) : "";
-        String expected = switch (endpoint) {
-            case "vmm.ping", "vm.info" -> "GET";
-            case "vm.power-button", "vm.shutdown", "vmm.shutdown" -> "PUT";
-            default -> null;
-        };
-        if (expected == null) {
-            write(out, 404, "Not Found", null);
-            return null;
-        }
-        if (!expected.equals(method)) {
-            write(out, 405, "Method Not Allowed", null);
-            return null;
-        }
         switch (endpoint) {
-            case "vmm.ping" -> write(out, 200, "OK", "{\"build_version\":\"v" + VERSION + "\",\"version\":\"" + VERSION
-                    + "\",\"pid\":" + ProcessHandle.current().pid() + ",\"features\":[\"kvm\"]}");
-            case "vm.info" -> write(out, 200, "OK", info());
-            case "vm.power-button" -> {
-                if (!state.equals("Running")) {
-                    write(out, 405, "Method Not Allowed", "{\"error\":\"VM is not running\"}");
-                    return null;
-                }
-                write(out, 204, "No Content", null);
-                if (!env("FAKE_CHV_POWER_BUTTON", "poweroff").equals("ignore")) {
-                    long delay = Long.parseLong(env("FAKE_CHV_POWEROFF_DELAY_MS", "200"));
-                    Thread guest = new Thread(() -> {
-                        sleep(delay);
-                        exit(0);
-                    });
-                    guest.setDaemon(true);
-                    guest.start();
+            // http/mod.rs handle_http_request: a path without a route is 404 with the NotFound error body.
+            default -> write(out, 404, errorBody("NotFound", "Not Found"));
+            // http/http_endpoint.rs VmmPing, VmInfo, VmmShutdown: any other method is error_response(BadRequest), 400.
+            case "vmm.ping" -> {
+                if (!method.equals("GET")) {
+                    write(out, 400, BAD_REQUEST);
+                } else {
+                    write(out, 200, "{\"build_version\":\"v" + VERSION + "\",\"version\":\"" + VERSION
+                            + "\",\"pid\":" + ProcessHandle.current().pid() + ",\"features\":[\"kvm\"]}");
                 }
             }
-            case "vm.shutdown" -> {
-                if (!state.equals("Running") && !state.equals("Paused")) {
-                    write(out, 405, "Method Not Allowed", "{\"error\":\"VM is not running\"}");
-                    return null;
+            case "vm.info" -> {
+                if (!method.equals("GET")) {
+                    write(out, 400, BAD_REQUEST);
+                } else if (!created) {
+                    // lib.rs vm_info: no config is VmNotCreated; 500 until v53 maps it to 404 (PR #8320).
+                    write(out, MAJOR >= 53 ? 404 : 500,
+                            errorBody("ApiError(VmInfo(VmNotCreated))", "Error from API", "The VM info is not available", "VM is not created"));
+                } else {
+                    write(out, 200, info());
                 }
-                state = "Shutdown";
-                write(out, 204, "No Content", null);
             }
             case "vmm.shutdown" -> {
-                write(out, 200, "OK", "");
-                if (!env("FAKE_CHV_VMM_SHUTDOWN", "exit").equals("ignore")) {
-                    return () -> exit(0);
+                if (!method.equals("PUT")) {
+                    write(out, 400, BAD_REQUEST);
+                } else {
+                    // http_endpoint.rs VmmShutdown answers 200 with no body once the VMM thread accepted it.
+                    write(out, 200, null);
+                    if (!env("FAKE_CHV_VMM_SHUTDOWN", "exit").equals("ignore")) {
+                        return () -> shutdownVmm(0);
+                    }
                 }
             }
-            default -> throw new IllegalStateException(endpoint);
+            case "vm.power-button", "vm.shutdown" -> {
+                return vmAction(method, endpoint, hasBody, out);
+            }
         }
         return null;
     }
 
+    /**
+     * http/mod.rs EndpointHandler + http_endpoint.rs VmActionHandler: GET (or PUT with a body) is
+     * BadRequest with its error body; a method that is neither GET nor PUT is a bare 400.
+     */
+    Runnable vmAction(String method, String endpoint, boolean hasBody, OutputStream out) throws IOException {
+        if (!method.equals("PUT") && !method.equals("GET")) {
+            write(out, 400, null);
+            return null;
+        }
+        if (method.equals("GET") || hasBody) {
+            write(out, 400, BAD_REQUEST);
+            return null;
+        }
+        if (endpoint.equals("vm.power-button")) {
+            // lib.rs vm_power_button: no booted VM is VmNotRunning, 500 in every version up to v54 (issue #8678).
+            if (!booted) {
+                write(out, 500, errorBody("ApiError(VmPowerButton(VmNotRunning))",
+                        "Error from API", "Error triggering power button", "VM is not running"));
+                return null;
+            }
+            write(out, 204, null);
+            if (!env("FAKE_CHV_POWER_BUTTON", "poweroff").equals("ignore")) {
+                long delay = Long.parseLong(env("FAKE_CHV_POWEROFF_DELAY_MS", "200"));
+                Thread guest = new Thread(() -> {
+                    sleep(delay);
+                    guestPowerOff();
+                });
+                guest.setDaemon(true);
+                guest.start();
+            }
+            return null;
+        }
+        // lib.rs vm_shutdown: takes the Vm and keeps the config, so vm.info then answers "Created"; the process stays.
+        if (!booted) {
+            write(out, 500, errorBody("ApiError(VmShutdown(VmNotRunning))", "Error from API", "The VM could not shutdown", "VM is not running"));
+            return null;
+        }
+        booted = false;
+        closeConsoles();
+        event("vm", "shutdown");
+        write(out, 204, null);
+        return null;
+    }
+
+    /** lib.rs vm_info: the config as given, state "Running" with a booted VM and "Created" without one. */
     String info() {
         StringBuilder diskJson = new StringBuilder("[");
         for (Map<String, String> disk : disks) {
@@ -527,10 +827,18 @@ public class FakeCloudHypervisor {
                 + "\"serial\":{\"file\":" + json(serial.file()) + ",\"mode\":" + json(serial.mode()) + "},"
                 + "\"console\":{\"file\":" + json(console.file()) + ",\"mode\":" + json(console.mode()) + ",\"iommu\":false},"
                 + "\"watchdog\":" + args.containsKey("watchdog")
-                + "},\"state\":" + json(state) + ",\"memory_actual_size\":" + size + "}";
+                + "},\"state\":" + json(booted ? "Running" : "Created") + ",\"memory_actual_size\":" + size + "}";
     }
 
-    static void write(OutputStream out, int status, String reason, String body) throws IOException {
+    /** http/mod.rs handle_http_request sets the server name and a JSON content type on every answer. */
+    static void write(OutputStream out, int status, String body) throws IOException {
+        String reason = switch (status) {
+            case 200 -> "OK";
+            case 204 -> "No Content";
+            case 400 -> "Bad Request";
+            case 404 -> "Not Found";
+            default -> "Internal Server Error";
+        };
         StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " " + reason + "\r\nServer: Cloud Hypervisor API\r\n");
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         if (status != 204) {
@@ -587,24 +895,7 @@ public class FakeCloudHypervisor {
         }
     }
 
-    /** Like Cloud Hypervisor on a clean exit: the API socket is removed. */
-    void exit(int status) {
-        cleanUp();
-        Runtime.getRuntime().halt(status);
-    }
-
-    void cleanUp() {
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException e) {
-            // Nothing more to do on the way out.
-        }
-        for (Process holder : ptyHolders) {
-            holder.descendants().forEach(ProcessHandle::destroy);
-            holder.destroy();
-        }
-    }
-
+    /** cloud-hypervisor/src/main.rs start_vmm, in its order. */
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
             System.err.println("Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nFor more information, try '--help'.");
@@ -619,17 +910,42 @@ public class FakeCloudHypervisor {
             System.out.println("Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nOptions: " + OPTIONS.keySet());
             return;
         }
-        FakeCloudHypervisor vmm = new FakeCloudHypervisor(args);
-        String death = System.getenv("FAKE_CHV_DIE_AT_START");
-        if (death != null && !death.isBlank()) {
-            chainError("Error booting VM", death);
+        FakeCloudHypervisor vmm = null;
+        try {
+            vmm = new FakeCloudHypervisor(args);
+            // hypervisor::new() (opening /dev/kvm) comes before the event monitor and the API socket.
+            String death = env("FAKE_CHV_DIE_AT_START", "");
+            if (!death.isEmpty()) {
+                chainError("Failed to open hypervisor interface (is hypervisor interface available?)", death);
+            }
+            vmm.openEventMonitor();
+            // vmm/src/lib.rs Vmm::signal_handler: SIGTERM and SIGINT write the exit event, so the VMM shuts down cleanly.
+            FakeCloudHypervisor running = vmm;
+            boolean ignoreTerm = env("FAKE_CHV_SIGTERM", "exit").equals("ignore");
+            for (String name : List.of("TERM", "INT")) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    if (!ignoreTerm) {
+                        running.shutdownVmm(0);
+                    }
+                });
+            }
+            vmm.event("vmm", "starting");
+            vmm.serve();
+            if (!args.containsKey("kernel") && !args.containsKey("firmware") && !args.containsKey("igvm")) {
+                return;
+            }
+            // The API answers from here on; the main thread parses the VM config, then sends VmCreate and VmBoot.
+            sleep(Long.parseLong(env("FAKE_CHV_CREATE_DELAY_MS", "0")));
+            vmm.configure();
+            vmm.create();
+            sleep(Long.parseLong(env("FAKE_CHV_BOOT_DELAY_MS", "0")));
+            vmm.boot();
+        } catch (StartFailure failure) {
+            if (vmm != null && vmm.serving) {
+                vmm.failStart(failure);
+            }
+            printChain(failure.chain);
+            System.exit(1);
         }
-        vmm.validateBoot();
-        if (env("FAKE_CHV_SIGTERM", "exit").equals("ignore")) {
-            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> { });
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(vmm::cleanUp));
-        vmm.openConsoles();
-        vmm.serve();
     }
 }

@@ -22,8 +22,9 @@ public interface VmmControl {
     void quit();
 
     /**
-     * Asked once the process is gone while its record said running: whether it ended on its own because
-     * the guest powered off, rather than being killed or crashing.
+     * Asked once the process is gone while its record said running and its pid file is still there: whether
+     * it ended on its own because the guest powered off, rather than being killed or crashing. (A run
+     * folder without a pid file was cleaned by a stop, or by a reboot: that counts as stopped already.)
      */
     boolean endedCleanly();
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * <ul>
  *   <li>never started: {@code CREATED};</li>
  *   <li>running: whatever the live hypervisor says ({@link VmmControl#guest()});</li>
- *   <li>recorded as running, process gone after the guest powered off: {@code STOPPED};</li>
+ *   <li>recorded as running, process gone after the guest powered off (or its run folder emptied by a stop or
+ *       a reboot): {@code STOPPED};</li>
  *   <li>recorded as running, process killed or crashed: {@code ERROR};</li>
  *   <li>otherwise the recorded state.</li>
  * </ul>

@@ -42,7 +42,8 @@ class ChvContractTest {
 
     private static final Path FAKE = CocoonCli.REPO.resolve("testing/fake-cloud-hypervisor/cloud-hypervisor");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PING = "GET /api/v1/vmm.ping";
+    /** Start waits until the VM has booted: the API answers before Cloud Hypervisor boots the VM. */
+    private static final String INFO = "GET /api/v1/vm.info";
     private static final String BUTTON = "PUT /api/v1/vm.power-button";
     private static final String VM_SHUTDOWN = "PUT /api/v1/vm.shutdown";
     private static final String VMM_SHUTDOWN = "PUT /api/v1/vmm.shutdown";
@@ -148,7 +149,7 @@ class ChvContractTest {
         assertTrue(cocoon.run("stop", "web").ok().out().contains("web stopped"));
         assertFalse(alive(pid), "the hypervisor exited");
         List<String> log = Files.readAllLines(requests);
-        assertEquals(PING, log.getFirst(), log.toString());
+        assertEquals(INFO, log.getFirst(), log.toString());
         assertEquals(List.of(BUTTON), puts(log), "the guest powered off on the button alone: " + log);
         assertEquals("stopped", state(cocoon, "web"));
         assertFalse(Files.exists(store.resolve("run").resolve(id).resolve("api.sock")), "socket left behind");
@@ -273,6 +274,26 @@ class ChvContractTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    @Test
+    void aGuestPoweredOffFromItsConsoleShowsAsStoppedAndStartsAgain() throws Exception {
+        CocoonCli cocoon = cocoon();
+        cocoon.run("create", "--name", "halts", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        long pid = startedPid(cocoon.run("start", "halts").ok().out(), "halts");
+
+        // As a user at the guest's console: the double's guest takes a typed `poweroff` as shutting itself down.
+        cocoon.run(Duration.ofSeconds(60), "poweroff\n", "console", "halts");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (alive(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertFalse(alive(pid), "the hypervisor exited with its guest");
+        assertEquals("stopped", state(cocoon, "halts"));
+        long again = startedPid(cocoon.run("start", "halts").ok().out(), "halts");
+        cocoon.run("stop", "--force", "halts").ok();
+        assertFalse(alive(again));
     }
 
     @Test

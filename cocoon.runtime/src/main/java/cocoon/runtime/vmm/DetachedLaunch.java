@@ -31,8 +31,9 @@ final class DetachedLaunch {
     private DetachedLaunch() {
     }
 
-    /** {@code pidFile} exists and is empty: the shell truncates it and writes, keeping its mode. */
+    /** The pid file is emptied first (a stale pid must not be read back) and keeps its mode when the shell writes it. */
     static long start(Path setsid, List<String> argv, Path log, Path pidFile) throws IOException {
+        Files.write(pidFile, new byte[0]);
         List<String> forker = new ArrayList<>(List.of(setsid.toString(), "--fork", "/bin/sh", "-c", WRITE_PID_AND_EXEC,
                 pidFile.toString()));
         forker.addAll(argv);

@@ -79,10 +79,12 @@ final class DetachedVmm implements VmmProcess {
         if (livePid(vm.pid()) != 0) {
             return control.guest();
         }
-        return switch (vm.state()) {
-            case RUNNING -> control.endedCleanly() ? VmState.STOPPED : VmState.ERROR;
-            default -> vm.state();
-        };
+        if (vm.state() != VmState.RUNNING) {
+            return vm.state();
+        }
+        // No pid file: a stop cleaned the run folder, or the host rebooted and emptied it. One left behind
+        // means the process ended without Cocoon: the driver knows whether it went by itself.
+        return !Files.exists(layout.pidFile()) || control.endedCleanly() ? VmState.STOPPED : VmState.ERROR;
     }
 
     @Override

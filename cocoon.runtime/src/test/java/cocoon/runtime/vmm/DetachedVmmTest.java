@@ -116,6 +116,9 @@ class DetachedVmmTest {
         assertEquals(VmState.ERROR, process.state(vm(VmState.RUNNING, pid)), "killed");
         control.endedCleanly = true;
         assertEquals(VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "ended by itself: the guest powered off");
+        control.endedCleanly = false;
+        Files.delete(layout().pidFile());
+        assertEquals(VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "run folder emptied by a stop or a reboot");
         assertEquals(VmState.STOPPED, process.state(vm(VmState.STOPPED, 0)), "recorded stopped, nothing runs");
         assertEquals(VmState.ERROR, process.state(vm(VmState.ERROR, 0)), "recorded error, nothing runs");
     }

@@ -21,11 +21,16 @@ final class ChvControl implements VmmControl {
         this.files = files;
     }
 
+    /**
+     * Cloud Hypervisor serves its API before it creates and boots the VM from its command line
+     * ({@code cloud-hypervisor/src/main.rs}), and a boot can still fail after {@code vmm.ping} answered:
+     * it answers for the VM only once {@code vm.info} says the VM runs.
+     */
     @Override
     public boolean answers() {
         try {
-            api.ping();
-            return true;
+            String state = api.info().state();
+            return VmInfo.RUNNING.equals(state) || VmInfo.PAUSED.equals(state);
         } catch (IOException e) {
             return false;
         }

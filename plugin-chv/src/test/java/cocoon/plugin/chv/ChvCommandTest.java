@@ -34,6 +34,7 @@ class ChvCommandTest {
         assertEquals(List.of(
                 "cloud-hypervisor",
                 "--api-socket", "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
+                "--event-monitor", "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
                 "--cpus", "boot=2",
                 "--memory", "size=1G",
                 "--kernel", "/srv/cocoon/lib/images/oci/boot/9a1b2c3d4e5f/vmlinuz",
@@ -56,6 +57,7 @@ class ChvCommandTest {
         assertEquals(List.of(
                 "cloud-hypervisor",
                 "--api-socket", "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
+                "--event-monitor", "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
                 "--cpus", "boot=2",
                 "--memory", "size=2G",
                 "--firmware", "/usr/share/cloud-hypervisor/CLOUDHV.fd",

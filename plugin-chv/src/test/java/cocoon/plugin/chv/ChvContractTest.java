@@ -5,12 +5,16 @@ import cocoon.api.HypervisorException;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
+import cocoon.plugin.chv.api.ChvApi;
+import cocoon.plugin.chv.api.VmInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -78,7 +82,7 @@ class ChvContractTest {
         assertEquals(VmState.STOPPED, chv.hypervisor.state(running, paths));
         assertRunDirClean(paths);
         List<String> requests = chv.requests();
-        assertTrue(requests.contains("GET /api/v1/vmm.ping"), requests.toString());
+        assertTrue(requests.contains("GET /api/v1/vm.info"), "start waits for the VM to boot: " + requests);
         assertTrue(requests.contains("PUT /api/v1/vm.power-button"), requests.toString());
         assertFalse(requests.contains("PUT /api/v1/vm.shutdown"), requests.toString());
     }
@@ -228,6 +232,105 @@ class ChvContractTest {
 
         assertFalse(alive(pid));
         assertRunDirClean(paths);
+    }
+
+    // ---- the state contract (issue #15 part 1), against a double that answers as Cloud Hypervisor does ----
+
+    @Test
+    void aKilledHypervisorReadsAsError() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+        awaitBooted(paths);
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        awaitGone(pid);
+
+        assertEquals(VmState.ERROR, chv.hypervisor.state(vm.running(pid, Instant.now()), paths));
+        chv.hypervisor.powerOff(vm.running(pid, Instant.now()), paths, Duration.ofSeconds(1), true);
+    }
+
+    @Test
+    void aGuestThatPowersItselfOffReadsAsStopped() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+        awaitBooted(paths);
+        VmRecord running = vm.running(pid, Instant.now());
+
+        // As root typing `poweroff` on the console: the double's guest shuts itself down (ACPI S5 from inside).
+        try (OutputStream console = new FileOutputStream(chv.hypervisor.console(running, paths).toFile())) {
+            console.write("poweroff\n".getBytes(StandardCharsets.UTF_8));
+        }
+        awaitGone(pid);
+
+        assertEquals(VmState.STOPPED, chv.hypervisor.state(running, paths));
+    }
+
+    @Test
+    void aHypervisorLingeringAfterVmShutdownReadsAsStoppedAndStartReplacesIt() throws Exception {
+        FakeChv chv = new FakeChv(root, Map.of());
+        VmPaths paths = chv.paths();
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = chv.hypervisor.launch(vm, paths);
+        awaitBooted(paths);
+        VmRecord running = vm.running(pid, Instant.now());
+        new ChvApi(paths.runDir().resolve("api.sock"), Duration.ofSeconds(5)).shutdownVm();
+
+        assertTrue(alive(pid), "the VMM stays after vm.shutdown");
+        assertEquals(VmState.STOPPED, chv.hypervisor.state(running, paths));
+
+        long second = chv.hypervisor.launch(running, paths);
+        try {
+            assertFalse(alive(pid), "the lingering VMM was ended");
+            assertEquals(VmState.RUNNING, chv.hypervisor.state(vm.running(second, Instant.now()), paths));
+        } finally {
+            chv.hypervisor.powerOff(vm.running(second, Instant.now()), paths, Duration.ofSeconds(20), true);
+        }
+    }
+
+    @Test
+    void launchReturnsOnlyOnceTheVmBootedAndABootFailingAfterThePingFailsIt() throws Exception {
+        FakeChv slow = new FakeChv(root, Map.of("FAKE_CHV_BOOT_DELAY_MS", "1500"));
+        VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
+        long pid = slow.hypervisor.launch(vm, slow.paths());
+        try {
+            assertEquals(VmInfo.RUNNING, new ChvApi(slow.paths().runDir().resolve("api.sock"), Duration.ofSeconds(5)).info().state());
+        } finally {
+            slow.hypervisor.powerOff(vm.running(pid, Instant.now()), slow.paths(), Duration.ofSeconds(20), true);
+        }
+
+        FakeChv doomed = new FakeChv(root, Map.of("FAKE_CHV_CREATE_DELAY_MS", "1000",
+                "FAKE_CHV_BOOT_FAILURE", "Failed to open disk image: No such file or directory (os error 2)"));
+        HypervisorException error = assertThrows(HypervisorException.class, () -> doomed.hypervisor.launch(vm, doomed.paths()));
+        assertTrue(error.getMessage().contains("No such file or directory"), error.getMessage());
+    }
+
+    private static void awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (alive(pid)) {
+            assertTrue(System.nanoTime() < deadline, "pid " + pid + " still alive");
+            Thread.sleep(20);
+        }
+    }
+
+    /** Polls vm.info until the VM runs: the API answers before Cloud Hypervisor has created and booted the VM. */
+    private static void awaitBooted(VmPaths paths) throws Exception {
+        ChvApi api = new ChvApi(paths.runDir().resolve("api.sock"), Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                if (VmInfo.RUNNING.equals(api.info().state())) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not created yet (vm.info answers an error) or between bind and listen: ask again.
+            }
+            assertTrue(System.nanoTime() < deadline, "the VM never booted");
+            Thread.sleep(20);
+        }
     }
 
     /** Reads the first line the "guest" wrote to a PTY, as a console user would. */

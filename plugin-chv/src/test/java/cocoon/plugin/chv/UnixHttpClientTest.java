@@ -117,12 +117,15 @@ class UnixHttpClientTest {
 
     @Test
     void anErrorStatusBecomesAnExceptionCarryingStatusAndBody() throws Exception {
-        String body = "{\"error\":\"VM is not booted\"}";
-        serveOnce("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        // What Cloud Hypervisor (v47+) answers vm.power-button without a booted VM: 500 and the error chain as a JSON array
+        // (vmm/src/api/http/mod.rs error_response).
+        String body = "[\"Error from API\",\"Error triggering power button\",\"VM is not running\"]";
+        serveOnce("HTTP/1.1 500 Internal Server Error\r\nServer: Cloud Hypervisor API\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         ApiStatusException error = assertThrows(ApiStatusException.class,
                 () -> new ChvApi(dir.resolve("api.sock"), Duration.ofSeconds(2)).powerButton());
-        assertEquals(405, error.status());
-        assertTrue(error.getMessage().contains("VM is not booted"), error.getMessage());
+        assertEquals(500, error.status());
+        assertTrue(error.getMessage().contains("VM is not running"), error.getMessage());
     }
 
     @Test

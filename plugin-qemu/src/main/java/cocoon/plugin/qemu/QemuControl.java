@@ -6,7 +6,6 @@ import cocoon.plugin.qemu.qmp.QmpClient;
 import cocoon.plugin.qemu.qmp.QmpCommand;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 
 /** A VM's QEMU as the shared process machinery sees it: QMP for questions and buttons, the pid file for how it ended. */
@@ -53,10 +52,13 @@ final class QemuControl implements VmmControl {
         request(QmpCommand.QUIT);
     }
 
-    /** QEMU deletes its pid file when it exits by itself (guest power-off, quit, SIGTERM); SIGKILL or a crash leaves it. */
+    /**
+     * QEMU deletes its pid file when it exits by itself (guest power-off, quit, SIGTERM), which the shared
+     * machinery already reads as stopped; one left behind is from SIGKILL or a crash.
+     */
     @Override
     public boolean endedCleanly() {
-        return !Files.exists(files.pidFile());
+        return false;
     }
 
     private boolean request(QmpCommand<?> command) {

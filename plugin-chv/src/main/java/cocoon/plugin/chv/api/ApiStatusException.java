@@ -2,7 +2,7 @@ package cocoon.plugin.chv.api;
 
 import java.io.IOException;
 
-/** The VMM answered, but with an error status (e.g. 405 when the VM is not booted). */
+/** The VMM answered, but with an error status (500 with its error chain when the VM is not running or not created). */
 public final class ApiStatusException extends IOException {
 
     private final int status;

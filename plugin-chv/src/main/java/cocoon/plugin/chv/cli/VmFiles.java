@@ -36,9 +36,14 @@ public record VmFiles(Path runDir, Path logDir) {
         return runDir.resolve("events.json");
     }
 
+    /** From v53 Cloud Hypervisor locks its API socket with a file beside it, and leaves both behind when it exits. */
+    public Path apiSocketLock() {
+        return runDir.resolve("api.sock.lock");
+    }
+
     /** The event log belongs to one run: made empty and private before each start, removed with the run. */
     public VmmLayout layout() {
         return new VmmLayout(HYPERVISOR, runDir, apiSocket(), apiSocket().toString(), hypervisorLog(),
-                List.of(serialLog(), events()), List.of(events()));
+                List.of(serialLog(), events()), List.of(events(), apiSocketLock()));
     }
 }
