@@ -10,6 +10,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +34,7 @@ class CowDiskBuilderTest {
     Path root;
 
     private DiskBuilder builder() {
-        return new OciDiskBuilderProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"), Map.of()));
+        return new OciDiskBuilderProvider().open(Contexts.of(LockScope.diskBuilder("oci"), root, root.resolve("run"), root.resolve("log"), Map.of()));
     }
 
     private Image image() {

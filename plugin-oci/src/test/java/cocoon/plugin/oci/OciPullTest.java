@@ -19,6 +19,7 @@ import cocoon.plugin.oci.testing.RegistryFixture.Layer;
 import cocoon.plugin.oci.testing.RegistryFixture.Platform;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,7 +78,7 @@ class OciPullTest {
     private ImageSource source(Map<String, String> settings) {
         Map<String, String> merged = new HashMap<>(new OciImageSourceProvider().defaultSettings());
         merged.putAll(settings);
-        return new OciImageSourceProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"), merged));
+        return new OciImageSourceProvider().open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"), merged));
     }
 
     private ImageSource source() {
