@@ -33,7 +33,7 @@ public final class AotTraining {
 
     private static final int RECORDS = 200;
     /**
-     * From this record on, one record per hypervisor has disks and a kernel (empty files), so {@code start}
+     * From this record on, one record per hypervisor has disks, kernel and initrd (empty files), so {@code start}
      * gets as far as the launch. train-aot puts stand-ins for the hypervisor programs first on PATH,
      * which exit at once: the whole launch runs (locks, command line, {@code setsid}, the wait for the
      * hypervisor, the record update) and fails only at its end.
@@ -119,7 +119,7 @@ public final class AotTraining {
                     disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null);
             json.write(dir.resolve("vm.json"), record);
             if (i >= FIRST_STARTABLE && i < FIRST_STARTABLE + hypervisors.size()) {
-                touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"));
+                touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"), dir.resolve("initrd"));
             }
         }
     }
