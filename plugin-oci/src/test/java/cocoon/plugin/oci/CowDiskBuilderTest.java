@@ -49,6 +49,13 @@ class CowDiskBuilderTest {
     }
 
     @Test
+    void doctorHearsWhetherMkfsExt4IsInstalled() {
+        var availability = builder().check();
+        assertTrue(availability.usable(), availability.detail());
+        assertTrue(availability.detail().startsWith("mkfs.ext4 found at /"), availability.detail());
+    }
+
+    @Test
     void buildsASparseExt4CowDiskOverTheLayers() throws Exception {
         Path vmDir = root.resolve("vms/1");
         Image image = image();

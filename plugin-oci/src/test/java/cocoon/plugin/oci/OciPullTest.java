@@ -340,6 +340,15 @@ class OciPullTest {
         assertFalse(source.handles("https://cloud-images.ubuntu.com/noble.img"));
         assertFalse(source.handles("Not A Reference"));
         assertTrue(source.check().usable(), source.check().detail());
+        assertFalse(source.check().detail().contains("mkfs.ext4"), "the disk builder's tool is on the disk builder's line");
+    }
+
+    @Test
+    void aNameAsUsersTypeItStandsForTheReferenceTheIndexKeys() {
+        ImageSource source = source();
+        assertEquals("docker.io/library/ubuntu:latest", source.canonical("ubuntu"));
+        assertEquals("docker.io/library/ubuntu:24.04", source.canonical("index.docker.io/ubuntu:24.04"));
+        assertEquals("localhost:5000/img:latest", source.canonical("localhost:5000/img"));
     }
 
     private Layer manyFiles(int count) {
