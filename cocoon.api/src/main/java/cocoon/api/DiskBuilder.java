@@ -27,4 +27,7 @@ public interface DiskBuilder {
 
     /** Removes the writable disks it created; shared bases are never touched. */
     void remove(List<Disk> disks);
+
+    /** Whether the builder can work here (the tools it runs are installed); feeds {@code cocoon doctor}. */
+    Availability check();
 }

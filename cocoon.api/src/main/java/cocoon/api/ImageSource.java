@@ -25,6 +25,15 @@ public interface ImageSource {
     /** Whether this source understands the reference as typed by a user. */
     boolean handles(String reference);
 
+    /**
+     * The reference as this source's index names it, for one typed by a user that it {@link #handles}:
+     * {@code ubuntu} is {@code docker.io/library/ubuntu:latest} to an OCI source. Sources whose users
+     * type exactly what the index holds keep the default.
+     */
+    default String canonical(String reference) {
+        return reference;
+    }
+
     /** Downloads, verifies and stores the image; returns what the index now says about it. */
     Image pull(String reference, PullOptions options, ProgressListener progress);
 

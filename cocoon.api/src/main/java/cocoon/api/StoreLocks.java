@@ -1,18 +1,19 @@
 package cocoon.api;
 
 /**
- * File locks on {@code <root-dir>/locks/<store>.lock}. Mutations of a store hold its lock
- * exclusively; long operations that only add (a pull) hold it shared; GC holds every store exclusively.
+ * The locks the runtime hands a plugin. The runtime names every lock file, so a plugin can neither
+ * take another plugin's locks nor one of the runtime's own by accident.
  */
 public interface StoreLocks {
 
-    /** A held lock; closing releases it. */
-    interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
+    /**
+     * The lock of the store this plugin keeps: an image source's store, which the disk builder of the
+     * same kind shares (a hypervisor's is its own). Operations that only add to the store (a pull) or
+     * edit its index (a delete) hold it shared for their whole run; the collector holds every image
+     * store's exclusively while it decides, so it never sees half a pull.
+     */
+    StoreLock store();
 
-    Held exclusive(String store);
-
-    Held shared(String store);
+    /** A lock of the plugin's own, such as one around a read-modify-write of its index. */
+    StoreLock own(String name);
 }

@@ -3,9 +3,11 @@ package cocoon.runtime;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.Hypervisor;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
+import cocoon.runtime.plugin.PluginCatalog;
 import cocoon.runtime.store.AtomicJsonFiles;
 
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
@@ -30,8 +33,13 @@ import java.util.stream.Stream;
 public final class AotTraining {
 
     private static final int RECORDS = 200;
-    /** The one record whose disks and kernel exist (empty files), so {@code start} gets as far as the launch. */
-    private static final int STARTABLE = 9;
+    /**
+     * From this record on, one record per hypervisor has disks, kernel and initrd (empty files), so {@code start}
+     * gets as far as the launch. train-aot puts stand-ins for the hypervisor programs first on PATH,
+     * which exit at once: the whole launch runs (locks, command line, {@code setsid}, the wait for the
+     * hypervisor, the record update) and fails only at its end.
+     */
+    private static final int FIRST_STARTABLE = 9;
 
     private AotTraining() {
     }
@@ -40,12 +48,20 @@ public final class AotTraining {
     private static final List<List<String>> CLI = List.of(
             List.of("version"), List.of("--help"), List.of("help", "ps"), List.of("completion"));
 
-    private static final List<List<String>> STORE = List.of(
-            List.of("version"), List.of("--help"), List.of("ps", "--help"),
-            List.of("ps"), List.of("ps", "--format", "json"), List.of("inspect", "vm-7"),
-            List.of("list"), List.of("list", "--format", "json"),
-            List.of("stop", "vm-3"), List.of("start", "no-such-vm"), List.of("start", "vm-" + STARTABLE), List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
-            List.of("rm", "vm-5"), List.of("gc", "--dry-run"), List.of("ps"));
+    /** The everyday commands over records spread across {@code hypervisors}, each of which gets a start. */
+    private static List<List<String>> storeCommands(List<String> hypervisors) {
+        List<List<String>> commands = new ArrayList<>(List.of(
+                List.of("version"), List.of("--help"), List.of("ps", "--help"),
+                List.of("ps"), List.of("ps", "--format", "json"), List.of("inspect", "vm-7"),
+                List.of("list"), List.of("list", "--format", "json"),
+                List.of("stop", "vm-3"), List.of("start", "no-such-vm")));
+        for (int i = 0; i < hypervisors.size(); i++) {
+            commands.add(List.of("start", "vm-" + (FIRST_STARTABLE + i)));
+        }
+        commands.addAll(List.of(List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
+                List.of("rm", "vm-5"), List.of("gc", "--dry-run"), List.of("ps")));
+        return commands;
+    }
 
     /** {@code AotTraining store|cli SCRATCH_DIR}: the store goes there; the commands' output goes to stdout. */
     public static void main(String[] args) {
@@ -54,10 +70,12 @@ public final class AotTraining {
         Path config = scratch.resolve("config.toml");
         String[] dirs = {"--config", config.toString(), "--root-dir", scratch.resolve("root").toString(),
                 "--run-dir", scratch.resolve("run").toString(), "--log-dir", scratch.resolve("log").toString()};
-        List<List<String>> commands = store ? STORE : CLI;
+        List<List<String>> commands = CLI;
         if (store) {
+            List<String> hypervisors = PluginCatalog.discover(null).hypervisors().stream().map(Hypervisor.Provider::name).toList();
+            commands = storeCommands(hypervisors);
             writeConfig(scratch, config);
-            writeRecords(scratch.resolve("root/vms"));
+            writeRecords(scratch.resolve("root/vms"), hypervisors);
         }
         int failures = 0;
         for (List<String> command : commands) {
@@ -70,30 +88,28 @@ public final class AotTraining {
         Runtime.getRuntime().halt(0);
     }
 
-    /**
-     * A config file such as an administrator writes, so reading TOML is trained too. QEMU is {@code false}:
-     * {@code start} runs the whole launch (locks, command line, {@code setsid}, the search for the
-     * hypervisor's pid, the record update) and fails only because the "hypervisor" exits at once.
-     */
+    /** A config file such as an administrator writes, so reading TOML is trained too. */
     private static void writeConfig(Path scratch, Path config) {
         try {
             Files.createDirectories(scratch);
-            Files.writeString(config, "[defaults]\ncpu = 2\nmemory = \"1G\"\nstop_timeout = \"30s\"\n\n[gc]\nafter_remove = true\n"
-                    + "\n[qemu]\nbinary = \"false\"\naccel = \"tcg\"\n");
+            Files.writeString(config, "[defaults]\ncpu = 2\nmemory = \"1G\"\nstop_timeout = \"30s\"\n\n[gc]\nafter_remove = true\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Stopped VMs as {@code create} writes them; their disks do not exist, which no listing command minds. */
-    private static void writeRecords(Path vms) {
+    /**
+     * Stopped VMs as {@code create} writes them, their hypervisors taken in turn from the installed ones; their
+     * disks do not exist, which no listing command minds.
+     */
+    private static void writeRecords(Path vms, List<String> hypervisors) {
         AtomicJsonFiles json = new AtomicJsonFiles();
         HexFormat hex = HexFormat.of();
         Instant created = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < RECORDS; i++) {
             String id = hex.toHexDigits((long) i * 0x9E3779B97F4A7C15L);
             Path dir = vms.resolve(id);
-            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, "qemu", Map.of(),
+            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, hypervisors.get(i % hypervisors.size()), Map.of(),
                     new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
             List<Disk> disks = List.of(
                     new Disk(dir.resolve("base.erofs"), DiskFormat.RAW, true, "base", null),
@@ -103,8 +119,8 @@ public final class AotTraining {
                     BootSpec.kernel(dir.resolve("vmlinuz"), dir.resolve("initrd"), "console=hvc0"),
                     disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null);
             json.write(dir.resolve("vm.json"), record);
-            if (i == STARTABLE) {
-                touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"));
+            if (i >= FIRST_STARTABLE && i < FIRST_STARTABLE + hypervisors.size()) {
+                touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"), dir.resolve("initrd"));
             }
         }
     }

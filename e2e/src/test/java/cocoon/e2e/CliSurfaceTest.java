@@ -34,9 +34,11 @@ class CliSurfaceTest {
     @Test
     void doctorHasOneLinePerPlugin() {
         String out = new CocoonCli(dir).run("doctor").ok().out();
-        for (String plugin : new String[] {"image source oci", "image source cloudimg", "hypervisor chv", "hypervisor qemu"}) {
+        for (String plugin : new String[] {"image source oci", "image source cloudimg", "disk builder oci",
+                "disk builder cloudimg", "hypervisor chv", "hypervisor qemu"}) {
             assertTrue(out.contains(plugin), out);
         }
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("disk builder oci") && l.contains("mkfs.ext4")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("hypervisor chv") && l.contains("MISSING")
                 || l.startsWith("hypervisor chv") && l.contains("ok")), out);
     }

@@ -3,9 +3,10 @@ package cocoon.runtime.gc;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
 import cocoon.api.ImageSource;
-import cocoon.api.StoreLocks;
+import cocoon.api.StoreLock;
 import cocoon.api.VmRecord;
 import cocoon.runtime.store.FileStoreLocks;
+import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 
@@ -44,11 +45,11 @@ public final class Collector {
 
     /** Finds the garbage and, unless {@code dryRun}, removes it. Temp entries younger than {@code horizon} stay. */
     public List<Garbage> collect(Duration horizon, boolean dryRun) {
-        StoreLocks locks = vms.locks();
-        List<StoreLocks.Held> held = new ArrayList<>();
+        FileStoreLocks locks = vms.locks();
+        List<StoreLock.Held> held = new ArrayList<>();
         try {
             held.add(locks.exclusive(VmStore.STORE));
-            sources.forEach(source -> held.add(locks.exclusive(source.kind())));
+            sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
             List<Garbage> garbage = find(horizon);
             if (!dryRun) {
                 for (Garbage g : garbage) {
@@ -57,7 +58,7 @@ public final class Collector {
             }
             return garbage;
         } finally {
-            held.reversed().forEach(StoreLocks.Held::close);
+            held.reversed().forEach(StoreLock.Held::close);
         }
     }
 
@@ -93,7 +94,7 @@ public final class Collector {
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
-        orphanVmLocks(ids, garbage);
+        unusedLocks(ids, garbage);
         Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {
@@ -112,14 +113,19 @@ public final class Collector {
     }
 
     /**
-     * Lock files of removed VMs. Safe to delete: every VM lock is taken while holding the vms store
-     * shared, and the collector holds it exclusively, so nobody holds or waits on these files.
+     * Lock files of removed VMs, and those an older release named its image stores by. Safe to delete:
+     * every VM lock is taken while holding the vms store shared, which the collector holds exclusively,
+     * and no lock of this release has an old name, so nobody holds or waits on these files.
      */
-    private void orphanVmLocks(Set<String> ids, List<Garbage> out) {
+    private void unusedLocks(Set<String> ids, List<Garbage> out) {
         try {
-            for (String store : FileStoreLocks.stores(rootDir)) {
-                VmStore.vmOfLock(store).filter(id -> !ids.contains(id)).ifPresent(id ->
-                        out.add(new Garbage(FileStoreLocks.file(rootDir, store), "lock of a VM that no longer exists", 0)));
+            for (String lock : FileStoreLocks.stores(rootDir)) {
+                Path file = FileStoreLocks.file(rootDir, lock);
+                if (VmStore.vmOfLock(lock).filter(id -> !ids.contains(id)).isPresent()) {
+                    out.add(new Garbage(file, "lock of a VM that no longer exists", 0));
+                } else if (!VmStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
+                    out.add(new Garbage(file, "lock file no longer used", 0));
+                }
             }
         } catch (IOException e) {
             throw new CocoonException("cannot list the lock files under " + rootDir + ": " + e.getMessage(), "check permissions");

@@ -35,15 +35,24 @@ public final class ImageCatalog {
     }
 
     /**
-     * Finds an image by the reference as pulled, the short names people type for it
-     * ({@code name} for {@code name:latest}, Docker Hub shorthand) or a unique digest prefix.
+     * Finds an image by the reference as pulled, by the short name a user types for it (the source that
+     * handles the name says which reference it stands for: {@code ubuntu} is
+     * {@code docker.io/library/ubuntu:latest} to OCI) or by a unique digest prefix.
      */
     public Image find(String nameOrDigest) {
         List<Image> all = list();
-        for (String candidate : spellings(nameOrDigest)) {
-            Optional<Image> exact = all.stream().filter(i -> i.reference().equals(candidate)).findFirst();
-            if (exact.isPresent()) {
-                return exact.get();
+        Optional<Image> exact = all.stream().filter(i -> i.reference().equals(nameOrDigest)).findFirst();
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        for (ImageSource source : plugins.sources()) {
+            if (source.handles(nameOrDigest)) {
+                String canonical = source.canonical(nameOrDigest);
+                Optional<Image> named = all.stream()
+                        .filter(i -> i.kind().equals(source.kind()) && i.reference().equals(canonical)).findFirst();
+                if (named.isPresent()) {
+                    return named.get();
+                }
             }
         }
         String hex = nameOrDigest.startsWith("sha256:") ? nameOrDigest.substring(7) : nameOrDigest;
@@ -71,25 +80,5 @@ public final class ImageCatalog {
         }
         ImageSource source = plugins.source(image.kind());
         source.delete(image);
-    }
-
-    private static List<String> spellings(String name) {
-        List<String> names = new ArrayList<>(List.of(name));
-        boolean tagged = name.contains("@") || name.substring(name.lastIndexOf('/') + 1).contains(":");
-        if (!name.contains("://")) {
-            if (!tagged) {
-                names.add(name + ":latest");
-            }
-            String first = name.contains("/") ? name.substring(0, name.indexOf('/')) : "";
-            boolean hasRegistry = first.contains(".") || first.contains(":") || first.equals("localhost");
-            if (!hasRegistry) {
-                String hub = name.contains("/") ? "docker.io/" + name : "docker.io/library/" + name;
-                names.add(hub);
-                if (!tagged) {
-                    names.add(hub + ":latest");
-                }
-            }
-        }
-        return names;
     }
 }

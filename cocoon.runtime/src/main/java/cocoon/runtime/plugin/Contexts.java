@@ -4,6 +4,7 @@ import cocoon.api.PluginContext;
 import cocoon.runtime.host.HostProcesses;
 import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
+import cocoon.runtime.store.LockScope;
 import cocoon.runtime.vmm.HostVmmProcesses;
 
 import java.nio.file.Path;
@@ -15,9 +16,10 @@ public final class Contexts {
     private Contexts() {
     }
 
-    public static PluginContext of(Path rootDir, Path runDir, Path logDir, Map<String, String> settings) {
+    /** {@code locks} names the plugin's store lock and its own locks. */
+    public static PluginContext of(LockScope locks, Path rootDir, Path runDir, Path logDir, Map<String, String> settings) {
         HostProcesses processes = new HostProcesses();
-        return new PluginContext(rootDir, runDir, logDir, settings,
-                processes, FileStoreLocks.forRoot(rootDir), new AtomicJsonFiles(), new HostVmmProcesses(processes));
+        return new PluginContext(rootDir, runDir, logDir, settings, processes,
+                FileStoreLocks.forRoot(rootDir).forPlugin(locks), new AtomicJsonFiles(), new HostVmmProcesses(processes));
     }
 }

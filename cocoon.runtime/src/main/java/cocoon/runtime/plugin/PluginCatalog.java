@@ -32,15 +32,25 @@ public final class PluginCatalog {
     private final List<DiskBuilder.Provider> diskBuilders;
     private final List<Hypervisor.Provider> hypervisors;
 
-    private PluginCatalog(ModuleLayer extra) {
-        this.sources = load(extra, ImageSource.Provider.class, ImageSource.Provider::kind);
-        this.diskBuilders = load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind);
-        this.hypervisors = load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name);
+    private PluginCatalog(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
+                          List<Hypervisor.Provider> hypervisors) {
+        this.sources = List.copyOf(sources);
+        this.diskBuilders = List.copyOf(diskBuilders);
+        this.hypervisors = List.copyOf(hypervisors);
     }
 
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
     public static PluginCatalog discover(Path pluginDir) {
-        return new PluginCatalog(pluginLayer(pluginDir));
+        ModuleLayer extra = pluginLayer(pluginDir);
+        return new PluginCatalog(load(extra, ImageSource.Provider.class, ImageSource.Provider::kind),
+                load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind),
+                load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name));
+    }
+
+    /** Exactly these providers, in this order: a program that embeds the runtime with plugins of its own, or a test. */
+    public static PluginCatalog of(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
+                                   List<Hypervisor.Provider> hypervisors) {
+        return new PluginCatalog(sources, diskBuilders, hypervisors);
     }
 
     public List<ImageSource.Provider> sources() {

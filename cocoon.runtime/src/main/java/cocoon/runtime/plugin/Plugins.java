@@ -8,6 +8,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.runtime.config.Settings;
+import cocoon.runtime.store.LockScope;
 
 import java.util.Comparator;
 import java.util.HashMap;
@@ -51,7 +52,7 @@ public final class Plugins {
         DiskBuilder.Provider provider = catalog.diskBuilders().stream().filter(p -> p.kind().equals(kind)).findFirst()
                 .orElseThrow(() -> new NotFoundException("no disk builder for images of kind '" + kind + "'",
                         "install the plugin that provides it (cocoon doctor lists the installed ones)"));
-        return (DiskBuilder) opened.computeIfAbsent("disk:" + kind, k -> provider.open(context("")));
+        return open(provider);
     }
 
     public Hypervisor hypervisor(String name) {
@@ -83,19 +84,27 @@ public final class Plugins {
     public Map<String, Availability> doctor() {
         Map<String, Availability> lines = new java.util.LinkedHashMap<>();
         catalog.sources().forEach(p -> lines.put("image source " + p.kind(), open(p).check()));
+        catalog.diskBuilders().forEach(p -> lines.put("disk builder " + p.kind(), open(p).check()));
         catalog.hypervisors().forEach(p -> lines.put("hypervisor " + p.name(), open(p).check()));
         return lines;
     }
 
     private ImageSource open(ImageSource.Provider provider) {
-        return (ImageSource) opened.computeIfAbsent("source:" + provider.kind(), k -> provider.open(context(provider.kind())));
+        return (ImageSource) opened.computeIfAbsent("source:" + provider.kind(),
+                k -> provider.open(context(LockScope.imageSource(provider.kind()), provider.kind())));
+    }
+
+    private DiskBuilder open(DiskBuilder.Provider provider) {
+        return (DiskBuilder) opened.computeIfAbsent("disk:" + provider.kind(),
+                k -> provider.open(context(LockScope.diskBuilder(provider.kind()), "")));
     }
 
     private Hypervisor open(Hypervisor.Provider provider) {
-        return (Hypervisor) opened.computeIfAbsent("hv:" + provider.name(), k -> provider.open(context(provider.name())));
+        return (Hypervisor) opened.computeIfAbsent("hv:" + provider.name(),
+                k -> provider.open(context(LockScope.hypervisor(provider.name()), provider.name())));
     }
 
-    private PluginContext context(String section) {
-        return Contexts.of(settings.rootDir(), settings.runDir(), settings.logDir(), settings.plugin(section));
+    private PluginContext context(LockScope locks, String section) {
+        return Contexts.of(locks, settings.rootDir(), settings.runDir(), settings.logDir(), settings.plugin(section));
     }
 }

@@ -1,6 +1,7 @@
 package cocoon.runtime.store;
 
 import cocoon.api.CocoonException;
+import cocoon.api.StoreLock;
 import cocoon.api.StoreLocks;
 
 import java.io.IOException;
@@ -18,9 +19,10 @@ import java.util.stream.Stream;
 /**
  * {@code FileChannel} locks on {@code <root-dir>/locks/<store>.lock}. Locks between processes come
  * from the kernel; inside one JVM a read-write lock per store orders threads, because one JVM
- * may hold only one {@code FileLock} per region of a file.
+ * may hold only one {@code FileLock} per region of a file. Plugins get a view of their own
+ * ({@link #forPlugin}) whose names {@link LockScope} chooses.
  */
-public final class FileStoreLocks implements StoreLocks {
+public final class FileStoreLocks {
 
     /** One instance per root dir and JVM: a second instance would try to lock the same file twice and fail. */
     private static final Map<Path, FileStoreLocks> BY_ROOT = new HashMap<>();
@@ -62,18 +64,45 @@ public final class FileStoreLocks implements StoreLocks {
         }
     }
 
-    @Override
-    public Held exclusive(String store) {
+    public StoreLock.Held exclusive(String store) {
         return acquire(store, false);
     }
 
-    @Override
-    public Held shared(String store) {
+    public StoreLock.Held shared(String store) {
         return acquire(store, true);
     }
 
-    private Held acquire(String store, boolean shared) {
-        if (!store.matches("[a-z0-9-]+")) {
+    /** The locks a plugin opened with {@code scope} may take: its store's and its own, nothing else. */
+    public StoreLocks forPlugin(LockScope scope) {
+        return new StoreLocks() {
+            @Override
+            public StoreLock store() {
+                return lock(scope.store());
+            }
+
+            @Override
+            public StoreLock own(String name) {
+                return lock(scope.own(name));
+            }
+        };
+    }
+
+    private StoreLock lock(String store) {
+        return new StoreLock() {
+            @Override
+            public Held exclusive() {
+                return acquire(store, false);
+            }
+
+            @Override
+            public Held shared() {
+                return acquire(store, true);
+            }
+        };
+    }
+
+    private StoreLock.Held acquire(String store, boolean shared) {
+        if (!store.matches("[a-z0-9-]+(\\.[a-z0-9-]+)*")) {
             throw new IllegalArgumentException("bad store name " + store);
         }
         StoreState state;

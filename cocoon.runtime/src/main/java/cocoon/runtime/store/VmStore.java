@@ -4,7 +4,6 @@ import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
 import cocoon.api.JsonFiles;
 import cocoon.api.NotFoundException;
-import cocoon.api.StoreLocks;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 
@@ -42,10 +41,10 @@ public final class VmStore {
     private final Path vmsDir;
     private final Path runDir;
     private final Path logDir;
-    private final StoreLocks locks;
+    private final FileStoreLocks locks;
     private final JsonFiles json;
 
-    public VmStore(Path rootDir, Path runDir, Path logDir, StoreLocks locks, JsonFiles json) {
+    public VmStore(Path rootDir, Path runDir, Path logDir, FileStoreLocks locks, JsonFiles json) {
         this.vmsDir = rootDir.resolve("vms");
         this.runDir = runDir;
         this.logDir = logDir;
@@ -63,7 +62,12 @@ public final class VmStore {
         return lock.startsWith(VM_LOCK_PREFIX) ? Optional.of(lock.substring(VM_LOCK_PREFIX.length())) : Optional.empty();
     }
 
-    public StoreLocks locks() {
+    /** Whether {@code lock} is one of the locks this store takes: {@link #STORE}, {@link #INDEX} or a VM's. */
+    public static boolean ownsLock(String lock) {
+        return lock.equals(STORE) || lock.equals(INDEX) || lock.startsWith(VM_LOCK_PREFIX);
+    }
+
+    public FileStoreLocks locks() {
         return locks;
     }
 

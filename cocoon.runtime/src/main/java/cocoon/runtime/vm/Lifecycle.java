@@ -8,7 +8,6 @@ import cocoon.api.Hypervisor;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
-import cocoon.api.StoreLocks;
 import cocoon.api.VmDisks;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
@@ -18,6 +17,8 @@ import cocoon.runtime.config.Settings;
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.store.FileStoreLocks;
+import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 
@@ -65,10 +66,10 @@ public final class Lifecycle {
     }
 
     public VmRecord create(CreateRequest request) {
-        StoreLocks locks = store.locks();
+        FileStoreLocks locks = store.locks();
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
             Image image = images.find(request.image());
-            try (var imageHeld = locks.shared(image.kind())) {
+            try (var imageHeld = locks.shared(LockScope.imageStore(image.kind()))) {
                 return store.insert(taken -> {
                     VmSpec spec = spec(request, image, taken);
                     VmStore.requireFree(spec.name(), taken);

@@ -4,6 +4,7 @@ import cocoon.api.Availability;
 import cocoon.api.InvalidInputException;
 import cocoon.plugin.chv.host.HostKvm;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class ChvCheckTest {
         Map<String, String> settings = new HashMap<>(ChvSettings.DEFAULTS);
         settings.put("binary", binary);
         settings.put("firmware", firmware.toString());
-        var context = Contexts.of(dir.resolve("lib"), dir.resolve("run"), dir.resolve("log"), settings);
+        var context = Contexts.of(LockScope.hypervisor("chv"), dir.resolve("lib"), dir.resolve("run"), dir.resolve("log"), settings);
         return new CloudHypervisor(context, ChvSettings.from(settings), kvm);
     }
 

@@ -4,6 +4,7 @@ import cocoon.api.Hypervisor;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -41,7 +42,7 @@ final class FakeChv {
         Map<String, String> all = new HashMap<>(Map.of("binary", wrapper.toString(), "firmware", firmware.toString(),
                 "start_timeout", "60", "stop_grace", "3", "api_timeout", "5"));
         all.putAll(settings);
-        hypervisor = new ChvProvider().open(Contexts.of(root.resolve("lib"), root.resolve("run"), root.resolve("log"), all));
+        hypervisor = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"), all));
     }
 
     FakeChv(Path root, Map<String, String> environment) throws IOException {

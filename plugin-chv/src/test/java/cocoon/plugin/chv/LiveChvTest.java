@@ -9,6 +9,7 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class LiveChvTest {
         String binary = System.getenv("COCOON_TEST_CH");
         assumeTrue(binary != null && !binary.isBlank(), "COCOON_TEST_CH is not set: no real cloud-hypervisor to test against");
         String firmware = System.getenv().getOrDefault("COCOON_TEST_CH_FIRMWARE", ChvSettings.DEFAULTS.get("firmware"));
-        chv = new ChvProvider().open(Contexts.of(root.resolve("lib"), root.resolve("run"), root.resolve("log"),
+        chv = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"),
                 Map.of("binary", binary, "firmware", firmware, "start_timeout", "30", "stop_grace", "5", "api_timeout", "5")));
         Availability availability = chv.check();
         assumeTrue(availability.usable(), "Cloud Hypervisor cannot run here: " + availability.detail());

@@ -13,7 +13,7 @@ import cocoon.api.PluginContext;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
-import cocoon.api.StoreLocks;
+import cocoon.api.StoreLock;
 import cocoon.api.ToolException;
 import cocoon.plugin.cloudimage.download.Checksums;
 import cocoon.plugin.cloudimage.download.Downloader;
@@ -70,12 +70,18 @@ final class CloudImageSource implements ImageSource {
         return lower.startsWith("http://") || lower.startsWith("https://");
     }
 
+    /** The index keys a URL as a pull checked it, so the same spelling finds it. */
+    @Override
+    public String canonical(String reference) {
+        return checkedUrl(reference);
+    }
+
     @Override
     @SuppressWarnings("try") // the store lock is held for its scope, not used in it
     public Image pull(String reference, PullOptions options, ProgressListener progress) {
         String url = checkedUrl(reference);
         String item = fileName(url);
-        try (StoreLocks.Held shared = store.shareStore();
+        try (StoreLock.Held shared = store.shareStore();
              Downloader downloader = new Downloader(settings.http(), settings.limits(), options.tls())) {
             String expected = expectedDigest(url, options, downloader);
             try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
@@ -174,7 +180,7 @@ final class CloudImageSource implements ImageSource {
     @Override
     @SuppressWarnings("try") // the store lock is held for its scope, not used in it
     public void delete(Image image) {
-        try (StoreLocks.Held shared = store.shareStore()) {
+        try (StoreLock.Held shared = store.shareStore()) {
             store.update(index -> {
                 if (!index.images().containsKey(image.reference())) {
                     throw new NotFoundException("no cloud image " + image.reference(), "cocoon list shows what is stored");
@@ -196,21 +202,12 @@ final class CloudImageSource implements ImageSource {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /** Checks and conversions run qemu-img; the seed disk's tools are the disk builder's to check. */
     @Override
     public Availability check() {
-        List<String> missing = new ArrayList<>();
-        if (context.processes().which("qemu-img").isEmpty()) {
-            missing.add("qemu-img (apt-get install qemu-utils)");
-        }
-        if (context.processes().which("mkfs.vfat").isEmpty()) {
-            missing.add("mkfs.vfat (apt-get install dosfstools)");
-        }
-        if (context.processes().which("mcopy").isEmpty()) {
-            missing.add("mcopy (apt-get install mtools)");
-        }
-        return missing.isEmpty()
-                ? Availability.ok("qemu-img, mkfs.vfat and mcopy found")
-                : Availability.missing("missing " + String.join(", ", missing));
+        return context.processes().which("qemu-img")
+                .map(found -> Availability.ok("qemu-img found at " + found))
+                .orElseGet(() -> Availability.missing("missing qemu-img (apt-get install qemu-utils)"));
     }
 
     private Image toImage(IndexEntry entry) {

@@ -1,9 +1,11 @@
 package cocoon.plugin.cloudimage;
 
+import cocoon.api.Availability;
 import cocoon.api.ConflictException;
 import cocoon.api.DiskBuilder;
 import cocoon.api.ImageSource;
 import cocoon.api.PullOptions;
+import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
 import cocoon.plugin.cloudimage.download.PartFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,15 @@ class ProvidersTest {
         PullFixture store = new PullFixture(dir);
 
         assertTrue(store.source.check().usable(), store.source.check().detail());
+        Availability builder = new OverlayDiskBuilderProvider().open(store.context).check();
+        assertEquals("qemu-img, mkfs.vfat and mcopy found", builder.detail());
+    }
+
+    @Test
+    void aUrlIsFoundAsThePullStoredIt() {
+        PullFixture store = new PullFixture(dir);
+
+        assertEquals("https://images.example/disk.qcow2", store.source.canonical(" https://images.example/disk.qcow2 "));
     }
 
     @Test

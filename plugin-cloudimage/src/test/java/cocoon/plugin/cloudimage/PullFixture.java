@@ -3,6 +3,7 @@ package cocoon.plugin.cloudimage;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ final class PullFixture {
         this.root = dir.resolve("root");
         Map<String, String> merged = new TreeMap<>(Map.of("connect_timeout", "30", "read_timeout", "10", "max_redirects", "3"));
         merged.putAll(settings);
-        this.context = Contexts.of(root, dir.resolve("run"), dir.resolve("log"), merged);
+        this.context = Contexts.of(LockScope.imageSource("cloudimg"), root, dir.resolve("run"), dir.resolve("log"), merged);
         this.source = new CloudImageSourceProvider().open(context);
     }
 

@@ -10,6 +10,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,7 @@ class CowDiskBuilderTest {
     Path root;
 
     private DiskBuilder builder() {
-        return new OciDiskBuilderProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"), Map.of()));
+        return new OciDiskBuilderProvider().open(Contexts.of(LockScope.diskBuilder("oci"), root, root.resolve("run"), root.resolve("log"), Map.of()));
     }
 
     private Image image() {
@@ -54,6 +55,13 @@ class CowDiskBuilderTest {
         builder().build(image(), spec(GIB), vmDir);
 
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
+    }
+
+    @Test
+    void doctorHearsWhetherMkfsExt4IsInstalled() {
+        var availability = builder().check();
+        assertTrue(availability.usable(), availability.detail());
+        assertTrue(availability.detail().startsWith("mkfs.ext4 found at /"), availability.detail());
     }
 
     @Test

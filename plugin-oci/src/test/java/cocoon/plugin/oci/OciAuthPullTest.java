@@ -17,6 +17,7 @@ import cocoon.plugin.oci.testing.RegistryFixture.Layer;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.plugin.oci.testing.TokenIssuer;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,7 +103,7 @@ class OciAuthPullTest {
 
     /** A source that sees {@code environment} and the test's home folder, as cocoon run by that user would. */
     private ImageSource source(Map<String, String> environment) {
-        PluginContext context = Contexts.of(root, root.resolve("run"), root.resolve("log"),
+        PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
                 new OciImageSourceProvider().defaultSettings());
         return new OciImageSource(context, OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));

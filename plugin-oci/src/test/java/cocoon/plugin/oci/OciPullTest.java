@@ -19,6 +19,7 @@ import cocoon.plugin.oci.testing.RegistryFixture.Layer;
 import cocoon.plugin.oci.testing.RegistryFixture.Platform;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,7 +78,7 @@ class OciPullTest {
     private ImageSource source(Map<String, String> settings) {
         Map<String, String> merged = new HashMap<>(new OciImageSourceProvider().defaultSettings());
         merged.putAll(settings);
-        return new OciImageSourceProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"), merged));
+        return new OciImageSourceProvider().open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"), merged));
     }
 
     private ImageSource source() {
@@ -339,6 +340,15 @@ class OciPullTest {
         assertFalse(source.handles("https://cloud-images.ubuntu.com/noble.img"));
         assertFalse(source.handles("Not A Reference"));
         assertTrue(source.check().usable(), source.check().detail());
+        assertFalse(source.check().detail().contains("mkfs.ext4"), "the disk builder's tool is on the disk builder's line");
+    }
+
+    @Test
+    void aNameAsUsersTypeItStandsForTheReferenceTheIndexKeys() {
+        ImageSource source = source();
+        assertEquals("docker.io/library/ubuntu:latest", source.canonical("ubuntu"));
+        assertEquals("docker.io/library/ubuntu:24.04", source.canonical("index.docker.io/ubuntu:24.04"));
+        assertEquals("localhost:5000/img:latest", source.canonical("localhost:5000/img"));
     }
 
     private Layer manyFiles(int count) {

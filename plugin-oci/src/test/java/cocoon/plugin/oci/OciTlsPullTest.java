@@ -9,6 +9,7 @@ import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class OciTlsPullTest {
     }
 
     private ImageSource source() {
-        return new OciImageSourceProvider().open(Contexts.of(root, root.resolve("run"), root.resolve("log"),
+        return new OciImageSourceProvider().open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
                 new OciImageSourceProvider().defaultSettings()));
     }
 

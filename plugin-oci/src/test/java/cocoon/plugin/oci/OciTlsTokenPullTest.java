@@ -15,6 +15,7 @@ import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.plugin.oci.testing.TokenIssuer;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,7 +86,7 @@ class OciTlsTokenPullTest {
     }
 
     private ImageSource source(Map<String, String> environment) {
-        PluginContext context = Contexts.of(root, root.resolve("run"), root.resolve("log"),
+        PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
                 new OciImageSourceProvider().defaultSettings());
         return new OciImageSource(context, OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));

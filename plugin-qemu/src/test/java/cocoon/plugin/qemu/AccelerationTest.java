@@ -3,6 +3,7 @@ package cocoon.plugin.qemu;
 import cocoon.api.Availability;
 import cocoon.api.InvalidInputException;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,7 +114,7 @@ class AccelerationTest {
     @Test
     void checkSaysWhichAcceleratorItWillUseAndWhy() throws IOException {
         KvmHost pvm = host(true, "kvm", "kvm_pvm");
-        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
 
         Availability availability = new QemuHypervisor(context, pvm).check();
 
@@ -129,7 +130,7 @@ class AccelerationTest {
 
     @Test
     void checkReportsAMissingBinaryWithWhatToInstall() throws IOException {
-        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"),
+        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"),
                 Map.of("binary", "/nonexistent/qemu-system-x86_64"));
 
         Availability availability = new QemuHypervisor(context, host(false)).check();

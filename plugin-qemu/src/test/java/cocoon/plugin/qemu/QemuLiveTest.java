@@ -12,6 +12,7 @@ import cocoon.api.VmState;
 import cocoon.plugin.qemu.qmp.QmpClient;
 import cocoon.plugin.qemu.qmp.QmpCommand;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class QemuLiveTest {
     }
 
     private PluginContext context(Map<String, String> settings) {
-        return Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), settings);
+        return Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), settings);
     }
 
     private QemuHypervisor qemu(PluginContext pluginContext) {

@@ -1,6 +1,7 @@
 package cocoon.plugin.qemu;
 
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +32,7 @@ class QemuVersionTest {
     }
 
     private QemuVersion versions() {
-        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
         return new QemuVersion(context.processes(), context.runDir());
     }
 

@@ -1,5 +1,6 @@
 package cocoon.plugin.cloudimage.disk;
 
+import cocoon.api.Availability;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.DiskBuilder;
@@ -19,7 +20,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -34,10 +37,16 @@ final class OverlayDiskBuilder implements DiskBuilder {
     static final String SEED = "cidata.img";
     private static final Set<String> OWN_FILES = Set.of(OVERLAY, SEED);
 
+    /** The programs the disks are made with (the overlay by qemu-img, the seed by the others) and their packages. */
+    private static final List<Map.Entry<String, String>> TOOLS = List.of(
+            Map.entry("qemu-img", "qemu-utils"), Map.entry("mkfs.vfat", "dosfstools"), Map.entry("mcopy", "mtools"));
+
+    private final Processes processes;
     private final QemuImg qemuImg;
     private final SeedDisk seedDisk;
 
     OverlayDiskBuilder(Processes processes) {
+        this.processes = processes;
         this.qemuImg = new QemuImg(processes, Duration.ofMinutes(5));
         this.seedDisk = new SeedDisk(processes);
     }
@@ -129,6 +138,19 @@ final class OverlayDiskBuilder implements DiskBuilder {
                 .map(Disk::path)
                 .filter(path -> OWN_FILES.contains(path.getFileName().toString()))
                 .toList());
+    }
+
+    @Override
+    public Availability check() {
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, String> tool : TOOLS) {
+            if (processes.which(tool.getKey()).isEmpty()) {
+                missing.add(tool.getKey() + " (apt-get install " + tool.getValue() + ")");
+            }
+        }
+        return missing.isEmpty()
+                ? Availability.ok("qemu-img, mkfs.vfat and mcopy found")
+                : Availability.missing("missing " + String.join(", ", missing));
     }
 
     /** The VM's folder is named by its id, which stays the same for the VM's whole life. */

@@ -2,7 +2,7 @@ package cocoon.plugin.cloudimage.store;
 
 import cocoon.api.CocoonException;
 import cocoon.api.PluginContext;
-import cocoon.api.StoreLocks;
+import cocoon.api.StoreLock;
 import cocoon.plugin.cloudimage.StorageException;
 
 import java.io.IOException;
@@ -21,14 +21,12 @@ import java.util.stream.Stream;
 /**
  * {@code <root>/images/cloudimg}: one qcow2 base per download digest and the index that maps URLs
  * to them. A blob enters only through {@link #commitBlob}; the index changes only through
- * {@link #update}, under the {@code cloudimg-index} lock.
+ * {@link #update}, under the plugin's own {@code index} lock.
  */
 public final class CloudImageStore {
 
-    /** Held shared by every pull and delete for its whole duration; GC takes it exclusively. */
-    public static final String STORE_LOCK = "cloudimg";
     /** Held exclusively around each read-modify-write of {@code index.json}. */
-    public static final String INDEX_LOCK = "cloudimg-index";
+    private static final String INDEX_LOCK = "index";
 
     private final PluginContext context;
     private final Path dir;
@@ -38,8 +36,9 @@ public final class CloudImageStore {
         this.dir = context.rootDir().resolve("images").resolve("cloudimg");
     }
 
-    public StoreLocks.Held shareStore() {
-        return context.locks().shared(STORE_LOCK);
+    /** Held by every pull and delete for its whole duration; GC takes the store's lock exclusively. */
+    public StoreLock.Held shareStore() {
+        return context.locks().store().shared();
     }
 
     public Path blobsDir() {
@@ -61,7 +60,7 @@ public final class CloudImageStore {
     /** Reads, changes and writes the index atomically with respect to other pulls and deletes. */
     @SuppressWarnings("try") // the index lock is held for its scope, not used in it
     public CloudImageIndex update(UnaryOperator<CloudImageIndex> change) {
-        try (StoreLocks.Held ignored = context.locks().exclusive(INDEX_LOCK)) {
+        try (StoreLock.Held ignored = context.locks().own(INDEX_LOCK).exclusive()) {
             CloudImageIndex next = change.apply(read());
             context.json().write(indexFile(), next);
             return next;

@@ -1,5 +1,6 @@
 package cocoon.plugin.oci.disk;
 
+import cocoon.api.Availability;
 import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
@@ -102,6 +103,13 @@ public final class CowDiskBuilder implements DiskBuilder {
                 }
             }
         }
+    }
+
+    @Override
+    public Availability check() {
+        return processes.which("mkfs.ext4")
+                .map(found -> Availability.ok("mkfs.ext4 found at " + found))
+                .orElseGet(() -> Availability.missing("missing mkfs.ext4 (apt-get install e2fsprogs)"));
     }
 
     private static void deleteQuietly(Path file) {

@@ -11,7 +11,7 @@ import cocoon.api.PluginContext;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
-import cocoon.api.StoreLocks;
+import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ErofsWriter;
 import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
@@ -59,7 +59,7 @@ public final class OciImageSource implements ImageSource {
         this.context = context;
         this.settings = settings;
         this.credentials = credentials;
-        this.store = new OciStore(context.rootDir(), context.json(), context.locks());
+        this.store = new OciStore(context.rootDir(), context.json(), context.locks().own(OciStore.INDEX_LOCK));
     }
 
     @Override
@@ -70,6 +70,11 @@ public final class OciImageSource implements ImageSource {
     @Override
     public boolean handles(String reference) {
         return OciReference.isReference(reference);
+    }
+
+    @Override
+    public String canonical(String reference) {
+        return OciReference.parse(reference).canonical();
     }
 
     @Override
@@ -85,7 +90,7 @@ public final class OciImageSource implements ImageSource {
         }
         ProgressListener progress = serialized(listener);
         Supplier<Optional<RegistryCredential>> credential = once(() -> credentials.forRegistry(reference));
-        try (StoreLocks.Held shared = context.locks().shared(OciStore.LOCK)) {
+        try (StoreLock.Held shared = context.locks().store().shared()) {
             if (!options.force()) {
                 Optional<IndexEntry> current = upToDate(reference, options.insecure(), credential);
                 if (current.isPresent()) {
@@ -215,7 +220,7 @@ public final class OciImageSource implements ImageSource {
 
     @Override
     public void delete(Image image) {
-        try (StoreLocks.Held shared = context.locks().shared(OciStore.LOCK)) {
+        try (StoreLock.Held shared = context.locks().store().shared()) {
             store.remove(image.reference());
         }
     }
@@ -241,14 +246,13 @@ public final class OciImageSource implements ImageSource {
         packages.put("mknod", "coreutils");
         packages.put("zstd", "zstd");
         packages.put("prlimit", "util-linux");
-        packages.put("mkfs.ext4", "e2fsprogs");
         packages.forEach((program, pkg) -> {
             if (context.processes().which(program).isEmpty()) {
                 missing.add(program + " (apt-get install " + pkg + ")");
             }
         });
         return missing.isEmpty()
-                ? Availability.ok("mkfs.erofs, setfattr, zstd and mkfs.ext4 found")
+                ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found")
                 : Availability.missing("missing " + String.join(", ", missing));
     }
 

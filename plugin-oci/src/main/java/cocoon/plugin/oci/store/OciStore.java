@@ -3,7 +3,7 @@ package cocoon.plugin.oci.store;
 import cocoon.api.CocoonException;
 import cocoon.api.JsonFiles;
 import cocoon.api.NotFoundException;
-import cocoon.api.StoreLocks;
+import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ConvertedLayer;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 
@@ -27,19 +27,17 @@ import java.util.stream.Stream;
  */
 public final class OciStore {
 
-    /** The store lock: pulls and deletes hold it shared for their whole run, GC holds it exclusively. */
-    public static final String LOCK = "oci";
-    /** Held exclusively around each read-modify-write of the index. */
-    public static final String INDEX_LOCK = "oci-index";
+    /** The plugin's own lock held exclusively around each read-modify-write of the index. */
+    public static final String INDEX_LOCK = "index";
 
     private final Path dir;
     private final JsonFiles json;
-    private final StoreLocks locks;
+    private final StoreLock indexLock;
 
-    public OciStore(Path rootDir, JsonFiles json, StoreLocks locks) {
+    public OciStore(Path rootDir, JsonFiles json, StoreLock indexLock) {
         this.dir = rootDir.resolve("images").resolve("oci");
         this.json = json;
-        this.locks = locks;
+        this.indexLock = indexLock;
     }
 
     public Path dir() {
@@ -112,7 +110,7 @@ public final class OciStore {
 
     /** Read-modify-write of the index under its exclusive lock. */
     public IndexFile updateIndex(UnaryOperator<IndexFile> change) {
-        try (StoreLocks.Held ignored = locks.exclusive(INDEX_LOCK)) {
+        try (StoreLock.Held ignored = indexLock.exclusive()) {
             IndexFile updated = change.apply(readIndex());
             json.write(dir.resolve("index.json"), updated);
             return updated;

@@ -1,0 +1,212 @@
+package cocoon.runtime.gc;
+
+import cocoon.api.BootSpec;
+import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
+import cocoon.api.StoreLock;
+import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
+import cocoon.runtime.store.VmStore;
+import cocoon.runtime.testing.FakeSource;
+import cocoon.runtime.testing.LockProbe;
+import cocoon.runtime.testing.TestRoot;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the collector calls garbage, given the indexes, the VM records, temp ages, orphans and locks. */
+class CollectorTest {
+
+    private static final Duration HORIZON = Duration.ofHours(1);
+
+    @TempDir
+    Path dir;
+
+    private TestRoot host;
+    private VmStore vms;
+    private FakeSource source;
+    private Path store;
+
+    @BeforeEach
+    void setUp() {
+        host = new TestRoot(dir);
+        vms = host.vms();
+        source = new FakeSource("fake", ref -> true);
+        store = host.root.resolve("images/fake");
+    }
+
+    private Collector collector(FakeSource... sources) {
+        return new Collector(vms, List.of(sources), host.root, host.run, host.log);
+    }
+
+    private Map<Path, String> garbage() {
+        return collector(source).collect(HORIZON, true).stream().collect(Collectors.toMap(Garbage::path, Garbage::reason));
+    }
+
+    private Path file(Path path) throws IOException {
+        Files.createDirectories(path.getParent());
+        return Files.write(path, new byte[] {1, 2, 3});
+    }
+
+    private static Disk disk(Path path, Path backing) {
+        return new Disk(path, DiskFormat.RAW, backing == null, null, backing);
+    }
+
+    @Test
+    void aStoreFileThatNoIndexEntryAndNoVmNamesIsGarbageAndNothingElseIs() throws IOException {
+        Path indexed = file(store.resolve("a.blob"));
+        Path usedByVm = file(store.resolve("b.blob"));
+        Path unused = file(store.resolve("c.blob"));
+        source.files.addAll(Set.of(indexed, usedByVm, unused));
+        source.inUse.add(indexed);
+        host.writeRecord("1", List.of(disk(usedByVm, null)), BootSpec.firmware());
+
+        Map<Path, String> garbage = garbage();
+
+        assertEquals(Set.of(unused), garbage.keySet());
+        assertEquals("fake file no image or VM uses", garbage.get(unused));
+    }
+
+    @Test
+    void aVmKeepsItsBackingFileKernelAndInitrdAfterItsImageIsDeleted() throws IOException {
+        Path base = file(store.resolve("base.qcow2"));
+        Path kernel = file(store.resolve("boot/1/vmlinuz"));
+        Path initrd = file(store.resolve("boot/1/initrd"));
+        source.files.addAll(Set.of(base, kernel, initrd));
+        Path vmDir = host.root.resolve("vms/1");
+        host.writeRecord("1", List.of(disk(file(vmDir.resolve("overlay.qcow2")), base)), BootSpec.firmware());
+        host.writeRecord("2", List.of(), BootSpec.kernel(kernel, initrd, ""));
+
+        assertEquals(Set.of(), garbage().keySet());
+    }
+
+    @Test
+    void aStoreFolderStaysWhileAnythingInsideItIsUsed() throws IOException {
+        Path used = store.resolve("boot/used");
+        Path unused = store.resolve("boot/unused");
+        file(used.resolve("vmlinuz"));
+        file(unused.resolve("vmlinuz"));
+        source.files.addAll(Set.of(used, unused));
+        source.inUse.add(used.resolve("vmlinuz"));
+
+        assertEquals(Set.of(unused), garbage().keySet());
+    }
+
+    @Test
+    void foldersOfAVmWithoutARecordAreGarbageInEachOfTheThreeDirs() throws IOException {
+        host.writeRecord("kept", List.of(), BootSpec.firmware());
+        for (Path parent : List.of(host.root.resolve("vms"), host.run, host.log)) {
+            file(parent.resolve("kept/file"));
+            file(parent.resolve("gone/file"));
+        }
+
+        Map<Path, String> garbage = garbage();
+
+        assertEquals(Map.of(
+                host.root.resolve("vms/gone"), "VM folder without a record",
+                host.run.resolve("gone"), "run folder without a VM",
+                host.log.resolve("gone"), "log folder without a VM"), garbage);
+    }
+
+    @Test
+    void aTempEntryIsGarbageOnlyOnceOlderThanTheHorizon() throws IOException {
+        Path old = file(host.root.resolve("tmp/old.part"));
+        Path fresh = file(host.root.resolve("tmp/fresh.part"));
+        Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(HORIZON).minusSeconds(60)));
+        Files.setLastModifiedTime(fresh, FileTime.from(Instant.now().minus(HORIZON).plusSeconds(60)));
+
+        assertEquals(Map.of(old, "temp entry older than 60 min"), garbage());
+    }
+
+    @Test
+    void locksOfRemovedVmsAndLockFilesOfOlderReleasesGoAndTheRestStay() throws IOException {
+        host.writeRecord("live", List.of(), BootSpec.firmware());
+        for (String lock : List.of("vms", "vms-index", "vm-live", "vm-gone", "images.fake", "images.fake.index",
+                "hypervisors.qemu", "oci", "oci-index", "cloudimg")) {
+            file(host.root.resolve("locks/" + lock + ".lock"));
+        }
+
+        Map<Path, String> garbage = garbage();
+
+        Path locks = host.root.resolve("locks");
+        assertEquals(Map.of(
+                locks.resolve("vm-gone.lock"), "lock of a VM that no longer exists",
+                locks.resolve("oci.lock"), "lock file no longer used",
+                locks.resolve("oci-index.lock"), "lock file no longer used",
+                locks.resolve("cloudimg.lock"), "lock file no longer used"), garbage);
+    }
+
+    @Test
+    void aDryRunRemovesNothingAndARealRunRemovesWhatItReports() throws IOException {
+        Path unused = file(store.resolve("c.blob"));
+        Path orphan = file(host.run.resolve("gone/api.sock"));
+        source.files.add(unused);
+
+        List<Garbage> wouldGo = collector(source).collect(HORIZON, true);
+        assertTrue(Files.exists(unused) && Files.exists(orphan));
+
+        List<Garbage> went = collector(source).collect(HORIZON, false);
+        assertEquals(wouldGo, went);
+        assertEquals(3, went.stream().filter(g -> g.path().equals(unused)).findFirst().orElseThrow().bytes());
+        assertFalse(Files.exists(unused));
+        assertFalse(Files.exists(orphan.getParent()));
+        assertEquals(List.of(), collector(source).collect(HORIZON, true));
+    }
+
+    @Test
+    void whileDecidingItHoldsTheVmsStoreAndEveryImageStore() throws Exception {
+        FakeSource other = new FakeSource("other", ref -> true);
+        LockProbe probe = new LockProbe(host.locks());
+        source.whileCollecting = () -> {
+            probe.assertSharedWaits(VmStore.STORE);
+            probe.assertSharedWaits(LockScope.imageStore("fake"));
+            probe.assertSharedWaits(LockScope.imageStore("other"));
+        };
+
+        collector(source, other).collect(HORIZON, true);
+
+        probe.awaitAll();
+    }
+
+    @Test
+    void itWaitsForAPullHoldingTheStoreLockThePluginWasHanded() throws Exception {
+        var context = Contexts.of(LockScope.imageSource("fake"), host.root, host.run, host.log, Map.of());
+        CompletableFuture<List<Garbage>> gc;
+        try (StoreLock.Held pull = context.locks().store().shared()) {
+            gc = CompletableFuture.supplyAsync(() -> collector(source).collect(HORIZON, true));
+            assertThrows(TimeoutException.class, () -> gc.get(300, TimeUnit.MILLISECONDS));
+        }
+        assertEquals(List.of(), gc.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void itWaitsForAVmCommandHoldingTheVmsStoreAndTheVmsLock() throws Exception {
+        host.writeRecord("busy", List.of(), BootSpec.firmware());
+        CompletableFuture<List<Garbage>> gc;
+        try (StoreLock.Held store = host.locks().shared(VmStore.STORE);
+             StoreLock.Held vm = host.locks().exclusive(VmStore.vmLock("busy"))) {
+            gc = CompletableFuture.supplyAsync(() -> collector(source).collect(HORIZON, true));
+            assertThrows(TimeoutException.class, () -> gc.get(300, TimeUnit.MILLISECONDS));
+        }
+        assertEquals(List.of(), gc.get(10, TimeUnit.SECONDS));
+    }
+}

@@ -1,0 +1,118 @@
+package cocoon.runtime.testing;
+
+import cocoon.api.Availability;
+import cocoon.api.BootSpec;
+import cocoon.api.Image;
+import cocoon.api.ImageSource;
+import cocoon.api.PluginContext;
+import cocoon.api.ProgressListener;
+import cocoon.api.PullOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/** An image source that holds what a test puts in it and remembers what the runtime asked it. */
+public final class FakeSource implements ImageSource {
+
+    private final String kind;
+    private final Predicate<String> handles;
+    private final UnaryOperator<String> canonical;
+    private final List<Image> images = new ArrayList<>();
+    /** The files it owns (those still on disk are listed) and those its index uses, as the collector asks for them. */
+    public final Set<Path> files = new HashSet<>();
+    public final Set<Path> inUse = new HashSet<>();
+    /** The references the runtime asked the canonical form of. */
+    public final List<String> canonicalAsked = new ArrayList<>();
+    /** Runs when the collector lists the files, that is while it holds its locks. */
+    public Runnable whileCollecting = () -> { };
+    /** What the runtime opened it with. */
+    public PluginContext context;
+
+    /** A source that handles what {@code handles} accepts and keeps the default canonical form. */
+    public FakeSource(String kind, Predicate<String> handles) {
+        this(kind, handles, null);
+    }
+
+    public FakeSource(String kind, Predicate<String> handles, UnaryOperator<String> canonical) {
+        this.kind = kind;
+        this.handles = handles;
+        this.canonical = canonical;
+    }
+
+    public ImageSource.Provider provider() {
+        return new ImageSource.Provider() {
+            @Override
+            public String kind() {
+                return kind;
+            }
+
+            @Override
+            public ImageSource open(PluginContext opened) {
+                context = opened;
+                return FakeSource.this;
+            }
+        };
+    }
+
+    /** Adds an index entry booting from firmware with no base disks. */
+    public Image add(String reference, String digest) {
+        Image image = new Image(kind, reference, digest, 1, Instant.EPOCH, BootSpec.firmware(), List.of());
+        images.add(image);
+        return image;
+    }
+
+    @Override
+    public String kind() {
+        return kind;
+    }
+
+    @Override
+    public boolean handles(String reference) {
+        return handles.test(reference);
+    }
+
+    @Override
+    public String canonical(String reference) {
+        canonicalAsked.add(reference);
+        return canonical == null ? ImageSource.super.canonical(reference) : canonical.apply(reference);
+    }
+
+    @Override
+    public Image pull(String reference, PullOptions options, ProgressListener progress) {
+        throw new UnsupportedOperationException("no test pulls through a fake source");
+    }
+
+    @Override
+    public List<Image> list() {
+        return List.copyOf(images);
+    }
+
+    @Override
+    public void delete(Image image) {
+        images.remove(image);
+    }
+
+    @Override
+    public Set<Path> files() {
+        whileCollecting.run();
+        return files.stream().filter(Files::exists).collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public Set<Path> inUse() {
+        return Set.copyOf(inUse);
+    }
+
+    @Override
+    public Availability check() {
+        return Availability.ok("fake source " + kind);
+    }
+}
