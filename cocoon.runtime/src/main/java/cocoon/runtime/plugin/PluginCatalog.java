@@ -3,6 +3,7 @@ package cocoon.runtime.plugin;
 import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.ImageSource;
+import cocoon.runtime.config.SettingSections;
 
 import java.io.IOException;
 import java.lang.module.Configuration;
@@ -31,11 +32,16 @@ public final class PluginCatalog {
     private final List<ImageSource.Provider> sources;
     private final List<DiskBuilder.Provider> diskBuilders;
     private final List<Hypervisor.Provider> hypervisors;
+    private final SettingSections settingSections = new SettingSections();
 
     private PluginCatalog(ModuleLayer extra) {
         this.sources = load(extra, ImageSource.Provider.class, ImageSource.Provider::kind);
         this.diskBuilders = load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind);
         this.hypervisors = load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name);
+        // Checked here, so plugins that disagree on a shared key fail every command, not the one that opens them.
+        sources.forEach(p -> settingSections.declare(p.kind(), "image source " + p.kind(), p.settings()));
+        diskBuilders.forEach(p -> settingSections.declare(p.kind(), "disk builder " + p.kind(), p.settings()));
+        hypervisors.forEach(p -> settingSections.declare(p.name(), "hypervisor " + p.name(), p.settings()));
     }
 
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
@@ -55,12 +61,16 @@ public final class PluginCatalog {
         return hypervisors;
     }
 
-    /** Each plugin's config section name and its declared keys with defaults. */
-    public Map<String, Map<String, String>> settingDefaults() {
-        Map<String, Map<String, String>> all = new LinkedHashMap<>();
-        sources.forEach(p -> all.put(p.kind(), p.defaultSettings()));
-        hypervisors.forEach(p -> all.put(p.name(), p.defaultSettings()));
-        return all;
+    /**
+     * The config sections the plugins read: {@code [kind]} for an image source and the disk builder of
+     * its kind together, {@code [name]} for a hypervisor.
+     */
+    public SettingSections settingSections() {
+        return settingSections;
+    }
+
+    public List<String> hypervisorNames() {
+        return hypervisors.stream().map(Hypervisor.Provider::name).toList();
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {

@@ -51,7 +51,7 @@ public final class Plugins {
         DiskBuilder.Provider provider = catalog.diskBuilders().stream().filter(p -> p.kind().equals(kind)).findFirst()
                 .orElseThrow(() -> new NotFoundException("no disk builder for images of kind '" + kind + "'",
                         "install the plugin that provides it (cocoon doctor lists the installed ones)"));
-        return (DiskBuilder) opened.computeIfAbsent("disk:" + kind, k -> provider.open(context("")));
+        return (DiskBuilder) opened.computeIfAbsent("disk:" + kind, k -> provider.open(context(kind)));
     }
 
     public Hypervisor hypervisor(String name) {
@@ -96,6 +96,6 @@ public final class Plugins {
     }
 
     private PluginContext context(String section) {
-        return Contexts.of(settings.rootDir(), settings.runDir(), settings.logDir(), settings.plugin(section));
+        return Contexts.of(settings.rootDir(), settings.runDir(), settings.logDir(), settings.section(section));
     }
 }

@@ -113,7 +113,7 @@ class AccelerationTest {
     @Test
     void checkSaysWhichAcceleratorItWillUseAndWhy() throws IOException {
         KvmHost pvm = host(true, "kvm", "kvm_pvm");
-        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
 
         Availability availability = new QemuHypervisor(context, pvm).check();
 
@@ -130,7 +130,7 @@ class AccelerationTest {
     @Test
     void checkReportsAMissingBinaryWithWhatToInstall() throws IOException {
         var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"),
-                Map.of("binary", "/nonexistent/qemu-system-x86_64"));
+                TestVms.settings(Map.of("binary", "/nonexistent/qemu-system-x86_64")));
 
         Availability availability = new QemuHypervisor(context, host(false)).check();
 

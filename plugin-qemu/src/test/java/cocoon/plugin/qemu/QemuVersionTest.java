@@ -31,7 +31,7 @@ class QemuVersionTest {
     }
 
     private QemuVersion versions() {
-        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
         return new QemuVersion(context.processes(), context.runDir());
     }
 

@@ -36,9 +36,9 @@ final class OverlayDiskBuilder implements DiskBuilder {
     private final QemuImg qemuImg;
     private final SeedDisk seedDisk;
 
-    OverlayDiskBuilder(Processes processes) {
-        this.qemuImg = new QemuImg(processes, Duration.ofMinutes(5));
-        this.seedDisk = new SeedDisk(processes);
+    OverlayDiskBuilder(Processes processes, Duration overlayTimeout, Duration seedTimeout) {
+        this.qemuImg = new QemuImg(processes, overlayTimeout);
+        this.seedDisk = new SeedDisk(processes, seedTimeout);
     }
 
     @Override

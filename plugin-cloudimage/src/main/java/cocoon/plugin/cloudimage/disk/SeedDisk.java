@@ -17,12 +17,13 @@ import java.util.List;
 final class SeedDisk {
 
     private static final String SIZE_KIB = "1024";
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Processes processes;
+    private final Duration timeout;
 
-    SeedDisk(Processes processes) {
+    SeedDisk(Processes processes, Duration timeout) {
         this.processes = processes;
+        this.timeout = timeout;
     }
 
     void write(Path image, CloudConfig config) throws IOException {
@@ -30,9 +31,9 @@ final class SeedDisk {
         try {
             Path metaData = Files.writeString(staging.resolve("meta-data"), config.metaData(), StandardCharsets.UTF_8);
             Path userData = Files.writeString(staging.resolve("user-data"), config.userData(), StandardCharsets.UTF_8);
-            processes.run(List.of("mkfs.vfat", "-n", "cidata", "-C", image.toString(), SIZE_KIB), TIMEOUT);
+            processes.run(List.of("mkfs.vfat", "-n", "cidata", "-C", image.toString(), SIZE_KIB), timeout);
             processes.run(List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"),
-                    TIMEOUT);
+                    timeout);
         } finally {
             Files.deleteIfExists(staging.resolve("meta-data"));
             Files.deleteIfExists(staging.resolve("user-data"));
