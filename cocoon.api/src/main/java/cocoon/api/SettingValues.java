@@ -23,17 +23,20 @@ public final class SettingValues {
         return section;
     }
 
-    /** The given values; each must be of its setting's type. */
-    public static SettingValues of(Map<? extends Setting<?>, ?> values) {
+    /** These values with {@code setting} (declared or not yet) at {@code value}, which must be of its type. */
+    public SettingValues with(Setting<?> setting, Object value) {
         SettingValues section = new SettingValues();
-        values.forEach(section::put);
+        section.declared.putAll(declared);
+        section.values.putAll(values);
+        section.put(setting, value);
         return section;
     }
 
     /** The value of a setting the plugin's provider declared. */
     public <T> T get(Setting<T> setting) {
         Setting<?> known = declared.get(setting.key());
-        if (known == null || !known.kind().equals(setting.kind())) {
+        // Identity first: comparing records bootstraps their equals at run time, code no start-up cache holds.
+        if (known == null || known != setting && !known.kind().equals(setting.kind())) {
             throw new IllegalArgumentException("setting " + setting.key() + " (" + setting.kind()
                     + ") is not among the settings the provider declared: " + declared.keySet());
         }

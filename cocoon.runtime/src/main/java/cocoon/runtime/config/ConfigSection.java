@@ -37,7 +37,8 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
             byKey.put(setting.key(), setting);
             setting.formerKeys().forEach(former -> byKey.putIfAbsent(former, setting));
         }
-        Map<Setting<?>, String> keyUsed = new LinkedHashMap<>();
+        // By key name: hashing a record bootstraps its hashCode at run time, classes no start-up cache holds.
+        Map<String, String> keyUsed = new LinkedHashMap<>();
         for (String key : written.keySet()) {
             Setting<?> setting = byKey.get(key);
             if (setting == null) {
@@ -45,7 +46,7 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
                         declared.isEmpty() ? "this section takes no keys"
                                 : "known: " + declared.stream().map(Setting::key).sorted().collect(Collectors.joining(", ")));
             }
-            String earlier = keyUsed.putIfAbsent(setting, key);
+            String earlier = keyUsed.putIfAbsent(setting.key(), key);
             if (earlier != null) {
                 throw new InvalidInputException(where(file) + ": " + label(name, setting.key()) + " is set twice, as "
                         + earlier + " and as " + key, "keep only " + setting.key());
@@ -54,7 +55,7 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
         List<EffectiveSetting> settings = new ArrayList<>();
         List<String> oldSpellings = new ArrayList<>();
         for (Setting<?> setting : declared) {
-            String key = keyUsed.get(setting);
+            String key = keyUsed.get(setting.key());
             if (key == null) {
                 settings.add(new EffectiveSetting(name, setting, setting.defaultValue(), Origin.DEFAULT, null));
                 continue;
@@ -76,9 +77,11 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
 
     /** What a plugin reading this section is handed. */
     public SettingValues values() {
-        Map<Setting<?>, Object> values = new LinkedHashMap<>();
-        settings.forEach(s -> values.put(s.setting(), s.value()));
-        return SettingValues.of(values);
+        SettingValues values = SettingValues.defaults(List.of());
+        for (EffectiveSetting setting : settings) {
+            values = values.with(setting.setting(), setting.value());
+        }
+        return values;
     }
 
     static String where(Path file) {

@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
  * The one spelling of each kind of setting, for every section of the config file: durations
  * {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}; sizes {@code 512M}, {@code 64G}. Earlier releases
  * also took bare or fractional seconds for durations; those are still read, marked as old spellings.
+ * Kinds are told apart with instanceof: a switch over the sealed kinds bootstraps a type switch at run
+ * time, classes the ahead-of-time cache cannot hold (~30 ms of every command with a config file).
  */
 public final class SettingSyntax {
 
@@ -27,20 +29,22 @@ public final class SettingSyntax {
     static Parsed parse(SettingKind<?> kind, String text) {
         String value = text.strip();
         try {
-            return switch (kind) {
-                case SettingKind.Duration d -> duration(value);
-                case SettingKind.Size s -> new Parsed(Sizes.parse(value), false);
-                case SettingKind.WholeNumber n -> {
-                    long number = Long.parseLong(value);
-                    yield number >= n.min() && number <= n.max() ? new Parsed(number, false) : null;
-                }
-                case SettingKind.Bool b -> value.equals("true") || value.equals("false")
-                        ? new Parsed(Boolean.parseBoolean(value), false) : null;
-                case SettingKind.Text t -> value.isEmpty() ? null : new Parsed(value, false);
-                case SettingKind.Path p -> value.isEmpty() ? null : new Parsed(Path.of(value), false);
-                case SettingKind.Choice c -> c.words().stream().filter(word -> word.equalsIgnoreCase(value)).findFirst()
+            if (kind instanceof SettingKind.Duration) {
+                return duration(value);
+            } else if (kind instanceof SettingKind.Size) {
+                return new Parsed(Sizes.parse(value), false);
+            } else if (kind instanceof SettingKind.WholeNumber range) {
+                long number = Long.parseLong(value);
+                return number >= range.min() && number <= range.max() ? new Parsed(number, false) : null;
+            } else if (kind instanceof SettingKind.Bool) {
+                return value.equals("true") || value.equals("false") ? new Parsed(Boolean.parseBoolean(value), false) : null;
+            } else if (kind instanceof SettingKind.Path) {
+                return value.isEmpty() ? null : new Parsed(Path.of(value), false);
+            } else if (kind instanceof SettingKind.Choice choice) {
+                return choice.words().stream().filter(word -> word.equalsIgnoreCase(value)).findFirst()
                         .map(word -> new Parsed(word, false)).orElse(null);
-            };
+            }
+            return value.isEmpty() ? null : new Parsed(value, false);
         } catch (RuntimeException e) {
             // Sizes and Durations refuse with their own messages; the caller names the section and key instead.
             return null;
@@ -60,46 +64,56 @@ public final class SettingSyntax {
 
     /** The value as it would be written in the config file, quotes included where TOML needs them. */
     public static String toml(SettingKind<?> kind, Object value) {
-        return switch (kind) {
-            case SettingKind.WholeNumber n -> value.toString();
-            case SettingKind.Bool b -> value.toString();
-            default -> '"' + text(kind, value).replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-        };
+        if (kind instanceof SettingKind.WholeNumber || kind instanceof SettingKind.Bool) {
+            return value.toString();
+        }
+        return '"' + text(kind, value).replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /** The value in its one spelling: {@code 30s}, {@code 64G}, {@code true}. */
     public static String text(SettingKind<?> kind, Object value) {
-        return switch (kind) {
-            case SettingKind.Duration d -> Durations.format((Duration) value);
-            case SettingKind.Size s -> Sizes.format((Long) value);
-            default -> value.toString();
-        };
+        if (kind instanceof SettingKind.Duration) {
+            return Durations.format((Duration) value);
+        } else if (kind instanceof SettingKind.Size) {
+            return Sizes.format((Long) value);
+        }
+        return value.toString();
     }
 
     /** What a value of this kind must look like, for the error that refuses one. */
     public static String accepted(SettingKind<?> kind) {
-        return switch (kind) {
-            case SettingKind.Duration d -> "a duration such as 500ms, 30s, 5m or 1h";
-            case SettingKind.Size s -> "a size such as 512M or 64G";
-            case SettingKind.WholeNumber n -> "a whole number from " + n.min() + " to " + n.max();
-            case SettingKind.Bool b -> "true or false";
-            case SettingKind.Text t -> "text that is not empty";
-            case SettingKind.Path p -> "a path";
-            case SettingKind.Choice c -> "one of " + words(c);
-        };
+        if (kind instanceof SettingKind.Duration) {
+            return "a duration such as 500ms, 30s, 5m or 1h";
+        } else if (kind instanceof SettingKind.Size) {
+            return "a size such as 512M or 64G";
+        } else if (kind instanceof SettingKind.WholeNumber range) {
+            return "a whole number from " + range.min() + " to " + range.max();
+        } else if (kind instanceof SettingKind.Bool) {
+            return "true or false";
+        } else if (kind instanceof SettingKind.Path) {
+            return "a path";
+        } else if (kind instanceof SettingKind.Choice choice) {
+            return "one of " + words(choice);
+        }
+        return "text that is not empty";
     }
 
-    /** A short name of the kind, for listings: {@code duration}, {@code 1..16}, {@code auto|kvm|tcg}. */
+    /** A short name of the kind, for listings: {@code duration}, {@code whole number 1..16}, {@code auto|kvm|tcg}. */
     public static String name(SettingKind<?> kind) {
-        return switch (kind) {
-            case SettingKind.Duration d -> "duration";
-            case SettingKind.Size s -> "size";
-            case SettingKind.WholeNumber n -> "whole number " + n.min() + ".." + n.max();
-            case SettingKind.Bool b -> "boolean";
-            case SettingKind.Text t -> "text";
-            case SettingKind.Path p -> "path";
-            case SettingKind.Choice c -> words(c);
-        };
+        if (kind instanceof SettingKind.Duration) {
+            return "duration";
+        } else if (kind instanceof SettingKind.Size) {
+            return "size";
+        } else if (kind instanceof SettingKind.WholeNumber range) {
+            return "whole number " + range.min() + ".." + range.max();
+        } else if (kind instanceof SettingKind.Bool) {
+            return "boolean";
+        } else if (kind instanceof SettingKind.Path) {
+            return "path";
+        } else if (kind instanceof SettingKind.Choice choice) {
+            return words(choice);
+        }
+        return "text";
     }
 
     private static String words(SettingKind.Choice choice) {

@@ -61,12 +61,12 @@ public record Settings(
                     "hypervisor of a new VM; auto: Cloud Hypervisor where it can run, else QEMU");
         }
 
-        static List<Setting<?>> declared(List<String> hypervisors) {
-            return List.of(hypervisor(hypervisors), CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT);
+        static List<Setting<?>> declared(Setting<String> hypervisor) {
+            return List.of(hypervisor, CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT);
         }
 
-        static Defaults from(SettingValues values, List<String> hypervisors) {
-            return new Defaults(values.get(hypervisor(hypervisors)), Math.toIntExact(values.get(CPU)),
+        static Defaults from(SettingValues values, Setting<String> hypervisor) {
+            return new Defaults(values.get(hypervisor), Math.toIntExact(values.get(CPU)),
                     values.get(MEMORY), values.get(STORAGE), values.get(USER), values.get(PASSWORD), values.get(STOP_TIMEOUT));
         }
     }
@@ -94,8 +94,9 @@ public record Settings(
      * names {@code [defaults] hypervisor} may take besides {@code auto}.
      */
     public static Settings resolve(Flags flags, Map<String, String> env, List<String> hypervisors, SettingSections plugins) {
+        Setting<String> hypervisor = Defaults.hypervisor(hypervisors);
         SettingSections declared = new SettingSections()
-                .declare("defaults", "cocoon", Defaults.declared(hypervisors))
+                .declare("defaults", "cocoon", Defaults.declared(hypervisor))
                 .declare("gc", "cocoon", Gc.DECLARED)
                 .declareAll(plugins);
 
@@ -119,7 +120,7 @@ public record Settings(
             sections.add(ConfigSection.read(named, section, declared.section(section), file.section(section)));
         }
         return new Settings(directory(rootDir), directory(runDir), directory(logDir),
-                Defaults.from(values(sections, "defaults"), hypervisors), Gc.from(values(sections, "gc")),
+                Defaults.from(values(sections, "defaults"), hypervisor), Gc.from(values(sections, "gc")),
                 config, file.found(), List.copyOf(sections));
     }
 
@@ -151,7 +152,7 @@ public record Settings(
         if (fromFile == null) {
             return new EffectiveSetting("", setting, setting.defaultValue(), Origin.DEFAULT, null);
         }
-        return fromFile.settings().stream().filter(s -> s.setting().equals(setting)).findFirst().orElseThrow();
+        return fromFile.settings().stream().filter(s -> s.setting().key().equals(setting.key())).findFirst().orElseThrow();
     }
 
     private static SettingValues values(List<ConfigSection> sections, String name) {
