@@ -137,6 +137,26 @@ class ConfigFileTest {
     }
 
     @Test
+    void whatConfigPrintsIsAConfigFileEveryCommandAccepts() throws IOException {
+        CocoonCli cocoon = new CocoonCli(dir);
+        String printed = cocoon.run("config").ok().out();
+        cocoon.config(printed);
+
+        CocoonCli.Run ps = cocoon.run("ps").ok();
+
+        assertEquals("", ps.err());
+        // Read back from the file, the password is the user's and is no longer shown.
+        List<String> expected = keysAndValues(printed).stream()
+                .map(line -> line.startsWith("password = ") ? "password = \"<redacted>\"" : line).toList();
+        assertEquals(expected, keysAndValues(cocoon.run("config").ok().out()));
+        for (JsonNode setting : settings(cocoon)) {
+            if (!setting.get("section").asText().isEmpty()) {
+                assertEquals("file", setting.get("source").asText(), setting.toString());
+            }
+        }
+    }
+
+    @Test
     void theReadmeListsEveryKeyWithItsDefault() throws IOException {
         List<String> readme = Files.readAllLines(CocoonCli.REPO.resolve("README.md"));
         Set<String> documented = new TreeSet<>();
@@ -163,6 +183,11 @@ class ConfigFileTest {
             }
         }
         assertEquals(List.of(), missing, "README.md's config example lacks these keys or defaults (cocoon config prints them)");
+    }
+
+    /** The TOML without its comments. */
+    private static List<String> keysAndValues(String toml) {
+        return toml.lines().filter(line -> !line.startsWith("#")).map(line -> line.replaceAll("\\s+#.*$", "")).toList();
     }
 
     private static List<JsonNode> settings(CocoonCli cocoon) throws IOException {
