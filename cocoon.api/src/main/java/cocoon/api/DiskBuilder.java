@@ -10,6 +10,11 @@ public interface DiskBuilder {
         /** The image kind this builder serves ({@link Image#kind()}). */
         String kind();
 
+        /** The keys it reads from the {@code [kind]} config section, which it shares with the image source of that kind. */
+        default List<Setting<?>> settings() {
+            return List.of();
+        }
+
         DiskBuilder open(PluginContext context);
     }
 

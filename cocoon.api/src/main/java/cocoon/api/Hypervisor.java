@@ -15,8 +15,9 @@ public interface Hypervisor {
         /** Higher wins when the user asks for {@code auto} and several hypervisors can run here. */
         int preference();
 
-        default java.util.Map<String, String> defaultSettings() {
-            return java.util.Map.of();
+        /** The keys of its {@code [name]} config section. */
+        default List<Setting<?>> settings() {
+            return List.of();
         }
 
         Hypervisor open(PluginContext context);

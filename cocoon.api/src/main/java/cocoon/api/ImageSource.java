@@ -12,9 +12,12 @@ public interface ImageSource {
         /** Short kind name, also the store name: {@code oci}, {@code cloudimg}. */
         String kind();
 
-        /** Configuration keys this source accepts in its {@code [kind]} config section, with defaults. */
-        default java.util.Map<String, String> defaultSettings() {
-            return java.util.Map.of();
+        /**
+         * The keys of its {@code [kind]} config section. The disk builder of the same kind shares the
+         * section: a key both declare must be declared alike.
+         */
+        default List<Setting<?>> settings() {
+            return List.of();
         }
 
         ImageSource open(PluginContext context);

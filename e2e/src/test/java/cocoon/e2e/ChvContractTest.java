@@ -75,8 +75,8 @@ class ChvContractTest {
                 [chv]
                 binary = "%s"
                 firmware = "%s"
-                start_timeout = 60
-                stop_grace = 3
+                start_timeout = "60s"
+                stop_grace = "3s"
                 """.formatted(FAKE, firmware));
         cocoon().run("pull", "--quiet", image).ok();
     }

@@ -20,7 +20,7 @@ class CliSurfaceTest {
     void helpListsEveryCommand() {
         String help = new CocoonCli(dir).run("--help").ok().out();
         for (String command : new String[] {"pull", "list, ls", "delete, rmi", "run", "gc", "create", "start", "stop",
-                "ps", "inspect", "console", "rm", "version", "doctor", "completion"}) {
+                "ps", "inspect", "console", "rm", "version", "doctor", "config", "completion"}) {
             assertTrue(help.contains("  " + command + " "), "--help lacks " + command + ":\n" + help);
         }
     }

@@ -23,7 +23,8 @@ final class App {
 
     App(Settings.Flags flags) {
         PluginCatalog catalog = PluginCatalog.discover(pluginDir());
-        this.settings = Settings.resolve(flags, System.getenv(), catalog.settingDefaults());
+        this.settings = Settings.resolve(flags, System.getenv(), catalog.hypervisorNames(), catalog.settingSections());
+        settings.oldSpellings().forEach(line -> System.err.println("cocoon: " + line));
         this.plugins = new Plugins(catalog, settings);
         this.vms = new VmStore(settings.rootDir(), settings.runDir(), settings.logDir(),
                 FileStoreLocks.forRoot(settings.rootDir()), new AtomicJsonFiles());

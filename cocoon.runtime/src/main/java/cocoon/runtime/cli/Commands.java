@@ -28,7 +28,8 @@ final class Commands {
             new Entry("start", StartCommand::new), new Entry("stop", StopCommand::new), new Entry("ps", PsCommand::new),
             new Entry("inspect", InspectCommand::new), new Entry("console", ConsoleCommand::new),
             new Entry("rm", RmCommand::new), new Entry("version", root -> new VersionCommand()),
-            new Entry("doctor", DoctorCommand::new), new Entry("completion", root -> new CompletionCommand()),
+            new Entry("doctor", DoctorCommand::new), new Entry("config", ConfigCommand::new),
+            new Entry("completion", root -> new CompletionCommand()),
             new Entry("help", root -> new HelpCommand()));
 
     /** Commands that work on the whole tree. */

@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people type them: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}, plain seconds. */
+/**
+ * Durations as people type them: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}; flags also take
+ * plain seconds ({@link SettingSyntax} marks those as an old spelling in the config file).
+ */
 public final class Durations {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
@@ -28,5 +31,18 @@ public final class Durations {
             case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
+    }
+
+    /** The spelling in the largest unit that holds the duration exactly: 1h, 90s, 1500ms. */
+    public static String format(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 1000 != 0) {
+            return millis + "ms";
+        }
+        long seconds = millis / 1000;
+        if (seconds == 0 || seconds % 60 != 0) {
+            return seconds + "s";
+        }
+        return seconds % 3600 == 0 ? seconds / 3600 + "h" : seconds / 60 + "m";
     }
 }

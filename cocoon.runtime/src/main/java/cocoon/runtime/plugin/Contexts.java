@@ -1,6 +1,7 @@
 package cocoon.runtime.plugin;
 
 import cocoon.api.PluginContext;
+import cocoon.api.SettingValues;
 import cocoon.runtime.host.HostProcesses;
 import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
@@ -8,7 +9,6 @@ import cocoon.runtime.store.LockScope;
 import cocoon.runtime.vmm.HostVmmProcesses;
 
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Builds the {@link PluginContext} every plugin is opened with, backed by the runtime's real services. */
 public final class Contexts {
@@ -17,7 +17,7 @@ public final class Contexts {
     }
 
     /** {@code locks} names the plugin's store lock and its own locks. */
-    public static PluginContext of(LockScope locks, Path rootDir, Path runDir, Path logDir, Map<String, String> settings) {
+    public static PluginContext of(LockScope locks, Path rootDir, Path runDir, Path logDir, SettingValues settings) {
         HostProcesses processes = new HostProcesses();
         return new PluginContext(rootDir, runDir, logDir, settings, processes,
                 FileStoreLocks.forRoot(rootDir).forPlugin(locks), new AtomicJsonFiles(), new HostVmmProcesses(processes));

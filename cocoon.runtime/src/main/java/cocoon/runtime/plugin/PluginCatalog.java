@@ -3,6 +3,7 @@ package cocoon.runtime.plugin;
 import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.ImageSource;
+import cocoon.runtime.config.SettingSections;
 
 import java.io.IOException;
 import java.lang.module.Configuration;
@@ -31,12 +32,17 @@ public final class PluginCatalog {
     private final List<ImageSource.Provider> sources;
     private final List<DiskBuilder.Provider> diskBuilders;
     private final List<Hypervisor.Provider> hypervisors;
+    private final SettingSections settingSections = new SettingSections();
 
     private PluginCatalog(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
                           List<Hypervisor.Provider> hypervisors) {
         this.sources = List.copyOf(sources);
         this.diskBuilders = List.copyOf(diskBuilders);
         this.hypervisors = List.copyOf(hypervisors);
+        // Checked here, so plugins that disagree on a shared key fail every command, not the one that opens them.
+        this.sources.forEach(p -> settingSections.declare(p.kind(), "image source " + p.kind(), p.settings()));
+        this.diskBuilders.forEach(p -> settingSections.declare(p.kind(), "disk builder " + p.kind(), p.settings()));
+        this.hypervisors.forEach(p -> settingSections.declare(p.name(), "hypervisor " + p.name(), p.settings()));
     }
 
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
@@ -65,12 +71,16 @@ public final class PluginCatalog {
         return hypervisors;
     }
 
-    /** Each plugin's config section name and its declared keys with defaults. */
-    public Map<String, Map<String, String>> settingDefaults() {
-        Map<String, Map<String, String>> all = new LinkedHashMap<>();
-        sources.forEach(p -> all.put(p.kind(), p.defaultSettings()));
-        hypervisors.forEach(p -> all.put(p.name(), p.defaultSettings()));
-        return all;
+    /**
+     * The config sections the plugins read: {@code [kind]} for an image source and the disk builder of
+     * its kind together, {@code [name]} for a hypervisor.
+     */
+    public SettingSections settingSections() {
+        return settingSections;
+    }
+
+    public List<String> hypervisorNames() {
+        return hypervisors.stream().map(Hypervisor.Provider::name).toList();
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {

@@ -96,7 +96,7 @@ public final class Plugins {
 
     private DiskBuilder open(DiskBuilder.Provider provider) {
         return (DiskBuilder) opened.computeIfAbsent("disk:" + provider.kind(),
-                k -> provider.open(context(LockScope.diskBuilder(provider.kind()), "")));
+                k -> provider.open(context(LockScope.diskBuilder(provider.kind()), provider.kind())));
     }
 
     private Hypervisor open(Hypervisor.Provider provider) {
@@ -105,6 +105,6 @@ public final class Plugins {
     }
 
     private PluginContext context(LockScope locks, String section) {
-        return Contexts.of(locks, settings.rootDir(), settings.runDir(), settings.logDir(), settings.plugin(section));
+        return Contexts.of(locks, settings.rootDir(), settings.runDir(), settings.logDir(), settings.section(section));
     }
 }

@@ -3,6 +3,7 @@ package cocoon.runtime.gc;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.SettingValues;
 import cocoon.api.StoreLock;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
@@ -189,7 +190,7 @@ class CollectorTest {
 
     @Test
     void itWaitsForAPullHoldingTheStoreLockThePluginWasHanded() throws Exception {
-        var context = Contexts.of(LockScope.imageSource("fake"), host.root, host.run, host.log, Map.of());
+        var context = Contexts.of(LockScope.imageSource("fake"), host.root, host.run, host.log, SettingValues.defaults(List.of()));
         CompletableFuture<List<Garbage>> gc;
         try (StoreLock.Held pull = context.locks().store().shared()) {
             gc = CompletableFuture.supplyAsync(() -> collector(source).collect(HORIZON, true));

@@ -51,7 +51,7 @@ public final class TestRoot {
 
     /** The settings an empty config file gives, over these dirs. */
     public Settings settings(PluginCatalog catalog) {
-        return Settings.resolve(new Settings.Flags(config, root, run, log), Map.of(), catalog.settingDefaults());
+        return Settings.resolve(new Settings.Flags(config, root, run, log), Map.of(), catalog.hypervisorNames(), catalog.settingSections());
     }
 
     public Plugins plugins(PluginCatalog catalog) {

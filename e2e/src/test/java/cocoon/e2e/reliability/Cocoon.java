@@ -15,6 +15,6 @@ final class Cocoon extends CocoonCli {
 
     Cocoon(Path base) throws IOException {
         super(base);
-        config("[chv]\nbinary = \"" + FAKE_CHV + "\"\nstart_timeout = \"60\"\n");
+        config("[chv]\nbinary = \"" + FAKE_CHV + "\"\nstart_timeout = \"60s\"\n");
     }
 }

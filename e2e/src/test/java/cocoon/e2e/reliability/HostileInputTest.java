@@ -210,11 +210,11 @@ class HostileInputTest {
             registry.pushImage("hostile/layer", entry.getKey(), RegistryFixture.OCI_MANIFEST, List.of(entry.getValue()));
             commands.put(entry.getKey(), new String[] {"pull", "--quiet", registry.host() + "/hostile/layer:" + entry.getKey()});
         }
-        cocoon.config(Files.readString(cocoon.configFile()) + "[oci]\nmax_layer_bytes = \"" + (64 << 20) + "\"\n");
+        cocoon.config(Files.readString(cocoon.configFile()) + "[oci]\nmax_layer_size = \"64M\"\n");
         try {
             refuseAll("hostile layer tars", "entries with '..', absolute paths, a symlink then a file through it, a hard link to /etc/passwd, a 300-byte name, a 260 KB gzip that expands to 256 MB (limit 64 MB), a header declaring 8 GB", commands);
         } finally {
-            cocoon.config(Files.readString(cocoon.configFile()).replaceAll("\\[oci\\]\nmax_layer_bytes = \"\\d+\"\n", ""));
+            cocoon.config(Files.readString(cocoon.configFile()).replace("[oci]\nmax_layer_size = \"64M\"\n", ""));
         }
     }
 

@@ -2,8 +2,9 @@ package cocoon.plugin.chv;
 
 import cocoon.api.Hypervisor;
 import cocoon.api.PluginContext;
+import cocoon.api.Setting;
 
-import java.util.Map;
+import java.util.List;
 
 /** Registers the Cloud Hypervisor driver as {@code chv}; preferred over QEMU when both can run. */
 public final class ChvProvider implements Hypervisor.Provider {
@@ -19,8 +20,8 @@ public final class ChvProvider implements Hypervisor.Provider {
     }
 
     @Override
-    public Map<String, String> defaultSettings() {
-        return ChvSettings.DEFAULTS;
+    public List<Setting<?>> settings() {
+        return ChvSettings.DECLARED;
     }
 
     @Override

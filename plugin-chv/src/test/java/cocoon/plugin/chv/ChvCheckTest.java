@@ -2,6 +2,7 @@ package cocoon.plugin.chv;
 
 import cocoon.api.Availability;
 import cocoon.api.InvalidInputException;
+import cocoon.api.SettingValues;
 import cocoon.plugin.chv.host.HostKvm;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
@@ -12,7 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -37,9 +38,7 @@ class ChvCheckTest {
     }
 
     private CloudHypervisor driver(String binary, HostKvm kvm, Path firmware) {
-        Map<String, String> settings = new HashMap<>(ChvSettings.DEFAULTS);
-        settings.put("binary", binary);
-        settings.put("firmware", firmware.toString());
+        SettingValues settings = VmFixtures.settings(Map.of("binary", binary, "firmware", firmware.toString()));
         var context = Contexts.of(LockScope.hypervisor("chv"), dir.resolve("lib"), dir.resolve("run"), dir.resolve("log"), settings);
         return new CloudHypervisor(context, ChvSettings.from(settings), kvm);
     }
@@ -56,8 +55,9 @@ class ChvCheckTest {
         ChvProvider provider = new ChvProvider();
         assertEquals("chv", provider.name());
         assertEquals(100, provider.preference());
-        assertEquals(Map.of("binary", "cloud-hypervisor", "firmware", "/usr/share/cloud-hypervisor/CLOUDHV.fd",
-                "start_timeout", "30", "stop_grace", "5", "api_timeout", "5"), provider.defaultSettings());
+        assertEquals(new ChvSettings("cloud-hypervisor", Path.of("/usr/share/cloud-hypervisor/CLOUDHV.fd"),
+                        Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5)),
+                ChvSettings.from(SettingValues.defaults(provider.settings())));
     }
 
     @Test
@@ -116,9 +116,9 @@ class ChvCheckTest {
 
     @Test
     void badTimeoutsAreRejectedWithTheKeyNamed() {
-        Map<String, String> settings = new HashMap<>(ChvSettings.DEFAULTS);
-        settings.put("start_timeout", "soon");
-        InvalidInputException error = assertThrows(InvalidInputException.class, () -> ChvSettings.from(settings));
-        assertTrue(error.getMessage().contains("start_timeout"), error.getMessage());
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> VmFixtures.settings(Map.of("start_timeout", "soon")));
+        assertEquals("config: [chv] start_timeout = \"soon\" is not valid", error.getMessage());
+        assertEquals("start_timeout takes a duration such as 500ms, 30s, 5m or 1h", error.hint());
     }
 }

@@ -150,7 +150,7 @@ class ChvContractTest {
         assertEquals(VmState.RUNNING, slow.hypervisor.state(vm.running(pid, Instant.now()), slow.paths()));
         slow.hypervisor.powerOff(vm.running(pid, Instant.now()), slow.paths(), Duration.ofSeconds(20), false);
 
-        FakeChv silent = new FakeChv(root, Map.of("FAKE_CHV_SOCKET_DELAY_MS", "60000"), Map.of("start_timeout", "2"));
+        FakeChv silent = new FakeChv(root, Map.of("FAKE_CHV_SOCKET_DELAY_MS", "60000"), Map.of("start_timeout", "2s"));
         HypervisorException error = assertThrows(HypervisorException.class, () -> silent.hypervisor.launch(vm, silent.paths()));
         assertTrue(error.getMessage().contains("did not answer"), error.getMessage());
         assertTrue(error.hint().contains("start_timeout"), error.hint());
@@ -223,7 +223,7 @@ class ChvContractTest {
     @Test
     void aWedgedVmmThatIgnoresShutdownAndSigtermIsKilled() throws Exception {
         FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_POWER_BUTTON", "ignore", "FAKE_CHV_VMM_SHUTDOWN", "ignore",
-                "FAKE_CHV_SIGTERM", "ignore"), Map.of("stop_grace", "1"));
+                "FAKE_CHV_SIGTERM", "ignore"), Map.of("stop_grace", "1s"));
         VmPaths paths = chv.paths();
         VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
         long pid = chv.hypervisor.launch(vm, paths);

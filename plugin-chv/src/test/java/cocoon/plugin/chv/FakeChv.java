@@ -40,9 +40,10 @@ final class FakeChv {
         Files.writeString(wrapper, script);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         Map<String, String> all = new HashMap<>(Map.of("binary", wrapper.toString(), "firmware", firmware.toString(),
-                "start_timeout", "60", "stop_grace", "3", "api_timeout", "5"));
+                "start_timeout", "60s", "stop_grace", "3s", "api_timeout", "5s"));
         all.putAll(settings);
-        hypervisor = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"), all));
+        hypervisor = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"),
+                VmFixtures.settings(all)));
     }
 
     FakeChv(Path root, Map<String, String> environment) throws IOException {

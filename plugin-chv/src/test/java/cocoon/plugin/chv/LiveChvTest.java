@@ -44,9 +44,10 @@ class LiveChvTest {
     void requireRealCloudHypervisor() {
         String binary = System.getenv("COCOON_TEST_CH");
         assumeTrue(binary != null && !binary.isBlank(), "COCOON_TEST_CH is not set: no real cloud-hypervisor to test against");
-        String firmware = System.getenv().getOrDefault("COCOON_TEST_CH_FIRMWARE", ChvSettings.DEFAULTS.get("firmware"));
+        String firmware = System.getenv().getOrDefault("COCOON_TEST_CH_FIRMWARE",
+                ChvSettings.FIRMWARE.defaultValue().toString());
         chv = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"),
-                Map.of("binary", binary, "firmware", firmware, "start_timeout", "30", "stop_grace", "5", "api_timeout", "5")));
+                VmFixtures.settings(Map.of("binary", binary, "firmware", firmware))));
         Availability availability = chv.check();
         assumeTrue(availability.usable(), "Cloud Hypervisor cannot run here: " + availability.detail());
         assumeTrue(Files.isRegularFile(Path.of(firmware)), "no UEFI firmware at " + firmware + " (set COCOON_TEST_CH_FIRMWARE)");

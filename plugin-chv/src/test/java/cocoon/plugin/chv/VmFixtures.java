@@ -3,15 +3,18 @@ package cocoon.plugin.chv;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.SettingValues;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
+import cocoon.runtime.config.ConfigSection;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /** VM records shaped like the ones the OCI and cloud-image disk builders produce. */
 final class VmFixtures {
@@ -20,6 +23,11 @@ final class VmFixtures {
     static final String ID = "0f3c9a2b7d41";
 
     private VmFixtures() {
+    }
+
+    /** The {@code [chv]} section as the runtime reads it from a config file holding {@code written}. */
+    static SettingValues settings(Map<String, String> written) {
+        return ConfigSection.read(null, "chv", ChvSettings.DECLARED, written).values();
     }
 
     static VmPaths paths(Path root) {

@@ -2,8 +2,9 @@ package cocoon.plugin.cloudimage;
 
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
+import cocoon.api.Setting;
 
-import java.util.Map;
+import java.util.List;
 
 /** Registers the {@code cloudimg} image source: disk images fetched over HTTP/HTTPS. */
 public final class CloudImageSourceProvider implements ImageSource.Provider {
@@ -16,8 +17,8 @@ public final class CloudImageSourceProvider implements ImageSource.Provider {
     }
 
     @Override
-    public Map<String, String> defaultSettings() {
-        return CloudImageSettings.DEFAULTS;
+    public List<Setting<?>> settings() {
+        return CloudImageSettings.DECLARED;
     }
 
     @Override

@@ -31,7 +31,7 @@ class CloudImageFailureTest {
 
     @BeforeEach
     void storeWithOneImage() throws Exception {
-        store = new PullFixture(dir, "30", "2");
+        store = new PullFixture(dir, "30s", "2s");
         server = ImageServer.http();
         server.file("/good.raw", TestImages.raw(7), false);
         store.source.pull(server.url("/good.raw"), PullOptions.defaults(), e -> { });

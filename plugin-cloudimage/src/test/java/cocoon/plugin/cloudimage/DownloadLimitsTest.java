@@ -102,7 +102,8 @@ class DownloadLimitsTest {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> new PullFixture(dir.resolve("bad"), Map.of("max_size", "lots")));
 
-        assertEquals("[cloudimg] max_size = \"lots\" is not a size", e.getMessage());
+        assertEquals("config: [cloudimg] max_size = \"lots\" is not valid", e.getMessage());
+        assertEquals("max_size takes a size such as 512M or 64G", e.hint());
         assertEquals(64L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("default"), Map.of()).context).limits().maxBytes());
         assertEquals(3L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of("max_size", "3G")).context).limits().maxBytes());
         assertEquals(1L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of()).context).limits().minFreeBytes());

@@ -5,13 +5,16 @@ import cocoon.api.ConflictException;
 import cocoon.api.DiskBuilder;
 import cocoon.api.ImageSource;
 import cocoon.api.PullOptions;
+import cocoon.api.Setting;
 import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
 import cocoon.plugin.cloudimage.download.PartFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.ServiceLoader;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,9 +32,10 @@ class ProvidersTest {
         DiskBuilder.Provider disks = ServiceLoader.load(DiskBuilder.Provider.class).stream()
                 .map(ServiceLoader.Provider::get).filter(p -> p.kind().equals("cloudimg")).findFirst().orElseThrow();
 
-        assertEquals("60", source.defaultSettings().get("read_timeout"));
-        assertEquals("30", source.defaultSettings().get("connect_timeout"));
         assertEquals("cloudimg", disks.kind());
+        List<String> keys = Stream.concat(source.settings().stream(), disks.settings().stream()).map(Setting::key).toList();
+        assertEquals(List.of("connect_timeout", "read_timeout", "max_redirects", "max_size", "min_free", "convert_timeout",
+                "overlay_timeout", "seed_timeout"), keys);
     }
 
     @Test

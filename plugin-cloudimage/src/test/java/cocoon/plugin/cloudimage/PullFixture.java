@@ -2,6 +2,9 @@ package cocoon.plugin.cloudimage;
 
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
+import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
+import cocoon.runtime.config.ConfigSection;
+import cocoon.runtime.config.SettingSections;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
 
@@ -22,21 +25,29 @@ final class PullFixture {
 
     /** Generous timeouts: the test host is shared and often loaded. */
     PullFixture(Path dir) {
-        this(dir, "30", "10");
+        this(dir, "30s", "10s");
     }
 
-    /** Timeouts in seconds; the connect timeout covers the TLS handshake too. */
+    /** Timeouts as the config file spells them; the connect timeout covers the TLS handshake too. */
     PullFixture(Path dir, String connectTimeout, String readTimeout) {
         this(dir, Map.of("connect_timeout", connectTimeout, "read_timeout", readTimeout));
     }
 
-    /** {@code settings} over generous timeouts and {@code max_redirects = 3}. */
+    /**
+     * {@code settings} over generous timeouts and {@code max_redirects = 3}, read as the runtime reads the
+     * {@code [cloudimg]} section the source and the disk builder share.
+     */
     PullFixture(Path dir, Map<String, String> settings) {
         this.root = dir.resolve("root");
-        Map<String, String> merged = new TreeMap<>(Map.of("connect_timeout", "30", "read_timeout", "10", "max_redirects", "3"));
+        Map<String, String> merged = new TreeMap<>(Map.of("connect_timeout", "30s", "read_timeout", "10s", "max_redirects", "3"));
         merged.putAll(settings);
-        this.context = Contexts.of(LockScope.imageSource("cloudimg"), root, dir.resolve("run"), dir.resolve("log"), merged);
-        this.source = new CloudImageSourceProvider().open(context);
+        CloudImageSourceProvider provider = new CloudImageSourceProvider();
+        SettingSections declared = new SettingSections()
+                .declare(provider.kind(), "image source", provider.settings())
+                .declare(provider.kind(), "disk builder", new OverlayDiskBuilderProvider().settings());
+        this.context = Contexts.of(LockScope.imageSource("cloudimg"), root, dir.resolve("run"), dir.resolve("log"),
+                ConfigSection.read(null, provider.kind(), declared.section(provider.kind()), merged).values());
+        this.source = provider.open(context);
     }
 
     Path blobs() {

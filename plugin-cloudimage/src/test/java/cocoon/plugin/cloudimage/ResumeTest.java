@@ -28,7 +28,7 @@ class ResumeTest {
 
     @Test
     void interruptedDownloadResumesWithARangeRequestAndEndsWithTheRightDigest() throws Exception {
-        PullFixture store = new PullFixture(dir, "30", "2");
+        PullFixture store = new PullFixture(dir, "30s", "2s");
         byte[] raw = TestImages.raw(3);
         int cut = 300 * 1024;
         try (ImageServer server = ImageServer.http()) {
@@ -57,7 +57,7 @@ class ResumeTest {
 
     @Test
     void wholeDownloadLeftByAKilledPullIsUsedWithoutFetchingItAgain() throws Exception {
-        PullFixture store = new PullFixture(dir, "30", "2");
+        PullFixture store = new PullFixture(dir, "30s", "2s");
         byte[] raw = TestImages.raw(5);
         try (ImageServer server = ImageServer.http()) {
             server.file("/disk.raw", raw, true);
@@ -81,7 +81,7 @@ class ResumeTest {
 
     @Test
     void wholeDownloadOfAnOlderVersionIsFetchedAgain() throws Exception {
-        PullFixture store = new PullFixture(dir, "30", "2");
+        PullFixture store = new PullFixture(dir, "30s", "2s");
         byte[] raw = TestImages.raw(6);
         try (ImageServer server = ImageServer.http()) {
             server.file("/disk.raw", raw, true);
@@ -101,7 +101,7 @@ class ResumeTest {
 
     @Test
     void partialDownloadStartsOverWhenTheServerIgnoresRanges() throws Exception {
-        PullFixture store = new PullFixture(dir, "30", "2");
+        PullFixture store = new PullFixture(dir, "30s", "2s");
         byte[] raw = TestImages.raw(4);
         int cut = 200 * 1024;
         try (ImageServer server = ImageServer.http()) {

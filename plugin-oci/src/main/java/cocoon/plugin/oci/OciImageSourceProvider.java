@@ -2,11 +2,12 @@ package cocoon.plugin.oci;
 
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
+import cocoon.api.Setting;
 import cocoon.plugin.oci.image.OciImageSource;
 import cocoon.plugin.oci.image.OciSettings;
 import cocoon.plugin.oci.registry.DockerCredentials;
 
-import java.util.Map;
+import java.util.List;
 
 /** Registers the OCI registry image source ({@code kind = oci}). */
 public final class OciImageSourceProvider implements ImageSource.Provider {
@@ -17,8 +18,8 @@ public final class OciImageSourceProvider implements ImageSource.Provider {
     }
 
     @Override
-    public Map<String, String> defaultSettings() {
-        return OciSettings.DEFAULTS;
+    public List<Setting<?>> settings() {
+        return OciSettings.DECLARED;
     }
 
     @Override

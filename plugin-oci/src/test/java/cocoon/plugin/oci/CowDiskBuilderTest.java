@@ -7,6 +7,7 @@ import cocoon.api.DiskBuilder;
 import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
+import cocoon.api.SettingValues;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.runtime.plugin.Contexts;
@@ -18,8 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +36,9 @@ class CowDiskBuilderTest {
     Path root;
 
     private DiskBuilder builder() {
-        return new OciDiskBuilderProvider().open(Contexts.of(LockScope.diskBuilder("oci"), root, root.resolve("run"), root.resolve("log"), Map.of()));
+        OciDiskBuilderProvider provider = new OciDiskBuilderProvider();
+        return provider.open(Contexts.of(LockScope.diskBuilder("oci"), root, root.resolve("run"), root.resolve("log"),
+                SettingValues.defaults(provider.settings())));
     }
 
     private Image image() {

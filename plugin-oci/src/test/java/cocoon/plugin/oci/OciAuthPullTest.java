@@ -4,6 +4,7 @@ import cocoon.api.CocoonException;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
+import cocoon.api.SettingValues;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
 import cocoon.plugin.oci.image.OciImageSource;
@@ -104,7 +105,7 @@ class OciAuthPullTest {
     /** A source that sees {@code environment} and the test's home folder, as cocoon run by that user would. */
     private ImageSource source(Map<String, String> environment) {
         PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
-                new OciImageSourceProvider().defaultSettings());
+                SettingValues.defaults(new OciImageSourceProvider().settings()));
         return new OciImageSource(context, OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));
     }

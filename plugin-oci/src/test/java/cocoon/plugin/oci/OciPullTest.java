@@ -1,7 +1,6 @@
 package cocoon.plugin.oci;
 
 import cocoon.api.BootSpec;
-import cocoon.api.CocoonException;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
@@ -18,6 +17,7 @@ import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.RegistryFixture.Layer;
 import cocoon.plugin.oci.testing.RegistryFixture.Platform;
 import cocoon.plugin.oci.testing.TestLayer;
+import cocoon.runtime.config.ConfigSection;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -76,9 +75,9 @@ class OciPullTest {
     }
 
     private ImageSource source(Map<String, String> settings) {
-        Map<String, String> merged = new HashMap<>(new OciImageSourceProvider().defaultSettings());
-        merged.putAll(settings);
-        return new OciImageSourceProvider().open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"), merged));
+        OciImageSourceProvider provider = new OciImageSourceProvider();
+        return provider.open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
+                ConfigSection.read(null, provider.kind(), provider.settings(), settings).values()));
     }
 
     private ImageSource source() {
@@ -286,8 +285,8 @@ class OciPullTest {
         registry.pushImage("test/bomb", "gzip", RegistryFixture.OCI_MANIFEST, List.of(gzipBomb));
         registry.pushImage("test/bomb", "zstd", RegistryFixture.OCI_MANIFEST, List.of(zstdBomb));
         registry.pushImage("test/bomb", "entries", RegistryFixture.OCI_MANIFEST, List.of(manyEntries));
-        ImageSource source = source(Map.of("max_layer_bytes", Long.toString(1 << 20), "max_layer_entries", "20",
-                "min_free_bytes", "0"));
+        ImageSource source = source(Map.of("max_layer_size", "1M", "max_layer_entries", "20",
+                "min_free", "0"));
 
         for (String tag : List.of("gzip", "zstd", "entries")) {
             LayerTooLargeException error = assertThrows(LayerTooLargeException.class,

@@ -4,6 +4,7 @@ import cocoon.api.CocoonException;
 import cocoon.api.ImageSource;
 import cocoon.api.InvalidInputException;
 import cocoon.api.PullOptions;
+import cocoon.api.SettingValues;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestCertificates;
@@ -68,8 +69,9 @@ class OciTlsPullTest {
     }
 
     private ImageSource source() {
-        return new OciImageSourceProvider().open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
-                new OciImageSourceProvider().defaultSettings()));
+        OciImageSourceProvider provider = new OciImageSourceProvider();
+        return provider.open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
+                SettingValues.defaults(provider.settings())));
     }
 
     /** One method, in this order: the CA becomes the process's default trust once a pull names it. */

@@ -4,6 +4,7 @@ import cocoon.api.CocoonException;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
+import cocoon.api.SettingValues;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
 import cocoon.plugin.oci.image.OciImageSource;
@@ -87,7 +88,7 @@ class OciTlsTokenPullTest {
 
     private ImageSource source(Map<String, String> environment) {
         PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
-                new OciImageSourceProvider().defaultSettings());
+                SettingValues.defaults(new OciImageSourceProvider().settings()));
         return new OciImageSource(context, OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));
     }

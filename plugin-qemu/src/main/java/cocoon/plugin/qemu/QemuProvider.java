@@ -2,8 +2,9 @@ package cocoon.plugin.qemu;
 
 import cocoon.api.Hypervisor;
 import cocoon.api.PluginContext;
+import cocoon.api.Setting;
 
-import java.util.Map;
+import java.util.List;
 
 /** Registers the QEMU driver as {@code qemu}; it yields to Cloud Hypervisor when both can run. */
 public final class QemuProvider implements Hypervisor.Provider {
@@ -19,8 +20,8 @@ public final class QemuProvider implements Hypervisor.Provider {
     }
 
     @Override
-    public Map<String, String> defaultSettings() {
-        return QemuSettings.DEFAULTS;
+    public List<Setting<?>> settings() {
+        return QemuSettings.DECLARED;
     }
 
     @Override

@@ -1,54 +1,34 @@
 package cocoon.plugin.qemu;
 
-import cocoon.api.InvalidInputException;
+import cocoon.api.Setting;
+import cocoon.api.SettingValues;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 
 /**
- * The {@code [qemu]} config section, parsed once.
+ * The {@code [qemu]} config section; each key's declaration says what it means.
  *
- * @param accel         {@code auto}, {@code kvm} or {@code tcg}; a VM's own choice overrides it
- * @param startTimeout  how long QEMU may take to answer on QMP before a launch counts as failed
+ * @param accel {@code auto}, {@code kvm} or {@code tcg}; a VM's own choice overrides it
  */
 record QemuSettings(String binary, String accel, Path firmwareCode, Path firmwareVars, Duration startTimeout) {
 
-    static final Map<String, String> DEFAULTS = Map.of(
-            "binary", "qemu-system-x86_64",
-            "accel", "auto",
-            "firmware_code", "/usr/share/OVMF/OVMF_CODE_4M.fd",
-            "firmware_vars", "/usr/share/OVMF/OVMF_VARS_4M.fd",
-            "start_timeout", "30");
+    static final Setting<String> BINARY = Setting.text("binary", "qemu-system-x86_64",
+            "the QEMU program: a name looked up on PATH, or a path");
+    static final Setting<String> ACCEL = Setting.choice("accel", "auto", List.of("auto", "kvm", "tcg"),
+            "accelerator of VMs that ask for none; auto picks KVM only where it can run a stock kernel, else TCG");
+    static final Setting<Path> FIRMWARE_CODE = Setting.path("firmware_code", Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
+            "UEFI firmware code (OVMF), for images without a kernel");
+    static final Setting<Path> FIRMWARE_VARS = Setting.path("firmware_vars", Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
+            "UEFI variable store template, copied for each such VM");
+    static final Setting<Duration> START_TIMEOUT = Setting.duration("start_timeout", Duration.ofSeconds(30),
+            "how long QEMU may take to answer on QMP before a launch counts as failed");
 
-    static QemuSettings from(Map<String, String> settings) {
-        String accel = Acceleration.Mode.parse(setting(settings, "accel")).label();
-        return new QemuSettings(
-                setting(settings, "binary"),
-                accel,
-                Path.of(setting(settings, "firmware_code")),
-                Path.of(setting(settings, "firmware_vars")),
-                Duration.ofSeconds(seconds(setting(settings, "start_timeout"))));
-    }
+    static final List<Setting<?>> DECLARED = List.of(BINARY, ACCEL, FIRMWARE_CODE, FIRMWARE_VARS, START_TIMEOUT);
 
-    private static String setting(Map<String, String> settings, String key) {
-        String value = settings.getOrDefault(key, DEFAULTS.get(key));
-        if (value == null || value.isBlank()) {
-            throw new InvalidInputException("[qemu] " + key + " is empty", "set it or remove it to use " + DEFAULTS.get(key));
-        }
-        return value.strip();
-    }
-
-    private static long seconds(String value) {
-        try {
-            long seconds = Long.parseLong(value);
-            if (seconds > 0) {
-                return seconds;
-            }
-        } catch (NumberFormatException e) {
-            // falls through to the same message as a non-positive number
-        }
-        throw new InvalidInputException("[qemu] start_timeout is not a positive number of seconds: " + value,
-                "set start_timeout = \"30\" or another whole number of seconds");
+    static QemuSettings from(SettingValues settings) {
+        return new QemuSettings(settings.get(BINARY), settings.get(ACCEL), settings.get(FIRMWARE_CODE),
+                settings.get(FIRMWARE_VARS), settings.get(START_TIMEOUT));
     }
 }

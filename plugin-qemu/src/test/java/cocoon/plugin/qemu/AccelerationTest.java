@@ -114,7 +114,7 @@ class AccelerationTest {
     @Test
     void checkSaysWhichAcceleratorItWillUseAndWhy() throws IOException {
         KvmHost pvm = host(true, "kvm", "kvm_pvm");
-        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
 
         Availability availability = new QemuHypervisor(context, pvm).check();
 
@@ -131,7 +131,7 @@ class AccelerationTest {
     @Test
     void checkReportsAMissingBinaryWithWhatToInstall() throws IOException {
         var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"),
-                Map.of("binary", "/nonexistent/qemu-system-x86_64"));
+                TestVms.settings(Map.of("binary", "/nonexistent/qemu-system-x86_64")));
 
         Availability availability = new QemuHypervisor(context, host(false)).check();
 

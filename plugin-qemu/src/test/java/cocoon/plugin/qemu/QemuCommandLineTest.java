@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class QemuCommandLineTest {
 
-    private static final QemuSettings SETTINGS = QemuSettings.from(Map.of());
+    private static final QemuSettings SETTINGS = QemuSettings.from(TestVms.settings(Map.of()));
     private static final Acceleration TCG = Acceleration.choose(Acceleration.Mode.TCG, KvmHost.system());
     private static final VmPaths PATHS = new VmPaths(Path.of("/var/lib/cocoon/vms/abc"), Path.of("/run/cocoon/abc"),
             Path.of("/var/log/cocoon/abc"));
@@ -128,13 +128,17 @@ class QemuCommandLineTest {
     }
 
     @Test
-    void settingsTakeTheConfiguredBinaryAndRejectABadTimeout() {
-        QemuSettings custom = QemuSettings.from(Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64", "start_timeout", "7"));
+    void settingsTakeTheConfiguredValuesAndTheDeclarationsRefuseBadOnes() {
+        QemuSettings custom = QemuSettings.from(TestVms.settings(Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64",
+                "start_timeout", "7s", "accel", "TCG")));
         assertEquals("/opt/qemu/bin/qemu-system-x86_64", custom.binary());
         assertEquals(Duration.ofSeconds(7), custom.startTimeout());
+        assertEquals("tcg", custom.accel());
 
-        assertThrows(InvalidInputException.class, () -> QemuSettings.from(Map.of("start_timeout", "soon")));
-        assertThrows(InvalidInputException.class, () -> QemuSettings.from(Map.of("accel", "hvf")));
+        var soon = assertThrows(InvalidInputException.class, () -> TestVms.settings(Map.of("start_timeout", "soon")));
+        assertEquals("config: [qemu] start_timeout = \"soon\" is not valid", soon.getMessage());
+        var hvf = assertThrows(InvalidInputException.class, () -> TestVms.settings(Map.of("accel", "hvf")));
+        assertEquals("accel takes one of auto|kvm|tcg", hvf.hint());
     }
 
     private static List<String> concat(List<String> first, List<String> second) {

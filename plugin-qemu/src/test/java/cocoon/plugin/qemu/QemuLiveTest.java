@@ -66,7 +66,7 @@ class QemuLiveTest {
     }
 
     private PluginContext context(Map<String, String> settings) {
-        return Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), settings);
+        return Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(settings));
     }
 
     private QemuHypervisor qemu(PluginContext pluginContext) {
@@ -219,7 +219,7 @@ class QemuLiveTest {
         Path silent = dir.resolve("silent-qemu");
         Files.writeString(silent, "#!/bin/sh\nwhile :; do sleep 1; done\n");
         Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
-        QemuHypervisor qemu = qemu(context(Map.of("binary", silent.toString(), "start_timeout", "1")));
+        QemuHypervisor qemu = qemu(context(Map.of("binary", silent.toString(), "start_timeout", "1s")));
         VmRecord vm = idleUefiVm("silent");
         VmPaths paths = paths(vm);
 

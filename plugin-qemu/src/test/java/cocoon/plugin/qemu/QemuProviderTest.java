@@ -1,8 +1,11 @@
 package cocoon.plugin.qemu;
 
 import cocoon.api.Hypervisor;
+import cocoon.api.SettingValues;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,10 +21,8 @@ class QemuProviderTest {
                 .orElseThrow();
 
         assertEquals(50, qemu.preference());
-        assertEquals("qemu-system-x86_64", qemu.defaultSettings().get("binary"));
-        assertEquals("auto", qemu.defaultSettings().get("accel"));
-        assertEquals("/usr/share/OVMF/OVMF_CODE_4M.fd", qemu.defaultSettings().get("firmware_code"));
-        assertEquals("/usr/share/OVMF/OVMF_VARS_4M.fd", qemu.defaultSettings().get("firmware_vars"));
-        assertEquals("30", qemu.defaultSettings().get("start_timeout"));
+        assertEquals(new QemuSettings("qemu-system-x86_64", "auto", Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
+                        Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), Duration.ofSeconds(30)),
+                QemuSettings.from(SettingValues.defaults(qemu.settings())));
     }
 }

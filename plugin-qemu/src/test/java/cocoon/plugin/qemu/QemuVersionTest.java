@@ -32,7 +32,7 @@ class QemuVersionTest {
     }
 
     private QemuVersion versions() {
-        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), Map.of());
+        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
         return new QemuVersion(context.processes(), context.runDir());
     }
 

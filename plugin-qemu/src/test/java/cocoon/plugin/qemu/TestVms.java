@@ -2,15 +2,18 @@ package cocoon.plugin.qemu;
 
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
+import cocoon.api.SettingValues;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
+import cocoon.runtime.config.ConfigSection;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /** VM records and folders as the runtime would hand them to the driver. */
 final class TestVms {
@@ -29,6 +32,11 @@ final class TestVms {
 
     static VmPaths paths(Path base, String id) {
         return new VmPaths(base.resolve("root/vms").resolve(id), base.resolve("run").resolve(id), base.resolve("log").resolve(id));
+    }
+
+    /** The {@code [qemu]} section as the runtime reads it from a config file holding {@code written}. */
+    static SettingValues settings(Map<String, String> written) {
+        return ConfigSection.read(null, "qemu", QemuSettings.DECLARED, written).values();
     }
 
     /** The record as it reads once {@code pid} is running (or is claimed to be). */

@@ -45,10 +45,10 @@ final class OverlayDiskBuilder implements DiskBuilder {
     private final QemuImg qemuImg;
     private final SeedDisk seedDisk;
 
-    OverlayDiskBuilder(Processes processes) {
+    OverlayDiskBuilder(Processes processes, Duration overlayTimeout, Duration seedTimeout) {
         this.processes = processes;
-        this.qemuImg = new QemuImg(processes, Duration.ofMinutes(5));
-        this.seedDisk = new SeedDisk(processes);
+        this.qemuImg = new QemuImg(processes, overlayTimeout);
+        this.seedDisk = new SeedDisk(processes, seedTimeout);
     }
 
     @Override

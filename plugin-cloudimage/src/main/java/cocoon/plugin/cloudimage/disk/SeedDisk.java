@@ -22,12 +22,13 @@ import java.util.List;
 final class SeedDisk {
 
     private static final long SIZE_BYTES = 1L << 20;
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final Processes processes;
+    private final Duration timeout;
 
-    SeedDisk(Processes processes) {
+    SeedDisk(Processes processes, Duration timeout) {
         this.processes = processes;
+        this.timeout = timeout;
     }
 
     void write(Path image, CloudConfig config) throws IOException {
@@ -40,9 +41,9 @@ final class SeedDisk {
         try {
             Path metaData = Files.writeString(staging.resolve("meta-data"), config.metaData(), StandardCharsets.UTF_8);
             Path userData = Files.writeString(staging.resolve("user-data"), config.userData(), StandardCharsets.UTF_8);
-            processes.run(List.of("mkfs.vfat", "-n", "cidata", image.toString()), TIMEOUT);
+            processes.run(List.of("mkfs.vfat", "-n", "cidata", image.toString()), timeout);
             processes.run(List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"),
-                    TIMEOUT);
+                    timeout);
         } catch (ToolException e) {
             throw StorageException.of(e, image.getParent());
         } finally {

@@ -10,18 +10,19 @@ import java.util.List;
 /**
  * The {@code qemu-img} commands this plugin runs. Every call names the format so qemu-img never
  * probes; reads pass {@code -U} because the pull holds its own lock on the downloaded file, which
- * would clash with qemu's image locks.
+ * would clash with qemu's image locks. Reads are quick; how long a write (a conversion, an overlay) may
+ * take is the caller's setting.
  */
 public final class QemuImg {
 
     private static final Duration QUICK = Duration.ofSeconds(60);
 
     private final Processes processes;
-    private final Duration convertTimeout;
+    private final Duration writeTimeout;
 
-    public QemuImg(Processes processes, Duration convertTimeout) {
+    public QemuImg(Processes processes, Duration writeTimeout) {
         this.processes = processes;
-        this.convertTimeout = convertTimeout;
+        this.writeTimeout = writeTimeout;
     }
 
     public ImageInfo info(Path image, SourceFormat format) {
@@ -53,12 +54,12 @@ public final class QemuImg {
 
     public void convertToQcow2(Path source, SourceFormat format, Path target) {
         processes.run(List.of("qemu-img", "convert", "-U", "-f", format.qemuName(), "-O", "qcow2",
-                source.toString(), target.toString()), convertTimeout);
+                source.toString(), target.toString()), writeTimeout);
     }
 
     /** A qcow2 overlay that reads through to {@code base} and takes every write itself. */
     public void createOverlay(Path base, Path overlay, long sizeBytes) {
         processes.run(List.of("qemu-img", "create", "-f", "qcow2", "-F", "qcow2", "-b", base.toString(),
-                overlay.toString(), Long.toString(sizeBytes)), QUICK);
+                overlay.toString(), Long.toString(sizeBytes)), writeTimeout);
     }
 }

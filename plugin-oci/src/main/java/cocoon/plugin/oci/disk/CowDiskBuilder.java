@@ -36,13 +36,14 @@ public final class CowDiskBuilder implements DiskBuilder {
     static final String COW_FILE = "cow.raw";
     /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
     static final long MIN_BYTES = 16L << 20;
-    private static final Duration MKFS_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Processes processes;
+    private final Duration formatTimeout;
 
-    public CowDiskBuilder(Processes processes) {
+    public CowDiskBuilder(Processes processes, Duration formatTimeout) {
         this.processes = processes;
+        this.formatTimeout = formatTimeout;
     }
 
     @Override
@@ -61,7 +62,7 @@ public final class CowDiskBuilder implements DiskBuilder {
         Path cow = vmDir.resolve(COW_FILE);
         createSparse(cow, spec.storageBytes());
         try {
-            processes.run(List.of("mkfs.ext4", "-q", "-F", cow.toString()), MKFS_TIMEOUT);
+            processes.run(List.of("mkfs.ext4", "-q", "-F", cow.toString()), formatTimeout);
         } catch (RuntimeException e) {
             deleteQuietly(cow);
             throw e;

@@ -65,14 +65,14 @@ public final class LayerArchive {
         long cap = Math.min(limits.maxBytes() + TAR_OVERHEAD, room);
         if (cap <= 0) {
             throw new LayerTooLargeException("not enough free disk to decompress layer " + layer,
-                    "free some space (cocoon gc) or lower [oci] min_free_bytes");
+                    "free some space (cocoon gc) or lower [oci] min_free");
         }
         List<String> argv = List.of("prlimit", "--fsize=" + cap, "zstd", "-d", "-q", "-f", "-o", tar.toString(), blob.toString());
         Processes.Result result = processes.runAllowingFailure(argv, timeout);
         if (result.exitCode() != 0) {
             if (Files.exists(tar) && Files.size(tar) >= cap) {
                 throw new LayerTooLargeException("layer " + layer + " decompresses to more than " + cap + " bytes",
-                        "it may be a zstd bomb; if the image is genuine raise [oci] max_layer_bytes or free disk space");
+                        "it may be a zstd bomb; if the image is genuine raise [oci] max_layer_size or free disk space");
             }
             throw new CocoonException("zstd could not decompress layer " + layer + ": " + result.stderr().strip(),
                     "the blob is damaged or not zstd; push the image again");

@@ -154,7 +154,7 @@ public final class LayerUnpacker {
                     if (bytes > limits.maxBytes()) {
                         throw new LayerTooLargeException("layer " + layer + " unpacks to more than " + limits.maxBytes()
                                 + " bytes (at \"" + name + "\")",
-                                "it may be a tar bomb; if the image is genuine raise [oci] max_layer_bytes");
+                                "it may be a tar bomb; if the image is genuine raise [oci] max_layer_size");
                     }
                     if (bytes >= nextSpaceCheck) {
                         nextSpaceCheck += FREE_SPACE_CHECK_EVERY;
@@ -169,7 +169,7 @@ public final class LayerUnpacker {
             long free = Files.getFileStore(root).getUsableSpace();
             if (free < limits.minFreeBytes()) {
                 throw new LayerTooLargeException("only " + free + " bytes left free on the disk of " + root
-                        + " while unpacking layer " + layer, "free some space (cocoon gc) or lower [oci] min_free_bytes");
+                        + " while unpacking layer " + layer, "free some space (cocoon gc) or lower [oci] min_free");
             }
         }
 
