@@ -101,18 +101,18 @@ final class DetachedVmm implements VmmProcess {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextPress = System.nanoTime();
         while (true) {
-            if (System.nanoTime() - nextPress >= 0) {
-                if (!control.pressPowerButton() && !control.answers()) {
-                    return false;
-                }
-                nextPress = System.nanoTime() + BUTTON_REPEAT.toNanos();
-            }
             if (!isOurs(pid)) {
                 settle(pid);
                 return true;
             }
             if (System.nanoTime() - deadline >= 0) {
                 return false;
+            }
+            if (System.nanoTime() - nextPress >= 0) {
+                if (!control.pressPowerButton() && !control.answers()) {
+                    return false;
+                }
+                nextPress = System.nanoTime() + BUTTON_REPEAT.toNanos();
             }
             pause(POLL);
         }
