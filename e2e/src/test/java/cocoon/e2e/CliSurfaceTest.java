@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,15 +33,21 @@ class CliSurfaceTest {
     }
 
     @Test
-    void doctorHasOneLinePerPlugin() {
-        String out = new CocoonCli(dir).run("doctor").ok().out();
+    void doctorHasOneLinePerPluginSayingWhetherItWorksHere() throws Exception {
+        CocoonCli cocoon = new CocoonCli(dir);
+        Path absent = dir.resolve("nowhere/cloud-hypervisor");
+        cocoon.config("[chv]\nbinary = \"" + absent + "\"\n");
+
+        String out = cocoon.run("doctor").ok().out();
+
         for (String plugin : new String[] {"image source oci", "image source cloudimg", "disk builder oci",
                 "disk builder cloudimg", "hypervisor chv", "hypervisor qemu"}) {
-            assertTrue(out.contains(plugin), out);
+            assertEquals(1, out.lines().filter(l -> l.startsWith(plugin + " ")).count(), out);
         }
         assertTrue(out.lines().anyMatch(l -> l.startsWith("disk builder oci") && l.contains("mkfs.ext4")), out);
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("hypervisor chv") && l.contains("MISSING")
-                || l.startsWith("hypervisor chv") && l.contains("ok")), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("hypervisor chv +MISSING " + Pattern.quote(absent.toString()) + " not found.*")), out);
+        // This suite boots its guests with QEMU, so QEMU is there.
+        assertTrue(out.lines().anyMatch(l -> l.matches("hypervisor qemu +ok .*")), out);
     }
 
     @Test

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Separate cocoon processes pull, create and rm while others run gc in a loop. Afterwards every
- * VM's files exist and a final gc leaves exactly what the index and the records reference.
+ * Separate cocoon processes pull, create and rm while others run gc in a loop, and are seen in the
+ * store at the same moment. Afterwards every VM's files exist and a final gc leaves exactly what the
+ * index and the records reference.
  */
 class GcRaceTest {
 
@@ -42,6 +43,7 @@ class GcRaceTest {
             }
             CocoonCli cocoon = new CocoonCli(dir.resolve("state"));
             long deadline = System.nanoTime() + RUN_FOR.toNanos();
+            LockTable.Watch watch = LockTable.Watch.start(cocoon.root());
             ExecutorService pool = Executors.newFixedThreadPool(3);
             List<Future<List<String>>> work = new ArrayList<>();
             work.add(pool.submit(() -> {
@@ -80,7 +82,9 @@ class GcRaceTest {
                 failures.addAll(f.get());
             }
             pool.shutdown();
+            watch.close();
             assertEquals(List.of(), failures);
+            assertTrue(watch.mostAtOnce() >= 2, "gc and the workers never met in the store, so nothing raced; busiest moment: " + watch.busiest());
 
             cocoon.run("gc", "--horizon", "0s").ok();
             JsonNode vms = new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out());

@@ -40,7 +40,8 @@ final class GuestFixture implements AutoCloseable {
     private final CocoonCli cocoon;
     private final String image;
     private final Set<String> vms = new LinkedHashSet<>();
-    private final Set<Long> qemuPids = new LinkedHashSet<>();
+    /** Handles, not pids: a handle knows its process's start time, so a reused pid is never taken for it. */
+    private final List<ProcessHandle> qemus = new ArrayList<>();
 
     private GuestFixture(RegistryFixture registry, CocoonCli cocoon, String image) {
         this.registry = registry;
@@ -82,7 +83,7 @@ final class GuestFixture implements AutoCloseable {
     CocoonCli.Run start(String name) {
         CocoonCli.Run run = cocoon.run("start", name);
         if (run.exit() == 0) {
-            qemuPids.add(vm(name).get("pid").asLong());
+            ProcessHandle.of(vm(name).get("pid").asLong()).filter(isQemu()).ifPresent(qemus::add);
         }
         return run;
     }
@@ -189,7 +190,10 @@ final class GuestFixture implements AutoCloseable {
         }
     }
 
-    /** Removes every VM this fixture made, kills any QEMU still alive, stops the registry. */
+    /**
+     * Removes every VM this fixture made, kills any QEMU still alive, stops the registry; then fails if
+     * an {@code rm --force} failed or left its QEMU running.
+     */
     @Override
     public void close() throws InterruptedException {
         List<String> problems = new ArrayList<>();
@@ -207,15 +211,16 @@ final class GuestFixture implements AutoCloseable {
                 }
             }
         }
-        for (long pid : qemuPids) {
-            ProcessHandle.of(pid).filter(isQemu()).ifPresent(process -> {
-                problems.add("QEMU pid " + pid + " outlived rm --force");
-                process.destroyForcibly();
-            });
+        for (ProcessHandle qemu : qemus) {
+            // A zombie awaiting its reaper has no command line any more: only a running QEMU counts.
+            if (qemu.isAlive() && isQemu().test(qemu)) {
+                problems.add("QEMU pid " + qemu.pid() + " outlived rm --force");
+                qemu.destroyForcibly();
+            }
         }
         registry.close();
         if (!problems.isEmpty()) {
-            System.out.println("[cleanup] " + String.join("; ", problems));
+            throw new AssertionError("cleanup: " + String.join("; ", problems));
         }
     }
 

@@ -4,6 +4,9 @@ import cocoon.api.VmRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,18 +29,37 @@ class VmStoreContentionTest {
     void separateProcessesCreatingAndRemovingLoseNothingAndNeverShareAName() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<Process> workers = new ArrayList<>();
+        List<BufferedReader> outputs = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
-            workers.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    StoreWorker.class.getName(), root.toString(), "w" + w, Integer.toString(ROUNDS))
-                    .redirectErrorStream(true).start());
+            Process worker = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    StoreWorker.class.getName(), root.toString(), "w" + w, Integer.toString(ROUNDS), Integer.toString(WORKERS))
+                    .redirectErrorStream(true).start();
+            workers.add(worker);
+            outputs.add(new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8)));
+        }
+        // Released only once every JVM is up, so the writes race instead of following each other's start-up.
+        for (BufferedReader output : outputs) {
+            assertEquals("ready", output.readLine());
+        }
+        for (Process worker : workers) {
+            worker.getOutputStream().write('\n');
+            worker.getOutputStream().close();
         }
         List<String> wins = new ArrayList<>();
-        for (Process p : workers) {
-            String out = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), out);
-            out.lines().filter(l -> l.startsWith("won ")).forEach(wins::add);
+        long lastFirstWrite = Long.MIN_VALUE;
+        long firstLastWrite = Long.MAX_VALUE;
+        for (int w = 0; w < WORKERS; w++) {
+            List<String> out = outputs.get(w).lines().toList();
+            assertTrue(workers.get(w).waitFor(120, TimeUnit.SECONDS));
+            assertEquals(0, workers.get(w).exitValue(), String.join("\n", out));
+            out.stream().filter(l -> l.startsWith("won ")).forEach(wins::add);
+            String[] ran = out.getLast().split(" ");
+            assertEquals("ran", ran[0], String.join("\n", out));
+            lastFirstWrite = Math.max(lastFirstWrite, Long.parseLong(ran[1]));
+            firstLastWrite = Math.min(firstLastWrite, Long.parseLong(ran[2]));
         }
+        assertTrue(lastFirstWrite < firstLastWrite, "every worker was still writing when the last one began: the "
+                + "last first write came " + (lastFirstWrite - firstLastWrite) + " µs after the first worker's last write");
 
         VmStore store = new VmStore(root, root.resolve("run"), root.resolve("log"),
                 FileStoreLocks.forRoot(root), new AtomicJsonFiles());

@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.LockTable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Tag;
@@ -14,12 +15,17 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Many cocoon processes on one store at once, started together; every round ends with the invariants checked. */
+/**
+ * Many cocoon processes on one store at once, started together and seen racing for its locks; every
+ * round ends with the invariants checked.
+ */
 @Tag("reliability")
 class ConcurrencyTest {
 
     private static final int ROUNDS = Integer.getInteger("reliability.concurrency.rounds", 2);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The most commands seen in the store at once, per race of the current case. */
+    private static final List<String> RACES = new ArrayList<>();
 
     @TempDir
     static Path dir;
@@ -37,7 +43,7 @@ class ConcurrencyTest {
                 commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands);
+            List<Cocoon.Run> runs = together(commands, problems);
             long winners = runs.subList(0, contenders).stream().filter(r -> r.exit() == 0).count();
             if (winners != 1) {
                 problems.add(winners + " creates succeeded: " + runs);
@@ -59,7 +65,7 @@ class ConcurrencyTest {
             String name = "twice" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}));
+            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}), problems);
             long ok = runs.stream().filter(r -> r.exit() == 0).count();
             if (ok != 1) {
                 problems.add(ok + " starts succeeded: " + runs);
@@ -82,7 +88,7 @@ class ConcurrencyTest {
             String name = "rmstart" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
+            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}), problems);
             boolean exists = ps().stream().anyMatch(vm -> vm.path("id").asText().equals(id));
             int alive = Hypervisors.of(store.cocoon(), id).size();
             if (!exists && alive != 0) {
@@ -107,7 +113,7 @@ class ConcurrencyTest {
             List<String> problems = new ArrayList<>();
             String ref = Images.push(store.registry(), "race/pull", "p" + round, 500 + round, 2 << 20);
             List<Cocoon.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
-                    new String[] {"gc", "--horizon", "0s"}));
+                    new String[] {"gc", "--horizon", "0s"}), problems);
             for (Cocoon.Run run : runs) {
                 if (run.exit() != 0 && !(run.err().startsWith("cocoon: ") && run.err().strip().lines().count() == 1)) {
                     problems.add("exit " + run.exit() + ": " + run.err().strip());
@@ -142,7 +148,7 @@ class ConcurrencyTest {
             commands.add(new String[] {"rm", "old-a" + round});
             commands.add(new String[] {"rm", "old-b" + round});
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands);
+            List<Cocoon.Run> runs = together(commands, problems);
             List<JsonNode> vms = ps();
             for (int i = 0; i < runs.size(); i++) {
                 if (runs.get(i).exit() != 0) {
@@ -173,6 +179,7 @@ class ConcurrencyTest {
         List<String> failures = new ArrayList<>();
         int passed = 0;
         long started = System.nanoTime();
+        RACES.clear();
         StoreInvariants invariants = new StoreInvariants(store.cocoon());
         for (int round = 0; round < ROUNDS; round++) {
             List<String> problems = new ArrayList<>(body.run(round));
@@ -184,23 +191,36 @@ class ConcurrencyTest {
                 failures.add("round " + round + ": " + problems);
             }
         }
-        Results.record("concurrency", name, what + "; then the store invariants hold and gc leaves nothing unreferenced", ROUNDS, passed,
-                "%.1f s per round".formatted((System.nanoTime() - started) / 1e9 / ROUNDS));
+        Results.record("concurrency", name, what + "; the commands are seen in the store (holding or awaiting its locks) at the same moment; "
+                        + "then the store invariants hold and gc leaves nothing unreferenced", ROUNDS, passed,
+                "%.1f s per round; most commands in the store at once, per round: %s".formatted((System.nanoTime() - started) / 1e9 / ROUNDS, RACES));
         assertEquals(List.of(), failures);
     }
 
-    /** Starts every command before waiting for any, so they overlap as much as two cores allow. */
-    private static List<Cocoon.Run> together(List<String[]> commands) throws Exception {
+    /**
+     * Starts every command before waiting for any, so they overlap as much as two cores allow, and
+     * adds a problem unless two of them were seen in the store at once (holding or awaiting a store
+     * lock): commands that ran one after another prove nothing about a race.
+     */
+    private static List<Cocoon.Run> together(List<String[]> commands, List<String> problems) throws Exception {
         List<Process> processes = new ArrayList<>();
-        for (String[] command : commands) {
-            processes.add(store.cocoon().spawn(command));
-        }
         List<Cocoon.Run> runs = new ArrayList<>();
-        for (Process process : processes) {
-            if (!process.waitFor(3, TimeUnit.MINUTES)) {
-                Cocoon.kill(process);
+        try (LockTable.Watch watch = LockTable.Watch.start(store.cocoon().root())) {
+            for (String[] command : commands) {
+                processes.add(store.cocoon().spawn(command));
             }
-            runs.add(store.cocoon().collect(process));
+            for (Process process : processes) {
+                if (!process.waitFor(3, TimeUnit.MINUTES)) {
+                    Cocoon.kill(process);
+                }
+                runs.add(store.cocoon().collect(process));
+            }
+            watch.close();
+            if (watch.mostAtOnce() < 2) {
+                problems.add("the " + commands.size() + " commands never met in the store (at most one at a time held or awaited a store lock): "
+                        + "they ran one after another, so nothing raced");
+            }
+            RACES.add(watch.mostAtOnce() + " at once");
         }
         return runs;
     }

@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.LockTable;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,7 +17,8 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * SIGKILL of the cocoon JVM at random moments of each mutating command. After every kill the CLI
+ * SIGKILL of the cocoon JVM at random moments of each mutating command, at least one of them while
+ * the command holds a lock of the store (in the middle of a mutation). After every kill the CLI
  * still reads the store, the invariants hold, {@code gc --horizon 0s} leaves only referenced files,
  * and the same command then succeeds.
  */
@@ -28,6 +30,8 @@ class CrashSafetyTest {
     private static final int QEMU_RUNS = Integer.getInteger("reliability.crash.qemu.runs", 2);
     /** Slow enough that the download is a good part of a pull, fast enough to keep the case short. */
     private static final long CLOUD_IMAGE_RATE = 16L << 20;
+    /** Runs killed at the first store lock seen, tried only when no random kill landed mid-mutation. */
+    private static final int AIMED_RUNS = 6;
     private static final Random RANDOM = new Random(Long.getLong("reliability.seed", System.nanoTime()));
 
     @TempDir
@@ -318,7 +322,10 @@ class CrashSafetyTest {
 
     /**
      * Times one uninterrupted run, then kills {@code runs} more at uniformly random moments between the
-     * launch (or {@link Round#killFrom} of that time) and 110% of that time (some runs finish first: those prove the invariants of the end state).
+     * launch (or {@link Round#killFrom} of that time) and 110% of that time (some runs finish first: those
+     * prove the invariants of the end state). A kill counts as landing mid-mutation when the command held
+     * a lock of the store at that moment; if no random kill did, up to {@link #AIMED_RUNS} more runs are
+     * killed as soon as the command is seen holding one, and the case fails if none ever lands there.
      */
     private void crash(String name, String what, int runs, Round round) throws Exception {
         long started = System.nanoTime();
@@ -327,45 +334,92 @@ class CrashSafetyTest {
         store.cocoon().run(first).ok();
         long fullMillis = (System.nanoTime() - started) / 1_000_000;
         round.recover(0, first);
-        List<String> failures = new ArrayList<>();
-        List<Long> delays = new ArrayList<>();
-        List<String> phases = new ArrayList<>();
-        int passed = 0;
-        int killed = 0;
+        Kills kills = new Kills();
         for (int run = 1; run <= runs; run++) {
-            String[] command = round.prepare(run);
             long delay = (long) ((round.killFrom() + RANDOM.nextDouble() * (1.1 - round.killFrom())) * fullMillis);
-            delays.add(delay);
-            Process process = store.cocoon().spawn(command);
-            Thread.sleep(delay);
-            if (process.isAlive()) {
-                killed++;
-            }
-            Cocoon.kill(process);
-            store.cocoon().collect(process);
-            String phase = round.whereKilled(run);
-            if (phase != null) {
-                phases.add(phase);
-            }
-            List<String> problems = new ArrayList<>();
-            StoreInvariants invariants = new StoreInvariants(store.cocoon());
-            problems.addAll(invariants.check());
-            try {
-                round.recover(run, command);
-            } catch (AssertionError e) {
-                problems.add("recovery after the kill failed: " + e.getMessage());
-            }
-            problems.addAll(invariants.checkCollected());
-            if (problems.isEmpty()) {
-                passed++;
-            } else {
-                failures.add(name + " killed after " + delay + " ms: " + problems);
-            }
+            kills.delays.add(delay);
+            killOnce(name, run, round, kills, process -> {
+                Thread.sleep(delay);
+                return process.isAlive() ? LockTable.heldBy(process.pid(), store.cocoon().root()) : List.of();
+            });
         }
-        Results.record("crash safety", "SIGKILL during " + name, what + "; then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
-                runs, passed, "uninterrupted " + fullMillis + " ms; kill delays " + delays + " ms; " + killed + " killed mid-run"
-                        + (phases.isEmpty() ? "" : "; found after each kill: " + phases));
+        for (int aimed = 1; kills.mutating.isEmpty() && aimed <= AIMED_RUNS; aimed++) {
+            kills.aimed++;
+            killOnce(name, runs + aimed, round, kills, CrashSafetyTest::awaitAnyLock);
+        }
+        List<String> failures = new ArrayList<>(kills.failures);
+        if (kills.mutating.isEmpty()) {
+            failures.add("no kill of " + name + " landed while it held a lock of the store (" + runs + " random kills, "
+                    + kills.aimed + " aimed at the first lock seen): the case never interrupted a mutation");
+        }
+        int total = runs + kills.aimed;
+        Results.record("crash safety", "SIGKILL during " + name, what + "; at least one kill lands while the command holds a store lock (mutating); "
+                        + "then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
+                total, Math.max(0, total - failures.size()),
+                "uninterrupted " + fullMillis + " ms; kill delays " + kills.delays + " ms" + (kills.aimed == 0 ? "" : " + " + kills.aimed + " aimed")
+                        + "; " + kills.killed + " killed mid-run, " + kills.mutating.size() + " holding a store lock " + kills.mutating
+                        + (kills.phases.isEmpty() ? "" : "; found after each kill: " + kills.phases));
         assertEquals(List.of(), failures);
+    }
+
+    /** What the kills of one case did, for its assertions and its row of results. */
+    private static final class Kills {
+        final List<Long> delays = new ArrayList<>();
+        final List<String> phases = new ArrayList<>();
+        final List<String> mutating = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
+        int killed;
+        int aimed;
+    }
+
+    /** Decides when to kill a running command: returns, just before the kill, the store files it holds locks on. */
+    private interface KillMoment {
+        List<Path> await(Process process) throws Exception;
+    }
+
+    /** One interrupted run: prepare, spawn, kill at {@code moment}, then check the store and the recovery. */
+    private static void killOnce(String name, int run, Round round, Kills kills, KillMoment moment) throws Exception {
+        String[] command = round.prepare(run);
+        long spawned = System.nanoTime();
+        Process process = store.cocoon().spawn(command);
+        List<Path> held = moment.await(process);
+        long killedAfter = (System.nanoTime() - spawned) / 1_000_000;
+        if (process.isAlive()) {
+            kills.killed++;
+        }
+        Cocoon.kill(process);
+        store.cocoon().collect(process);
+        if (!held.isEmpty()) {
+            kills.mutating.add(killedAfter + " ms: " + held.stream().map(f -> f.getFileName().toString()).toList());
+        }
+        String phase = round.whereKilled(run);
+        if (phase != null) {
+            kills.phases.add(phase);
+        }
+        List<String> problems = new ArrayList<>();
+        StoreInvariants invariants = new StoreInvariants(store.cocoon());
+        problems.addAll(invariants.check());
+        try {
+            round.recover(run, command);
+        } catch (AssertionError e) {
+            problems.add("recovery after the kill failed: " + e.getMessage());
+        }
+        problems.addAll(invariants.checkCollected());
+        if (!problems.isEmpty()) {
+            kills.failures.add(name + " killed after " + killedAfter + " ms: " + problems);
+        }
+    }
+
+    /** Polls the lock table until the command holds a lock of the store (then it is killed) or ends. */
+    private static List<Path> awaitAnyLock(Process process) throws InterruptedException {
+        while (process.isAlive()) {
+            List<Path> held = LockTable.heldBy(process.pid(), store.cocoon().root());
+            if (!held.isEmpty()) {
+                return held;
+            }
+            Thread.sleep(1);
+        }
+        return List.of();
     }
 
     private static String id(String name) throws Exception {

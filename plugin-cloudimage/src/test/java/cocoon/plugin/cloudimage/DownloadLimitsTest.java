@@ -74,14 +74,17 @@ class DownloadLimitsTest {
     }
 
     @Test
-    void notEnoughFreeSpaceIsRefusedBeforeTheBody() {
+    void notEnoughFreeSpaceIsRefusedBeforeTheBody() throws Exception {
         PullFixture full = new PullFixture(dir.resolve("full"), Map.of("min_free", "1000000T"));
-        server.file("/disk.raw", TestImages.raw(3), true);
+        try (HeldBodyServer held = new HeldBodyServer(TestImages.SIZE, 5000)) {
 
-        CocoonException e = pullFails(full, server.url("/disk.raw"));
+            CocoonException e = pullFails(full, held.url("/disk.raw"));
 
-        assertTrue(e.getMessage().contains("min_free = "), e.getMessage());
-        assertTrue(e.hint().contains("cocoon gc"), e.hint());
+            assertTrue(e.getMessage().contains("min_free = "), e.getMessage());
+            assertTrue(e.hint().contains("cocoon gc"), e.hint());
+            assertTrue(held.exchangeEnded(30));
+            assertEquals(0, held.bodyBytesSent(), "the client hung up on the headers, before any body byte was sent");
+        }
         assertTrue(full.storeSnapshot().isEmpty());
         assertEquals(0, full.tmpFiles());
     }

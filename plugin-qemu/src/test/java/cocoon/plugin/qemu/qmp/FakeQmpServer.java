@@ -11,6 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -34,11 +35,20 @@ final class FakeQmpServer implements AutoCloseable {
             this.out = Channels.newOutputStream(channel);
         }
 
-        /** The next request line, also kept for the test to inspect. */
+        /** The next request line, also kept for the test to inspect; null once the client has hung up. */
         String receive() throws IOException {
             String line = in.readLine();
-            received.add(line);
+            if (line != null) {
+                received.add(line);
+            }
             return line;
+        }
+
+        /** Reads, and keeps, whatever the client sends until it hangs up: a silent peer that still listens. */
+        void listenUntilHangUp() throws IOException {
+            while (receive() != null) {
+                // every line is kept by receive()
+            }
         }
 
         /** Raw bytes, so a test can split one message across writes. */
@@ -66,6 +76,11 @@ final class FakeQmpServer implements AutoCloseable {
                 // the client hung up or the test closed the server: the script simply ends
             }
         });
+    }
+
+    /** Waits for the script to end (the client hung up or the script finished); false if it is still playing. */
+    boolean awaitEnd(Duration timeout) throws InterruptedException {
+        return thread.join(timeout);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QmpClientTest {
@@ -136,10 +137,13 @@ class QmpClientTest {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             Thread.sleep(50);
             session.send(FakeQmpServer.GREETING);
+            session.listenUntilHangUp();
         })) {
 
             assertTrue(QmpClient.greets(socket(), TIMEOUT));
-            assertTrue(server.received.isEmpty(), server.received.toString());
+
+            assertTrue(server.awaitEnd(TIMEOUT), "greets hung up after the greeting");
+            assertEquals(List.of(), server.received, "greets sent nothing, not even qmp_capabilities");
         }
     }
 
@@ -153,10 +157,16 @@ class QmpClientTest {
 
     @Test
     void greetsGivesUpOnASilentServerAtTheTimeout() throws Exception {
-        try (FakeQmpServer server = new FakeQmpServer(socket(), session -> Thread.sleep(600))) {
+        // The server stays silent until the client hangs up, so only the client's own timeout ends the wait.
+        try (FakeQmpServer server = new FakeQmpServer(socket(), FakeQmpServer.Session::listenUntilHangUp)) {
             long start = System.nanoTime();
-            assertFalse(QmpClient.greets(socket(), Duration.ofMillis(200)));
-            assertTrue(System.nanoTime() - start < Duration.ofSeconds(1).toNanos());
+
+            boolean greeted = assertTimeoutPreemptively(Duration.ofSeconds(3), () -> QmpClient.greets(socket(), Duration.ofMillis(200)));
+
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            assertFalse(greeted);
+            assertTrue(waited.compareTo(Duration.ofMillis(200)) >= 0, "gave up before its timeout: " + waited);
+            assertTrue(server.awaitEnd(TIMEOUT), "greets hung up once it gave up");
         }
     }
 }
