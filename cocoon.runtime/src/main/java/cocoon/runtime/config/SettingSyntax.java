@@ -39,7 +39,8 @@ public final class SettingSyntax {
             } else if (kind instanceof SettingKind.Bool) {
                 return value.equals("true") || value.equals("false") ? new Parsed(Boolean.parseBoolean(value), false) : null;
             } else if (kind instanceof SettingKind.Path) {
-                return value.isEmpty() ? null : new Parsed(Path.of(value), false);
+                // A relative path in a config file would depend on where each command happens to run.
+                return value.startsWith("/") ? new Parsed(Path.of(value), false) : null;
             } else if (kind instanceof SettingKind.Choice choice) {
                 return choice.words().stream().filter(word -> word.equalsIgnoreCase(value)).findFirst()
                         .map(word -> new Parsed(word, false)).orElse(null);
@@ -91,7 +92,7 @@ public final class SettingSyntax {
         } else if (kind instanceof SettingKind.Bool) {
             return "true or false";
         } else if (kind instanceof SettingKind.Path) {
-            return "a path";
+            return "an absolute path";
         } else if (kind instanceof SettingKind.Choice choice) {
             return "one of " + words(choice);
         }

@@ -299,9 +299,11 @@ class HostileInputTest {
         configs.put("unknown top-level key", new BrokenConfig("bogus = 1\n", "unknown key 'bogus'"));
         configs.put("unknown section key", new BrokenConfig("[defaults]\ncolour = \"red\"\n", "unknown key 'colour' in [defaults]"));
         configs.put("unknown section", new BrokenConfig("[nosuch]\nx = 1\n", "unknown section [nosuch]"));
-        configs.put("cpu as text", new BrokenConfig("[defaults]\ncpu = \"two\"\n", "cpu 'two' is not a number"));
-        configs.put("memory as number list", new BrokenConfig("[defaults]\nmemory = [1, 2]\n", "'defaults.memory' must be a string, number or boolean"));
-        configs.put("root_dir as a list", new BrokenConfig("root_dir = [\"/a\"]\n", "'root_dir' must be a string, number or boolean"));
+        configs.put("cpu as text", new BrokenConfig("[defaults]\ncpu = \"two\"\n", "[defaults] cpu = \"two\" is not valid"));
+        configs.put("memory as number list", new BrokenConfig("[defaults]\nmemory = [1, 2]\n", "[defaults] memory must be a string, number or boolean"));
+        configs.put("root_dir as a list", new BrokenConfig("root_dir = [\"/a\"]\n", "root_dir must be a string, number or boolean"));
+        configs.put("root_dir as a number", new BrokenConfig("root_dir = 5\n", "root_dir = \"5\" is not valid"));
+        configs.put("root_dir relative", new BrokenConfig("root_dir = \"rel\"\n", "takes an absolute path"));
         configs.put("not TOML", new BrokenConfig("this is = = not toml [\n", "is not valid TOML"));
         String original = Files.readString(cocoon.configFile());
         List<String> problems = new ArrayList<>();
