@@ -4,6 +4,7 @@ import cocoon.api.VmRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,7 +34,7 @@ class VmStoreContentionTest {
         }
         List<String> wins = new ArrayList<>();
         for (Process p : workers) {
-            String out = new String(p.getInputStream().readAllBytes());
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
             out.lines().filter(l -> l.startsWith("won ")).forEach(wins::add);
