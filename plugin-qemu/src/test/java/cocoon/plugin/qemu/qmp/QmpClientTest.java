@@ -59,6 +59,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void readsTheChardevListIgnoringFieldsItDoesNotUse() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             negotiate(session);
@@ -77,6 +78,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void anErrorReplyFailsTheCommandWithQemusDescription() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             negotiate(session);
@@ -94,6 +96,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void aPeerThatNeverGreetsTimesOutInsteadOfHanging() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> session.receive())) {
             long start = System.nanoTime();
@@ -105,6 +108,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void somethingOtherThanQmpOnTheSocketIsRefused() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             session.send("{\"hello\": \"world\"}");
@@ -117,6 +121,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void qemuHangingUpBeforeAnsweringIsAnIoFailure() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             session.send(FakeQmpServer.GREETING);
@@ -144,6 +149,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void greetsIsFalseWithoutAServerOrForAnotherProtocol() throws Exception {
         assertFalse(QmpClient.greets(socket(), TIMEOUT));
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> session.send("{\"hello\": 1}"))) {
@@ -152,6 +158,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void greetsGivesUpOnASilentServerAtTheTimeout() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> Thread.sleep(600))) {
             long start = System.nanoTime();
