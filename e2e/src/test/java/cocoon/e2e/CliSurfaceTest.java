@@ -39,8 +39,8 @@ class CliSurfaceTest {
             assertTrue(out.contains(plugin), out);
         }
         assertTrue(out.lines().anyMatch(l -> l.startsWith("disk builder oci") && l.contains("mkfs.ext4")), out);
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("hypervisor chv") && l.contains("MISSING")
-                || l.startsWith("hypervisor chv") && l.contains("ok")), out);
+        assertTrue(out.lines().anyMatch(l -> (l.startsWith("hypervisor chv") && l.contains("MISSING"))
+                || (l.startsWith("hypervisor chv") && l.contains("ok"))), out);
     }
 
     @Test

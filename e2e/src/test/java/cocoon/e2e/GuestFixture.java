@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +28,7 @@ final class GuestFixture implements AutoCloseable {
     static final String BANNER = "Cocoon demo VM ready";
     static final String POWERING_OFF = "Cocoon demo VM powering off";
     /** TCG on a shared 2-core machine: a boot took 6-50 s when measured, so leave ample headroom. */
-    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
+    static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
     static final String MEMORY = "256M";
     static final String STORAGE = "256M";
 
@@ -191,7 +190,7 @@ final class GuestFixture implements AutoCloseable {
 
     /** Removes every VM this fixture made, kills any QEMU still alive, stops the registry. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         List<String> problems = new ArrayList<>();
         Set<String> existing = new LinkedHashSet<>();
         try {
@@ -208,7 +207,7 @@ final class GuestFixture implements AutoCloseable {
             }
         }
         for (long pid : qemuPids) {
-            ProcessHandle.of(pid).filter(isQemu()).ifPresent(process -> {
+            ProcessHandle.of(pid).filter(GuestFixture::isQemu).ifPresent(process -> {
                 problems.add("QEMU pid " + pid + " outlived rm --force");
                 process.destroyForcibly();
             });
@@ -219,7 +218,7 @@ final class GuestFixture implements AutoCloseable {
         }
     }
 
-    private static Predicate<ProcessHandle> isQemu() {
-        return process -> process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
+    private static boolean isQemu(ProcessHandle process) {
+        return process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
     }
 }

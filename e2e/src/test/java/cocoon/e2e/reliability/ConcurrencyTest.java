@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.CocoonCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Tag;
@@ -37,7 +38,7 @@ class ConcurrencyTest {
                 commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands);
+            List<CocoonCli.Run> runs = together(commands);
             long winners = runs.subList(0, contenders).stream().filter(r -> r.exit() == 0).count();
             if (winners != 1) {
                 problems.add(winners + " creates succeeded: " + runs);
@@ -59,7 +60,7 @@ class ConcurrencyTest {
             String name = "twice" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}));
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}));
             long ok = runs.stream().filter(r -> r.exit() == 0).count();
             if (ok != 1) {
                 problems.add(ok + " starts succeeded: " + runs);
@@ -82,7 +83,7 @@ class ConcurrencyTest {
             String name = "rmstart" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
             boolean exists = ps().stream().anyMatch(vm -> vm.path("id").asText().equals(id));
             int alive = Hypervisors.of(store.cocoon(), id).size();
             if (!exists && alive != 0) {
@@ -91,7 +92,7 @@ class ConcurrencyTest {
             if (exists && (alive != 1 || !runs.get(1).err().contains("is running"))) {
                 problems.add("VM kept with " + alive + " hypervisor process(es): " + runs);
             }
-            for (Cocoon.Run run : runs) {
+            for (CocoonCli.Run run : runs) {
                 if (run.exit() != 0 && !run.err().startsWith("cocoon: ")) {
                     problems.add("an unclear error: " + run.err());
                 }
@@ -106,9 +107,9 @@ class ConcurrencyTest {
         rounds("pull x2 of one image + gc", "two processes pull the same new image while a third runs gc: both end with exit 0 (or a one-line conflict), list shows the image once", round -> {
             List<String> problems = new ArrayList<>();
             String ref = Images.push(store.registry(), "race/pull", "p" + round, 500 + round, 2 << 20);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
                     new String[] {"gc", "--horizon", "0s"}));
-            for (Cocoon.Run run : runs) {
+            for (CocoonCli.Run run : runs) {
                 if (run.exit() != 0 && !(run.err().startsWith("cocoon: ") && run.err().strip().lines().count() == 1)) {
                     problems.add("exit " + run.exit() + ": " + run.err().strip());
                 }
@@ -142,7 +143,7 @@ class ConcurrencyTest {
             commands.add(new String[] {"rm", "old-a" + round});
             commands.add(new String[] {"rm", "old-b" + round});
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands);
+            List<CocoonCli.Run> runs = together(commands);
             List<JsonNode> vms = ps();
             for (int i = 0; i < runs.size(); i++) {
                 if (runs.get(i).exit() != 0) {
@@ -190,12 +191,12 @@ class ConcurrencyTest {
     }
 
     /** Starts every command before waiting for any, so they overlap as much as two cores allow. */
-    private static List<Cocoon.Run> together(List<String[]> commands) throws Exception {
+    private static List<CocoonCli.Run> together(List<String[]> commands) throws Exception {
         List<Process> processes = new ArrayList<>();
         for (String[] command : commands) {
             processes.add(store.cocoon().spawn(command));
         }
-        List<Cocoon.Run> runs = new ArrayList<>();
+        List<CocoonCli.Run> runs = new ArrayList<>();
         for (Process process : processes) {
             if (!process.waitFor(3, TimeUnit.MINUTES)) {
                 Cocoon.kill(process);

@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.CocoonCli;
 import cocoon.plugin.oci.testing.RecordingProxy;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestCertificates;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +94,7 @@ class HostileInputTest {
 
     @Test
     void endlessManifest() throws Exception {
-        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes());
+        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes(StandardCharsets.UTF_8));
         refuseAll("endless manifest", "a manifest body that never ends", Map.of(
                 "endless manifest", new String[] {"pull", "--quiet", hostile.host() + "/hugemanifest:1"}));
     }
@@ -102,7 +104,7 @@ class HostileInputTest {
         Path backed = dir.resolve("backed.qcow2");
         tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", backed.toString(), "1M");
         hostile.file("/loop.img", HostileServer.REDIRECT_LOOP, new byte[0]);
-        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes());
+        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8));
         hostile.file("/backed.qcow2", "application/octet-stream", Files.readAllBytes(backed));
         refuseAll("broken cloud images", "a redirect loop, an HTML page instead of a disk image, a qcow2 whose backing file is a host file", Map.of(
                 "redirect loop", new String[] {"pull", "--quiet", "http://" + hostile.host() + "/loop.img"},
@@ -115,7 +117,7 @@ class HostileInputTest {
         Path small = dir.resolve("small.qcow2");
         tool("qemu-img", "create", "-q", "-f", "qcow2", small.toString(), "64M");
         byte[] qcow2 = Files.readAllBytes(small);
-        byte[] text = "<html>not a disk</html>\n".repeat(100).getBytes();
+        byte[] text = "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8);
         hostile.file("/endless.qcow2", HostileServer.ENDLESS, qcow2);
         hostile.file("/terabyte.qcow2", HostileServer.ANNOUNCES_TERABYTE, qcow2);
         hostile.file("/overlong.img", HostileServer.OVERLONG, text);
@@ -149,7 +151,7 @@ class HostileInputTest {
             List<String> problems = new ArrayList<>();
             for (String[] pull : List.of(new String[] {"pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote},
                     new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
-                Cocoon.Run run = cocoon.run(LIMIT, null, pull);
+                CocoonCli.Run run = cocoon.run(LIMIT, null, pull);
                 if (run.exit() != 0) {
                     problems.add(String.join(" ", pull) + " exits " + run.exit() + ": " + run.err().strip());
                 }
@@ -171,7 +173,7 @@ class HostileInputTest {
         hostile.file("/overlong.qcow2", HostileServer.OVERLONG, qcow2);
         String url = hostile.url("/overlong.qcow2");
         long started = System.nanoTime();
-        Cocoon.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", url);
+        CocoonCli.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", url);
         long millis = (System.nanoTime() - started) / 1_000_000;
         List<String> problems = new ArrayList<>();
         if (pull.exit() != 0) {
@@ -223,7 +225,7 @@ class HostileInputTest {
         var layer = new TestLayer().file("etc/motd", "first\n", 0644, 0, 0).file("etc/motd", "second\n", 0644, 0, 0)
                 .dir("etc", 0755).gzip();
         registry.pushImage("hostile/layer", "duplicates", RegistryFixture.OCI_MANIFEST, List.of(layer));
-        Cocoon.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", registry.host() + "/hostile/layer:duplicates");
+        CocoonCli.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", registry.host() + "/hostile/layer:duplicates");
         List<String> problems = new ArrayList<>();
         if (pull.exit() != 0 && (pull.exit() != 1 || !oneLine(pull))) {
             problems.add("neither pulled nor refused in one line: exit " + pull.exit() + ": " + pull.err());
@@ -273,7 +275,7 @@ class HostileInputTest {
         try {
             for (var entry : configs.entrySet()) {
                 cocoon.config(original + entry.getValue());
-                Cocoon.Run run = cocoon.run(LIMIT, "ps");
+                CocoonCli.Run run = cocoon.run(LIMIT, "ps");
                 if ((run.exit() == 1 || run.exit() == 2) && oneLine(run)) {
                     passed++;
                 } else {
@@ -315,7 +317,7 @@ class HostileInputTest {
         for (var entry : commands.entrySet()) {
             List<String> own = new ArrayList<>();
             long started = System.nanoTime();
-            Cocoon.Run run;
+            CocoonCli.Run run;
             try {
                 run = cocoon.run(LIMIT, null, entry.getValue());
             } catch (AssertionError e) {
@@ -345,7 +347,7 @@ class HostileInputTest {
         assertEquals(List.of(), problems);
     }
 
-    private static boolean oneLine(Cocoon.Run run) {
+    private static boolean oneLine(CocoonCli.Run run) {
         String err = run.err().strip();
         return err.startsWith("cocoon: ") && !err.contains("\tat ") && !err.contains("Exception")
                 && (run.exit() == 2 || err.lines().count() == 1);
@@ -412,7 +414,7 @@ class HostileInputTest {
 
     /** Rewrites the size field (octal, offset 124) of the first tar header and its checksum. */
     private static void writeSize(byte[] tar, long size) {
-        byte[] field = String.format("%011o", size).getBytes();
+        byte[] field = String.format("%011o", size).getBytes(StandardCharsets.UTF_8);
         System.arraycopy(field, 0, tar, 124, 11);
         tar[135] = 0;
         java.util.Arrays.fill(tar, 148, 156, (byte) ' ');
@@ -420,7 +422,7 @@ class HostileInputTest {
         for (int i = 0; i < 512; i++) {
             sum += tar[i] & 0xff;
         }
-        byte[] checksum = String.format("%06o", sum).getBytes();
+        byte[] checksum = String.format("%06o", sum).getBytes(StandardCharsets.UTF_8);
         System.arraycopy(checksum, 0, tar, 148, 6);
         tar[154] = 0;
         tar[155] = ' ';
@@ -428,7 +430,7 @@ class HostileInputTest {
 
     private static void tool(String... command) throws Exception {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes());
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new AssertionError(String.join(" ", command) + ": " + out);
         }
