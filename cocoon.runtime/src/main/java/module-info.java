@@ -12,7 +12,6 @@ module cocoon.runtime {
     uses cocoon.api.DiskBuilder.Provider;
     uses cocoon.api.Hypervisor.Provider;
 
-    exports cocoon.runtime.plugin;
     opens cocoon.runtime.cli to com.fasterxml.jackson.databind;
     opens cocoon.runtime.console to com.sun.jna;
 }

@@ -1,4 +1,6 @@
 /** Cloud disk images pulled over HTTP/HTTPS, kept as qcow2 bases, and the qcow2 overlays and seed disks VMs boot from. */
+// The plugin compiles against cocoon.api alone, so javac cannot see the Jackson module its packages are opened to.
+@SuppressWarnings("module")
 module cocoon.plugin.cloudimage {
     requires cocoon.api;
     requires java.net.http;

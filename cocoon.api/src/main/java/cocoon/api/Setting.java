@@ -17,7 +17,7 @@ public record Setting<T>(String key, SettingKind<T> kind, T defaultValue, String
 
     public Setting {
         // Checked without a regex: every plugin's settings are built at the start of every command.
-        if (key == null || key.isEmpty() || !key.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+        if (key == null || key.isEmpty() || !key.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
             throw new IllegalArgumentException("setting key '" + key + "' is not lower_snake_case");
         }
         if (defaultValue == null || !kind.javaType().isInstance(defaultValue)) {

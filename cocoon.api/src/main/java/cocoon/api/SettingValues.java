@@ -33,10 +33,11 @@ public final class SettingValues {
     }
 
     /** The value of a setting the plugin's provider declared. */
+    @SuppressWarnings("ReferenceEquality") // the identity test is a deliberate fast path before equals
     public <T> T get(Setting<T> setting) {
         Setting<?> known = declared.get(setting.key());
         // Identity first: comparing records bootstraps their equals at run time, code no start-up cache holds.
-        if (known == null || known != setting && !known.kind().equals(setting.kind())) {
+        if (known == null || (known != setting && !known.kind().equals(setting.kind()))) {
             throw new IllegalArgumentException("setting " + setting.key() + " (" + setting.kind()
                     + ") is not among the settings the provider declared: " + declared.keySet());
         }

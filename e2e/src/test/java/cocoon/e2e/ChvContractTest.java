@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,7 +242,7 @@ class ChvContractTest {
         Process qemuImg = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M").inheritIO().start();
         assertTrue(qemuImg.waitFor(30, TimeUnit.SECONDS) && qemuImg.exitValue() == 0, "qemu-img create failed");
         byte[] bytes = Files.readAllBytes(qcow2);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/cloud.qcow2", exchange -> {
             exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream body = exchange.getResponseBody()) {

@@ -220,7 +220,7 @@ class CloudImageLifecycleTest {
                 String content = Files.readString(log, StandardCharsets.ISO_8859_1);
                 int at = content.indexOf(text, (int) from);
                 if (at >= 0) {
-                    return at + text.length();
+                    return (long) at + text.length();
                 }
             }
             if (System.nanoTime() - deadline >= 0) {

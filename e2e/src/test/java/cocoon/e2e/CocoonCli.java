@@ -50,15 +50,15 @@ public class CocoonCli {
         return base;
     }
 
-    public Path root() {
+    public final Path root() {
         return base.resolve("root");
     }
 
-    public Path runDir() {
+    public final Path runDir() {
         return base.resolve("run");
     }
 
-    public Path logDir() {
+    public final Path logDir() {
         return base.resolve("log");
     }
 

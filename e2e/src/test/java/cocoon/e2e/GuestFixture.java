@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +28,7 @@ final class GuestFixture implements AutoCloseable {
     static final String BANNER = "Cocoon demo VM ready";
     static final String POWERING_OFF = "Cocoon demo VM powering off";
     /** TCG on a shared 2-core machine: a boot took 6-50 s when measured, so leave ample headroom. */
-    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
+    static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
     static final String MEMORY = "256M";
     static final String STORAGE = "256M";
 
@@ -83,7 +82,7 @@ final class GuestFixture implements AutoCloseable {
     CocoonCli.Run start(String name) {
         CocoonCli.Run run = cocoon.run("start", name);
         if (run.exit() == 0) {
-            ProcessHandle.of(vm(name).get("pid").asLong()).filter(isQemu()).ifPresent(qemus::add);
+            ProcessHandle.of(vm(name).get("pid").asLong()).filter(GuestFixture::isQemu).ifPresent(qemus::add);
         }
         return run;
     }
@@ -195,7 +194,7 @@ final class GuestFixture implements AutoCloseable {
      * an {@code rm --force} failed or left its QEMU running.
      */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         List<String> problems = new ArrayList<>();
         Set<String> existing = new LinkedHashSet<>();
         try {
@@ -213,7 +212,7 @@ final class GuestFixture implements AutoCloseable {
         }
         for (ProcessHandle qemu : qemus) {
             // A zombie awaiting its reaper has no command line any more: only a running QEMU counts.
-            if (qemu.isAlive() && isQemu().test(qemu)) {
+            if (qemu.isAlive() && isQemu(qemu)) {
                 problems.add("QEMU pid " + qemu.pid() + " outlived rm --force");
                 qemu.destroyForcibly();
             }
@@ -224,7 +223,7 @@ final class GuestFixture implements AutoCloseable {
         }
     }
 
-    private static Predicate<ProcessHandle> isQemu() {
-        return process -> process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
+    private static boolean isQemu(ProcessHandle process) {
+        return process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
     }
 }

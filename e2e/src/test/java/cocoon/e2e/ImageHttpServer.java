@@ -52,7 +52,7 @@ final class ImageHttpServer implements AutoCloseable {
         try (exchange) {
             Path file = files.get(exchange.getRequestURI().getPath());
             String method = exchange.getRequestMethod();
-            if (file == null || !method.equals("GET") && !method.equals("HEAD")) {
+            if (file == null || (!method.equals("GET") && !method.equals("HEAD"))) {
                 exchange.sendResponseHeaders(file == null ? 404 : 405, -1);
                 return;
             }

@@ -44,7 +44,7 @@ public final class LockTable {
         List<Entry> entries = new ArrayList<>();
         for (String line : read()) {
             // "1: POSIX  ADVISORY  WRITE 4711 fe:00:2155746 0 EOF", or "1: -> POSIX ..." for a waiter
-            String[] fields = line.trim().split("\\s+");
+            String[] fields = line.trim().split("\\s+", -1);
             boolean waiting = fields.length > 1 && fields[1].equals("->");
             int at = waiting ? 2 : 1;
             if (fields.length < at + 5) {
@@ -146,10 +146,15 @@ public final class LockTable {
             return entries.stream().map(Entry::pid).collect(Collectors.toCollection(TreeSet::new));
         }
 
+        /** Stops sampling and waits for the sampler; an interrupt is kept for the caller to see. */
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stopped = true;
-            sampler.join();
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

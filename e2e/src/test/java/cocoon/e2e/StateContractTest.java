@@ -37,7 +37,7 @@ class StateContractTest {
 
     private static final Path FAKE_CHV = CocoonCli.REPO.resolve("testing/fake-cloud-hypervisor/cloud-hypervisor");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = Duration.ofMinutes(2);
 
     private static GuestFixture qemu;
     private static RegistryFixture chvRegistry;

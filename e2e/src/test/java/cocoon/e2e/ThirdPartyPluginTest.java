@@ -7,6 +7,7 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,8 +51,8 @@ class ThirdPartyPluginTest {
         builder.environment().put("COCOON_CONFIG", cocoon.base().resolve("config.toml").toString());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();
-        String out = new String(process.getInputStream().readAllBytes());
-        String err = new String(process.getErrorStream().readAllBytes());
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         return new CocoonCli.Run(process.waitFor(), out, err);
     }
 

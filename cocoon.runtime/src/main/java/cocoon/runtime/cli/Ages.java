@@ -13,7 +13,7 @@ final class Ages {
         if (when == null) {
             return "-";
         }
-        long s = Math.max(0, Duration.between(when, now).getSeconds());
+        long s = Math.max(0, Duration.between(when, now).toSeconds());
         if (s < 60) {
             return s <= 1 ? "just now" : s + " seconds ago";
         }

@@ -15,9 +15,13 @@ import java.util.function.Function;
  */
 final class Commands {
 
-    private record Entry(String name, Function<CocoonCommand, CliCommand> make, String... aliases) {
+    private record Entry(String name, Function<CocoonCommand, CliCommand> make, List<String> aliases) {
+        Entry(String name, Function<CocoonCommand, CliCommand> make, String... aliases) {
+            this(name, make, List.of(aliases));
+        }
+
         boolean answersTo(String word) {
-            return name.equals(word) || List.of(aliases).contains(word);
+            return name.equals(word) || aliases.contains(word);
         }
     }
 
@@ -52,7 +56,7 @@ final class Commands {
     }
 
     private static void add(CommandLine cocoon, CocoonCommand root, Entry entry) {
-        CommandSpec spec = entry.make().apply(root).spec().name(entry.name()).aliases(entry.aliases());
+        CommandSpec spec = entry.make().apply(root).spec().name(entry.name()).aliases(entry.aliases().toArray(String[]::new));
         cocoon.addSubcommand(spec);
     }
 

@@ -54,7 +54,7 @@ final class ConfigFile {
         }
         Map<String, String> top = new LinkedHashMap<>();
         Map<String, Map<String, String>> sections = new LinkedHashMap<>();
-        for (var field : (Iterable<Map.Entry<String, JsonNode>>) root::fields) {
+        for (var field : root.properties()) {
             String key = field.getKey();
             JsonNode value = field.getValue();
             if (value.isObject()) {
@@ -85,7 +85,7 @@ final class ConfigFile {
 
     private static Map<String, String> readSection(Path file, String name, JsonNode table) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (var field : (Iterable<Map.Entry<String, JsonNode>>) table::fields) {
+        for (var field : table.properties()) {
             values.put(field.getKey(), scalar(file, "[" + name + "] " + field.getKey(), field.getValue()));
         }
         return values;

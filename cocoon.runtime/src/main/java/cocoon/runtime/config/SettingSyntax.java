@@ -29,23 +29,21 @@ public final class SettingSyntax {
     static Parsed parse(SettingKind<?> kind, String text) {
         String value = text.strip();
         try {
-            if (kind instanceof SettingKind.Duration) {
-                return duration(value);
-            } else if (kind instanceof SettingKind.Size) {
-                return new Parsed(Sizes.parse(value), false);
-            } else if (kind instanceof SettingKind.WholeNumber range) {
-                long number = Long.parseLong(value);
-                return number >= range.min() && number <= range.max() ? new Parsed(number, false) : null;
-            } else if (kind instanceof SettingKind.Bool) {
-                return value.equals("true") || value.equals("false") ? new Parsed(Boolean.parseBoolean(value), false) : null;
-            } else if (kind instanceof SettingKind.Path) {
+            return switch (kind) {
+                case SettingKind.Duration() -> duration(value);
+                case SettingKind.Size() -> new Parsed(Sizes.parse(value), false);
+                case SettingKind.WholeNumber range -> {
+                    long number = Long.parseLong(value);
+                    yield number >= range.min() && number <= range.max() ? new Parsed(number, false) : null;
+                }
+                case SettingKind.Bool() ->
+                        value.equals("true") || value.equals("false") ? new Parsed(Boolean.parseBoolean(value), false) : null;
                 // A relative path in a config file would depend on where each command happens to run.
-                return value.startsWith("/") ? new Parsed(Path.of(value), false) : null;
-            } else if (kind instanceof SettingKind.Choice choice) {
-                return choice.words().stream().filter(word -> word.equalsIgnoreCase(value)).findFirst()
-                        .map(word -> new Parsed(word, false)).orElse(null);
-            }
-            return value.isEmpty() ? null : new Parsed(value, false);
+                case SettingKind.Path() -> value.startsWith("/") ? new Parsed(Path.of(value), false) : null;
+                case SettingKind.Choice choice -> choice.words().stream().filter(word -> word.equalsIgnoreCase(value))
+                        .findFirst().map(word -> new Parsed(word, false)).orElse(null);
+                case SettingKind.Text() -> value.isEmpty() ? null : new Parsed(value, false);
+            };
         } catch (RuntimeException e) {
             // Sizes and Durations refuse with their own messages; the caller names the section and key instead.
             return null;
@@ -83,38 +81,28 @@ public final class SettingSyntax {
 
     /** What a value of this kind must look like, for the error that refuses one. */
     public static String accepted(SettingKind<?> kind) {
-        if (kind instanceof SettingKind.Duration) {
-            return "a duration such as 500ms, 30s, 5m or 1h";
-        } else if (kind instanceof SettingKind.Size) {
-            return "a size such as 512M or 64G";
-        } else if (kind instanceof SettingKind.WholeNumber range) {
-            return "a whole number from " + range.min() + " to " + range.max();
-        } else if (kind instanceof SettingKind.Bool) {
-            return "true or false";
-        } else if (kind instanceof SettingKind.Path) {
-            return "an absolute path";
-        } else if (kind instanceof SettingKind.Choice choice) {
-            return "one of " + words(choice);
-        }
-        return "text that is not empty";
+        return switch (kind) {
+            case SettingKind.Duration() -> "a duration such as 500ms, 30s, 5m or 1h";
+            case SettingKind.Size() -> "a size such as 512M or 64G";
+            case SettingKind.WholeNumber range -> "a whole number from " + range.min() + " to " + range.max();
+            case SettingKind.Bool() -> "true or false";
+            case SettingKind.Path() -> "an absolute path";
+            case SettingKind.Choice choice -> "one of " + words(choice);
+            case SettingKind.Text() -> "text that is not empty";
+        };
     }
 
     /** A short name of the kind, for listings: {@code duration}, {@code whole number 1..16}, {@code auto|kvm|tcg}. */
     public static String name(SettingKind<?> kind) {
-        if (kind instanceof SettingKind.Duration) {
-            return "duration";
-        } else if (kind instanceof SettingKind.Size) {
-            return "size";
-        } else if (kind instanceof SettingKind.WholeNumber range) {
-            return "whole number " + range.min() + ".." + range.max();
-        } else if (kind instanceof SettingKind.Bool) {
-            return "boolean";
-        } else if (kind instanceof SettingKind.Path) {
-            return "path";
-        } else if (kind instanceof SettingKind.Choice choice) {
-            return words(choice);
-        }
-        return "text";
+        return switch (kind) {
+            case SettingKind.Duration() -> "duration";
+            case SettingKind.Size() -> "size";
+            case SettingKind.WholeNumber range -> "whole number " + range.min() + ".." + range.max();
+            case SettingKind.Bool() -> "boolean";
+            case SettingKind.Path() -> "path";
+            case SettingKind.Choice choice -> words(choice);
+            case SettingKind.Text() -> "text";
+        };
     }
 
     private static String words(SettingKind.Choice choice) {

@@ -16,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 public final class EscapeFilter {
 
     /** What one chunk of input turned into. */
+    @SuppressWarnings("ArrayRecordComponent") // bytes for the pty as they are; a Result is never compared or hashed
     public record Result(byte[] toGuest, boolean disconnect, boolean help) {}
 
     private static final int ESC = 0x1b;
@@ -37,7 +38,7 @@ public final class EscapeFilter {
         if ("none".equals(spec)) {
             return new EscapeFilter(-1);
         }
-        if (spec == null || spec.length() != 1 || spec.charAt(0) > 127 || Character.isISOControl(spec.charAt(0)) && spec.charAt(0) != 0x1d) {
+        if (spec == null || spec.length() != 1 || spec.charAt(0) > 127 || (Character.isISOControl(spec.charAt(0)) && spec.charAt(0) != 0x1d)) {
             throw new InvalidInputException("invalid --escape-char '" + spec + "'", "give one printable character, or none");
         }
         return new EscapeFilter(spec.charAt(0));
@@ -105,7 +106,7 @@ public final class EscapeFilter {
             case CSI -> b >= 0x20 && b <= 0x3f ? Sequence.CSI : Sequence.NONE;
             case SS3 -> Sequence.NONE;
         };
-        return sequence != Sequence.NONE || b >= 0x20 && b <= 0x7e;
+        return sequence != Sequence.NONE || (b >= 0x20 && b <= 0x7e);
     }
 
     /** The text {@code ~?} prints. */

@@ -59,7 +59,7 @@ public final class HostProcesses implements Processes {
             return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
         }
         String pathVar = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        for (String dir : pathVar.split(":")) {
+        for (String dir : pathVar.split(":", -1)) {
             if (dir.isEmpty()) {
                 continue;
             }

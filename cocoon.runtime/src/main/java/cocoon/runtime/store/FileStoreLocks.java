@@ -6,7 +6,6 @@ import cocoon.api.StoreLocks;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -131,7 +130,6 @@ public final class FileStoreLocks {
         final String name;
         final ReentrantReadWriteLock threads = new ReentrantReadWriteLock();
         FileChannel channel;
-        FileLock fileLock;
         int holders;
 
         StoreState(String name) {
@@ -146,7 +144,8 @@ public final class FileStoreLocks {
                 Files.createDirectories(lockDir);
                 channel = FileChannel.open(lockDir.resolve(name + SUFFIX),
                         StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-                fileLock = channel.lock(0, Long.MAX_VALUE, shared);
+                // Held as long as the channel is open: closing it is what releases the lock.
+                channel.lock(0, Long.MAX_VALUE, shared);
             } catch (IOException e) {
                 holders--;
                 closeQuietly();
@@ -170,7 +169,6 @@ public final class FileStoreLocks {
                 // Closing the channel releases the lock; nothing more to do if it fails.
             }
             channel = null;
-            fileLock = null;
         }
     }
 }

@@ -132,6 +132,7 @@ public final class VmStore {
      * {@link #requireFree} before making any file, and returns the record to write; no other VM
      * can take the name meanwhile.
      */
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public VmRecord insert(Function<Set<String>, VmRecord> build) {
         try (var held = locks.exclusive(INDEX)) {
             Set<String> taken = list().stream().map(VmRecord::name).collect(Collectors.toUnmodifiableSet());
@@ -150,6 +151,7 @@ public final class VmStore {
     }
 
     /** Re-reads the record under the index lock, applies {@code change} and writes it back. */
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public VmRecord update(String id, UnaryOperator<VmRecord> change) {
         try (var held = locks.exclusive(INDEX)) {
             VmRecord current = read(id).orElseThrow(() -> new NotFoundException("VM " + id + " was removed meanwhile",
@@ -177,6 +179,7 @@ public final class VmStore {
     }
 
     /** Deletes the record first, so a crash afterwards leaves only an orphan folder for GC. */
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public void deleteRecord(String id) {
         try (var held = locks.exclusive(INDEX)) {
             Files.deleteIfExists(vmsDir.resolve(id).resolve(RECORD));

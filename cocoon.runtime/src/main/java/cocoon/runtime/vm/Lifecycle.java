@@ -65,6 +65,7 @@ public final class Lifecycle {
         return record(id, spec, image, disks);
     }
 
+    @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
     public VmRecord create(CreateRequest request) {
         FileStoreLocks locks = store.locks();
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
@@ -153,6 +154,7 @@ public final class Lifecycle {
     }
 
     /** Runs {@code action} holding the VM's own lock, on the record re-read under that lock. */
+    @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
     private VmRecord underVmLock(String nameOrId, VmAction action) {
         String id = store.resolve(nameOrId).id();
         try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.vmLock(id))) {

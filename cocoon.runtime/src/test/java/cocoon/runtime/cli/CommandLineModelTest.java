@@ -42,7 +42,7 @@ class CommandLineModelTest {
         parse("stop", "a", "b", "-t", "90s", "--force");
         CommandSpec stop = subcommand("stop");
         assertEquals(Duration.ofSeconds(90), stop.findOption("--timeout").getValue());
-        assertEquals(Boolean.TRUE, stop.findOption("--force").getValue());
+        assertEquals(true, stop.findOption("--force").getValue());
         assertEquals(List.of("a", "b"), stop.positionalParameters().get(0).getValue());
 
         parse("create", "img", "--memory", "2G", "--cpu", "4", "--ssh-key", "a.pub", "--ssh-key", "b.pub");

@@ -71,7 +71,7 @@ class EscapeFilterTest {
         EscapeFilter filter = EscapeFilter.parse("~");
         assertEquals("~", sent(feed(filter, "~~")));
         EscapeFilter other = EscapeFilter.parse("~");
-        assertEquals("~x", sent(other.filter("~x".getBytes(), 2)));
+        assertEquals("~x", sent(other.filter("~x".getBytes(StandardCharsets.UTF_8), 2)));
     }
 
     @Test
@@ -85,7 +85,7 @@ class EscapeFilterTest {
     void disabledEscapesPassEverything() {
         EscapeFilter.Result r = feed(EscapeFilter.parse("none"), "~.~?");
         assertFalse(r.disconnect());
-        assertArrayEquals("~.~?".getBytes(), r.toGuest());
+        assertArrayEquals("~.~?".getBytes(StandardCharsets.UTF_8), r.toGuest());
     }
 
     @Test

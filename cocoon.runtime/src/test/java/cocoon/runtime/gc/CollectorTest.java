@@ -189,6 +189,7 @@ class CollectorTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the test holds the lock for the block; the body never names it
     void itWaitsForAPullHoldingTheStoreLockThePluginWasHanded() throws Exception {
         var context = Contexts.of(LockScope.imageSource("fake"), host.root, host.run, host.log, SettingValues.defaults(List.of()));
         CompletableFuture<List<Garbage>> gc;
@@ -200,6 +201,7 @@ class CollectorTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the test holds the locks for the block; the body never names them
     void itWaitsForAVmCommandHoldingTheVmsStoreAndTheVmsLock() throws Exception {
         host.writeRecord("busy", List.of(), BootSpec.firmware());
         CompletableFuture<List<Garbage>> gc;

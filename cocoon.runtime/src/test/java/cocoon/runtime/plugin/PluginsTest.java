@@ -84,6 +84,7 @@ class PluginsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the test holds each lock for its block; the bodies never name them
     void anImageSourceAndItsDiskBuilderAreHandedTheStoreLockTheCollectorTakes() throws Exception {
         FakeSource source = new FakeSource("img", ref -> true);
         FakeDiskBuilder builder = new FakeDiskBuilder("img");

@@ -53,7 +53,7 @@ class VmStoreContentionTest {
             assertTrue(workers.get(w).waitFor(120, TimeUnit.SECONDS));
             assertEquals(0, workers.get(w).exitValue(), String.join("\n", out));
             out.stream().filter(l -> l.startsWith("won ")).forEach(wins::add);
-            String[] ran = out.getLast().split(" ");
+            String[] ran = out.getLast().split(" ", -1);
             assertEquals("ran", ran[0], String.join("\n", out));
             lastFirstWrite = Math.max(lastFirstWrite, Long.parseLong(ran[1]));
             firstLastWrite = Math.min(firstLastWrite, Long.parseLong(ran[2]));

@@ -70,6 +70,7 @@ public final class LockProbe {
         }
     }
 
+    @SuppressWarnings("try") // taking the lock is the attempt; it is released at once
     private CompletableFuture<Void> attempt(Supplier<StoreLock.Held> take) {
         CompletableFuture<Void> attempt = new CompletableFuture<>();
         attempts.add(attempt);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -54,7 +55,7 @@ final class CloudPulls {
         Path base = root.resolve("images/cloudimg/blobs").resolve(hex + ".qcow2");
         Process compare = new ProcessBuilder("qemu-img", "compare", "-U", "-q", "-f", "raw", "-F", "qcow2", source.toString(), base.toString())
                 .redirectErrorStream(true).start();
-        String out = new String(compare.getInputStream().readAllBytes());
+        String out = new String(compare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (compare.waitFor() != 0) {
             throw new AssertionError("the base of " + url + " differs from the served disk: " + out);
         }

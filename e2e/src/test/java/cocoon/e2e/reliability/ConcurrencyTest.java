@@ -1,6 +1,7 @@
 package cocoon.e2e.reliability;
 
 import cocoon.e2e.LockTable;
+import cocoon.e2e.CocoonCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +44,7 @@ class ConcurrencyTest {
                 commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands, problems);
+            List<CocoonCli.Run> runs = together(commands, problems);
             long winners = runs.subList(0, contenders).stream().filter(r -> r.exit() == 0).count();
             if (winners != 1) {
                 problems.add(winners + " creates succeeded: " + runs);
@@ -65,7 +66,7 @@ class ConcurrencyTest {
             String name = "twice" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}), problems);
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}), problems);
             long ok = runs.stream().filter(r -> r.exit() == 0).count();
             if (ok != 1) {
                 problems.add(ok + " starts succeeded: " + runs);
@@ -88,7 +89,7 @@ class ConcurrencyTest {
             String name = "rmstart" + round;
             store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}), problems);
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}), problems);
             boolean exists = ps().stream().anyMatch(vm -> vm.path("id").asText().equals(id));
             int alive = Hypervisors.of(store.cocoon(), id).size();
             if (!exists && alive != 0) {
@@ -97,7 +98,7 @@ class ConcurrencyTest {
             if (exists && (alive != 1 || !runs.get(1).err().contains("is running"))) {
                 problems.add("VM kept with " + alive + " hypervisor process(es): " + runs);
             }
-            for (Cocoon.Run run : runs) {
+            for (CocoonCli.Run run : runs) {
                 if (run.exit() != 0 && !run.err().startsWith("cocoon: ")) {
                     problems.add("an unclear error: " + run.err());
                 }
@@ -112,9 +113,9 @@ class ConcurrencyTest {
         rounds("pull x2 of one image + gc", "two processes pull the same new image while a third runs gc: both end with exit 0 (or a one-line conflict), list shows the image once", round -> {
             List<String> problems = new ArrayList<>();
             String ref = Images.push(store.registry(), "race/pull", "p" + round, 500 + round, 2 << 20);
-            List<Cocoon.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
+            List<CocoonCli.Run> runs = together(List.of(new String[] {"pull", "--quiet", ref}, new String[] {"pull", "--quiet", ref},
                     new String[] {"gc", "--horizon", "0s"}), problems);
-            for (Cocoon.Run run : runs) {
+            for (CocoonCli.Run run : runs) {
                 if (run.exit() != 0 && !(run.err().startsWith("cocoon: ") && run.err().strip().lines().count() == 1)) {
                     problems.add("exit " + run.exit() + ": " + run.err().strip());
                 }
@@ -148,7 +149,7 @@ class ConcurrencyTest {
             commands.add(new String[] {"rm", "old-a" + round});
             commands.add(new String[] {"rm", "old-b" + round});
             commands.add(new String[] {"gc", "--horizon", "0s"});
-            List<Cocoon.Run> runs = together(commands, problems);
+            List<CocoonCli.Run> runs = together(commands, problems);
             List<JsonNode> vms = ps();
             for (int i = 0; i < runs.size(); i++) {
                 if (runs.get(i).exit() != 0) {
@@ -202,26 +203,29 @@ class ConcurrencyTest {
      * adds a problem unless two of them were seen in the store at once (holding or awaiting a store
      * lock): commands that ran one after another prove nothing about a race.
      */
-    private static List<Cocoon.Run> together(List<String[]> commands, List<String> problems) throws Exception {
+    private static List<CocoonCli.Run> together(List<String[]> commands, List<String> problems) throws Exception {
         List<Process> processes = new ArrayList<>();
-        List<Cocoon.Run> runs = new ArrayList<>();
-        try (LockTable.Watch watch = LockTable.Watch.start(store.cocoon().root())) {
+        List<CocoonCli.Run> runs = new ArrayList<>();
+        LockTable.Watch watch = LockTable.Watch.start(store.cocoon().root());
+        try {
             for (String[] command : commands) {
                 processes.add(store.cocoon().spawn(command));
             }
             for (Process process : processes) {
                 if (!process.waitFor(3, TimeUnit.MINUTES)) {
-                    Cocoon.kill(process);
+                    CocoonCli.kill(process);
                 }
                 runs.add(store.cocoon().collect(process));
             }
+        } finally {
+            // Before reading what it saw: the sampler may still be writing.
             watch.close();
-            if (watch.mostAtOnce() < 2) {
-                problems.add("the " + commands.size() + " commands never met in the store (at most one at a time held or awaited a store lock): "
-                        + "they ran one after another, so nothing raced");
-            }
-            RACES.add(watch.mostAtOnce() + " at once");
         }
+        if (watch.mostAtOnce() < 2) {
+            problems.add("the " + commands.size() + " commands never met in the store (at most one at a time held or awaited a store lock): "
+                    + "they ran one after another, so nothing raced");
+        }
+        RACES.add(watch.mostAtOnce() + " at once");
         return runs;
     }
 

@@ -1,6 +1,7 @@
 package cocoon.e2e.reliability;
 
 import cocoon.e2e.LockTable;
+import cocoon.e2e.CocoonCli;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,6 +55,7 @@ class CrashSafetyTest {
         }
 
         /** What the store shows about where the kill landed, read before anything repairs it; null if nothing to say. */
+        @SuppressWarnings("UnusedVariable") // the rounds that override it read run
         default String whereKilled(int run) throws Exception {
             return null;
         }
@@ -62,10 +64,12 @@ class CrashSafetyTest {
     @Test
     void pullKilledAnywhere() throws Exception {
         crash("pull", "a 2-layer image with a 3 MB layer of noise, killed during download, EROFS conversion or indexing", new Round() {
+            @Override
             public String[] prepare(int run) throws Exception {
                 return new String[] {"pull", "--quiet", Images.push(store.registry(), "crash/pull", "r" + run, 100 + run, 3 << 20)};
             }
 
+            @Override
             public void recover(int run, String[] command) {
                 store.cocoon().run(command).ok();
             }
@@ -79,6 +83,7 @@ class CrashSafetyTest {
         try (CloudImageServer mirror = new CloudImageServer(CLOUD_IMAGE_RATE)) {
             crash("cloud image pull", "pull of a 16 MiB raw disk image over HTTP (sent at 16 MiB/s, then converted to qcow2), killed at a random moment from 35% to 110% of an uninterrupted pull (past the JVM's start-up: during download, conversion or commit); "
                     + "the next pull resumes the download (or reuses a whole one) and its base holds exactly the served disk (qemu-img compare); every visible base passes qemu-img check", new Round() {
+                @Override
                 public String[] prepare(int run) throws Exception {
                     Path raw = Files.write(Files.createDirectories(dir.resolve("cloud")).resolve("disk-" + run + ".raw"), rawDisk(run));
                     sources.put(run, raw);
@@ -86,14 +91,17 @@ class CrashSafetyTest {
                     return new String[] {"pull", "--quiet", urls.get(run)};
                 }
 
+                @Override
                 public double killFrom() {
                     return 0.35;
                 }
 
+                @Override
                 public String whereKilled(int run) throws Exception {
                     return CloudPulls.phase(store.cocoon().root(), urls.get(run), Files.size(sources.get(run)));
                 }
 
+                @Override
                 public void recover(int run, String[] command) throws Exception {
                     store.cocoon().run(command).ok();
                     CloudPulls.requireBaseHolds(store.cocoon().root(), urls.get(run), sources.get(run));
@@ -109,19 +117,22 @@ class CrashSafetyTest {
         try {
             crash("start (QEMU)", "start of the demo guest under QEMU (TCG, 1 CPU, 256M); afterwards at most one QEMU runs for the VM, "
                     + "ps says running exactly when one does, start brings it up (once), stop --force and rm --force end it", QEMU_RUNS, new Round() {
+                @Override
                 public String[] prepare(int run) {
                     stopped(vm);
                     return new String[] {"start", vm};
                 }
 
+                @Override
                 public String whereKilled(int run) throws Exception {
                     return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
                 }
 
+                @Override
                 public void recover(int run, String[] command) throws Exception {
                     String id = id(vm);
                     Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
-                    Cocoon.Run again = store.cocoon().run(command);
+                    CocoonCli.Run again = store.cocoon().run(command);
                     if (again.exit() != 0 && !again.err().contains("already running")) {
                         again.ok();
                     }
@@ -140,18 +151,21 @@ class CrashSafetyTest {
         try {
             crash("stop (QEMU)", "stop --timeout 3s of the demo guest under QEMU (TCG, 1 CPU, 256M; power button, then harder); afterwards at most one QEMU runs for the VM, "
                     + "ps says running exactly when one does, stop ends it, start brings it back (once), rm --force ends it", QEMU_RUNS, new Round() {
+                @Override
                 public String[] prepare(int run) {
-                    Cocoon.Run start = store.cocoon().run("start", vm);
+                    CocoonCli.Run start = store.cocoon().run("start", vm);
                     if (start.exit() != 0 && !start.err().contains("already running")) {
                         start.ok();
                     }
                     return new String[] {"stop", "--timeout", "3s", vm};
                 }
 
+                @Override
                 public String whereKilled(int run) throws Exception {
                     return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
                 }
 
+                @Override
                 public void recover(int run, String[] command) throws Exception {
                     String id = id(vm);
                     Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
@@ -179,7 +193,7 @@ class CrashSafetyTest {
 
     /** Stops {@code vm} at once unless it is already stopped. */
     private static void stopped(String vm) {
-        Cocoon.Run stop = store.cocoon().run("stop", "--force", vm);
+        CocoonCli.Run stop = store.cocoon().run("stop", "--force", vm);
         if (stop.exit() != 0 && !stop.err().contains("not running")) {
             stop.ok();
         }
@@ -203,10 +217,12 @@ class CrashSafetyTest {
     @Test
     void createKilledAnywhere() throws Exception {
         crash("create", "create of a VM (raw COW disk formatted ext4) from a pulled image", new Round() {
+            @Override
             public String[] prepare(int run) {
                 return new String[] {"create", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", store.image()};
             }
 
+            @Override
             public void recover(int run, String[] command) {
                 store.cocoon().run("rm", "--force", "c" + run);
                 store.cocoon().run(command).ok();
@@ -218,11 +234,13 @@ class CrashSafetyTest {
     @Test
     void startKilledAnywhere() throws Exception {
         crash("start", "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none", new Round() {
+            @Override
             public String[] prepare(int run) {
                 store.cocoon().run("create", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"start", "s" + run};
             }
 
+            @Override
             public void recover(int run, String[] command) throws Exception {
                 String id = id("s" + run);
                 Hypervisors.requireStateMatchesProcess(store.cocoon(), "s" + run, id);
@@ -239,12 +257,14 @@ class CrashSafetyTest {
     @Test
     void stopKilledAnywhere() throws Exception {
         crash("stop", "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running", new Round() {
+            @Override
             public String[] prepare(int run) {
                 store.cocoon().run("create", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 store.cocoon().run("start", "t" + run).ok();
                 return new String[] {"stop", "t" + run};
             }
 
+            @Override
             public void recover(int run, String[] command) throws Exception {
                 String id = id("t" + run);
                 Hypervisors.requireStateMatchesProcess(store.cocoon(), "t" + run, id);
@@ -261,13 +281,15 @@ class CrashSafetyTest {
     @Test
     void rmKilledAnywhere() throws Exception {
         crash("rm", "rm of a stopped VM", new Round() {
+            @Override
             public String[] prepare(int run) {
                 store.cocoon().run("create", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"rm", "r" + run};
             }
 
+            @Override
             public void recover(int run, String[] command) {
-                Cocoon.Run again = store.cocoon().run(command);
+                CocoonCli.Run again = store.cocoon().run(command);
                 if (again.exit() != 0 && !again.err().contains("no VM named")) {
                     again.ok();
                 }
@@ -278,14 +300,16 @@ class CrashSafetyTest {
     @Test
     void deleteKilledAnywhere() throws Exception {
         crash("delete", "delete of a pulled image (gc after remove is on)", new Round() {
+            @Override
             public String[] prepare(int run) throws Exception {
                 String ref = Images.push(store.registry(), "crash/delete", "d" + run, 200 + run, 256 << 10);
                 store.cocoon().run("pull", "--quiet", ref).ok();
                 return new String[] {"delete", ref};
             }
 
+            @Override
             public void recover(int run, String[] command) {
-                Cocoon.Run again = store.cocoon().run(command);
+                CocoonCli.Run again = store.cocoon().run(command);
                 if (again.exit() != 0 && !again.err().contains("not pulled") && !again.err().contains("no image")) {
                     again.ok();
                 }
@@ -296,6 +320,7 @@ class CrashSafetyTest {
     @Test
     void gcKilledAnywhere() throws Exception {
         crash("gc", "gc with garbage to remove: a deleted image's blobs and a removed VM's folder", new Round() {
+            @Override
             public String[] prepare(int run) throws Exception {
                 String ref = Images.push(store.registry(), "crash/gc", "g" + run, 300 + run, 256 << 10);
                 store.cocoon().run("pull", "--quiet", ref).ok();
@@ -310,6 +335,7 @@ class CrashSafetyTest {
                 return new String[] {"gc", "--horizon", "0s"};
             }
 
+            @Override
             public void recover(int run, String[] command) {
                 store.cocoon().run(command).ok();
             }
@@ -328,9 +354,8 @@ class CrashSafetyTest {
      * killed as soon as the command is seen holding one, and the case fails if none ever lands there.
      */
     private void crash(String name, String what, int runs, Round round) throws Exception {
-        long started = System.nanoTime();
         String[] first = round.prepare(0);
-        started = System.nanoTime();
+        long started = System.nanoTime();
         store.cocoon().run(first).ok();
         long fullMillis = (System.nanoTime() - started) / 1_000_000;
         round.recover(0, first);
@@ -387,7 +412,7 @@ class CrashSafetyTest {
         if (process.isAlive()) {
             kills.killed++;
         }
-        Cocoon.kill(process);
+        CocoonCli.kill(process);
         store.cocoon().collect(process);
         if (!held.isEmpty()) {
             kills.mutating.add(killedAfter + " ms: " + held.stream().map(f -> f.getFileName().toString()).toList());

@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.CocoonCli;
 import cocoon.plugin.oci.testing.RecordingProxy;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestCertificates;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,7 +97,7 @@ class HostileInputTest {
 
     @Test
     void endlessManifest() throws Exception {
-        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes());
+        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes(StandardCharsets.UTF_8));
         refuseAll("endless manifest", "a manifest body that never ends", Map.of(
                 "endless manifest", refused("did not finish sending the manifest", "pull", "--quiet", hostile.host() + "/hugemanifest:1")));
     }
@@ -105,7 +107,7 @@ class HostileInputTest {
         Path backed = dir.resolve("backed.qcow2");
         tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", backed.toString(), "1M");
         hostile.file("/loop.img", HostileServer.REDIRECT_LOOP, new byte[0]);
-        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes());
+        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8));
         hostile.file("/backed.qcow2", "application/octet-stream", Files.readAllBytes(backed));
         refuseAll("broken cloud images", "a redirect loop, an HTML page instead of a disk image, a qcow2 whose backing file is a host file", Map.of(
                 "redirect loop", refused("more than 5 redirects", "pull", "--quiet", "http://" + hostile.host() + "/loop.img"),
@@ -118,7 +120,7 @@ class HostileInputTest {
         Path small = dir.resolve("small.qcow2");
         tool("qemu-img", "create", "-q", "-f", "qcow2", small.toString(), "64M");
         byte[] qcow2 = Files.readAllBytes(small);
-        byte[] text = "<html>not a disk</html>\n".repeat(100).getBytes();
+        byte[] text = "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8);
         hostile.file("/endless.qcow2", HostileServer.ENDLESS, qcow2);
         hostile.file("/terabyte.qcow2", HostileServer.ANNOUNCES_TERABYTE, qcow2);
         hostile.file("/overlong.img", HostileServer.OVERLONG, text);
@@ -153,7 +155,7 @@ class HostileInputTest {
             List<String> problems = new ArrayList<>();
             for (String[] pull : List.of(new String[] {"pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote},
                     new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
-                Cocoon.Run run = cocoon.run(LIMIT, null, pull);
+                CocoonCli.Run run = cocoon.run(LIMIT, null, pull);
                 if (run.exit() != 0) {
                     problems.add(String.join(" ", pull) + " exits " + run.exit() + ": " + run.err().strip());
                 }
@@ -175,7 +177,7 @@ class HostileInputTest {
         hostile.file("/overlong.qcow2", HostileServer.OVERLONG, qcow2);
         String url = hostile.url("/overlong.qcow2");
         long started = System.nanoTime();
-        Cocoon.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", url);
+        CocoonCli.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", url);
         long millis = (System.nanoTime() - started) / 1_000_000;
         List<String> problems = new ArrayList<>();
         if (pull.exit() != 0) {
@@ -236,7 +238,7 @@ class HostileInputTest {
                 .dir("etc", 0755).gzip();
         registry.pushImage("hostile/layer", "duplicates", RegistryFixture.OCI_MANIFEST, List.of(layer));
         String reference = registry.host() + "/hostile/layer:duplicates";
-        Cocoon.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", reference);
+        CocoonCli.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", reference);
         List<String> problems = new ArrayList<>();
         String motd = "";
         if (pull.exit() != 0) {
@@ -312,7 +314,7 @@ class HostileInputTest {
             for (var entry : configs.entrySet()) {
                 // In front of the harness's own [chv] section, so a top-level key stays top-level.
                 cocoon.config(entry.getValue().toml() + original);
-                Cocoon.Run run = cocoon.run(LIMIT, null, "ps");
+                CocoonCli.Run run = cocoon.run(LIMIT, null, "ps");
                 if ((run.exit() == 1 || run.exit() == 2) && oneLine(run) && run.err().contains(entry.getValue().reason())) {
                     passed++;
                 } else {
@@ -341,6 +343,7 @@ class HostileInputTest {
      * One hostile command and the reason it must be refused for: a substring of its error line, so a
      * refusal for another cause (a broken fixture, a server that is not there) does not pass.
      */
+    @SuppressWarnings("ArrayRecordComponent") // an argv handed to the CLI as is, never compared
     private record Refusal(String reason, String... command) {
     }
 
@@ -365,7 +368,7 @@ class HostileInputTest {
         for (var entry : commands.entrySet()) {
             List<String> own = new ArrayList<>();
             long started = System.nanoTime();
-            Cocoon.Run run;
+            CocoonCli.Run run;
             try {
                 run = cocoon.run(LIMIT, null, entry.getValue().command());
             } catch (AssertionError e) {
@@ -398,7 +401,7 @@ class HostileInputTest {
         assertEquals(List.of(), problems);
     }
 
-    private static boolean oneLine(Cocoon.Run run) {
+    private static boolean oneLine(CocoonCli.Run run) {
         String err = run.err().strip();
         return err.startsWith("cocoon: ") && !err.contains("\tat ") && !err.contains("Exception")
                 && (run.exit() == 2 || err.lines().count() == 1);
@@ -465,7 +468,7 @@ class HostileInputTest {
 
     /** Rewrites the size field (octal, offset 124) of the first tar header and its checksum. */
     private static void writeSize(byte[] tar, long size) {
-        byte[] field = String.format("%011o", size).getBytes();
+        byte[] field = String.format("%011o", size).getBytes(StandardCharsets.UTF_8);
         System.arraycopy(field, 0, tar, 124, 11);
         tar[135] = 0;
         java.util.Arrays.fill(tar, 148, 156, (byte) ' ');
@@ -473,7 +476,7 @@ class HostileInputTest {
         for (int i = 0; i < 512; i++) {
             sum += tar[i] & 0xff;
         }
-        byte[] checksum = String.format("%06o", sum).getBytes();
+        byte[] checksum = String.format("%06o", sum).getBytes(StandardCharsets.UTF_8);
         System.arraycopy(checksum, 0, tar, 148, 6);
         tar[154] = 0;
         tar[155] = ' ';
@@ -481,7 +484,7 @@ class HostileInputTest {
 
     private static void tool(String... command) throws Exception {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes());
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new AssertionError(String.join(" ", command) + ": " + out);
         }

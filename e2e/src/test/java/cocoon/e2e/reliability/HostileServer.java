@@ -39,7 +39,7 @@ final class HostileServer implements AutoCloseable {
     private volatile boolean closed;
 
     private HostileServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::answer);
         server.setExecutor(threads);
         server.start();

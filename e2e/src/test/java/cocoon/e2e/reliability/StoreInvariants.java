@@ -1,10 +1,12 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.CocoonCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -35,7 +37,7 @@ final class StoreInvariants {
         List<String> problems = new ArrayList<>();
         Path root = cocoon.root();
         for (String command : List.of("ps", "list")) {
-            Cocoon.Run run = cocoon.run(command, "--format", "json");
+            CocoonCli.Run run = cocoon.run(command, "--format", "json");
             if (run.exit() != 0) {
                 problems.add("cocoon " + command + " exits " + run.exit() + ": " + run.err().strip());
             }
@@ -113,7 +115,7 @@ final class StoreInvariants {
     List<String> checkCollected() throws IOException, InterruptedException {
         List<String> problems = new ArrayList<>();
         Path root = cocoon.root();
-        Cocoon.Run gc = cocoon.run("gc", "--horizon", "0s");
+        CocoonCli.Run gc = cocoon.run("gc", "--horizon", "0s");
         if (gc.exit() != 0) {
             problems.add("gc exits " + gc.exit() + ": " + gc.err().strip());
             return problems;
@@ -221,7 +223,7 @@ final class StoreInvariants {
 
     static String output(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(process.getInputStream().readAllBytes());
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();
             throw new AssertionError(String.join(" ", command) + " failed");

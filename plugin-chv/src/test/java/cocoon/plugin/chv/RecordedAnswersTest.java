@@ -137,7 +137,7 @@ class RecordedAnswersTest {
     }
 
     private static HttpResponse send(UnixHttpClient http, String request) throws IOException {
-        String[] parts = request.split(" ");
+        String[] parts = request.split(" ", -1);
         return http.send(parts[0], "/api/v1/" + parts[1], null, new byte[0]);
     }
 
@@ -178,7 +178,7 @@ class RecordedAnswersTest {
         List<String> lifecycle = new ArrayList<>();
         List<String> all = new ArrayList<>();
         long previous = -1;
-        for (String record : file.substring(0, file.length() - 2).split("\n\n")) {
+        for (String record : file.substring(0, file.length() - 2).split("\n\n", -1)) {
             assertTrue(record.startsWith("{\n  \"timestamp\": {\n    \"secs\": "), "pretty-printed: " + record);
             JsonNode event = JSON.readTree(record);
             List<String> fields = new ArrayList<>();

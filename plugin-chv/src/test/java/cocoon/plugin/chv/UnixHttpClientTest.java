@@ -93,7 +93,7 @@ class UnixHttpClientTest {
                 + "\"serial\":{\"file\":\"/var/log/cocoon/x/serial.log\",\"mode\":\"File\"}},\"state\":\"Running\",\"memory_actual_size\":536870912}";
         String first = json.substring(0, 40);
         String second = json.substring(40);
-        serveOnce("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        var unused = serveOnce("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + Integer.toHexString(first.length()) + ";name=value\r\n" + first + "\r\n"
                 + Integer.toHexString(second.length()) + "\r\n" + second + "\r\n"
                 + "0\r\nX-Trailer: yes\r\n\r\n");
@@ -120,7 +120,7 @@ class UnixHttpClientTest {
         // What Cloud Hypervisor (v47+) answers vm.power-button without a booted VM: 500 and the error chain as a JSON array
         // (vmm/src/api/http/mod.rs error_response).
         String body = "[\"Error from API\",\"Error triggering power button\",\"VM is not running\"]";
-        serveOnce("HTTP/1.1 500 Internal Server Error\r\nServer: Cloud Hypervisor API\r\nContent-Type: application/json\r\n"
+        var unused = serveOnce("HTTP/1.1 500 Internal Server Error\r\nServer: Cloud Hypervisor API\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + body.length() + "\r\n\r\n" + body);
         ApiStatusException error = assertThrows(ApiStatusException.class,
                 () -> new ChvApi(dir.resolve("api.sock"), Duration.ofSeconds(2)).powerButton());
@@ -130,7 +130,7 @@ class UnixHttpClientTest {
 
     @Test
     void aServerThatNeverAnswersTimesOut() throws Exception {
-        serveOnce(null);
+        var unused = serveOnce(null);
         long start = System.nanoTime();
         IOException error = assertThrows(IOException.class,
                 () -> new ChvApi(dir.resolve("api.sock"), Duration.ofMillis(300)).info());

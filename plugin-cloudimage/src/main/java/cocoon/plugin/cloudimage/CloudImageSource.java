@@ -220,7 +220,7 @@ final class CloudImageSource implements ImageSource {
         try {
             URI uri = new URI(reference.strip());
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            if ((!scheme.equals("http") && !scheme.equals("https")) || uri.getHost() == null) {
                 throw new URISyntaxException(reference, "not an http:// or https:// URL with a host");
             }
             return uri.toString();

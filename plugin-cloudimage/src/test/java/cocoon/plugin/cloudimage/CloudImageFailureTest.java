@@ -156,8 +156,14 @@ class CloudImageFailureTest {
 
     @Test
     void vmdkDescriptorPointingAtHostFilesIsRefused() {
-        String descriptor = "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\n"
-                + "createType=\"monolithicFlat\"\nRW 2048 FLAT \"/etc/shadow\" 0\n";
+        String descriptor = """
+                # Disk DescriptorFile
+                version=1
+                CID=fffffffe
+                parentCID=ffffffff
+                createType="monolithicFlat"
+                RW 2048 FLAT "/etc/shadow" 0
+                """;
         server.file("/flat.vmdk", descriptor.getBytes(StandardCharsets.UTF_8), false);
 
         CocoonException e = pullFails("/flat.vmdk");

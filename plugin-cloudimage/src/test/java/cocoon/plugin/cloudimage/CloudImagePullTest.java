@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -187,9 +188,9 @@ class CloudImagePullTest {
     @Test
     void checksumFileIsMatchedByTheFileNameOfTheUrl() {
         String sums = Tools.sha256(new byte[3]) + "  other.raw\n" + Tools.sha256(raw) + " *disk.raw\n";
-        server.file("/SHA256SUMS", sums.getBytes(), false);
-        server.file("/WRONGSUMS", (Tools.sha256(new byte[2]) + "  disk.raw\n").getBytes(), false);
-        server.file("/OTHERSUMS", (Tools.sha256(raw) + "  other.raw\n").getBytes(), false);
+        server.file("/SHA256SUMS", sums.getBytes(StandardCharsets.UTF_8), false);
+        server.file("/WRONGSUMS", (Tools.sha256(new byte[2]) + "  disk.raw\n").getBytes(StandardCharsets.UTF_8), false);
+        server.file("/OTHERSUMS", (Tools.sha256(raw) + "  other.raw\n").getBytes(StandardCharsets.UTF_8), false);
 
         Image image = store.source.pull(server.url("/disk.raw"),
                 new PullOptions(false, false, null, server.url("/SHA256SUMS"), null), e -> { });

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
@@ -43,11 +44,11 @@ final class ImageServer implements AutoCloseable {
     }
 
     static ImageServer http() throws IOException {
-        return new ImageServer(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), "http");
+        return new ImageServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), "http");
     }
 
     static ImageServer https(SSLContext tls) throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
         return new ImageServer(server, "https");
     }

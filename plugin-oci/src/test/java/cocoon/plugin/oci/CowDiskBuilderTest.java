@@ -15,6 +15,7 @@ import cocoon.runtime.store.LockScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -81,10 +82,10 @@ class CowDiskBuilderTest {
         assertEquals("cocoon.layers=bbbbbbbbbbbbbbbbbbbb,aaaaaaaaaaaaaaaaaaaa cocoon.cow=cocoon-cow", disks.cmdline());
         assertEquals(2 * GIB, Files.size(cow));
         Process stat = new ProcessBuilder("stat", "-c", "%b", cow.toString()).start();
-        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes()).strip()) * 512;
+        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()) * 512;
         assertTrue(allocated < 256L << 20, "sparse: only " + allocated + " bytes allocated");
         Process fsck = new ProcessBuilder("e2fsck", "-f", "-n", cow.toString()).redirectErrorStream(true).start();
-        String output = new String(fsck.getInputStream().readAllBytes());
+        String output = new String(fsck.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(fsck.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, fsck.exitValue(), output);
 

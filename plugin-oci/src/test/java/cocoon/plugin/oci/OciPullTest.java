@@ -202,7 +202,7 @@ class OciPullTest {
         registry.pushImage("test/dedup", "two", RegistryFixture.OCI_MANIFEST, List.of(base, kernel));
         ImageSource source = source();
 
-        source.pull(ref("test/dedup:one"), PullOptions.defaults(), ProgressEvent -> { });
+        source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> { });
         assertEquals(List.of(base.digest(), first.digest()), sorted(proxy.blobFetches(), base, first));
 
         proxy.clear();

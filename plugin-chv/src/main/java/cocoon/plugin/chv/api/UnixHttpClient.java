@@ -141,7 +141,7 @@ public final class UnixHttpClient {
             if (size == 0) {
                 // Trailer fields, if any, end with an empty line.
                 while (!readLine(in).isEmpty()) {
-                    continue;
+                    // a trailer field: dropped
                 }
                 return body.toByteArray();
             }

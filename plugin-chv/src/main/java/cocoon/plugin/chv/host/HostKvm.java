@@ -27,8 +27,9 @@ public final class HostKvm {
             return Optional.of(kvmDevice + " does not exist: enable virtualization in the firmware and load kvm_intel or kvm_amd"
                     + " (or use --hypervisor qemu, which falls back to TCG)");
         }
-        try (RandomAccessFile ignored = new RandomAccessFile(kvmDevice.toFile(), "rw")) {
+        try {
             // Opening it read-write is exactly what the hypervisor will do.
+            new RandomAccessFile(kvmDevice.toFile(), "rw").close();
         } catch (IOException e) {
             return Optional.of("cannot open " + kvmDevice + " read-write (" + e.getMessage() + "): add your user to the kvm group");
         }

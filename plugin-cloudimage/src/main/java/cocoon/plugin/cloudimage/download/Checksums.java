@@ -31,7 +31,7 @@ public final class Checksums {
 
     /** The digest a checksum file lists for {@code fileName}, if any. */
     public static Optional<String> find(String sumsFile, String fileName) {
-        for (String raw : sumsFile.split("\\R")) {
+        for (String raw : sumsFile.split("\\R", -1)) {
             String line = raw.strip();
             Matcher gnu = GNU_LINE.matcher(line);
             if (gnu.matches() && gnu.group(2).equals(fileName)) {

@@ -53,7 +53,7 @@ public final class ImageSniffer {
                 return SourceFormat.VHDX;
             }
             if (startsWith(head, 0, "conectix")
-                    || size >= SECTOR && startsWith(read(channel, size - SECTOR, SECTOR), 0, "conectix")) {
+                    || (size >= SECTOR && startsWith(read(channel, size - SECTOR, SECTOR), 0, "conectix"))) {
                 return SourceFormat.VPC;
             }
             if (head.limit() >= 0x44 && Integer.reverseBytes(head.getInt(0x40)) == VDI_SIGNATURE) {

@@ -31,7 +31,7 @@ public final class Qcow2Header {
         }
         int version = header.getInt(4);
         long size = header.getLong(SIZE_OFFSET);
-        if (version != 2 && version != 3 || size < 0) {
+        if ((version != 2 && version != 3) || size < 0) {
             throw new IOException(image + " has a qcow2 header this reader does not know (version " + version + ")");
         }
         return size;

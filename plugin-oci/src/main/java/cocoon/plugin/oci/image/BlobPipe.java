@@ -22,6 +22,7 @@ final class BlobPipe {
     private static final int CHUNKS_IN_FLIGHT = 16;
     private static final Chunk END = new Chunk(new byte[0], 0);
 
+    @SuppressWarnings("ArrayRecordComponent") // a buffer passed between threads by identity, never compared
     private record Chunk(byte[] bytes, int length) {}
 
     private final BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(CHUNKS_IN_FLIGHT + 1);
@@ -144,6 +145,7 @@ final class BlobPipe {
         }
 
         /** Whether bytes are available, waiting for the next chunk if need be. */
+        @SuppressWarnings("ReferenceEquality") // END is a sentinel: only that very chunk ends the stream
         private boolean next() throws IOException {
             if (ended) {
                 return endOrFailure();

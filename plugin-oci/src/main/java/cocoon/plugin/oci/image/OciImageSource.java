@@ -78,6 +78,7 @@ public final class OciImageSource implements ImageSource {
     }
 
     @Override
+    @SuppressWarnings("try") // the store lock is held for the block and released on close; the body never names it
     public Image pull(String text, PullOptions options, ProgressListener listener) {
         OciReference reference = OciReference.parse(text);
         if (options.caFile() != null) {
@@ -219,6 +220,7 @@ public final class OciImageSource implements ImageSource {
     }
 
     @Override
+    @SuppressWarnings("try") // the store lock is held for the block and released on close; the body never names it
     public void delete(Image image) {
         try (StoreLock.Held shared = context.locks().store().shared()) {
             store.remove(image.reference());

@@ -262,7 +262,7 @@ public final class LayerUnpacker {
                 throw new UnsafeLayerException(layer, name, "uses the absolute path \"" + path + "\"");
             }
             List<String> parts = new ArrayList<>();
-            for (String part : path.split("/")) {
+            for (String part : path.split("/", -1)) {
                 if (part.isEmpty() || part.equals(".")) {
                     continue;
                 }

@@ -78,7 +78,7 @@ final class CredentialHelper {
     }
 
     private Optional<Path> locate() {
-        for (String dir : searchPath.split(":")) {
+        for (String dir : searchPath.split(":", -1)) {
             if (!dir.isEmpty()) {
                 Optional<Path> found = processes.which(Path.of(dir, program).toString());
                 if (found.isPresent()) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -94,8 +93,7 @@ public final class DockerCredentials {
         if (entries.has(server)) {
             return Optional.of(entries.get(server));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> fields = entries.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : entries.properties()) {
             if (hosts.contains(hostOf(field.getKey()))) {
                 return Optional.of(field.getValue());
             }

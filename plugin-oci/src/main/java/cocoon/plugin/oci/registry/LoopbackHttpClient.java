@@ -48,6 +48,8 @@ final class LoopbackHttpClient extends FailoverHttpClient {
     }
 
     @Override
+    // URL's constructors are deprecated for not validating; URI would refuse URLs jib builds and sends today.
+    @SuppressWarnings("deprecation")
     public Response call(String httpMethod, URL url, Request request) throws IOException {
         URL plain = url.getProtocol().equals("https") ? new URL("http", url.getHost(), url.getPort(), url.getFile()) : url;
         return super.call(httpMethod, plain, request);

@@ -91,7 +91,7 @@ public final class ManifestProbe {
             params.put(matcher.group(1), matcher.group(2));
         }
         String realm = params.get("realm");
-        if (realm == null || !(realm.startsWith("https://") || realm.startsWith("http://") && isLoopback(URI.create(realm).getHost()))) {
+        if (realm == null || !(realm.startsWith("https://") || (realm.startsWith("http://") && isLoopback(URI.create(realm).getHost())))) {
             return Optional.empty();
         }
         return token(realm, params.get("service"), reference, credential.get()).map(token -> "Bearer " + token);

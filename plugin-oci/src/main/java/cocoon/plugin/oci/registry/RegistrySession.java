@@ -24,7 +24,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -36,7 +35,6 @@ public final class RegistrySession implements AutoCloseable {
 
     private static final String ARCHITECTURE = "amd64";
     private static final String OS = "linux";
-    private static final Consumer<LogEvent> QUIET = event -> { };
     /** A manifest is a few kilobytes; a registry that takes longer than this to send one is broken. */
     private static final Duration MANIFEST_DEADLINE = Duration.ofSeconds(30);
 
@@ -63,9 +61,9 @@ public final class RegistrySession implements AutoCloseable {
         if (!plainHttpAllowed) {
             TlsPreflight.check(reference);
         }
-        FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), QUIET)
+        FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), RegistrySession::quiet)
                 : Optional.<FailoverHttpClient>empty())
-                .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, QUIET));
+                .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, RegistrySession::quiet));
         try {
             // jib reads the user name "<token>" as docker does: the secret is an identity (refresh) token.
             Credential jibCredential = credential.map(given -> Credential.from(given.username(), given.secret())).orElse(null);
@@ -82,6 +80,10 @@ public final class RegistrySession implements AutoCloseable {
             shutDown(http);
             throw RegistryErrors.translate(e, reference, "authenticating", credential);
         }
+    }
+
+    /** jib's log events: dropped, as the user sees failures through cocoon's own errors. */
+    private static void quiet(LogEvent event) {
     }
 
     /** The reference's linux/amd64 manifest: a manifest list or OCI index is followed to that platform. */

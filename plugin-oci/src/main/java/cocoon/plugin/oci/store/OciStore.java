@@ -56,14 +56,14 @@ public final class OciStore {
         return Files.isRegularFile(erofs(hex));
     }
 
-    /**
-     * Moves a converted layer into place: boot files first, then the EROFS image by atomic rename,
-     * read-only, with the file and its folder synced so a crash leaves the old state or the new one.
-     */
     /** Layer images are never written again, and no other user may read what a VM boots from. */
     private static final int OWNER_READ_ONLY = 0400;
     private static final int OWNER_READ_WRITE = 0600;
 
+    /**
+     * Moves a converted layer into place: boot files first, then the EROFS image by atomic rename,
+     * read-only, with the file and its folder synced so a crash leaves the old state or the new one.
+     */
     public void commit(String hex, ConvertedLayer layer) {
         try {
             Path target = erofs(hex);
@@ -109,6 +109,7 @@ public final class OciStore {
     }
 
     /** Read-modify-write of the index under its exclusive lock. */
+    @SuppressWarnings("try") // the index lock is held for the block and released on close; the body never names it
     public IndexFile updateIndex(UnaryOperator<IndexFile> change) {
         try (StoreLock.Held ignored = indexLock.exclusive()) {
             IndexFile updated = change.apply(readIndex());

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ public final class BlobHost implements AutoCloseable {
 
     /** Listens on a free loopback port and takes blob bytes from {@code registryHost} ({@code 127.0.0.1:<port>}). */
     public static BlobHost start(String registryHost) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         BlobHost host = new BlobHost(server, registryHost);
         server.createContext(PREFIX, host::answer);

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -50,7 +51,7 @@ public final class RecordingProxy implements AutoCloseable {
 
     /** Listens on a free loopback port and forwards to {@code upstreamHost} ({@code 127.0.0.1:<port>}). */
     public static RecordingProxy start(String upstreamHost) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
         RecordingProxy proxy = new RecordingProxy(server, upstreamHost);

@@ -116,13 +116,14 @@ public final class RegistryFixture implements AutoCloseable {
     }
 
     private void awaitListening(Path log) throws IOException, InterruptedException {
-        String[] hostPort = host.split(":");
+        String[] hostPort = host.split(":", -1);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
             }
-            try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            try {
+                new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1])).close();
                 return;
             } catch (IOException notYet) {
                 Thread.sleep(100);
@@ -223,6 +224,7 @@ public final class RegistryFixture implements AutoCloseable {
     public record Platform(String os, String architecture, Pushed manifest) {}
 
     /** A compressed layer blob and whether it is gzip or zstd. */
+    @SuppressWarnings("ArrayRecordComponent") // blob bytes pushed as they are; a Layer is never compared or hashed
     public record Layer(byte[] blob, boolean zstd) {
         String mediaType(boolean oci) {
             if (oci) {
@@ -265,10 +267,15 @@ public final class RegistryFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            // Kept, not thrown: thrown from close it could end up suppressed under the body's exception and be lost.
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ public final class TokenIssuer implements AutoCloseable {
      */
     public static TokenIssuer start(Path dir, Map<String, String> passwords, Map<String, String> refreshTokens)
             throws IOException, InterruptedException, GeneralSecurityException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         return serve(server, "http://127.0.0.1:" + server.getAddress().getPort(), dir, passwords, refreshTokens);
     }
 
@@ -140,7 +141,7 @@ public final class TokenIssuer implements AutoCloseable {
             }
             List<Map<String, Object>> access = new ArrayList<>();
             for (String scope : params.getOrDefault("scope", List.of())) {
-                String[] parts = scope.split(":");
+                String[] parts = scope.split(":", -1);
                 if (parts.length != 3 || !parts[0].equals("repository")) {
                     continue;
                 }
@@ -208,7 +209,7 @@ public final class TokenIssuer implements AutoCloseable {
         if (form == null || form.isEmpty()) {
             return;
         }
-        for (String pair : form.split("&")) {
+        for (String pair : form.split("&", -1)) {
             int equals = pair.indexOf('=');
             String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
             String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);

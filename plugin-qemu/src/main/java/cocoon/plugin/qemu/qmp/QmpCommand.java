@@ -5,9 +5,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import java.util.List;
 
 /**
- * A QMP command this driver sends, and the type its {@code return} member carries.
+ * A QMP command this driver sends, and the type its {@code "return"} member carries.
  *
  * @param execute  the command name as QMP spells it
+ * @param returns  the type the reply's {@code "return"} member is read as
  */
 public record QmpCommand<R>(String execute, TypeReference<R> returns) {
 

@@ -84,8 +84,13 @@ final class FakeQmpServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            // Kept, not thrown: thrown from close it could end up suppressed under the body's exception and be lost.
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -60,6 +60,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void readsTheChardevListIgnoringFieldsItDoesNotUse() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             negotiate(session);
@@ -78,6 +79,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void anErrorReplyFailsTheCommandWithQemusDescription() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             negotiate(session);
@@ -95,6 +97,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void aPeerThatNeverGreetsTimesOutInsteadOfHanging() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> session.receive())) {
             long start = System.nanoTime();
@@ -106,6 +109,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void somethingOtherThanQmpOnTheSocketIsRefused() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             session.send("{\"hello\": \"world\"}");
@@ -118,6 +122,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void qemuHangingUpBeforeAnsweringIsAnIoFailure() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
             session.send(FakeQmpServer.GREETING);
@@ -148,6 +153,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void greetsIsFalseWithoutAServerOrForAnotherProtocol() throws Exception {
         assertFalse(QmpClient.greets(socket(), TIMEOUT));
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> session.send("{\"hello\": 1}"))) {
@@ -156,6 +162,7 @@ class QmpClientTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void greetsGivesUpOnASilentServerAtTheTimeout() throws Exception {
         // The server stays silent until the client hangs up, so only the client's own timeout ends the wait.
         try (FakeQmpServer server = new FakeQmpServer(socket(), FakeQmpServer.Session::listenUntilHangUp)) {
