@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,22 +75,23 @@ class UserNetworkGuestTest {
     @Test
     @Order(1)
     void hostileNetworkFlagsAreRefusedAtCreateInOneLineWithNothingWritten() throws IOException {
-        List<List<String>> refused = List.of(
-                List.of("--network", "user", "-p", "0:80"),
-                List.of("--network", "user", "-p", "70000:80"),
-                List.of("--network", "user", "-p", "abc"),
-                List.of("--network", "user", "-p", "8080:80", "-p", "8080:81"),
-                List.of("--network", "user", "-p", "203.0.113.9:8080:80"),
-                List.of("--network", "none", "-p", "8080:80"),
-                List.of("--network", "user", "--hypervisor", "chv", "-p", "8080:80"));
-        for (List<String> flags : refused) {
+        Map<List<String>, String> refused = new LinkedHashMap<>();
+        refused.put(List.of("--network", "user", "-p", "0:80"), "--publish '0:80' is not a port rule");
+        refused.put(List.of("--network", "user", "-p", "70000:80"), "--publish '70000:80' is not a port rule");
+        refused.put(List.of("--network", "user", "-p", "abc"), "--publish 'abc' is not a port rule");
+        refused.put(List.of("--network", "user", "-p", "8080:80", "-p", "8080:81"), "names host port 8080/tcp twice");
+        refused.put(List.of("--network", "user", "-p", "203.0.113.9:8080:80"), "203.0.113.9 is not an address of this host");
+        refused.put(List.of("--network", "none", "-p", "8080:80"), "--network none gives the VM none");
+        refused.put(List.of("--network", "user", "--hypervisor", "chv", "-p", "8080:80"), "--hypervisor qemu");
+        refused.forEach((flags, expected) -> {
             List<String> args = new ArrayList<>(List.of("create", "--name", "hostile"));
             args.addAll(flags);
             args.add(guest.image());
             CocoonCli.Run run = inside.run(args.toArray(String[]::new));
             assertNotEquals(0, run.exit(), flags + " was accepted");
             assertEquals(1, run.err().strip().lines().count(), flags + ": " + run.err());
-        }
+            assertTrue(run.err().contains(expected), flags + ": " + run.err());
+        });
         assertEquals(0, JSON.readTree(inside.run("ps", "--format", "json").ok().out()).size(), "a refused create left a record");
         Path vms = inside.root().resolve("vms");
         try (var left = Files.exists(vms) ? Files.list(vms) : java.util.stream.Stream.<Path>empty()) {
