@@ -50,9 +50,7 @@ final class HostPorts {
                         socket.bind(address);
                     }
                 } else {
-                    try (DatagramSocket socket = new DatagramSocket(address)) {
-                        socket.getLocalPort();
-                    }
+                    new DatagramSocket(address).close();
                 }
             } catch (IOException e) {
                 throw new ConflictException("host port " + port.hostSide() + " published by VM " + vmName + " is in use ("
