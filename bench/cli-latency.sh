@@ -11,7 +11,7 @@ machine
 echo "pulling the OCI demo and making one VM to copy..."
 serve_oci_demo
 "$cocoon" pull --insecure --quiet "$oci_ref" > /dev/null
-"$cocoon" create --name template --hypervisor qemu "$oci_ref" > /dev/null
+"$cocoon" create --name template --network none --hypervisor qemu "$oci_ref" > /dev/null
 cp "$COCOON_ROOT_DIR"/vms/*/vm.json "$work/vm.json"
 
 # copy_records N: exactly N VM records (stopped; copies of the template, whose disks are gone), named bench-0..N-1.

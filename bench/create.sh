@@ -17,11 +17,11 @@ remove="$cocoon rm --force bench > /dev/null 2>&1 || true"
 declare -A t
 for size in 10G 100G; do
   t[oci-$size]=$(bench_time "oci-$size" "$runs" --prepare "$remove" -- \
-    "$cocoon create --name bench --storage $size --hypervisor qemu $oci_ref")
+    "$cocoon create --name bench --network none --storage $size --hypervisor qemu $oci_ref")
   t[ext4-$size]=$(bench_time "ext4-$size" "$runs" --prepare "rm -f $work/cow.raw" -- \
     "truncate -s $size $work/cow.raw && mkfs.ext4 -q -F $work/cow.raw")
   t[cloud-$size]=$(bench_time "cloud-$size" "$runs" --prepare "$remove" -- \
-    "$cocoon create --name bench --storage $size --hypervisor qemu $cloud_url")
+    "$cocoon create --name bench --network none --storage $size --hypervisor qemu $cloud_url")
   t[qcow2-$size]=$(bench_time "qcow2-$size" "$runs" --prepare "rm -f $work/overlay.qcow2" -- \
     "qemu-img create -q -f qcow2 -F qcow2 -b $base $work/overlay.qcow2 $size")
 done

@@ -10,7 +10,7 @@ machine
 echo "pulling the OCI demo and creating the VM..."
 serve_oci_demo
 "$cocoon" pull --insecure --quiet "$oci_ref" > /dev/null
-"$cocoon" create --name bench --hypervisor qemu --accel tcg --memory 256M --cpu 1 "$oci_ref" > /dev/null
+"$cocoon" create --name bench --network none --hypervisor qemu --accel tcg --memory 256M --cpu 1 "$oci_ref" > /dev/null
 echo "the command (cocoon run): $("$cocoon" run --hypervisor qemu --accel tcg --memory 256M --cpu 1 "$oci_ref" | head -4 | tr -d '\\\n')..."
 stop_vm() { "$cocoon" stop --force bench > /dev/null 2>&1 || true; }
 trap 'stop_vm; cleanup' EXIT

@@ -2,7 +2,7 @@
 # Builds the Cocoon demo OCI VM image as an OCI image layout in OUTDIR (oci-layout, index.json, blobs/).
 #   layer 1: busybox rootfs, /sbin/init, /boot/vmlinuz-<ver> and /boot/initrd.img-<ver> (guest hook + modules),
 #            /etc/cocoon-doomed
-#   layer 2: whiteout of /etc/cocoon-doomed, /etc/motd
+#   layer 2: whiteout of /etc/cocoon-doomed, /etc/motd, /var/www/index.html (the page the demo's httpd serves)
 # Only Debian packages (linux-image-amd64, busybox-static), unpacked, never installed. Cached by input.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"

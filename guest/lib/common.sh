@@ -9,7 +9,8 @@ export LC_ALL=C SOURCE_DATE_EPOCH=$GUEST_EPOCH
 
 # Modules the hook needs on Debian's 6.1 kernel (DESIGN §7); dependencies are added by resolve_modules.
 OCI_HOOK_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk
-  virtio_console crc32c_generic libcrc32c crc16 mbcache jbd2 ext4 erofs overlay evdev button)
+  virtio_console crc32c_generic libcrc32c crc16 mbcache jbd2 ext4 erofs overlay evdev button
+  failover net_failover virtio_net)
 # A cloud guest also reads its NoCloud seed, a FAT disk.
 CLOUD_MODULES=("${OCI_HOOK_MODULES[@]}" fat vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859_1)
 

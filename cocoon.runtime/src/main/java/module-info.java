@@ -11,6 +11,7 @@ module cocoon.runtime {
     uses cocoon.api.ImageSource.Provider;
     uses cocoon.api.DiskBuilder.Provider;
     uses cocoon.api.Hypervisor.Provider;
+    uses cocoon.api.Network.Provider;
 
     opens cocoon.runtime.cli to com.fasterxml.jackson.databind;
     opens cocoon.runtime.console to com.sun.jna;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Runs each VM as one detached hypervisor process and controls it through that process's API. */
@@ -75,6 +76,11 @@ public interface Hypervisor {
      * @throws InvalidInputException naming the option and what this hypervisor takes
      */
     Map<String, String> options(Map<String, String> requested);
+
+    /** The kinds of network card it can render; a network mode needing another is refused at create. */
+    default Set<Nic.Backend> nicBackends() {
+        return Set.of();
+    }
 
     /** The exact argument list {@link #launch} would execute. Creates nothing. */
     List<String> command(VmRecord vm, VmPaths paths);

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param pid    the hypervisor process while running, 0 otherwise
  * @param error  why the VM is in {@link VmState#ERROR}, or null
+ * @param network its mode and cards as planned at create; records older than networking read as {@code none}
  */
 public record VmRecord(
         String id,
@@ -20,13 +21,15 @@ public record VmRecord(
         Instant created,
         Instant started,
         long pid,
-        String error) {
+        String error,
+        VmNetwork network) {
 
     /** Which image a VM was made from; the index entry may be gone, the files stay while the VM exists. */
     public record ImageRef(String kind, String reference, String digest) {}
 
     public VmRecord {
         disks = List.copyOf(disks);
+        network = network == null ? VmNetwork.none() : network;
     }
 
     public String hypervisor() {
@@ -34,14 +37,14 @@ public record VmRecord(
     }
 
     public VmRecord running(long newPid, Instant at) {
-        return new VmRecord(id, name, VmState.RUNNING, spec, image, boot, disks, created, at, newPid, null);
+        return new VmRecord(id, name, VmState.RUNNING, spec, image, boot, disks, created, at, newPid, null, network);
     }
 
     public VmRecord stopped() {
-        return new VmRecord(id, name, VmState.STOPPED, spec, image, boot, disks, created, started, 0, null);
+        return new VmRecord(id, name, VmState.STOPPED, spec, image, boot, disks, created, started, 0, null, network);
     }
 
     public VmRecord failed(String why) {
-        return new VmRecord(id, name, VmState.ERROR, spec, image, boot, disks, created, started, 0, why);
+        return new VmRecord(id, name, VmState.ERROR, spec, image, boot, disks, created, started, 0, why, network);
     }
 }

@@ -4,6 +4,7 @@ import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.Hypervisor;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
@@ -117,7 +118,7 @@ public final class AotTraining {
             VmRecord record = new VmRecord(id, "vm-" + i, VmState.STOPPED, spec,
                     new VmRecord.ImageRef("oci", "registry.example/demo:latest", "sha256:" + "0".repeat(64)),
                     BootSpec.kernel(dir.resolve("vmlinuz"), dir.resolve("initrd"), "console=hvc0"),
-                    disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null);
+                    disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null, VmNetwork.none());
             json.write(dir.resolve("vm.json"), record);
             if (i >= FIRST_STARTABLE && i < FIRST_STARTABLE + hypervisors.size()) {
                 touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"), dir.resolve("initrd"));

@@ -123,7 +123,7 @@ class ChvContractTest {
                 "--console", "pty"), planned);
         assertFalse(Files.exists(store.resolve("root/vms").resolve(plannedId)), "run creates nothing");
 
-        String id = cocoon.run("create", "--name", "web", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
+        String id = cocoon.run("create", "--network", "none", "--name", "web", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
                 .ok().out().strip().replace("web ", "");
         assertEquals("created", state(cocoon, "web"));
 
@@ -159,7 +159,7 @@ class ChvContractTest {
     @Test
     void aGuestThatIgnoresThePowerButtonIsShutDownAfterTheTimeoutAndForceSkipsTheButton() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--name", "deaf", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run("create", "--network", "none", "--name", "deaf", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
         Path deafRequests = dir.resolve("deaf.log");
         long pid = startedPid(cocoon.env("FAKE_CHV_POWER_BUTTON", "ignore").env("FAKE_CHV_RECORD", deafRequests.toString())
                 .run("start", "deaf").ok().out(), "deaf");
@@ -184,7 +184,7 @@ class ChvContractTest {
     @Test
     void aVmmThatDiesAtStartFailsStartWithTheEndOfItsLogAndLeavesTheVmInError() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--name", "doomed", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run("create", "--network", "none", "--name", "doomed", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
 
         CocoonCli.Run start = cocoon.env("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)")
                 .run("start", "doomed");
@@ -201,7 +201,7 @@ class ChvContractTest {
     @Test
     void aStaleSocketOrAReusedPidNeverReadsAsRunningAndNeverBlocksOrKillsAnything() throws Exception {
         CocoonCli cocoon = cocoon();
-        String id = cocoon.run("create", "--name", "crashy", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image)
+        String id = cocoon.run("create", "--network", "none", "--name", "crashy", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image)
                 .ok().out().strip().replace("crashy ", "");
         Path runDir = store.resolve("run").resolve(id);
         long pid = startedPid(cocoon.run("start", "crashy").ok().out(), "crashy");
@@ -263,7 +263,7 @@ class ChvContractTest {
             assertEquals("pty", planned.get(planned.indexOf("--serial") + 1), planned.toString());
             assertEquals("off", planned.get(planned.indexOf("--console") + 1), planned.toString());
 
-            cocoon.run("create", "--name", "cloud", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok();
+            cocoon.run("create", "--network", "none", "--name", "cloud", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok();
             Path requests = dir.resolve("cloud.log");
             long pid = startedPid(cocoon.env("FAKE_CHV_RECORD", requests.toString()).run("start", "cloud").ok().out(), "cloud");
             CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "", "console", "cloud").ok();
@@ -280,7 +280,7 @@ class ChvContractTest {
     @Test
     void aGuestPoweredOffFromItsConsoleShowsAsStoppedAndStartsAgain() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--name", "halts", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run("create", "--network", "none", "--name", "halts", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
         long pid = startedPid(cocoon.run("start", "halts").ok().out(), "halts");
 
         // As a user at the guest's console: the double's guest takes a typed `poweroff` as shutting itself down.

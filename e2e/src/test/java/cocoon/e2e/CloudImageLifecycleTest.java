@@ -86,7 +86,7 @@ class CloudImageLifecycleTest {
 
         t = System.nanoTime();
         booted = cocoon;
-        cocoon.run("create", "--name", VM, "--hypervisor", "qemu", "--memory", "512M", url).ok();
+        cocoon.run("create", "--network", "none", "--name", VM, "--hypervisor", "qemu", "--memory", "512M", url).ok();
         stage("create", t);
         JsonNode inspect = JSON.readTree(cocoon.run("inspect", VM).ok().out());
         String id = inspect.path("vm").path("id").asText();

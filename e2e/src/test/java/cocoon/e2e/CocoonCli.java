@@ -37,13 +37,27 @@ public class CocoonCli {
 
     private final Path base;
     private final Map<String, String> env = new HashMap<>();
+    /** What runs cocoon, such as {@code ip netns exec NS}; empty to run it straight. */
+    private final List<String> launcher;
 
     public CocoonCli(Path base) {
+        this(base, List.of());
+    }
+
+    private CocoonCli(Path base, List<String> launcher) {
         this.base = base;
+        this.launcher = List.copyOf(launcher);
         env.put("COCOON_ROOT_DIR", root().toString());
         env.put("COCOON_RUN_DIR", runDir().toString());
         env.put("COCOON_LOG_DIR", logDir().toString());
         env.put("COCOON_CONFIG", emptyConfig(base).toString());
+    }
+
+    /** The same state and config, every command (and so every hypervisor it starts) run inside network namespace {@code ns}. */
+    public CocoonCli inNetworkNamespace(String ns) {
+        CocoonCli inside = new CocoonCli(base, List.of("ip", "netns", "exec", ns));
+        inside.env.putAll(env);
+        return inside;
     }
 
     public Path base() {
@@ -130,7 +144,7 @@ public class CocoonCli {
     }
 
     private Process start(boolean withStdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(IMAGE.resolve("bin/cocoon").toString());
         command.addAll(List.of(args));
         Path out = Files.createTempFile(base, "out", ".txt");

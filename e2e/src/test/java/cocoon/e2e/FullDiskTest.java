@@ -91,7 +91,7 @@ class FullDiskTest {
         cocoon.run("pull", "--quiet", url).ok();
         Path filler = fill(0);
 
-        CocoonCli.Run full = cocoon.run("create", "--name", "web1", "--hypervisor", "qemu", url);
+        CocoonCli.Run full = cocoon.run("create", "--network", "none", "--name", "web1", "--hypervisor", "qemu", url);
 
         assertEquals(1, full.exit(), full.err());
         assertTrue(full.err().matches("cocoon: no space left on \\Q" + root.resolve("vms") + "\\E/[0-9a-f]+: free space \\(cocoon gc\\)\n"),
@@ -100,7 +100,7 @@ class FullDiskTest {
         assertEquals(1, cocoon.run("ps").ok().out().lines().count(), "ps lists no VM");
 
         Files.delete(filler);
-        cocoon.run("create", "--name", "web1", "--hypervisor", "qemu", url).ok();
+        cocoon.run("create", "--network", "none", "--name", "web1", "--hypervisor", "qemu", url).ok();
         cocoon.run("rm", "web1").ok();
     }
 

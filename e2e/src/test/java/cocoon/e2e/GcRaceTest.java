@@ -64,7 +64,7 @@ class GcRaceTest {
                         String image = images.get((w + round) % images.size());
                         String vm = "w" + w + "-" + round;
                         step(failures, cocoon.run("pull", "--quiet", image), "pull " + image);
-                        boolean created = step(failures, cocoon.run("create", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image),
+                        boolean created = step(failures, cocoon.run("create", "--network", "none", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image),
                                 "create " + vm);
                         // The other worker may have deleted the image between this pull and create: then there is no VM to rm.
                         if (created && round % 2 == 1) {

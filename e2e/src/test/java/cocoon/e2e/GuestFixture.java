@@ -74,7 +74,7 @@ final class GuestFixture implements AutoCloseable {
     /** {@code cocoon create} of a small QEMU VM from the demo image; the VM is removed by {@link #close()}. */
     CocoonCli.Run create(String name) {
         vms.add(name);
-        return cocoon.run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
+        return cocoon.run("create", "--network", "none", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
                 "--memory", MEMORY, "--storage", STORAGE, image);
     }
 

@@ -60,7 +60,7 @@ class ImageStoreGcTest {
         assertTrue(list.contains(a) && list.contains(b), list);
         assertEquals(3, blobs(cocoon).size());
 
-        cocoon.run("create", "--name", "vm-a", "--hypervisor", "qemu", "--storage", "128M", a).ok();
+        cocoon.run("create", "--network", "none", "--name", "vm-a", "--hypervisor", "qemu", "--storage", "128M", a).ok();
         CocoonCli.Run refused = cocoon.run("delete", a);
         assertEquals(1, refused.exit());
         assertTrue(refused.err().contains("used by VM vm-a"), refused.err());

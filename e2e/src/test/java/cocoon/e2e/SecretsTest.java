@@ -58,7 +58,7 @@ class SecretsTest {
         String url = server.url(IMAGE);
         String[] flags = {"--hypervisor", "qemu", "--user", "ada", "--password", PASSWORD, url};
         underUmask022(cocoon, "pull", "--quiet", url);
-        underUmask022(cocoon, concat(new String[] {"create", "--name", "web1"}, flags));
+        underUmask022(cocoon, concat(new String[] {"create", "--network", "none", "--name", "web1"}, flags));
 
         String ps = cocoon.run("ps", "--format", "json").ok().out();
         String inspect = cocoon.run("inspect", "web1").ok().out();

@@ -87,7 +87,7 @@ class StateContractTest {
         if (real) {
             qemu.create(vm).ok();
         } else {
-            cocoon.run("create", "--name", vm, "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", chvImage).ok();
+            cocoon.run("create", "--network", "none", "--name", vm, "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", chvImage).ok();
         }
         assertEquals("created", state(cocoon, vm), "never started");
 

@@ -23,13 +23,14 @@ final class App {
 
     App(Settings.Flags flags) {
         PluginCatalog catalog = PluginCatalog.discover(pluginDir());
-        this.settings = Settings.resolve(flags, System.getenv(), catalog.hypervisorNames(), catalog.settingSections());
+        this.settings = Settings.resolve(flags, System.getenv(), catalog.hypervisorNames(), catalog.networkModes(),
+                catalog.settingSections());
         settings.oldSpellings().forEach(line -> System.err.println("cocoon: " + line));
         this.plugins = new Plugins(catalog, settings);
         this.vms = new VmStore(settings.rootDir(), settings.runDir(), settings.logDir(),
                 FileStoreLocks.forRoot(settings.rootDir()), new AtomicJsonFiles());
         this.images = new ImageCatalog(plugins);
-        this.lifecycle = new Lifecycle(vms, images, plugins, settings);
+        this.lifecycle = new Lifecycle(vms, images, plugins, settings, line -> System.err.println("cocoon: " + line));
     }
 
     Settings settings() {

@@ -1,5 +1,6 @@
 package cocoon.runtime.cli;
 
+import cocoon.api.PublishedPort;
 import cocoon.runtime.cli.CliCommand.Value;
 import cocoon.runtime.vm.CreateRequest;
 
@@ -20,6 +21,8 @@ final class CreateOptions {
     private final Value<String> user;
     private final Value<String> password;
     private final Value<List<Path>> sshKeys;
+    private final Value<String> network;
+    private final Value<List<String>> publish;
 
     CreateOptions(CliCommand command) {
         image = command.parameter(0, "IMAGE", "a pulled image: name or digest prefix");
@@ -37,10 +40,17 @@ final class CreateOptions {
                 "--password");
         sshKeys = command.repeatable(Path.class, "FILE", "Cloud images: public key file to authorize (repeatable).",
                 "--ssh-key");
+        network = command.option(String.class, "auto|user|none",
+                "Network (default: [defaults] network, auto: user-mode networking where the hypervisor has it, else none).",
+                "--network");
+        publish = command.repeatable(String.class, "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+                "Forward a host port to the VM (repeatable); the host address defaults to 127.0.0.1. IPv4 only.",
+                "-p", "--publish");
     }
 
     CreateRequest request() {
         return new CreateRequest(image.get(), name.get(), cpus.get(), memory.get(), storage.get(), hypervisor.get(),
-                accel.get() == null ? Map.of() : Map.of("accel", accel.get()), user.get(), password.get(), sshKeys.get());
+                accel.get() == null ? Map.of() : Map.of("accel", accel.get()), user.get(), password.get(), sshKeys.get(),
+                network.get(), publish.get() == null ? List.of() : publish.get().stream().map(PublishedPort::parse).toList());
     }
 }

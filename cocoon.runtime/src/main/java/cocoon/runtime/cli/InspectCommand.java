@@ -1,8 +1,12 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
+import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
+
+import java.util.List;
 
 /** {@code cocoon inspect VM}: the full record, live state included, as JSON. */
 final class InspectCommand extends CliCommand {
@@ -23,9 +27,23 @@ final class InspectCommand extends CliCommand {
         }
         App app = root.app();
         VmRecord record = app.lifecycle().live(app.vms().resolve(vm.get()));
-        JsonOutput.print(new Inspection(record, app.lifecycle().paths(record)));
+        JsonOutput.print(new Inspection(record, NetworkView.of(record), app.lifecycle().paths(record)));
     }
 
-    /** The record plus where its files live. */
-    record Inspection(VmRecord vm, VmPaths paths) {}
+    /** The record plus its network at a glance and where its files live. */
+    record Inspection(VmRecord vm, NetworkView network, VmPaths paths) {}
+
+    /** The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes them. */
+    record NetworkView(String mode, String mac, String address, String gateway, List<String> dns, List<String> published) {
+
+        static NetworkView of(VmRecord vm) {
+            List<Nic> nics = vm.network().nics();
+            if (nics.isEmpty()) {
+                return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of());
+            }
+            Nic nic = nics.getFirst();
+            return new NetworkView(vm.network().mode(), nic.mac(), nic.cidr(), nic.gateway(), nic.dns(),
+                    nic.published().stream().map(PublishedPort::toString).toList());
+        }
+    }
 }

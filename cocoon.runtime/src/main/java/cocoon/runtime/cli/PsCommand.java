@@ -26,9 +26,10 @@ final class PsCommand extends CliCommand {
             return;
         }
         Instant now = Instant.now();
-        Table table = new Table("VM ID", "NAME", "IMAGE", "STATE", "CPU", "MEMORY", "HYPERVISOR", "CREATED");
+        Table table = new Table("VM ID", "NAME", "IMAGE", "STATE", "ADDRESS", "CPU", "MEMORY", "HYPERVISOR", "CREATED");
         for (VmRecord vm : vms) {
             table.row(vm.id().substring(0, 12), vm.name(), vm.image().reference(), vm.state().label(),
+                    vm.network().address().isEmpty() ? "-" : vm.network().address(),
                     Integer.toString(vm.spec().cpus()), Sizes.format(vm.spec().memoryBytes()), vm.hypervisor(),
                     Ages.ago(vm.created(), now));
         }

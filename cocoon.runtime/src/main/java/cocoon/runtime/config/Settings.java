@@ -43,7 +43,7 @@ public record Settings(
     static final Setting<Path> LOG_DIR = Setting.path("log_dir", DEFAULT_LOG, "console and hypervisor logs");
 
     /** {@code [defaults]}: what {@code create} uses when a flag is not given. */
-    public record Defaults(String hypervisor, int cpus, long memoryBytes, long storageBytes,
+    public record Defaults(String hypervisor, String network, int cpus, long memoryBytes, long storageBytes,
                            String user, String password, Duration stopTimeout) {
 
         static final Setting<Long> CPU = Setting.wholeNumber("cpu", 2, 1, 256, "virtual CPUs of a new VM");
@@ -61,12 +61,18 @@ public record Settings(
                     "hypervisor of a new VM; auto: Cloud Hypervisor where it can run, else QEMU");
         }
 
-        static List<Setting<?>> declared(Setting<String> hypervisor) {
-            return List.of(hypervisor, CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT);
+        /** {@code auto} or one of the installed network modes. */
+        static Setting<String> network(List<String> modes) {
+            return Setting.choice("network", "auto", Stream.concat(Stream.of("auto"), modes.stream()).toList(),
+                    "network of a new VM; auto: user-mode networking where the hypervisor has it, else none");
         }
 
-        static Defaults from(SettingValues values, Setting<String> hypervisor) {
-            return new Defaults(values.get(hypervisor), Math.toIntExact(values.get(CPU)),
+        static List<Setting<?>> declared(Setting<String> hypervisor, Setting<String> network) {
+            return List.of(hypervisor, network, CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT);
+        }
+
+        static Defaults from(SettingValues values, Setting<String> hypervisor, Setting<String> network) {
+            return new Defaults(values.get(hypervisor), values.get(network), Math.toIntExact(values.get(CPU)),
                     values.get(MEMORY), values.get(STORAGE), values.get(USER), values.get(PASSWORD), values.get(STOP_TIMEOUT));
         }
     }
@@ -91,12 +97,14 @@ public record Settings(
     /**
      * Resolves every setting. {@code plugins} says which sections and keys the plugins read; with the
      * runtime's own it decides which sections and keys the file may hold. {@code hypervisors} are the
-     * names {@code [defaults] hypervisor} may take besides {@code auto}.
+     * names {@code [defaults] hypervisor} may take besides {@code auto}, {@code networks} those of {@code [defaults] network}.
      */
-    public static Settings resolve(Flags flags, Map<String, String> env, List<String> hypervisors, SettingSections plugins) {
+    public static Settings resolve(Flags flags, Map<String, String> env, List<String> hypervisors, List<String> networks,
+                                   SettingSections plugins) {
         Setting<String> hypervisor = Defaults.hypervisor(hypervisors);
+        Setting<String> network = Defaults.network(networks);
         SettingSections declared = new SettingSections()
-                .declare("defaults", "cocoon", Defaults.declared(hypervisor))
+                .declare("defaults", "cocoon", Defaults.declared(hypervisor, network))
                 .declare("gc", "cocoon", Gc.DECLARED)
                 .declareAll(plugins);
 
@@ -120,7 +128,7 @@ public record Settings(
             sections.add(ConfigSection.read(named, section, declared.section(section), file.section(section)));
         }
         return new Settings(directory(rootDir), directory(runDir), directory(logDir),
-                Defaults.from(values(sections, "defaults"), hypervisor), Gc.from(values(sections, "gc")),
+                Defaults.from(values(sections, "defaults"), hypervisor, network), Gc.from(values(sections, "gc")),
                 config, file.found(), List.copyOf(sections));
     }
 

@@ -3,6 +3,7 @@ package cocoon.runtime.plugin;
 import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.ImageSource;
+import cocoon.api.Network;
 import cocoon.runtime.config.SettingSections;
 
 import java.io.IOException;
@@ -29,20 +30,26 @@ import java.util.stream.Stream;
  */
 public final class PluginCatalog {
 
+    /** The section every network mode reads: the modes share the host's network, so its settings are one set. */
+    public static final String NETWORK_SECTION = "network";
+
     private final List<ImageSource.Provider> sources;
     private final List<DiskBuilder.Provider> diskBuilders;
     private final List<Hypervisor.Provider> hypervisors;
+    private final List<Network.Provider> networks;
     private final SettingSections settingSections = new SettingSections();
 
     private PluginCatalog(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
-                          List<Hypervisor.Provider> hypervisors) {
+                          List<Hypervisor.Provider> hypervisors, List<Network.Provider> networks) {
         this.sources = List.copyOf(sources);
         this.diskBuilders = List.copyOf(diskBuilders);
         this.hypervisors = List.copyOf(hypervisors);
+        this.networks = List.copyOf(networks);
         // Checked here, so plugins that disagree on a shared key fail every command, not the one that opens them.
         this.sources.forEach(p -> settingSections.declare(p.kind(), "image source " + p.kind(), p.settings()));
         this.diskBuilders.forEach(p -> settingSections.declare(p.kind(), "disk builder " + p.kind(), p.settings()));
         this.hypervisors.forEach(p -> settingSections.declare(p.name(), "hypervisor " + p.name(), p.settings()));
+        this.networks.forEach(p -> settingSections.declare(NETWORK_SECTION, "network " + p.mode(), p.settings()));
     }
 
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
@@ -50,13 +57,20 @@ public final class PluginCatalog {
         ModuleLayer extra = pluginLayer(pluginDir);
         return new PluginCatalog(load(extra, ImageSource.Provider.class, ImageSource.Provider::kind),
                 load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind),
-                load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name));
+                load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name),
+                load(extra, Network.Provider.class, Network.Provider::mode));
     }
 
     /** Exactly these providers, in this order: a program that embeds the runtime with plugins of its own, or a test. */
     public static PluginCatalog of(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
                                    List<Hypervisor.Provider> hypervisors) {
-        return new PluginCatalog(sources, diskBuilders, hypervisors);
+        return of(sources, diskBuilders, hypervisors, List.of());
+    }
+
+    /** As {@link #of(List, List, List)}, with network modes too. */
+    public static PluginCatalog of(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
+                                   List<Hypervisor.Provider> hypervisors, List<Network.Provider> networks) {
+        return new PluginCatalog(sources, diskBuilders, hypervisors, networks);
     }
 
     public List<ImageSource.Provider> sources() {
@@ -71,9 +85,13 @@ public final class PluginCatalog {
         return hypervisors;
     }
 
+    public List<Network.Provider> networks() {
+        return networks;
+    }
+
     /**
      * The config sections the plugins read: {@code [kind]} for an image source and the disk builder of
-     * its kind together, {@code [name]} for a hypervisor.
+     * its kind together, {@code [name]} for a hypervisor, {@code [network]} for every network mode together.
      */
     public SettingSections settingSections() {
         return settingSections;
@@ -81,6 +99,10 @@ public final class PluginCatalog {
 
     public List<String> hypervisorNames() {
         return hypervisors.stream().map(Hypervisor.Provider::name).toList();
+    }
+
+    public List<String> networkModes() {
+        return networks.stream().map(Network.Provider::mode).toList();
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {

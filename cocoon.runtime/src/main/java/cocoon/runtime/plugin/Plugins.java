@@ -5,11 +5,13 @@ import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.ImageSource;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Network;
 import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.runtime.config.Settings;
 import cocoon.runtime.store.LockScope;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -76,6 +78,41 @@ public final class Plugins {
                                 : "run cocoon doctor to see what to install"));
     }
 
+    /**
+     * A network chosen for a new VM: null when no mode can serve its hypervisor.
+     *
+     * @param passedOver the modes {@code auto} preferred but could not use, each with why
+     */
+    public record NetworkChoice(Network network, List<String> passedOver) {}
+
+    public Network network(String mode) {
+        Network.Provider provider = catalog.networks().stream().filter(p -> p.mode().equals(mode)).findFirst()
+                .orElseThrow(() -> new InvalidInputException("unknown network mode '" + mode + "'",
+                        "choose one of: auto, " + String.join(", ", catalog.networkModes())));
+        return open(provider);
+    }
+
+    /**
+     * The network a new VM of {@code hypervisor} gets: the named mode, or for {@code auto} the most preferred mode
+     * that can serve that hypervisor (empty when none can).
+     */
+    public NetworkChoice chooseNetwork(String requested, Hypervisor hypervisor) {
+        if (!"auto".equals(requested)) {
+            return new NetworkChoice(network(requested), List.of());
+        }
+        List<String> passedOver = new ArrayList<>();
+        for (Network.Provider provider : catalog.networks().stream()
+                .sorted(Comparator.comparingInt(Network.Provider::preference).reversed()).toList()) {
+            Network network = open(provider);
+            Availability availability = network.availability(hypervisor);
+            if (availability.usable()) {
+                return new NetworkChoice(network, passedOver);
+            }
+            passedOver.add(provider.mode() + ": " + availability.detail());
+        }
+        return new NetworkChoice(null, passedOver);
+    }
+
     public List<String> hypervisorNames() {
         return catalog.hypervisors().stream().map(Hypervisor.Provider::name).toList();
     }
@@ -102,6 +139,11 @@ public final class Plugins {
     private Hypervisor open(Hypervisor.Provider provider) {
         return (Hypervisor) opened.computeIfAbsent("hv:" + provider.name(),
                 k -> provider.open(context(LockScope.hypervisor(provider.name()), provider.name())));
+    }
+
+    private Network open(Network.Provider provider) {
+        return (Network) opened.computeIfAbsent("net:" + provider.mode(),
+                k -> provider.open(context(LockScope.network(provider.mode()), PluginCatalog.NETWORK_SECTION)));
     }
 
     private PluginContext context(LockScope locks, String section) {

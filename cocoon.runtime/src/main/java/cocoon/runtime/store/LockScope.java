@@ -31,6 +31,11 @@ public record LockScope(String store, String ownPrefix) {
         return new LockScope(scope, scope);
     }
 
+    public static LockScope network(String mode) {
+        String scope = "networks." + checked(mode);
+        return new LockScope(scope, scope);
+    }
+
     /** The lock of the image store of {@code kind}, which pulls hold shared and the collector exclusively. */
     public static String imageStore(String kind) {
         return "images." + checked(kind);

@@ -1,5 +1,7 @@
 package cocoon.runtime.vm;
 
+import cocoon.api.PublishedPort;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,8 @@ import java.util.Map;
  *
  * @param hypervisorOptions options for the chosen hypervisor only ({@code --accel}); it validates them
  * @param sshKeyFiles public-key files whose lines become the guest user's authorized keys
+ * @param network     {@code --network}: a mode or {@code auto}
+ * @param published   {@code -p/--publish} rules as parsed
  */
 public record CreateRequest(
         String image,
@@ -20,5 +24,7 @@ public record CreateRequest(
         Map<String, String> hypervisorOptions,
         String user,
         String password,
-        List<Path> sshKeyFiles) {
+        List<Path> sshKeyFiles,
+        String network,
+        List<PublishedPort> published) {
 }

@@ -7,8 +7,11 @@ import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Network;
 import cocoon.api.NotFoundException;
+import cocoon.api.PublishedPort;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
@@ -33,6 +36,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** create, start, stop, rm and the live view of VMs: the state machine between records and hypervisors. */
@@ -48,12 +52,15 @@ public final class Lifecycle {
     private final ImageCatalog images;
     private final Plugins plugins;
     private final Settings settings;
+    private final Consumer<String> notices;
 
-    public Lifecycle(VmStore store, ImageCatalog images, Plugins plugins, Settings settings) {
+    /** {@code notices} gets the lines a user should read but that are no failure, such as what {@code auto} fell back to. */
+    public Lifecycle(VmStore store, ImageCatalog images, Plugins plugins, Settings settings, Consumer<String> notices) {
         this.store = store;
         this.images = images;
         this.plugins = plugins;
         this.settings = settings;
+        this.notices = notices;
     }
 
     /** Everything {@code create} would record, with the disks it would make, creating nothing. */
@@ -61,8 +68,9 @@ public final class Lifecycle {
         Image image = images.find(request.image());
         VmSpec spec = spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
         String id = newId();
+        VmNetwork network = network(request, spec, id);
         VmDisks disks = plugins.diskBuilder(image.kind()).plan(image, spec, store.paths(id).vmDir());
-        return record(id, spec, image, disks);
+        return record(id, spec, image, disks, network);
     }
 
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
@@ -75,7 +83,9 @@ public final class Lifecycle {
                     VmSpec spec = spec(request, image, taken);
                     VmStore.requireFree(spec.name(), taken);
                     String id = newId();
-                    return record(id, spec, image, buildDisks(image, spec, store.paths(id).vmDir()));
+                    // Planned before the disks are built: a refused --publish leaves nothing written.
+                    VmNetwork network = network(request, spec, id);
+                    return record(id, spec, image, buildDisks(image, spec, store.paths(id).vmDir()), network);
                 });
             }
         }
@@ -110,6 +120,9 @@ public final class Lifecycle {
             }
             if (record.boot().bootsKernel()) {
                 requireFile(record, record.boot().kernel(), "kernel");
+            }
+            if (!record.network().nics().isEmpty()) {
+                plugins.network(record.network().mode()).beforeStart(record);
             }
             store.prepareWrite(record);
             long pid;
@@ -219,6 +232,28 @@ public final class Lifecycle {
                 new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
     }
 
+    /** The mode asked for (or the configured default), planned for this VM on its hypervisor. */
+    private VmNetwork network(CreateRequest request, VmSpec spec, String id) {
+        Hypervisor hypervisor = plugins.hypervisor(spec.hypervisor());
+        String requested = request.network() != null ? request.network() : settings.defaults().network();
+        List<PublishedPort> published = request.published() == null ? List.of() : request.published();
+        Plugins.NetworkChoice choice = plugins.chooseNetwork(requested, hypervisor);
+        String why = String.join("; ", choice.passedOver());
+        if (choice.network() == null) {
+            if (!published.isEmpty()) {
+                throw new InvalidInputException("--publish needs a network card, and no network mode serves hypervisor "
+                        + hypervisor.name() + " (" + why + ")", "drop --publish, or choose --hypervisor qemu");
+            }
+            notices.accept("VM " + spec.name() + " gets no network card: no network mode serves hypervisor " + hypervisor.name());
+            return VmNetwork.none();
+        }
+        Network network = choice.network();
+        if (!choice.passedOver().isEmpty()) {
+            notices.accept("--network auto chose " + network.mode() + " for VM " + spec.name() + " (" + why + ")");
+        }
+        return network.plan(new Network.Request(id, spec.name(), hypervisor, published));
+    }
+
     private static List<String> sshKeys(List<Path> files) {
         List<String> keys = new ArrayList<>();
         for (Path file : files == null ? List.<Path>of() : files) {
@@ -246,10 +281,15 @@ public final class Lifecycle {
         }
     }
 
-    private static VmRecord record(String id, VmSpec spec, Image image, VmDisks disks) {
+    private static VmRecord record(String id, VmSpec spec, Image image, VmDisks disks, VmNetwork network) {
+        // Only an image that boots its kernel directly reads the guest contract's network words (DESIGN §5a).
+        var boot = image.boot().withCmdline(disks.cmdline());
+        if (boot.bootsKernel()) {
+            boot = boot.withCmdline(network.kernelWords(spec.name()));
+        }
         return new VmRecord(id, spec.name(), VmState.CREATED, spec,
                 new VmRecord.ImageRef(image.kind(), image.reference(), image.digest()),
-                image.boot().withCmdline(disks.cmdline()), disks.disks(), Instant.now(), null, 0, null);
+                boot, disks.disks(), Instant.now(), null, 0, null, network);
     }
 
     private static void requireFile(VmRecord record, Path file, String what) {

@@ -31,7 +31,7 @@ class JsonOutputTest {
         VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada")));
 
         String ps = JsonOutput.render(List.of(record));
-        String inspect = JsonOutput.render(new InspectCommand.Inspection(record, null));
+        String inspect = JsonOutput.render(new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record), null));
         for (String shown : List.of(ps, inspect)) {
             assertFalse(shown.contains(PASSWORD), shown);
             assertTrue(shown.contains("\"password\" : \"<redacted>\""), shown);
@@ -54,6 +54,6 @@ class JsonOutputTest {
         return new VmRecord("0123456789abcdef", "web1", VmState.CREATED,
                 new VmSpec("web1", 2, 1L << 30, 10L << 30, "qemu", Map.of("accel", "tcg"), login),
                 new VmRecord.ImageRef("cloudimg", "http://127.0.0.1/img.qcow2", "sha256:ab"),
-                BootSpec.firmware(), List.of(), Instant.parse("2026-12-02T12:00:00Z"), null, 0, null);
+                BootSpec.firmware(), List.of(), Instant.parse("2026-12-02T12:00:00Z"), null, 0, null, null);
     }
 }

@@ -118,7 +118,7 @@ class SettingsTest {
     void unknownKeysAndSectionsAreErrorsThatListWhatIsKnown() throws IOException {
         assertRefused("color = 1\n", "has unknown key 'color'", "known: log_dir, root_dir, run_dir");
         assertRefused("[defaults]\ncpus = 2\n", "has unknown key 'cpus' in [defaults]",
-                "known: cpu, hypervisor, memory, password, stop_timeout, storage, user");
+                "known: cpu, hypervisor, memory, network, password, stop_timeout, storage, user");
         assertRefused("[nosuch]\nx = 1\n", "has unknown section [nosuch]", "known: defaults, gc, oci, qemu");
     }
 
@@ -207,7 +207,7 @@ class SettingsTest {
     }
 
     private static Settings resolve(Settings.Flags flags, Map<String, String> env) {
-        return Settings.resolve(flags, env, List.of("qemu"), PLUGINS);
+        return Settings.resolve(flags, env, List.of("qemu"), List.of("user", "none"), PLUGINS);
     }
 
     private Path write(String content) throws IOException {

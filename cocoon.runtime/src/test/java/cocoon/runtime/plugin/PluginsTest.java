@@ -1,8 +1,12 @@
 package cocoon.runtime.plugin;
 
 import cocoon.api.Availability;
+import cocoon.api.Hypervisor;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Network;
 import cocoon.api.NotFoundException;
+import cocoon.api.VmNetwork;
+import cocoon.api.VmRecord;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.testing.FakeDiskBuilder;
 import cocoon.runtime.testing.FakeHypervisor;
@@ -40,6 +44,48 @@ class PluginsTest {
 
         assertSame(good, plugins(fallback, best, good).chooseHypervisor("auto"));
         assertSame(fallback, plugins(fallback, best).chooseHypervisor("auto"));
+    }
+
+    @Test
+    void autoNetworkTakesTheMostPreferredModeTheHypervisorCanUseAndSaysWhatItPassedOver() {
+        FakeHypervisor hypervisor = new FakeHypervisor("hv", 1, true);
+        Plugins plugins = new TestRoot(dir).plugins(PluginCatalog.of(List.of(), List.of(), List.of(hypervisor.provider()),
+                List.of(new FakeNetwork("fallback", 0, true), new FakeNetwork("fast", 100, false), new FakeNetwork("good", 50, true))));
+
+        Plugins.NetworkChoice auto = plugins.chooseNetwork("auto", plugins.hypervisor("hv"));
+        assertEquals("good", auto.network().mode());
+        assertEquals(List.of("fast: fast cannot serve hv"), auto.passedOver());
+
+        Plugins.NetworkChoice named = plugins.chooseNetwork("fast", plugins.hypervisor("hv"));
+        assertEquals("fast", named.network().mode());
+        assertEquals(List.of(), named.passedOver());
+    }
+
+    /** A mode that can serve every hypervisor or none. */
+    private static final class FakeNetwork extends Network.Registration {
+        FakeNetwork(String mode, int preference, boolean usable) {
+            super(mode, preference, List.of(), context -> new Network() {
+                @Override
+                public String mode() {
+                    return mode;
+                }
+
+                @Override
+                public Availability availability(Hypervisor hypervisor) {
+                    return usable ? Availability.ok(mode) : Availability.missing(mode + " cannot serve " + hypervisor.name());
+                }
+
+                @Override
+                public VmNetwork plan(Request request) {
+                    return VmNetwork.none();
+                }
+
+                @Override
+                public void beforeStart(VmRecord vm) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+        }
     }
 
     @Test

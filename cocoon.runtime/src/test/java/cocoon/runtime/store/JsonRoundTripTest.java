@@ -30,7 +30,7 @@ class JsonRoundTripTest {
                 BootSpec.kernel(Path.of("/boot/vmlinuz"), Path.of("/boot/initrd"), "cocoon.cow=cocoon-cow"),
                 List.of(new Disk(Path.of("/var/lib/cocoon/vms/x/cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null),
                         new Disk(Path.of("/a b/overlay.qcow2"), DiskFormat.QCOW2, false, "cocoon-root", Path.of("/base.qcow2"))),
-                Instant.parse("2026-11-26T12:00:00Z"), Instant.parse("2026-11-26T12:01:00Z"), 4242, null);
+                Instant.parse("2026-11-26T12:00:00Z"), Instant.parse("2026-11-26T12:01:00Z"), 4242, null, null);
         Path file = dir.resolve("vm.json");
         new AtomicJsonFiles().write(file, record);
         assertEquals(record, new AtomicJsonFiles().read(file, VmRecord.class).orElseThrow());

@@ -87,6 +87,6 @@ public final class StoreWorker {
         VmSpec spec = new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of()));
         return new VmRecord(id.substring(0, 16), name, VmState.CREATED, spec,
                 new VmRecord.ImageRef("oci", "example/img:1", "sha256:00"), BootSpec.firmware(), List.of(),
-                Instant.now(), null, 0, null);
+                Instant.now(), null, 0, null, null);
     }
 }

@@ -51,7 +51,8 @@ public final class TestRoot {
 
     /** The settings an empty config file gives, over these dirs. */
     public Settings settings(PluginCatalog catalog) {
-        return Settings.resolve(new Settings.Flags(config, root, run, log), Map.of(), catalog.hypervisorNames(), catalog.settingSections());
+        return Settings.resolve(new Settings.Flags(config, root, run, log), Map.of(), catalog.hypervisorNames(), catalog.networkModes(),
+                catalog.settingSections());
     }
 
     public Plugins plugins(PluginCatalog catalog) {
@@ -64,7 +65,7 @@ public final class TestRoot {
                 new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
         VmRecord record = new VmRecord(id, spec.name(), VmState.STOPPED, spec,
                 new VmRecord.ImageRef("fake", "fake/image", "sha256:" + "0".repeat(64)), boot, disks,
-                Instant.EPOCH, null, 0, null);
+                Instant.EPOCH, null, 0, null, null);
         new AtomicJsonFiles().write(root.resolve("vms").resolve(id).resolve("vm.json"), record);
         return record;
     }

@@ -43,13 +43,13 @@ class LifecycleLocksTest {
         PluginCatalog catalog = PluginCatalog.of(List.of(source.provider()), List.of(builder.provider()),
                 List.of(hypervisor.provider()));
         Plugins plugins = host.plugins(catalog);
-        lifecycle = new Lifecycle(host.vms(), new ImageCatalog(plugins), plugins, host.settings(catalog));
+        lifecycle = new Lifecycle(host.vms(), new ImageCatalog(plugins), plugins, host.settings(catalog), line -> { });
         probe = new LockProbe(host.locks());
         source.add("img/demo", "sha256:" + "a".repeat(64));
     }
 
     private VmRecord create(String name) {
-        return lifecycle.create(new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null));
+        return lifecycle.create(new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Test

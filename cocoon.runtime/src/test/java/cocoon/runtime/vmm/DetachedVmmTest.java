@@ -94,7 +94,7 @@ class DetachedVmmTest {
     private static VmRecord vm(VmState state, long pid) {
         return new VmRecord("0123456789abcdef", "web", state, new VmSpec("web", 1, 64L << 20, 64L << 20, "fake", Map.of(), null),
                 new VmRecord.ImageRef("oci", "example/demo:1", "sha256:ab"), BootSpec.firmware(), List.of(),
-                Instant.EPOCH, null, pid, null);
+                Instant.EPOCH, null, pid, null, null);
     }
 
     @Test

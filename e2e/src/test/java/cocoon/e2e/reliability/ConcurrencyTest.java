@@ -41,7 +41,7 @@ class ConcurrencyTest {
             List<String> problems = new ArrayList<>();
             List<String[]> commands = new ArrayList<>();
             for (int i = 0; i < contenders; i++) {
-                commands.add(new String[] {"create", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
+                commands.add(new String[] {"create", "--network", "none", "--name", "same" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"gc", "--horizon", "0s"});
             List<CocoonCli.Run> runs = together(commands);
@@ -64,7 +64,7 @@ class ConcurrencyTest {
         rounds("start x2 of one VM", "two processes start one VM (Cloud Hypervisor double): one exits 0, the other says it is running, exactly one hypervisor process exists", round -> {
             List<String> problems = new ArrayList<>();
             String name = "twice" + round;
-            store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+            store.cocoon().run("create", "--network", "none", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
             List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"start", name}));
             long ok = runs.stream().filter(r -> r.exit() == 0).count();
@@ -87,7 +87,7 @@ class ConcurrencyTest {
         rounds("rm while start", "rm and start of one VM at once: either the VM is gone and no hypervisor runs, or it stays with exactly one hypervisor and rm said it is running", round -> {
             List<String> problems = new ArrayList<>();
             String name = "rmstart" + round;
-            store.cocoon().run("create", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+            store.cocoon().run("create", "--network", "none", "--name", name, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             String id = id(name);
             List<CocoonCli.Run> runs = together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
             boolean exists = ps().stream().anyMatch(vm -> vm.path("id").asText().equals(id));
@@ -140,11 +140,11 @@ class ConcurrencyTest {
     void createsAndRmsRacingGcNeverLoseARecord() throws Exception {
         rounds("creates + rms + gc", "4 creates of distinct names, 2 rms of older VMs and a gc at once: every create that exited 0 is listed with all its files, every rm'd VM is gone", round -> {
             List<String> problems = new ArrayList<>();
-            store.cocoon().run("create", "--name", "old-a" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
-            store.cocoon().run("create", "--name", "old-b" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+            store.cocoon().run("create", "--network", "none", "--name", "old-a" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+            store.cocoon().run("create", "--network", "none", "--name", "old-b" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
             List<String[]> commands = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                commands.add(new String[] {"create", "--name", "new" + i + "-" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
+                commands.add(new String[] {"create", "--network", "none", "--name", "new" + i + "-" + round, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()});
             }
             commands.add(new String[] {"rm", "old-a" + round});
             commands.add(new String[] {"rm", "old-b" + round});

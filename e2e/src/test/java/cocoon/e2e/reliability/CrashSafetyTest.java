@@ -186,7 +186,7 @@ class CrashSafetyTest {
         if (demoImage == null) {
             demoImage = DemoGuest.pushAndPull(dir, store.registry(), store.cocoon());
         }
-        store.cocoon().run("create", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
+        store.cocoon().run("create", "--network", "none", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
                 "--memory", "256M", "--storage", "256M", demoImage).ok();
         return name;
     }
@@ -219,7 +219,7 @@ class CrashSafetyTest {
         crash("create", "create of a VM (raw COW disk formatted ext4) from a pulled image", new Round() {
             @Override
             public String[] prepare(int run) {
-                return new String[] {"create", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", store.image()};
+                return new String[] {"create", "--network", "none", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", store.image()};
             }
 
             @Override
@@ -236,7 +236,7 @@ class CrashSafetyTest {
         crash("start", "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none", new Round() {
             @Override
             public String[] prepare(int run) {
-                store.cocoon().run("create", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+                store.cocoon().run("create", "--network", "none", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"start", "s" + run};
             }
 
@@ -259,7 +259,7 @@ class CrashSafetyTest {
         crash("stop", "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running", new Round() {
             @Override
             public String[] prepare(int run) {
-                store.cocoon().run("create", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+                store.cocoon().run("create", "--network", "none", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 store.cocoon().run("start", "t" + run).ok();
                 return new String[] {"stop", "t" + run};
             }
@@ -283,7 +283,7 @@ class CrashSafetyTest {
         crash("rm", "rm of a stopped VM", new Round() {
             @Override
             public String[] prepare(int run) {
-                store.cocoon().run("create", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+                store.cocoon().run("create", "--network", "none", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
                 return new String[] {"rm", "r" + run};
             }
 
@@ -324,7 +324,7 @@ class CrashSafetyTest {
             public String[] prepare(int run) throws Exception {
                 String ref = Images.push(store.registry(), "crash/gc", "g" + run, 300 + run, 256 << 10);
                 store.cocoon().run("pull", "--quiet", ref).ok();
-                store.cocoon().run("create", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
+                store.cocoon().run("create", "--network", "none", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
                 store.cocoon().config(Files.readString(store.cocoon().configFile()) + "[gc]\nafter_remove = false\n");
                 try {
                     store.cocoon().run("rm", "g" + run).ok();

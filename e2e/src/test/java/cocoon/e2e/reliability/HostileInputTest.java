@@ -333,7 +333,7 @@ class HostileInputTest {
     private static String[] create(String flag, String value) {
         Map<String, String> flags = new LinkedHashMap<>(Map.of("--hypervisor", "chv", "--memory", "256M", "--storage", "64M"));
         flags.put(flag, value);
-        List<String> args = new ArrayList<>(List.of("create"));
+        List<String> args = new ArrayList<>(List.of("create", "--network", "none"));
         flags.forEach((key, v) -> args.addAll(List.of(key, v)));
         args.add(image);
         return args.toArray(String[]::new);

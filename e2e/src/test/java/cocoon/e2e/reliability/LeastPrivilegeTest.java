@@ -43,7 +43,7 @@ class LeastPrivilegeTest {
             Cocoon cocoon = new Cocoon(dir.resolve("state"));
             String image = Images.push(registry, "private/vm", "1", 1, 16 << 10);
             cocoon.run("pull", "--quiet", image).ok();
-            cocoon.run("create", "--name", "private", "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+            cocoon.run("create", "--network", "none", "--name", "private", "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
             cocoon.run("start", "private").ok();
             try {
                 JsonNode inspect = new ObjectMapper().readTree(cocoon.run("inspect", "private").ok().out());

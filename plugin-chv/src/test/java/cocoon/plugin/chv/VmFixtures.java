@@ -64,6 +64,6 @@ final class VmFixtures {
 
     static VmRecord record(VmSpec spec, BootSpec boot, List<Disk> disks) {
         return new VmRecord(ID, spec.name(), VmState.CREATED, spec, new VmRecord.ImageRef("oci", "example/web:1", "sha256:9a1b"),
-                boot, disks, Instant.parse("2026-11-26T10:00:00Z"), null, 0, null);
+                boot, disks, Instant.parse("2026-11-26T10:00:00Z"), null, 0, null, null);
     }
 }

@@ -3,6 +3,8 @@ package cocoon.plugin.qemu;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
+import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 
@@ -38,7 +40,10 @@ final class QemuCommandLine {
                 + ",logappend=on");
         add(argv, "-serial", "chardev:" + CONSOLE_CHARDEV);
         add(argv, "-device", "virtio-rng-pci");
-        add(argv, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
+        List<Nic> nics = vm.network().nics();
+        for (int i = 0; i < nics.size(); i++) {
+            addNic(argv, "net" + i, nics.get(i));
+        }
         BootSpec boot = vm.boot();
         if (boot.bootsKernel()) {
             add(argv, "-kernel", boot.kernel().toString());
@@ -56,6 +61,18 @@ final class QemuCommandLine {
             addDisk(argv, "disk" + i, disks.get(i));
         }
         return List.copyOf(argv);
+    }
+
+    /** A user-mode card: published ports are the netdev's host forwards, to the guest's user-mode address. */
+    private static void addNic(List<String> argv, String id, Nic nic) {
+        StringBuilder netdev = new StringBuilder(switch (nic.backend()) {
+            case USER -> "user";
+        }).append(",id=").append(id);
+        for (PublishedPort port : nic.published()) {
+            netdev.append(",hostfwd=").append(port.protocol().label()).append(':').append(port.hostIp()).append(':')
+                    .append(port.hostPort()).append("-:").append(port.guestPort());
+        }
+        add(argv, "-netdev", netdev.toString(), "-device", "virtio-net-pci,netdev=" + id + ",mac=" + nic.mac());
     }
 
     private static void addDisk(List<String> argv, String id, Disk disk) {

@@ -5,6 +5,7 @@ import cocoon.api.ConflictException;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
 import cocoon.api.PluginContext;
 import cocoon.api.Processes;
 import cocoon.api.VmPaths;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Runs each VM as one {@code qemu-system-x86_64} process and drives it over QMP. */
 final class QemuHypervisor implements Hypervisor {
@@ -73,6 +75,11 @@ final class QemuHypervisor implements Hypervisor {
         }
         String accel = requested.get(ACCEL);
         return accel == null ? Map.of() : Map.of(ACCEL, Acceleration.Mode.parse(accel).label());
+    }
+
+    @Override
+    public Set<Nic.Backend> nicBackends() {
+        return Set.of(Nic.Backend.USER);
     }
 
     @Override

@@ -4,6 +4,9 @@ import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
+import cocoon.api.PublishedPort;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class QemuCommandLineTest {
@@ -38,8 +42,35 @@ class QemuCommandLineTest {
             "-qmp", "unix:/run/cocoon/abc/qmp.sock,server=on,wait=off",
             "-chardev", "pty,id=con0,logfile=/var/log/cocoon/abc/console.log,logappend=on",
             "-serial", "chardev:con0",
-            "-device", "virtio-rng-pci",
-            "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0");
+            "-device", "virtio-rng-pci");
+
+    @Test
+    void aUserModeCardForwardsEachPublishedPortAndCarriesTheRecordedMac() {
+        Nic nic = new Nic(Nic.Backend.USER, "52:54:00:0a:0b:0c", "10.0.2.15", 24, "10.0.2.2", List.of("10.0.2.3"),
+                List.of(PublishedPort.parse("8080:80"), PublishedPort.parse("0.0.0.0:5353:53/udp")));
+        VmRecord vm = withNetwork(TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of()), new VmNetwork("user", List.of(nic)));
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
+
+        assertEquals(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+                        "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:0a:0b:0c"),
+                argv.subList(argv.indexOf("-netdev"), argv.indexOf("-netdev") + 4));
+    }
+
+    @Test
+    void aVmWithoutNetworkHasNoCardAtAll() {
+        VmRecord vm = TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of());
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
+
+        assertFalse(argv.contains("-netdev"), argv.toString());
+        assertFalse(argv.stream().anyMatch(word -> word.startsWith("virtio-net")), argv.toString());
+    }
+
+    private static VmRecord withNetwork(VmRecord vm, VmNetwork network) {
+        return new VmRecord(vm.id(), vm.name(), vm.state(), vm.spec(), vm.image(), vm.boot(), vm.disks(), vm.created(),
+                vm.started(), vm.pid(), vm.error(), network);
+    }
 
     @Test
     void kernelBootAttachesReadOnlyLayersThenTheCowDiskAndPutsTheConsoleOnTheSerialPort() {
@@ -110,7 +141,7 @@ class QemuCommandLineTest {
         BootSpec boot = BootSpec.kernel(Path.of("/k"), null, "quiet console=ttyS0");
         VmRecord vm = new VmRecord("id", "web", VmState.CREATED,
                 new VmSpec("web", 2, 100 * TestVms.MIB + 1, 0, "qemu", Map.of("accel", "tcg"), null),
-                null, boot, List.of(), null, null, 0, null);
+                null, boot, List.of(), null, null, 0, null, null);
 
         List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
 

@@ -27,7 +27,7 @@ final class TestVms {
         VmSpec spec = new VmSpec(name, 1, memoryMiB * MIB, 0, "qemu", accel == null ? Map.of() : Map.of("accel", accel), null);
         return new VmRecord("id-" + name, name, VmState.CREATED, spec,
                 new VmRecord.ImageRef("oci", "example/" + name, "sha256:00"), boot, disks,
-                Instant.parse("2026-01-01T00:00:00Z"), null, 0, null);
+                Instant.parse("2026-01-01T00:00:00Z"), null, 0, null, null);
     }
 
     static VmPaths paths(Path base, String id) {
