@@ -25,42 +25,11 @@ public interface Hypervisor {
         Hypervisor open(PluginContext context);
     }
 
-    /**
-     * A provider declared by its facts: a driver's provider class extends it with a public no-argument
-     * constructor that passes them, which is all {@link java.util.ServiceLoader} needs.
-     */
-    abstract class Registration implements Provider {
-
-        private final String name;
-        private final int preference;
-        private final List<Setting<?>> settings;
-        private final Function<PluginContext, Hypervisor> opener;
+    /** A driver's provider, declared by its facts ({@link DeclaredProvider}). */
+    abstract class Registration extends DeclaredProvider<Hypervisor> implements Provider {
 
         protected Registration(String name, int preference, List<Setting<?>> settings, Function<PluginContext, Hypervisor> opener) {
-            this.name = name;
-            this.preference = preference;
-            this.settings = List.copyOf(settings);
-            this.opener = opener;
-        }
-
-        @Override
-        public final String name() {
-            return name;
-        }
-
-        @Override
-        public final int preference() {
-            return preference;
-        }
-
-        @Override
-        public final List<Setting<?>> settings() {
-            return settings;
-        }
-
-        @Override
-        public final Hypervisor open(PluginContext context) {
-            return opener.apply(context);
+            super(name, preference, settings, opener);
         }
     }
 

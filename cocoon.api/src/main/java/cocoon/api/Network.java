@@ -12,7 +12,7 @@ public interface Network {
 
     interface Provider {
         /** The mode users select with {@code --network}: {@code user}, {@code none}. */
-        String mode();
+        String name();
 
         /** Higher wins when the user asks for {@code auto} and several modes can serve the VM's hypervisor. */
         int preference();
@@ -25,39 +25,11 @@ public interface Network {
         Network open(PluginContext context);
     }
 
-    /** A provider declared by its facts, as {@link Hypervisor.Registration} does for drivers. */
-    abstract class Registration implements Provider {
-
-        private final String mode;
-        private final int preference;
-        private final List<Setting<?>> settings;
-        private final Function<PluginContext, Network> opener;
+    /** A mode's provider, declared by its facts ({@link DeclaredProvider}); its name is the mode. */
+    abstract class Registration extends DeclaredProvider<Network> implements Provider {
 
         protected Registration(String mode, int preference, List<Setting<?>> settings, Function<PluginContext, Network> opener) {
-            this.mode = mode;
-            this.preference = preference;
-            this.settings = List.copyOf(settings);
-            this.opener = opener;
-        }
-
-        @Override
-        public final String mode() {
-            return mode;
-        }
-
-        @Override
-        public final int preference() {
-            return preference;
-        }
-
-        @Override
-        public final List<Setting<?>> settings() {
-            return settings;
-        }
-
-        @Override
-        public final Network open(PluginContext context) {
-            return opener.apply(context);
+            super(mode, preference, settings, opener);
         }
     }
 

@@ -128,7 +128,10 @@ class UserNetworkGuestTest {
         long curl = System.nanoTime();
         String[] page = {""};
         GuestFixture.await(Duration.ofSeconds(60), () -> "curl http://127.0.0.1:" + PORT + "/ inside " + NS + " got: " + page[0],
-                () -> (page[0] = curlInside()).contains(PAGE));
+                () -> {
+                    page[0] = curlInside();
+                    return page[0].contains(PAGE);
+                });
         GuestFixture.report("curl through -p", curl);
     }
 

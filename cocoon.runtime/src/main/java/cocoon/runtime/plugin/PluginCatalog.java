@@ -49,7 +49,7 @@ public final class PluginCatalog {
         this.sources.forEach(p -> settingSections.declare(p.kind(), "image source " + p.kind(), p.settings()));
         this.diskBuilders.forEach(p -> settingSections.declare(p.kind(), "disk builder " + p.kind(), p.settings()));
         this.hypervisors.forEach(p -> settingSections.declare(p.name(), "hypervisor " + p.name(), p.settings()));
-        this.networks.forEach(p -> settingSections.declare(NETWORK_SECTION, "network " + p.mode(), p.settings()));
+        this.networks.forEach(p -> settingSections.declare(NETWORK_SECTION, "network " + p.name(), p.settings()));
     }
 
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
@@ -58,7 +58,7 @@ public final class PluginCatalog {
         return new PluginCatalog(load(extra, ImageSource.Provider.class, ImageSource.Provider::kind),
                 load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind),
                 load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name),
-                load(extra, Network.Provider.class, Network.Provider::mode));
+                load(extra, Network.Provider.class, Network.Provider::name));
     }
 
     /** Exactly these providers, in this order: a program that embeds the runtime with plugins of its own, or a test. */
@@ -102,7 +102,7 @@ public final class PluginCatalog {
     }
 
     public List<String> networkModes() {
-        return networks.stream().map(Network.Provider::mode).toList();
+        return networks.stream().map(Network.Provider::name).toList();
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {

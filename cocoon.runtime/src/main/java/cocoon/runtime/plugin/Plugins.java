@@ -86,7 +86,7 @@ public final class Plugins {
     public record NetworkChoice(Network network, List<String> passedOver) {}
 
     public Network network(String mode) {
-        Network.Provider provider = catalog.networks().stream().filter(p -> p.mode().equals(mode)).findFirst()
+        Network.Provider provider = catalog.networks().stream().filter(p -> p.name().equals(mode)).findFirst()
                 .orElseThrow(() -> new InvalidInputException("unknown network mode '" + mode + "'",
                         "choose one of: auto, " + String.join(", ", catalog.networkModes())));
         return open(provider);
@@ -108,7 +108,7 @@ public final class Plugins {
             if (availability.usable()) {
                 return new NetworkChoice(network, passedOver);
             }
-            passedOver.add(provider.mode() + ": " + availability.detail());
+            passedOver.add(provider.name() + ": " + availability.detail());
         }
         return new NetworkChoice(null, passedOver);
     }
@@ -142,8 +142,8 @@ public final class Plugins {
     }
 
     private Network open(Network.Provider provider) {
-        return (Network) opened.computeIfAbsent("net:" + provider.mode(),
-                k -> provider.open(context(LockScope.network(provider.mode()), PluginCatalog.NETWORK_SECTION)));
+        return (Network) opened.computeIfAbsent("net:" + provider.name(),
+                k -> provider.open(context(LockScope.network(provider.name()), PluginCatalog.NETWORK_SECTION)));
     }
 
     private PluginContext context(LockScope locks, String section) {

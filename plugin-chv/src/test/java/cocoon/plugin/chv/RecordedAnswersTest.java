@@ -72,7 +72,14 @@ class RecordedAnswersTest {
         scenario.path("environment").properties().forEach(entry -> builder.environment().put(entry.getKey(), entry.getValue().asText()));
         Process vmm = builder.start();
         try {
-            awaitSocket(vmm, socket);
+            // A scenario that only waits for the exit may end before its socket could be reached at all.
+            boolean asks = false;
+            for (JsonNode step : scenario.get("steps")) {
+                asks |= !step.has("wait");
+            }
+            if (asks) {
+                awaitSocket(vmm, socket);
+            }
             UnixHttpClient http = new UnixHttpClient(socket, Duration.ofSeconds(10));
             for (JsonNode step : scenario.get("steps")) {
                 perform(step, http, vmm);

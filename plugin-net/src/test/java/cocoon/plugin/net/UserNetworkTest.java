@@ -88,7 +88,7 @@ class UserNetworkTest {
 
     @Test
     void startIsRefusedNamingTheHostPortAnotherProgramHolds() throws Exception {
-        try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = held.getLocalPort();
             VmRecord vm = record(NETWORK.plan(request(QEMU, port + ":80")));
 
@@ -102,7 +102,7 @@ class UserNetworkTest {
     @Test
     void startGoesAheadWhenThePublishedPortsAreFree() throws Exception {
         int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         NETWORK.beforeStart(record(NETWORK.plan(request(QEMU, port + ":80", port + ":80/udp"))));
