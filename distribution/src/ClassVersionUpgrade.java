@@ -1,10 +1,4 @@
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.Opcodes;
-
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -12,6 +6,10 @@ import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Opcodes;
 
 /**
  * Rewrites the pre-Java-6 class files of a jar (picocli targets Java 5) as Java 8 class files with
@@ -24,8 +22,9 @@ public final class ClassVersionUpgrade {
     public static void main(String[] args) throws IOException {
         Path in = Path.of(args[0]);
         try (JarFile jar = new JarFile(in.toFile());
-             URLClassLoader loader = new URLClassLoader(new URL[] {in.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-             JarOutputStream out = new JarOutputStream(Files.newOutputStream(Path.of(args[1])))) {
+                URLClassLoader loader =
+                        new URLClassLoader(new URL[] {in.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(Path.of(args[1])))) {
             for (JarEntry entry : java.util.Collections.list(jar.entries())) {
                 byte[] bytes = jar.getInputStream(entry).readAllBytes();
                 if (entry.getName().endsWith(".class") && !entry.getName().endsWith("module-info.class")) {
@@ -51,12 +50,20 @@ public final class ClassVersionUpgrade {
                 return loader;
             }
         };
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            @Override
-            public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
-                super.visit(Opcodes.V1_8, access, name, signature, superName, interfaces);
-            }
-        }, ClassReader.SKIP_FRAMES);
+        reader.accept(
+                new ClassVisitor(Opcodes.ASM9, writer) {
+                    @Override
+                    public void visit(
+                            int version,
+                            int access,
+                            String name,
+                            String signature,
+                            String superName,
+                            String[] interfaces) {
+                        super.visit(Opcodes.V1_8, access, name, signature, superName, interfaces);
+                    }
+                },
+                ClassReader.SKIP_FRAMES);
         return writer.toByteArray();
     }
 }

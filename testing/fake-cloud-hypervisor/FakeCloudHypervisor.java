@@ -40,45 +40,141 @@ public class FakeCloudHypervisor {
 
     /** Which release to answer as; behaviours that changed between v40 and v54 follow it. */
     static final String VERSION = env("FAKE_CHV_VERSION", "54.0.0");
+
     static final int MAJOR = Integer.parseInt(VERSION.split("\\.")[0]);
 
-    enum Arity { FLAG, ONE, MANY }
+    enum Arity {
+        FLAG,
+        ONE,
+        MANY
+    }
 
-    enum Kind { TOGGLE, BYTES, INT, TEXT, VALUELESS, IMAGE_TYPE, LOCK, HOTPLUG }
+    enum Kind {
+        TOGGLE,
+        BYTES,
+        INT,
+        TEXT,
+        VALUELESS,
+        IMAGE_TYPE,
+        LOCK,
+        HOTPLUG
+    }
 
     static final Map<String, Arity> OPTIONS = new LinkedHashMap<>();
     static final Map<String, Map<String, Kind>> KEYS = new LinkedHashMap<>();
     static final Set<String> PAYLOAD = Set.of("kernel", "firmware", "igvm");
-    static final Set<String> VMM_CONFIG = Set.of("api-socket", "event-monitor", "restore", "seccomp", "v", "log-file", "version", "help");
+    static final Set<String> VMM_CONFIG =
+            Set.of("api-socket", "event-monitor", "restore", "seccomp", "v", "log-file", "version", "help");
 
     static {
-        for (String one : List.of("api-socket", "balloon", "cmdline", "console", "cpus", "debug-console", "event-monitor",
-                "firmware", "initramfs", "kernel", "log-file", "memory", "platform", "restore", "rng", "seccomp", "serial",
-                "tpm", "vsock", "igvm", "host-data", "fw-cfg-config", "ivshmem", "gdb")) {
+        for (String one : List.of(
+                "api-socket",
+                "balloon",
+                "cmdline",
+                "console",
+                "cpus",
+                "debug-console",
+                "event-monitor",
+                "firmware",
+                "initramfs",
+                "kernel",
+                "log-file",
+                "memory",
+                "platform",
+                "restore",
+                "rng",
+                "seccomp",
+                "serial",
+                "tpm",
+                "vsock",
+                "igvm",
+                "host-data",
+                "fw-cfg-config",
+                "ivshmem",
+                "gdb")) {
             OPTIONS.put(one, Arity.ONE);
         }
-        for (String many : List.of("device", "disk", "fs", "generic-vhost-user", "landlock-rules", "memory-zone", "net",
-                "numa", "pci-segment", "pmem", "rate-limit-group", "user-device", "vdpa")) {
+        for (String many : List.of(
+                "device",
+                "disk",
+                "fs",
+                "generic-vhost-user",
+                "landlock-rules",
+                "memory-zone",
+                "net",
+                "numa",
+                "pci-segment",
+                "pmem",
+                "rate-limit-group",
+                "user-device",
+                "vdpa")) {
             OPTIONS.put(many, Arity.MANY);
         }
         for (String flag : List.of("watchdog", "pvpanic", "landlock", "version", "help")) {
             OPTIONS.put(flag, Arity.FLAG);
         }
-        Map<String, Kind> pci = Map.of("id", Kind.TEXT, "pci_segment", Kind.INT, "pci_device_id", Kind.INT, "iommu", Kind.TOGGLE);
+        Map<String, Kind> pci =
+                Map.of("id", Kind.TEXT, "pci_segment", Kind.INT, "pci_device_id", Kind.INT, "iommu", Kind.TOGGLE);
         KEYS.put("api-socket", Map.of("path", Kind.TEXT, "fd", Kind.INT));
         KEYS.put("event-monitor", Map.of("path", Kind.TEXT, "fd", Kind.INT));
-        KEYS.put("cpus", Map.of("boot", Kind.INT, "max", Kind.INT, "topology", Kind.TEXT, "kvm_hyperv", Kind.TOGGLE,
-                "max_phys_bits", Kind.INT, "affinity", Kind.TEXT, "features", Kind.TEXT, "nested", Kind.TOGGLE,
-                "core_scheduling", Kind.TEXT));
-        KEYS.put("memory", Map.of("size", Kind.BYTES, "mergeable", Kind.TOGGLE, "shared", Kind.TOGGLE, "hugepages", Kind.TOGGLE,
-                "hugepage_size", Kind.BYTES, "hotplug_method", Kind.HOTPLUG, "hotplug_size", Kind.BYTES,
-                "hotplugged_size", Kind.BYTES, "prefault", Kind.TOGGLE, "thp", Kind.TOGGLE));
+        KEYS.put(
+                "cpus",
+                Map.of(
+                        "boot",
+                        Kind.INT,
+                        "max",
+                        Kind.INT,
+                        "topology",
+                        Kind.TEXT,
+                        "kvm_hyperv",
+                        Kind.TOGGLE,
+                        "max_phys_bits",
+                        Kind.INT,
+                        "affinity",
+                        Kind.TEXT,
+                        "features",
+                        Kind.TEXT,
+                        "nested",
+                        Kind.TOGGLE,
+                        "core_scheduling",
+                        Kind.TEXT));
+        KEYS.put(
+                "memory",
+                Map.of(
+                        "size",
+                        Kind.BYTES,
+                        "mergeable",
+                        Kind.TOGGLE,
+                        "shared",
+                        Kind.TOGGLE,
+                        "hugepages",
+                        Kind.TOGGLE,
+                        "hugepage_size",
+                        Kind.BYTES,
+                        "hotplug_method",
+                        Kind.HOTPLUG,
+                        "hotplug_size",
+                        Kind.BYTES,
+                        "hotplugged_size",
+                        Kind.BYTES,
+                        "prefault",
+                        Kind.TOGGLE,
+                        "thp",
+                        Kind.TOGGLE));
         Map<String, Kind> disk = new LinkedHashMap<>(pci);
-        for (String toggle : List.of("readonly", "direct", "vhost_user", "_disable_io_uring", "_disable_aio", "backing_files", "sparse")) {
+        for (String toggle : List.of(
+                "readonly", "direct", "vhost_user", "_disable_io_uring", "_disable_aio", "backing_files", "sparse")) {
             disk.put(toggle, Kind.TOGGLE);
         }
-        for (String number : List.of("queue_size", "num_queues", "bw_size", "bw_one_time_burst", "bw_refill_time", "ops_size",
-                "ops_one_time_burst", "ops_refill_time")) {
+        for (String number : List.of(
+                "queue_size",
+                "num_queues",
+                "bw_size",
+                "bw_one_time_burst",
+                "bw_refill_time",
+                "ops_size",
+                "ops_one_time_burst",
+                "ops_refill_time")) {
             disk.put(number, Kind.INT);
         }
         for (String text : List.of("path", "socket", "serial", "rate_limit_group", "queue_affinity")) {
@@ -92,8 +188,19 @@ public class FakeCloudHypervisor {
         Map<String, Kind> balloon = new LinkedHashMap<>(pci);
         balloon.putAll(Map.of("size", Kind.BYTES, "deflate_on_oom", Kind.TOGGLE, "free_page_reporting", Kind.TOGGLE));
         KEYS.put("balloon", balloon);
-        Map<String, Kind> console = new LinkedHashMap<>(Map.of("off", Kind.VALUELESS, "pty", Kind.VALUELESS, "tty", Kind.VALUELESS,
-                "null", Kind.VALUELESS, "file", Kind.TEXT, "socket", Kind.TEXT));
+        Map<String, Kind> console = new LinkedHashMap<>(Map.of(
+                "off",
+                Kind.VALUELESS,
+                "pty",
+                Kind.VALUELESS,
+                "tty",
+                Kind.VALUELESS,
+                "null",
+                Kind.VALUELESS,
+                "file",
+                Kind.TEXT,
+                "socket",
+                Kind.TEXT));
         KEYS.put("serial", Map.copyOf(console));
         console.put("iommu", Kind.TOGGLE);
         KEYS.put("console", console);
@@ -104,7 +211,8 @@ public class FakeCloudHypervisor {
 
     /** Exit with clap's usage-error status and wording. */
     static void usageError(String message) {
-        System.err.println("error: " + message + "\n\nUsage: cloud-hypervisor [OPTIONS]\n\nFor more information, try '--help'.");
+        System.err.println(
+                "error: " + message + "\n\nUsage: cloud-hypervisor [OPTIONS]\n\nFor more information, try '--help'.");
         System.exit(2);
     }
 
@@ -187,14 +295,17 @@ public class FakeCloudHypervisor {
                 }
             }
             if (given.containsKey(name) && arity != Arity.MANY) {
-                usageError("the argument '--" + name + (arity == Arity.FLAG ? "" : " <" + name + ">") + "' cannot be used multiple times");
+                usageError("the argument '--" + name + (arity == Arity.FLAG ? "" : " <" + name + ">")
+                        + "' cannot be used multiple times");
             }
             given.computeIfAbsent(name, key -> new ArrayList<>()).addAll(values);
         }
-        boolean vmConfig = given.keySet().stream().anyMatch(name -> !VMM_CONFIG.contains(name) && !PAYLOAD.contains(name));
+        boolean vmConfig =
+                given.keySet().stream().anyMatch(name -> !VMM_CONFIG.contains(name) && !PAYLOAD.contains(name));
         boolean payload = given.keySet().stream().anyMatch(PAYLOAD::contains);
         if (vmConfig && !payload) {
-            usageError("the following required arguments were not provided:\n  <--firmware <firmware>|--kernel <kernel>|--igvm <igvm>>");
+            usageError(
+                    "the following required arguments were not provided:\n  <--firmware <firmware>|--kernel <kernel>|--igvm <igvm>>");
         }
         return given;
     }
@@ -203,7 +314,8 @@ public class FakeCloudHypervisor {
     static Map<String, String> parseValue(String option, String value) {
         Map<String, Kind> keys = KEYS.get(option);
         if (keys == null) {
-            chainError("fake-cloud-hypervisor does not emulate --" + option + " (valid Cloud Hypervisor syntax, untested here)");
+            chainError("fake-cloud-hypervisor does not emulate --" + option
+                    + " (valid Cloud Hypervisor syntax, untested here)");
         }
         Map<String, String> parsed = new LinkedHashMap<>();
         if (value.strip().isEmpty()) {
@@ -231,7 +343,8 @@ public class FakeCloudHypervisor {
                 case TOGGLE -> Set.of("", "on", "off", "true", "false").contains(text.toLowerCase(Locale.ROOT));
                 case BYTES -> BYTES.matcher(text).matches();
                 case INT -> INT.matcher(text).matches();
-                case IMAGE_TYPE -> Set.of("raw", "qcow2", "vhd", "vhdx", "vmdk").contains(text.toLowerCase(Locale.ROOT));
+                case IMAGE_TYPE ->
+                    Set.of("raw", "qcow2", "vhd", "vhdx", "vmdk").contains(text.toLowerCase(Locale.ROOT));
                 case LOCK -> Set.of("byte-range", "full").contains(text);
                 case HOTPLUG -> Set.of("acpi", "virtio-mem").contains(text.toLowerCase(Locale.ROOT));
                 case TEXT, VALUELESS -> true;
@@ -257,7 +370,8 @@ public class FakeCloudHypervisor {
             } else {
                 list.add(element);
             }
-            depth += element.chars().filter(c -> c == '[').count() - element.chars().filter(c -> c == ']').count();
+            depth += element.chars().filter(c -> c == '[').count()
+                    - element.chars().filter(c -> c == ']').count();
         }
         return list;
     }
@@ -273,7 +387,7 @@ public class FakeCloudHypervisor {
     }
     // ---- the VMM and its VM ----
 
-    record Console(String mode, String file) { }
+    record Console(String mode, String file) {}
 
     final Map<String, List<String>> args;
     final Path socket;
@@ -295,6 +409,7 @@ public class FakeCloudHypervisor {
     volatile boolean created;
     /** vmm/src/lib.rs Vmm::vm: set by a successful VmBoot, taken by vm_shutdown. */
     volatile boolean booted;
+
     volatile boolean serving;
 
     /** What main.rs parses before anything else: the API socket and the event monitor. */
@@ -331,7 +446,10 @@ public class FakeCloudHypervisor {
         serial = consoleMode("serial", one("serial", "null"));
         console = consoleMode("console", one("console", "tty"));
         if (serial.mode().equals("Tty") && console.mode().equals("Tty")) {
-            chainError("Error parsing config", "Error validating configuration", "Console mode tty specified for both serial and console");
+            chainError(
+                    "Error parsing config",
+                    "Error validating configuration",
+                    "Console mode tty specified for both serial and console");
         }
     }
 
@@ -366,8 +484,11 @@ public class FakeCloudHypervisor {
         if (monitor.containsKey("fd")) {
             events = new FileOutputStream("/proc/self/fd/" + monitor.get("fd"), true);
         } else if (monitor.containsKey("path")) {
-            events = Files.newOutputStream(Path.of(monitor.get("path")),
-                    StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+            events = Files.newOutputStream(
+                    Path.of(monitor.get("path")),
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
         } else {
             chainError("Error parsing --event-monitor: path or fd required");
         }
@@ -384,16 +505,26 @@ public class FakeCloudHypervisor {
             return;
         }
         long elapsed = System.nanoTime() - monitorStart;
-        StringBuilder json = new StringBuilder("{\n  \"timestamp\": {\n    \"secs\": ").append(elapsed / 1_000_000_000L)
-                .append(",\n    \"nanos\": ").append(elapsed % 1_000_000_000L).append("\n  },\n  \"source\": ").append(json(source))
-                .append(",\n  \"event\": ").append(json(event)).append(",\n  \"properties\": ");
+        StringBuilder json = new StringBuilder("{\n  \"timestamp\": {\n    \"secs\": ")
+                .append(elapsed / 1_000_000_000L)
+                .append(",\n    \"nanos\": ")
+                .append(elapsed % 1_000_000_000L)
+                .append("\n  },\n  \"source\": ")
+                .append(json(source))
+                .append(",\n  \"event\": ")
+                .append(json(event))
+                .append(",\n  \"properties\": ");
         if (properties == null) {
             json.append("null");
         } else {
             json.append("{");
             String separator = "\n";
             for (Map.Entry<String, String> property : properties.entrySet()) {
-                json.append(separator).append("    ").append(json(property.getKey())).append(": ").append(json(property.getValue()));
+                json.append(separator)
+                        .append("    ")
+                        .append(json(property.getKey()))
+                        .append(": ")
+                        .append(json(property.getValue()));
                 separator = ",\n";
             }
             json.append("\n  }");
@@ -418,7 +549,9 @@ public class FakeCloudHypervisor {
             ids.add("_disk" + i);
         }
         ids.add("_rng");
-        if (console.mode().equals("Pty") || console.mode().equals("File") || console.mode().equals("Tty")) {
+        if (console.mode().equals("Pty")
+                || console.mode().equals("File")
+                || console.mode().equals("Tty")) {
             ids.add("_console");
         }
         if (balloon != null) {
@@ -466,31 +599,46 @@ public class FakeCloudHypervisor {
     void validateBoot() throws IOException {
         for (String payload : List.of("kernel", "initramfs", "firmware")) {
             if (args.containsKey(payload) && !Files.isRegularFile(Path.of(one(payload, "")))) {
-                chainError("Error booting VM", "The VM could not boot",
+                chainError(
+                        "Error booting VM",
+                        "The VM could not boot",
                         "Cannot load " + payload + " " + one(payload, "") + ": No such file or directory (os error 2)");
             }
         }
         for (Map<String, String> disk : disks) {
             String path = disk.get("path");
             if (!Files.isRegularFile(Path.of(path))) {
-                chainError("Error booting VM", "The VM could not boot",
+                chainError(
+                        "Error booting VM",
+                        "The VM could not boot",
                         "Failed to open disk image " + path + ": No such file or directory (os error 2)");
             }
             byte[] header = new byte[16];
             try (RandomAccessFile file = new RandomAccessFile(path, "r")) {
                 int read = file.read(header);
-                boolean qcow2 = read >= 16 && header[0] == 'Q' && header[1] == 'F' && header[2] == 'I' && (header[3] & 0xff) == 0xfb;
-                boolean hasBacking = qcow2 && java.nio.ByteBuffer.wrap(header, 8, 8).getLong() != 0;
+                boolean qcow2 = read >= 16
+                        && header[0] == 'Q'
+                        && header[1] == 'F'
+                        && header[2] == 'I'
+                        && (header[3] & 0xff) == 0xfb;
+                boolean hasBacking =
+                        qcow2 && java.nio.ByteBuffer.wrap(header, 8, 8).getLong() != 0;
                 String type = disk.getOrDefault("image_type", "").toLowerCase(Locale.ROOT);
                 if (type.equals("qcow2") && !qcow2) {
                     chainError("Error booting VM", "The VM could not boot", "Disk " + path + " is not a QCOW2 image");
                 }
                 if (hasBacking && !on(disk, "backing_files")) {
-                    chainError("Error booting VM", "The VM could not boot", "Failed to open disk image " + path,
+                    chainError(
+                            "Error booting VM",
+                            "The VM could not boot",
+                            "Failed to open disk image " + path,
                             "QCOW2 image has a backing file but backing_files=on was not given");
                 }
                 if (!type.isEmpty() && !type.equals("qcow2") && qcow2) {
-                    chainError("Error booting VM", "The VM could not boot", "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
+                    chainError(
+                            "Error booting VM",
+                            "The VM could not boot",
+                            "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
                 }
             }
         }
@@ -501,16 +649,22 @@ public class FakeCloudHypervisor {
     /** A real pseudo-terminal: util-linux script holds the master and stays until this process is gone. */
     Console openPty(String which) throws IOException {
         long self = ProcessHandle.current().pid();
-        Process holder = new ProcessBuilder("script", "-qfec", "tty; while kill -0 " + self + " 2>/dev/null; do sleep 1; done", "/dev/null")
-                .redirectErrorStream(true).start();
+        Process holder = new ProcessBuilder(
+                        "script", "-qfec", "tty; while kill -0 " + self + " 2>/dev/null; do sleep 1; done", "/dev/null")
+                .redirectErrorStream(true)
+                .start();
         ptyHolders.add(holder);
-        BufferedReader lines = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
         String tty = lines.readLine();
         if (tty == null || !tty.strip().startsWith("/dev/")) {
-            chainError("Error creating VM", "The VM could not be created",
+            chainError(
+                    "Error creating VM",
+                    "The VM could not be created",
                     "fake-cloud-hypervisor could not open a PTY for the " + which + " (script said: " + tty + ")");
         }
-        // What a client types on the PTY arrives on script's stdout: a line "poweroff" is the guest shutting itself down.
+        // What a client types on the PTY arrives on script's stdout: a line "poweroff" is the guest shutting itself
+        // down.
         Thread drain = new Thread(() -> {
             try {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -635,13 +789,17 @@ public class FakeCloudHypervisor {
         long delay = Long.parseLong(env("FAKE_CHV_SOCKET_DELAY_MS", "0"));
         sleep(delay);
         if (MAJOR >= 53) {
-            socketLock = FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            socketLock =
+                    FileChannel.open(Path.of(socket + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             if (socketLock.tryLock() == null) {
                 chainError("Failed to start the VMM thread", "API socket " + socket + " is already in use");
             }
             Files.deleteIfExists(socket);
         } else if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            chainError("Failed to start the VMM thread", "Error creation API server's socket", "Address in use (os error 98)");
+            chainError(
+                    "Failed to start the VMM thread",
+                    "Error creation API server's socket",
+                    "Address in use (os error 98)");
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
@@ -662,7 +820,9 @@ public class FakeCloudHypervisor {
     }
 
     void handle(SocketChannel client) {
-        try (client; InputStream in = Channels.newInputStream(client); OutputStream out = Channels.newOutputStream(client)) {
+        try (client;
+                InputStream in = Channels.newInputStream(client);
+                OutputStream out = Channels.newOutputStream(client)) {
             while (true) {
                 String requestLine = readLine(in);
                 if (requestLine == null || requestLine.isEmpty()) {
@@ -671,7 +831,9 @@ public class FakeCloudHypervisor {
                 Map<String, String> headers = new LinkedHashMap<>();
                 for (String line = readLine(in); line != null && !line.isEmpty(); line = readLine(in)) {
                     int colon = line.indexOf(':');
-                    headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+                    headers.put(
+                            line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                            line.substring(colon + 1).strip());
                 }
                 byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
                 String[] parts = requestLine.split(" ");
@@ -721,8 +883,11 @@ public class FakeCloudHypervisor {
                 if (!method.equals("GET")) {
                     write(out, 400, BAD_REQUEST);
                 } else {
-                    write(out, 200, "{\"build_version\":\"v" + VERSION + "\",\"version\":\"" + VERSION
-                            + "\",\"pid\":" + ProcessHandle.current().pid() + ",\"features\":[\"kvm\"]}");
+                    write(
+                            out,
+                            200,
+                            "{\"build_version\":\"v" + VERSION + "\",\"version\":\"" + VERSION + "\",\"pid\":"
+                                    + ProcessHandle.current().pid() + ",\"features\":[\"kvm\"]}");
                 }
             }
             case "vm.info" -> {
@@ -730,8 +895,14 @@ public class FakeCloudHypervisor {
                     write(out, 400, BAD_REQUEST);
                 } else if (!created) {
                     // lib.rs vm_info: no config is VmNotCreated; 500 until v53 maps it to 404 (PR #8320).
-                    write(out, MAJOR >= 53 ? 404 : 500,
-                            errorBody("ApiError(VmInfo(VmNotCreated))", "Error from API", "The VM info is not available", "VM is not created"));
+                    write(
+                            out,
+                            MAJOR >= 53 ? 404 : 500,
+                            errorBody(
+                                    "ApiError(VmInfo(VmNotCreated))",
+                                    "Error from API",
+                                    "The VM info is not available",
+                                    "VM is not created"));
                 } else {
                     write(out, 200, info());
                 }
@@ -770,8 +941,14 @@ public class FakeCloudHypervisor {
         if (endpoint.equals("vm.power-button")) {
             // lib.rs vm_power_button: no booted VM is VmNotRunning, 500 in every version up to v54 (issue #8678).
             if (!booted) {
-                write(out, 500, errorBody("ApiError(VmPowerButton(VmNotRunning))",
-                        "Error from API", "Error triggering power button", "VM is not running"));
+                write(
+                        out,
+                        500,
+                        errorBody(
+                                "ApiError(VmPowerButton(VmNotRunning))",
+                                "Error from API",
+                                "Error triggering power button",
+                                "VM is not running"));
                 return null;
             }
             write(out, 204, null);
@@ -788,7 +965,14 @@ public class FakeCloudHypervisor {
         }
         // lib.rs vm_shutdown: takes the Vm and keeps the config, so vm.info then answers "Created"; the process stays.
         if (!booted) {
-            write(out, 500, errorBody("ApiError(VmShutdown(VmNotRunning))", "Error from API", "The VM could not shutdown", "VM is not running"));
+            write(
+                    out,
+                    500,
+                    errorBody(
+                            "ApiError(VmShutdown(VmNotRunning))",
+                            "Error from API",
+                            "The VM could not shutdown",
+                            "VM is not running"));
             return null;
         }
         booted = false;
@@ -806,11 +990,16 @@ public class FakeCloudHypervisor {
                 diskJson.append(',');
             }
             String type = disk.getOrDefault("image_type", "");
-            diskJson.append("{\"path\":").append(json(disk.get("path")))
-                    .append(",\"readonly\":").append(on(disk, "readonly"))
-                    .append(",\"serial\":").append(json(disk.get("serial")))
-                    .append(",\"backing_files\":").append(on(disk, "backing_files"))
-                    .append(",\"image_type\":").append(json(type.isEmpty() ? "Unknown" : type.equals("qcow2") ? "Qcow2" : "Raw"))
+            diskJson.append("{\"path\":")
+                    .append(json(disk.get("path")))
+                    .append(",\"readonly\":")
+                    .append(on(disk, "readonly"))
+                    .append(",\"serial\":")
+                    .append(json(disk.get("serial")))
+                    .append(",\"backing_files\":")
+                    .append(on(disk, "backing_files"))
+                    .append(",\"image_type\":")
+                    .append(json(type.isEmpty() ? "Unknown" : type.equals("qcow2") ? "Qcow2" : "Raw"))
                     .append(",\"num_queues\":1,\"queue_size\":128}");
         }
         diskJson.append(']');
@@ -819,13 +1008,19 @@ public class FakeCloudHypervisor {
         return "{\"config\":{"
                 + "\"cpus\":{\"boot_vcpus\":" + boot + ",\"max_vcpus\":" + cpus.getOrDefault("max", boot) + "},"
                 + "\"memory\":{\"size\":" + size + "},"
-                + "\"payload\":{\"kernel\":" + json(one("kernel", null)) + ",\"initramfs\":" + json(one("initramfs", null))
+                + "\"payload\":{\"kernel\":" + json(one("kernel", null)) + ",\"initramfs\":"
+                + json(one("initramfs", null))
                 + ",\"cmdline\":" + json(one("cmdline", null)) + ",\"firmware\":" + json(one("firmware", null)) + "},"
                 + "\"disks\":" + diskJson + ","
-                + "\"balloon\":" + (balloon == null ? "null" : "{\"size\":" + bytes(balloon.getOrDefault("size", "0"))
-                + ",\"deflate_on_oom\":" + on(balloon, "deflate_on_oom") + "}") + ","
+                + "\"balloon\":"
+                + (balloon == null
+                        ? "null"
+                        : "{\"size\":" + bytes(balloon.getOrDefault("size", "0")) + ",\"deflate_on_oom\":"
+                                + on(balloon, "deflate_on_oom") + "}")
+                + ","
                 + "\"serial\":{\"file\":" + json(serial.file()) + ",\"mode\":" + json(serial.mode()) + "},"
-                + "\"console\":{\"file\":" + json(console.file()) + ",\"mode\":" + json(console.mode()) + ",\"iommu\":false},"
+                + "\"console\":{\"file\":" + json(console.file()) + ",\"mode\":" + json(console.mode())
+                + ",\"iommu\":false},"
                 + "\"watchdog\":" + args.containsKey("watchdog")
                 + "},\"state\":" + json(booted ? "Running" : "Created") + ",\"memory_actual_size\":" + size + "}";
     }
@@ -839,10 +1034,13 @@ public class FakeCloudHypervisor {
             case 404 -> "Not Found";
             default -> "Internal Server Error";
         };
-        StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " " + reason + "\r\nServer: Cloud Hypervisor API\r\n");
+        StringBuilder head =
+                new StringBuilder("HTTP/1.1 " + status + " " + reason + "\r\nServer: Cloud Hypervisor API\r\n");
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         if (status != 204) {
-            head.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n");
+            head.append("Content-Type: application/json\r\nContent-Length: ")
+                    .append(bytes.length)
+                    .append("\r\n");
         }
         out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
@@ -898,7 +1096,8 @@ public class FakeCloudHypervisor {
     /** cloud-hypervisor/src/main.rs start_vmm, in its order. */
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nFor more information, try '--help'.");
+            System.err.println(
+                    "Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nFor more information, try '--help'.");
             System.exit(2);
         }
         Map<String, List<String>> args = parseArgs(argv);
@@ -907,7 +1106,8 @@ public class FakeCloudHypervisor {
             return;
         }
         if (args.containsKey("help")) {
-            System.out.println("Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nOptions: " + OPTIONS.keySet());
+            System.out.println("Launch a cloud-hypervisor VMM.\n\nUsage: cloud-hypervisor [OPTIONS]\n\nOptions: "
+                    + OPTIONS.keySet());
             return;
         }
         FakeCloudHypervisor vmm = null;
@@ -919,7 +1119,8 @@ public class FakeCloudHypervisor {
                 chainError("Failed to open hypervisor interface (is hypervisor interface available?)", death);
             }
             vmm.openEventMonitor();
-            // vmm/src/lib.rs Vmm::signal_handler: SIGTERM and SIGINT write the exit event, so the VMM shuts down cleanly.
+            // vmm/src/lib.rs Vmm::signal_handler: SIGTERM and SIGINT write the exit event, so the VMM shuts down
+            // cleanly.
             FakeCloudHypervisor running = vmm;
             boolean ignoreTerm = env("FAKE_CHV_SIGTERM", "exit").equals("ignore");
             for (String name : List.of("TERM", "INT")) {

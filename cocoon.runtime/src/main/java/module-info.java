@@ -13,6 +13,8 @@ module cocoon.runtime {
     uses cocoon.api.Hypervisor.Provider;
     uses cocoon.api.Network.Provider;
 
-    opens cocoon.runtime.cli to com.fasterxml.jackson.databind;
-    opens cocoon.runtime.console to com.sun.jna;
+    opens cocoon.runtime.cli to
+            com.fasterxml.jackson.databind;
+    opens cocoon.runtime.console to
+            com.sun.jna;
 }

@@ -3,7 +3,9 @@ module cocoon.plugin.chv {
     requires cocoon.api;
     requires com.fasterxml.jackson.databind;
 
-    opens cocoon.plugin.chv.api to com.fasterxml.jackson.databind;
+    opens cocoon.plugin.chv.api to
+            com.fasterxml.jackson.databind;
 
-    provides cocoon.api.Hypervisor.Provider with cocoon.plugin.chv.ChvProvider;
+    provides cocoon.api.Hypervisor.Provider with
+            cocoon.plugin.chv.ChvProvider;
 }

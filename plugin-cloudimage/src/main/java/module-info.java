@@ -6,9 +6,13 @@ module cocoon.plugin.cloudimage {
     requires java.net.http;
 
     // The index records and partial-download validators are written and read by the runtime's Jackson-backed JsonFiles.
-    opens cocoon.plugin.cloudimage.store to com.fasterxml.jackson.databind;
-    opens cocoon.plugin.cloudimage.download to com.fasterxml.jackson.databind;
+    opens cocoon.plugin.cloudimage.store to
+            com.fasterxml.jackson.databind;
+    opens cocoon.plugin.cloudimage.download to
+            com.fasterxml.jackson.databind;
 
-    provides cocoon.api.ImageSource.Provider with cocoon.plugin.cloudimage.CloudImageSourceProvider;
-    provides cocoon.api.DiskBuilder.Provider with cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
+    provides cocoon.api.ImageSource.Provider with
+            cocoon.plugin.cloudimage.CloudImageSourceProvider;
+    provides cocoon.api.DiskBuilder.Provider with
+            cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
 }

@@ -2,5 +2,7 @@
 module cocoon.plugin.net {
     requires cocoon.api;
 
-    provides cocoon.api.Network.Provider with cocoon.plugin.net.UserNetworkProvider, cocoon.plugin.net.NoNetworkProvider;
+    provides cocoon.api.Network.Provider with
+            cocoon.plugin.net.UserNetworkProvider,
+            cocoon.plugin.net.NoNetworkProvider;
 }

@@ -5,8 +5,11 @@ module cocoon.plugin.oci {
     requires com.fasterxml.jackson.databind;
     requires org.apache.commons.compress;
 
-    opens cocoon.plugin.oci.store to com.fasterxml.jackson.databind;
+    opens cocoon.plugin.oci.store to
+            com.fasterxml.jackson.databind;
 
-    provides cocoon.api.ImageSource.Provider with cocoon.plugin.oci.OciImageSourceProvider;
-    provides cocoon.api.DiskBuilder.Provider with cocoon.plugin.oci.OciDiskBuilderProvider;
+    provides cocoon.api.ImageSource.Provider with
+            cocoon.plugin.oci.OciImageSourceProvider;
+    provides cocoon.api.DiskBuilder.Provider with
+            cocoon.plugin.oci.OciDiskBuilderProvider;
 }

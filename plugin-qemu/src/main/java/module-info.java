@@ -4,7 +4,9 @@ module cocoon.plugin.qemu {
     requires com.fasterxml.jackson.databind;
 
     // QMP requests and replies are records that Jackson reads and writes reflectively.
-    opens cocoon.plugin.qemu.qmp to com.fasterxml.jackson.databind;
+    opens cocoon.plugin.qemu.qmp to
+            com.fasterxml.jackson.databind;
 
-    provides cocoon.api.Hypervisor.Provider with cocoon.plugin.qemu.QemuProvider;
+    provides cocoon.api.Hypervisor.Provider with
+            cocoon.plugin.qemu.QemuProvider;
 }

@@ -8,7 +8,10 @@ import java.nio.file.Path;
  */
 public record BootSpec(Mode mode, Path kernel, Path initrd, String cmdline) {
 
-    public enum Mode { KERNEL, FIRMWARE }
+    public enum Mode {
+        KERNEL,
+        FIRMWARE
+    }
 
     public static BootSpec kernel(Path kernel, Path initrd, String cmdline) {
         return new BootSpec(Mode.KERNEL, kernel, initrd, cmdline == null ? "" : cmdline);

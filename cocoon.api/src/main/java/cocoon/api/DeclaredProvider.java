@@ -17,7 +17,8 @@ public abstract class DeclaredProvider<T> {
     private final List<Setting<?>> settings;
     private final Function<PluginContext, T> opener;
 
-    protected DeclaredProvider(String name, int preference, List<Setting<?>> settings, Function<PluginContext, T> opener) {
+    protected DeclaredProvider(
+            String name, int preference, List<Setting<?>> settings, Function<PluginContext, T> opener) {
         this.name = name;
         this.preference = preference;
         this.settings = List.copyOf(settings);

@@ -28,7 +28,8 @@ public interface Hypervisor {
     /** A driver's provider, declared by its facts ({@link DeclaredProvider}). */
     abstract class Registration extends DeclaredProvider<Hypervisor> implements Provider {
 
-        protected Registration(String name, int preference, List<Setting<?>> settings, Function<PluginContext, Hypervisor> opener) {
+        protected Registration(
+                String name, int preference, List<Setting<?>> settings, Function<PluginContext, Hypervisor> opener) {
             super(name, preference, settings, opener);
         }
     }

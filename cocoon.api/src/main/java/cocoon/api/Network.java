@@ -28,7 +28,8 @@ public interface Network {
     /** A mode's provider, declared by its facts ({@link DeclaredProvider}); its name is the mode. */
     abstract class Registration extends DeclaredProvider<Network> implements Provider {
 
-        protected Registration(String mode, int preference, List<Setting<?>> settings, Function<PluginContext, Network> opener) {
+        protected Registration(
+                String mode, int preference, List<Setting<?>> settings, Function<PluginContext, Network> opener) {
             super(mode, preference, settings, opener);
         }
     }

@@ -14,8 +14,14 @@ import java.util.List;
  * @param dns       the name servers the guest is told to use
  * @param published host ports forwarded to the guest
  */
-public record Nic(Backend backend, String mac, String address, int prefix, String gateway, List<String> dns,
-                  List<PublishedPort> published) {
+public record Nic(
+        Backend backend,
+        String mac,
+        String address,
+        int prefix,
+        String gateway,
+        List<String> dns,
+        List<PublishedPort> published) {
 
     /** How a hypervisor attaches a card; each driver says which it can render ({@link Hypervisor#nicBackends()}). */
     public enum Backend {

@@ -9,7 +9,12 @@ package cocoon.api;
  */
 public record ProgressEvent(String item, Phase phase, long done, long total, String detail) {
 
-    public enum Phase { STARTED, PROGRESS, DONE, MESSAGE }
+    public enum Phase {
+        STARTED,
+        PROGRESS,
+        DONE,
+        MESSAGE
+    }
 
     public static ProgressEvent started(String item, long total) {
         return new ProgressEvent(item, Phase.STARTED, 0, total, "");

@@ -4,7 +4,7 @@ package cocoon.api;
 @FunctionalInterface
 public interface ProgressListener {
 
-    ProgressListener SILENT = event -> { };
+    ProgressListener SILENT = event -> {};
 
     void on(ProgressEvent event);
 }

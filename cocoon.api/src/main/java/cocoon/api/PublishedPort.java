@@ -12,7 +12,8 @@ public record PublishedPort(String hostIp, int hostPort, int guestPort, Protocol
     public static final String DEFAULT_HOST_IP = "127.0.0.1";
 
     public enum Protocol {
-        TCP, UDP;
+        TCP,
+        UDP;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -60,11 +61,16 @@ public record PublishedPort(String hostIp, int hostPort, int guestPort, Protocol
     private static String ipv4(String text, String rule) {
         String[] octets = text.split("\\.", -1);
         if (octets.length != 4) {
-            throw refused(rule, "the host address must be an IPv4 address such as 127.0.0.1 (IPv6 is not supported yet)");
+            throw refused(
+                    rule, "the host address must be an IPv4 address such as 127.0.0.1 (IPv6 is not supported yet)");
         }
         for (String octet : octets) {
-            if (octet.isEmpty() || octet.length() > 3 || !octet.chars().allMatch(Character::isDigit) || Integer.parseInt(octet) > 255) {
-                throw refused(rule, "the host address must be an IPv4 address such as 127.0.0.1 (IPv6 is not supported yet)");
+            if (octet.isEmpty()
+                    || octet.length() > 3
+                    || !octet.chars().allMatch(Character::isDigit)
+                    || Integer.parseInt(octet) > 255) {
+                throw refused(
+                        rule, "the host address must be an IPv4 address such as 127.0.0.1 (IPv6 is not supported yet)");
             }
         }
         return text;

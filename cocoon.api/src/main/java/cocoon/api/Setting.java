@@ -12,16 +12,19 @@ import java.util.List;
  * @param formerKeys names this key had in earlier releases; still read, with a deprecation line
  * @param secret     never printed when set by the user ({@code cocoon config} shows {@code <redacted>})
  */
-public record Setting<T>(String key, SettingKind<T> kind, T defaultValue, String help, List<String> formerKeys,
-                         boolean secret) {
+public record Setting<T>(
+        String key, SettingKind<T> kind, T defaultValue, String help, List<String> formerKeys, boolean secret) {
 
     public Setting {
         // Checked without a regex: every plugin's settings are built at the start of every command.
-        if (key == null || key.isEmpty() || !key.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+        if (key == null
+                || key.isEmpty()
+                || !key.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
             throw new IllegalArgumentException("setting key '" + key + "' is not lower_snake_case");
         }
         if (defaultValue == null || !kind.javaType().isInstance(defaultValue)) {
-            throw new IllegalArgumentException("setting " + key + ": default " + defaultValue + " is not a " + kind.javaType().getSimpleName());
+            throw new IllegalArgumentException("setting " + key + ": default " + defaultValue + " is not a "
+                    + kind.javaType().getSimpleName());
         }
         if (help == null || help.isBlank()) {
             throw new IllegalArgumentException("setting " + key + " has no help");

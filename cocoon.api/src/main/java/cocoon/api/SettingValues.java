@@ -13,8 +13,7 @@ public final class SettingValues {
     private final Map<String, Setting<?>> declared = new LinkedHashMap<>();
     private final Map<String, Object> values = new LinkedHashMap<>();
 
-    private SettingValues() {
-    }
+    private SettingValues() {}
 
     /** Every declared setting at its default: what a section missing from the config file gives. */
     public static SettingValues defaults(List<Setting<?>> settings) {

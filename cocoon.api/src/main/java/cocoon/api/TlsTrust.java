@@ -2,6 +2,7 @@ package cocoon.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -10,7 +11,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
-import java.net.Socket;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -24,8 +24,7 @@ import javax.net.ssl.X509TrustManager;
  */
 final class TlsTrust {
 
-    private TlsTrust() {
-    }
+    private TlsTrust() {}
 
     static SSLContext context(boolean insecure, Path caFile) {
         try {
@@ -58,13 +57,16 @@ final class TlsTrust {
 
     private static Collection<? extends Certificate> readPem(Path caFile) {
         try (InputStream in = Files.newInputStream(caFile)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> certificates =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certificates.isEmpty()) {
-                throw new InvalidInputException("no certificate in " + caFile, "pass a PEM file with the CA certificate");
+                throw new InvalidInputException(
+                        "no certificate in " + caFile, "pass a PEM file with the CA certificate");
             }
             return certificates;
         } catch (IOException | GeneralSecurityException e) {
-            throw new InvalidInputException("cannot read CA certificate " + caFile + ": " + e.getMessage(),
+            throw new InvalidInputException(
+                    "cannot read CA certificate " + caFile + ": " + e.getMessage(),
                     "pass a readable PEM file with the CA certificate");
         }
     }
@@ -75,28 +77,22 @@ final class TlsTrust {
      */
     private static final class AnyCertificate extends X509ExtendedTrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

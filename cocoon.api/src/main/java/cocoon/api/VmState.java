@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Lifecycle states of a VM record. */
 public enum VmState {
-    CREATED, RUNNING, STOPPED, ERROR;
+    CREATED,
+    RUNNING,
+    STOPPED,
+    ERROR;
 
     /** Lower-case, as tables and JSON show it. */
     public String label() {

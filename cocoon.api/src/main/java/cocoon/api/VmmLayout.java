@@ -16,7 +16,13 @@ import java.util.List;
  * @param scratch        files of one run that go with it (event logs, extra sockets); never a lock of another process
  */
 public record VmmLayout(
-        String hypervisor, Path runDir, Path controlSocket, String marker, Path log, List<Path> privateFiles, List<Path> scratch) {
+        String hypervisor,
+        Path runDir,
+        Path controlSocket,
+        String marker,
+        Path log,
+        List<Path> privateFiles,
+        List<Path> scratch) {
 
     public VmmLayout {
         privateFiles = List.copyOf(privateFiles);

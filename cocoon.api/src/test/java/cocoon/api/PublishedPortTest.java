@@ -1,19 +1,20 @@
 package cocoon.api;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 class PublishedPortTest {
 
     @Test
     void aBareRuleBindsLoopbackOverTcp() {
-        assertEquals(new PublishedPort("127.0.0.1", 8080, 80, PublishedPort.Protocol.TCP), PublishedPort.parse("8080:80"));
+        assertEquals(
+                new PublishedPort("127.0.0.1", 8080, 80, PublishedPort.Protocol.TCP), PublishedPort.parse("8080:80"));
     }
 
     @Test
@@ -26,8 +27,24 @@ class PublishedPortTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0:80", "70000:80", "8080:0", "abc", "abc:80", "8080:abc", "8080", "1:2:3:4", "8080:80/sctp",
-            "::1:8080:80", "256.0.0.1:8080:80", "localhost:8080:80", "-1:80", "", "8080:80/"})
+    @ValueSource(
+            strings = {
+                "0:80",
+                "70000:80",
+                "8080:0",
+                "abc",
+                "abc:80",
+                "8080:abc",
+                "8080",
+                "1:2:3:4",
+                "8080:80/sctp",
+                "::1:8080:80",
+                "256.0.0.1:8080:80",
+                "localhost:8080:80",
+                "-1:80",
+                "",
+                "8080:80/"
+            })
     void aMalformedRuleIsRefusedInOneLineSayingTheForm(String rule) {
         InvalidInputException refused = assertThrows(InvalidInputException.class, () -> PublishedPort.parse(rule));
 

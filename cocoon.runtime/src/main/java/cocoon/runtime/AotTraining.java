@@ -10,16 +10,15 @@ import cocoon.api.VmSpec;
 import cocoon.api.VmState;
 import cocoon.runtime.plugin.PluginCatalog;
 import cocoon.runtime.store.AtomicJsonFiles;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -42,25 +41,33 @@ public final class AotTraining {
      */
     private static final int FIRST_STARTABLE = 9;
 
-    private AotTraining() {
-    }
+    private AotTraining() {}
 
     /** Commands that never open the store: a global flag or two, then these words. */
-    private static final List<List<String>> CLI = List.of(
-            List.of("version"), List.of("--help"), List.of("help", "ps"), List.of("completion"));
+    private static final List<List<String>> CLI =
+            List.of(List.of("version"), List.of("--help"), List.of("help", "ps"), List.of("completion"));
 
     /** The everyday commands over records spread across {@code hypervisors}, each of which gets a start. */
     private static List<List<String>> storeCommands(List<String> hypervisors) {
         List<List<String>> commands = new ArrayList<>(List.of(
-                List.of("version"), List.of("--help"), List.of("ps", "--help"),
-                List.of("ps"), List.of("ps", "--format", "json"), List.of("inspect", "vm-7"),
-                List.of("list"), List.of("list", "--format", "json"),
-                List.of("stop", "vm-3"), List.of("start", "no-such-vm")));
+                List.of("version"),
+                List.of("--help"),
+                List.of("ps", "--help"),
+                List.of("ps"),
+                List.of("ps", "--format", "json"),
+                List.of("inspect", "vm-7"),
+                List.of("list"),
+                List.of("list", "--format", "json"),
+                List.of("stop", "vm-3"),
+                List.of("start", "no-such-vm")));
         for (int i = 0; i < hypervisors.size(); i++) {
             commands.add(List.of("start", "vm-" + (FIRST_STARTABLE + i)));
         }
-        commands.addAll(List.of(List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
-                List.of("rm", "vm-5"), List.of("gc", "--dry-run"), List.of("ps")));
+        commands.addAll(List.of(
+                List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
+                List.of("rm", "vm-5"),
+                List.of("gc", "--dry-run"),
+                List.of("ps")));
         return commands;
     }
 
@@ -69,11 +76,21 @@ public final class AotTraining {
         boolean store = "store".equals(args[0]);
         Path scratch = Path.of(args[1]);
         Path config = scratch.resolve("config.toml");
-        String[] dirs = {"--config", config.toString(), "--root-dir", scratch.resolve("root").toString(),
-                "--run-dir", scratch.resolve("run").toString(), "--log-dir", scratch.resolve("log").toString()};
+        String[] dirs = {
+            "--config",
+            config.toString(),
+            "--root-dir",
+            scratch.resolve("root").toString(),
+            "--run-dir",
+            scratch.resolve("run").toString(),
+            "--log-dir",
+            scratch.resolve("log").toString()
+        };
         List<List<String>> commands = CLI;
         if (store) {
-            List<String> hypervisors = PluginCatalog.discover(null).hypervisors().stream().map(Hypervisor.Provider::name).toList();
+            List<String> hypervisors = PluginCatalog.discover(null).hypervisors().stream()
+                    .map(Hypervisor.Provider::name)
+                    .toList();
             commands = storeCommands(hypervisors);
             writeConfig(scratch, config);
             writeRecords(scratch.resolve("root/vms"), hypervisors);
@@ -93,7 +110,9 @@ public final class AotTraining {
     private static void writeConfig(Path scratch, Path config) {
         try {
             Files.createDirectories(scratch);
-            Files.writeString(config, "[defaults]\ncpu = 2\nmemory = \"1G\"\nstop_timeout = \"30s\"\n\n[gc]\nafter_remove = true\n");
+            Files.writeString(
+                    config,
+                    "[defaults]\ncpu = 2\nmemory = \"1G\"\nstop_timeout = \"30s\"\n\n[gc]\nafter_remove = true\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -110,15 +129,30 @@ public final class AotTraining {
         for (int i = 0; i < RECORDS; i++) {
             String id = hex.toHexDigits((long) i * 0x9E3779B97F4A7C15L);
             Path dir = vms.resolve(id);
-            VmSpec spec = new VmSpec("vm-" + i, 2, 1L << 30, 10L << 30, hypervisors.get(i % hypervisors.size()), Map.of(),
+            VmSpec spec = new VmSpec(
+                    "vm-" + i,
+                    2,
+                    1L << 30,
+                    10L << 30,
+                    hypervisors.get(i % hypervisors.size()),
+                    Map.of(),
                     new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
             List<Disk> disks = List.of(
                     new Disk(dir.resolve("base.erofs"), DiskFormat.RAW, true, "base", null),
                     new Disk(dir.resolve("cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));
-            VmRecord record = new VmRecord(id, "vm-" + i, VmState.STOPPED, spec,
+            VmRecord record = new VmRecord(
+                    id,
+                    "vm-" + i,
+                    VmState.STOPPED,
+                    spec,
                     new VmRecord.ImageRef("oci", "registry.example/demo:latest", "sha256:" + "0".repeat(64)),
                     BootSpec.kernel(dir.resolve("vmlinuz"), dir.resolve("initrd"), "console=hvc0"),
-                    disks, created.plusSeconds(i), created.plusSeconds(i + 60L), 0, null, VmNetwork.none());
+                    disks,
+                    created.plusSeconds(i),
+                    created.plusSeconds(i + 60L),
+                    0,
+                    null,
+                    VmNetwork.none());
             json.write(dir.resolve("vm.json"), record);
             if (i >= FIRST_STARTABLE && i < FIRST_STARTABLE + hypervisors.size()) {
                 touch(dir.resolve("base.erofs"), dir.resolve("cow.raw"), dir.resolve("vmlinuz"), dir.resolve("initrd"));

@@ -5,8 +5,7 @@ import cocoon.runtime.cli.Cli;
 /** Entry point of the {@code cocoon} launcher. */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     /**
      * Runs the command, then halts. {@code System.exit} would log the exit through {@code System.getLogger},

@@ -1,18 +1,15 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestLayer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -26,10 +23,12 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Cloud Hypervisor driver through bin/cocoon only, against the strict test double
@@ -45,6 +44,7 @@ class ChvContractTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Start waits until the VM has booted: the API answers before Cloud Hypervisor boots the VM. */
     private static final String INFO = "GET /api/v1/vm.info";
+
     private static final String BUTTON = "PUT /api/v1/vm.power-button";
     private static final String VM_SHUTDOWN = "PUT /api/v1/vm.shutdown";
     private static final String VMM_SHUTDOWN = "PUT /api/v1/vmm.shutdown";
@@ -63,10 +63,13 @@ class ChvContractTest {
     static void pushAndPullKernelImage(@TempDir Path registryDir, @TempDir Path storeDir) throws Exception {
         registry = RegistryFixture.start(registryDir);
         // The double only checks that the payload files exist, so a few bytes stand in for a kernel and an initrd.
-        base = new TestLayer().dir("boot", 0755).dir("etc", 0755)
+        base = new TestLayer()
+                .dir("boot", 0755)
+                .dir("etc", 0755)
                 .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
                 .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
-                .file("etc/os-release", "ID=cocoon-chv-test\n", 0644, 0, 0).gzip();
+                .file("etc/os-release", "ID=cocoon-chv-test\n", 0644, 0, 0)
+                .gzip();
         app = new TestLayer().file("app.txt", "top layer\n", 0644, 0, 0).gzip();
         registry.pushImage("test/chv", "1", RegistryFixture.OCI_MANIFEST, List.of(base, app));
         image = registry.host() + "/test/chv:1";
@@ -86,7 +89,10 @@ class ChvContractTest {
     @AfterEach
     void killLeftovers() {
         ProcessHandle.allProcesses()
-                .filter(process -> process.info().arguments().map(args -> String.join(" ", args).contains(store + "/")).orElse(false))
+                .filter(process -> process.info()
+                        .arguments()
+                        .map(args -> String.join(" ", args).contains(store + "/"))
+                        .orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
     }
 
@@ -100,52 +106,107 @@ class ChvContractTest {
         CocoonCli cocoon = cocoon();
         Path requests = dir.resolve("requests.log");
 
-        List<String> planned = argv(cocoon.run("run", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image).ok().out());
+        List<String> planned = argv(
+                cocoon.run("run", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
+                        .ok()
+                        .out());
         String plannedId = planned.get(2).replaceAll(".*/run/([0-9a-f]{16})/api.sock", "$1");
         Path blobs = store.resolve("root/images/oci/blobs/sha256");
         Path boot = store.resolve("root/images/oci/boot").resolve(base.hex());
-        assertEquals(List.of(FAKE.toString(),
-                "--api-socket", "path=" + store.resolve("run").resolve(plannedId).resolve("api.sock"),
-                "--event-monitor", "path=" + store.resolve("run").resolve(plannedId).resolve("events.json"),
-                "--cpus", "boot=1",
-                "--memory", "size=512M",
-                "--kernel", boot.resolve("vmlinuz").toString(),
-                "--initramfs", boot.resolve("initrd").toString(),
-                "--cmdline", "cocoon.layers=" + app.hex().substring(0, 20) + "," + base.hex().substring(0, 20) + " cocoon.cow=cocoon-cow console=hvc0",
-                "--disk",
-                "path=" + blobs.resolve(base.hex() + ".erofs") + ",readonly=on,image_type=raw,serial=" + base.hex().substring(0, 20),
-                "path=" + blobs.resolve(app.hex() + ".erofs") + ",readonly=on,image_type=raw,serial=" + app.hex().substring(0, 20),
-                "path=" + store.resolve("root/vms").resolve(plannedId).resolve("cow.raw") + ",image_type=raw,serial=cocoon-cow",
-                "--rng", "src=/dev/urandom",
-                "--balloon", "size=0,deflate_on_oom=on",
-                "--watchdog",
-                "--serial", "file=" + store.resolve("log").resolve(plannedId).resolve("serial.log"),
-                "--console", "pty"), planned);
+        assertEquals(
+                List.of(
+                        FAKE.toString(),
+                        "--api-socket",
+                        "path=" + store.resolve("run").resolve(plannedId).resolve("api.sock"),
+                        "--event-monitor",
+                        "path=" + store.resolve("run").resolve(plannedId).resolve("events.json"),
+                        "--cpus",
+                        "boot=1",
+                        "--memory",
+                        "size=512M",
+                        "--kernel",
+                        boot.resolve("vmlinuz").toString(),
+                        "--initramfs",
+                        boot.resolve("initrd").toString(),
+                        "--cmdline",
+                        "cocoon.layers=" + app.hex().substring(0, 20) + ","
+                                + base.hex().substring(0, 20) + " cocoon.cow=cocoon-cow console=hvc0",
+                        "--disk",
+                        "path=" + blobs.resolve(base.hex() + ".erofs") + ",readonly=on,image_type=raw,serial="
+                                + base.hex().substring(0, 20),
+                        "path=" + blobs.resolve(app.hex() + ".erofs") + ",readonly=on,image_type=raw,serial="
+                                + app.hex().substring(0, 20),
+                        "path=" + store.resolve("root/vms").resolve(plannedId).resolve("cow.raw")
+                                + ",image_type=raw,serial=cocoon-cow",
+                        "--rng",
+                        "src=/dev/urandom",
+                        "--balloon",
+                        "size=0,deflate_on_oom=on",
+                        "--watchdog",
+                        "--serial",
+                        "file=" + store.resolve("log").resolve(plannedId).resolve("serial.log"),
+                        "--console",
+                        "pty"),
+                planned);
         assertFalse(Files.exists(store.resolve("root/vms").resolve(plannedId)), "run creates nothing");
 
-        String id = cocoon.run("create", "--network", "none", "--name", "web", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
-                .ok().out().strip().replace("web ", "");
+        String id = cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "web",
+                        "--hypervisor",
+                        "chv",
+                        "--cpu",
+                        "1",
+                        "--memory",
+                        "512M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok()
+                .out()
+                .strip()
+                .replace("web ", "");
         assertEquals("created", state(cocoon, "web"));
 
-        String started = cocoon.env("FAKE_CHV_RECORD", requests.toString()).run("start", "web").ok().out();
+        String started = cocoon.env("FAKE_CHV_RECORD", requests.toString())
+                .run("start", "web")
+                .ok()
+                .out();
         long pid = startedPid(started, "web");
         assertTrue(alive(pid), started);
-        List<String> expected = planned.subList(1, planned.size()).stream().map(arg -> arg.replace(plannedId, id)).toList();
+        List<String> expected = planned.subList(1, planned.size()).stream()
+                .map(arg -> arg.replace(plannedId, id))
+                .toList();
         assertEquals(expected, hypervisorArguments(pid), "start runs the command run printed");
         String table = cocoon.run("ps").ok().out();
-        assertTrue(table.lines().anyMatch(line -> line.contains(" web ") && line.contains(" running ") && line.contains(" chv ")), table);
+        assertTrue(
+                table.lines()
+                        .anyMatch(
+                                line -> line.contains(" web ") && line.contains(" running ") && line.contains(" chv ")),
+                table);
 
         JsonNode inspected = JSON.readTree(cocoon.run("inspect", "web").ok().out());
         assertEquals("running", inspected.at("/vm/state").asText().toLowerCase(Locale.ROOT), inspected.toString());
         assertEquals(pid, inspected.at("/vm/pid").asLong(), inspected.toString());
         assertEquals("chv", inspected.at("/vm/spec/hypervisor").asText(), inspected.toString());
-        assertEquals(boot.resolve("vmlinuz").toString(), inspected.at("/vm/boot/kernel").asText(), inspected.toString());
-        assertEquals(store.resolve("run").resolve(id).toString(), inspected.at("/paths/runDir").asText(), inspected.toString());
+        assertEquals(
+                boot.resolve("vmlinuz").toString(),
+                inspected.at("/vm/boot/kernel").asText(),
+                inspected.toString());
+        assertEquals(
+                store.resolve("run").resolve(id).toString(),
+                inspected.at("/paths/runDir").asText(),
+                inspected.toString());
         assertTrue(Files.exists(store.resolve("run").resolve(id).resolve("api.sock")));
 
-        CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "hello\n", "console", "web").ok();
+        CocoonCli.Run console =
+                cocoon.run(Duration.ofSeconds(60), "hello\n", "console", "web").ok();
         assertTrue(console.out().contains("fake-cloud-hypervisor: console ready"), console.out() + console.err());
-        assertTrue(Files.readString(store.resolve("log").resolve(id).resolve("serial.log")).contains("booting " + boot.resolve("vmlinuz")));
+        assertTrue(Files.readString(store.resolve("log").resolve(id).resolve("serial.log"))
+                .contains("booting " + boot.resolve("vmlinuz")));
 
         assertTrue(cocoon.run("stop", "web").ok().out().contains("web stopped"));
         assertFalse(alive(pid), "the hypervisor exited");
@@ -159,10 +220,28 @@ class ChvContractTest {
     @Test
     void aGuestThatIgnoresThePowerButtonIsShutDownAfterTheTimeoutAndForceSkipsTheButton() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--network", "none", "--name", "deaf", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "deaf",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok();
         Path deafRequests = dir.resolve("deaf.log");
-        long pid = startedPid(cocoon.env("FAKE_CHV_POWER_BUTTON", "ignore").env("FAKE_CHV_RECORD", deafRequests.toString())
-                .run("start", "deaf").ok().out(), "deaf");
+        long pid = startedPid(
+                cocoon.env("FAKE_CHV_POWER_BUTTON", "ignore")
+                        .env("FAKE_CHV_RECORD", deafRequests.toString())
+                        .run("start", "deaf")
+                        .ok()
+                        .out(),
+                "deaf");
 
         long begin = System.nanoTime();
         cocoon.run("stop", "--timeout", "2s", "deaf").ok();
@@ -173,7 +252,12 @@ class ChvContractTest {
         assertEquals("stopped", state(cocoon, "deaf"));
 
         Path forcedRequests = dir.resolve("forced.log");
-        long second = startedPid(cocoon().env("FAKE_CHV_RECORD", forcedRequests.toString()).run("start", "deaf").ok().out(), "deaf");
+        long second = startedPid(
+                cocoon().env("FAKE_CHV_RECORD", forcedRequests.toString())
+                        .run("start", "deaf")
+                        .ok()
+                        .out(),
+                "deaf");
         cocoon.run("stop", "--force", "deaf").ok();
         assertFalse(alive(second));
         List<String> forced = Files.readAllLines(forcedRequests);
@@ -184,9 +268,23 @@ class ChvContractTest {
     @Test
     void aVmmThatDiesAtStartFailsStartWithTheEndOfItsLogAndLeavesTheVmInError() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--network", "none", "--name", "doomed", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "doomed",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok();
 
-        CocoonCli.Run start = cocoon.env("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)")
+        CocoonCli.Run start = cocoon.env(
+                        "FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)")
                 .run("start", "doomed");
 
         assertEquals(1, start.exit(), start.err());
@@ -201,8 +299,23 @@ class ChvContractTest {
     @Test
     void aStaleSocketOrAReusedPidNeverReadsAsRunningAndNeverBlocksOrKillsAnything() throws Exception {
         CocoonCli cocoon = cocoon();
-        String id = cocoon.run("create", "--network", "none", "--name", "crashy", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image)
-                .ok().out().strip().replace("crashy ", "");
+        String id = cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "crashy",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok()
+                .out()
+                .strip()
+                .replace("crashy ", "");
         Path runDir = store.resolve("run").resolve(id);
         long pid = startedPid(cocoon.run("start", "crashy").ok().out(), "crashy");
 
@@ -222,7 +335,8 @@ class ChvContractTest {
         try {
             Path record = store.resolve("root/vms").resolve(id).resolve("vm.json");
             ObjectNode vm = (ObjectNode) JSON.readTree(record.toFile());
-            assertEquals("running", vm.get("state").asText().toLowerCase(Locale.ROOT), "the record still claims running");
+            assertEquals(
+                    "running", vm.get("state").asText().toLowerCase(Locale.ROOT), "the record still claims running");
             vm.put("pid", sleeper.pid());
             Files.writeString(record, JSON.writeValueAsString(vm));
             Files.writeString(runDir.resolve("pid"), sleeper.pid() + "\n");
@@ -239,7 +353,9 @@ class ChvContractTest {
     @Test
     void aCloudImageBootsFromFirmwareWithItsQcow2OverlayAndTheSerialPortAsConsole() throws Exception {
         Path qcow2 = dir.resolve("cloud.qcow2");
-        Process qemuImg = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M").inheritIO().start();
+        Process qemuImg = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M")
+                .inheritIO()
+                .start();
         assertTrue(qemuImg.waitFor(30, TimeUnit.SECONDS) && qemuImg.exitValue() == 0, "qemu-img create failed");
         byte[] bytes = Files.readAllBytes(qcow2);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -255,18 +371,46 @@ class ChvContractTest {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
             cocoon.run("pull", "--quiet", url).ok();
 
-            List<String> planned = argv(cocoon.run("run", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok().out());
-            assertEquals(store.resolve("CLOUDHV.fd").toString(), planned.get(planned.indexOf("--firmware") + 1), planned.toString());
+            List<String> planned =
+                    argv(cocoon.run("run", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url)
+                            .ok()
+                            .out());
+            assertEquals(
+                    store.resolve("CLOUDHV.fd").toString(),
+                    planned.get(planned.indexOf("--firmware") + 1),
+                    planned.toString());
             assertFalse(planned.contains("--kernel") || planned.contains("--cmdline"), planned.toString());
-            assertTrue(planned.stream().anyMatch(arg -> arg.matches("path=.*/overlay\\.qcow2,image_type=qcow2,backing_files=on,serial=cocoon-root")),
+            assertTrue(
+                    planned.stream()
+                            .anyMatch(arg -> arg.matches(
+                                    "path=.*/overlay\\.qcow2,image_type=qcow2,backing_files=on,serial=cocoon-root")),
                     "the overlay reads its base as a backing file: " + planned);
             assertEquals("pty", planned.get(planned.indexOf("--serial") + 1), planned.toString());
             assertEquals("off", planned.get(planned.indexOf("--console") + 1), planned.toString());
 
-            cocoon.run("create", "--network", "none", "--name", "cloud", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url).ok();
+            cocoon.run(
+                            "create",
+                            "--network",
+                            "none",
+                            "--name",
+                            "cloud",
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "512M",
+                            "--storage",
+                            "128M",
+                            url)
+                    .ok();
             Path requests = dir.resolve("cloud.log");
-            long pid = startedPid(cocoon.env("FAKE_CHV_RECORD", requests.toString()).run("start", "cloud").ok().out(), "cloud");
-            CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "", "console", "cloud").ok();
+            long pid = startedPid(
+                    cocoon.env("FAKE_CHV_RECORD", requests.toString())
+                            .run("start", "cloud")
+                            .ok()
+                            .out(),
+                    "cloud");
+            CocoonCli.Run console =
+                    cocoon.run(Duration.ofSeconds(60), "", "console", "cloud").ok();
             assertTrue(console.out().contains("fake-cloud-hypervisor: serial ready"), console.out() + console.err());
 
             cocoon.run("stop", "--force", "cloud").ok();
@@ -280,7 +424,20 @@ class ChvContractTest {
     @Test
     void aGuestPoweredOffFromItsConsoleShowsAsStoppedAndStartsAgain() throws Exception {
         CocoonCli cocoon = cocoon();
-        cocoon.run("create", "--network", "none", "--name", "halts", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image).ok();
+        cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "halts",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok();
         long pid = startedPid(cocoon.run("start", "halts").ok().out(), "halts");
 
         // As a user at the guest's console: the double's guest takes a typed `poweroff` as shutting itself down.
@@ -300,28 +457,40 @@ class ChvContractTest {
     @Test
     void doctorSaysWhetherChvCanRunHereAndWhatToDoIfNot() throws Exception {
         String configured = chvLine(cocoon());
-        boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm")) && !Files.isDirectory(Path.of("/sys/module/kvm_intel"))
+        boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm"))
+                && !Files.isDirectory(Path.of("/sys/module/kvm_intel"))
                 && !Files.isDirectory(Path.of("/sys/module/kvm_amd"));
         if (Files.exists(Path.of("/dev/kvm")) && pvm) {
             assertTrue(configured.contains("MISSING") && configured.contains("KVM here is PVM"), configured);
         } else if (Files.exists(Path.of("/dev/kvm"))) {
             assertTrue(configured.contains(FAKE + " v54.0.0"), configured);
         } else {
-            assertTrue(configured.contains("MISSING") && configured.contains("/dev/kvm does not exist: enable virtualization"), configured);
+            assertTrue(
+                    configured.contains("MISSING")
+                            && configured.contains("/dev/kvm does not exist: enable virtualization"),
+                    configured);
         }
         assertFalse(configured.contains("UEFI firmware"), "the configured firmware exists: " + configured);
 
         Files.createDirectories(dir.resolve("bare"));
-        Files.writeString(dir.resolve("bare/config.toml"), "[chv]\nbinary = \"" + dir.resolve("nowhere/cloud-hypervisor") + "\"\n");
+        Files.writeString(
+                dir.resolve("bare/config.toml"),
+                "[chv]\nbinary = \"" + dir.resolve("nowhere/cloud-hypervisor") + "\"\n");
         String absent = chvLine(new CocoonCli(dir.resolve("bare")));
         assertTrue(absent.contains("MISSING"), absent);
-        assertTrue(absent.contains(dir.resolve("nowhere/cloud-hypervisor") + " not found: install a static cloud-hypervisor release"), absent);
+        assertTrue(
+                absent.contains(dir.resolve("nowhere/cloud-hypervisor")
+                        + " not found: install a static cloud-hypervisor release"),
+                absent);
         assertTrue(absent.contains("or set [chv] binary to its path"), absent);
     }
 
     private static String chvLine(CocoonCli cocoon) {
         String doctor = cocoon.run("doctor").out();
-        return doctor.lines().filter(line -> line.contains("hypervisor chv")).findFirst().orElseThrow(() -> new AssertionError(doctor));
+        return doctor.lines()
+                .filter(line -> line.contains("hypervisor chv"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(doctor));
     }
 
     /** A cocoon whose config names the double as the chv binary and a dummy UEFI firmware file. */
@@ -331,7 +500,8 @@ class ChvContractTest {
     }
 
     private static JsonNode vm(CocoonCli cocoon, String name) throws IOException {
-        for (JsonNode vm : JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+        for (JsonNode vm :
+                JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
             if (vm.get("name").asText().equals(name)) {
                 return vm;
             }
@@ -346,11 +516,15 @@ class ChvContractTest {
 
     private static String psLine(CocoonCli cocoon, String name) {
         String table = cocoon.run("ps").ok().out();
-        return table.lines().filter(line -> line.contains(" " + name + " ")).findFirst().orElseThrow(() -> new AssertionError(table));
+        return table.lines()
+                .filter(line -> line.contains(" " + name + " "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(table));
     }
 
     private static long startedPid(String started, String name) {
-        Matcher matcher = Pattern.compile(Pattern.quote(name) + " started \\(chv, pid (\\d+)\\)").matcher(started);
+        Matcher matcher = Pattern.compile(Pattern.quote(name) + " started \\(chv, pid (\\d+)\\)")
+                .matcher(started);
         assertTrue(matcher.find(), started);
         return Long.parseLong(matcher.group(1));
     }
@@ -381,7 +555,8 @@ class ChvContractTest {
 
     /** What the live double was started with: its command line after the Java launcher's own arguments. */
     private static List<String> hypervisorArguments(long pid) throws IOException {
-        List<String> cmdline = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+        List<String> cmdline = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"))
+                .split("\0"));
         return cmdline.subList(cmdline.indexOf("FakeCloudHypervisor") + 1, cmdline.size());
     }
 
@@ -408,5 +583,4 @@ class ChvContractTest {
         }
         assertFalse(alive(pid), "pid " + pid + " survived SIGKILL");
     }
-
 }

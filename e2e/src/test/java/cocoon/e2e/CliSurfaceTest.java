@@ -1,15 +1,14 @@
 package cocoon.e2e;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime image's command surface and its answers to missing, malformed and hostile arguments. */
 class CliSurfaceTest {
@@ -20,8 +19,24 @@ class CliSurfaceTest {
     @Test
     void helpListsEveryCommand() {
         String help = new CocoonCli(dir).run("--help").ok().out();
-        for (String command : new String[] {"pull", "list, ls", "delete, rmi", "run", "gc", "create", "start", "stop",
-                "ps", "inspect", "console", "rm", "version", "doctor", "config", "completion"}) {
+        for (String command : new String[] {
+            "pull",
+            "list, ls",
+            "delete, rmi",
+            "run",
+            "gc",
+            "create",
+            "start",
+            "stop",
+            "ps",
+            "inspect",
+            "console",
+            "rm",
+            "version",
+            "doctor",
+            "config",
+            "completion"
+        }) {
             assertTrue(help.contains("  " + command + " "), "--help lacks " + command + ":\n" + help);
         }
     }
@@ -29,7 +44,10 @@ class CliSurfaceTest {
     @Test
     void versionShowsTheBakedInRevisionAndBuildTime() {
         String out = new CocoonCli(dir).run("version").ok().out();
-        assertTrue(out.matches("(?s)cocoon \\d+\\.\\d+\\.\\d+.*\\nrevision: [0-9a-f]{7,}\\nbuilt: \\d{4}-\\d\\d-\\d\\dT.*"), out);
+        assertTrue(
+                out.matches(
+                        "(?s)cocoon \\d+\\.\\d+\\.\\d+.*\\nrevision: [0-9a-f]{7,}\\nbuilt: \\d{4}-\\d\\d-\\d\\dT.*"),
+                out);
     }
 
     @Test
@@ -40,12 +58,22 @@ class CliSurfaceTest {
 
         String out = cocoon.run("doctor").ok().out();
 
-        for (String plugin : new String[] {"image source oci", "image source cloudimg", "disk builder oci",
-                "disk builder cloudimg", "hypervisor chv", "hypervisor qemu"}) {
+        for (String plugin : new String[] {
+            "image source oci",
+            "image source cloudimg",
+            "disk builder oci",
+            "disk builder cloudimg",
+            "hypervisor chv",
+            "hypervisor qemu"
+        }) {
             assertEquals(1, out.lines().filter(l -> l.startsWith(plugin + " ")).count(), out);
         }
         assertTrue(out.lines().anyMatch(l -> l.startsWith("disk builder oci") && l.contains("mkfs.ext4")), out);
-        assertTrue(out.lines().anyMatch(l -> l.matches("hypervisor chv +MISSING " + Pattern.quote(absent.toString()) + " not found.*")), out);
+        assertTrue(
+                out.lines()
+                        .anyMatch(l -> l.matches(
+                                "hypervisor chv +MISSING " + Pattern.quote(absent.toString()) + " not found.*")),
+                out);
         // This suite boots its guests with QEMU, so QEMU is there.
         assertTrue(out.lines().anyMatch(l -> l.matches("hypervisor qemu +ok .*")), out);
     }
@@ -68,7 +96,8 @@ class CliSurfaceTest {
         assertEquals(2, cocoon.run("frobnicate").exit());
         assertEquals(2, cocoon.run("stop", "x", "--timeout", "soon").exit());
 
-        for (String[] args : new String[][] {{"rm", "../etc"}, {"inspect", ""}, {"console", "a/b"}, {"delete", "nosuch"}}) {
+        for (String[] args :
+                new String[][] {{"rm", "../etc"}, {"inspect", ""}, {"console", "a/b"}, {"delete", "nosuch"}}) {
             CocoonCli.Run run = cocoon.run(args);
             assertEquals(1, run.exit(), String.join(" ", args) + ": " + run.err());
             assertTrue(run.err().startsWith("cocoon: "), run.err());
@@ -88,6 +117,7 @@ class CliSurfaceTest {
     @Test
     void completionScriptIsGenerated() {
         String out = new CocoonCli(dir).run("completion").ok().out();
-        assertTrue(out.contains("complete -F") && out.contains("cocoon"), out.substring(0, Math.min(200, out.length())));
+        assertTrue(
+                out.contains("complete -F") && out.contains("cocoon"), out.substring(0, Math.min(200, out.length())));
     }
 }

@@ -1,12 +1,12 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,11 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The UEFI cloud demo (guest/build-cloud-demo.sh) served over real HTTP and driven only through
@@ -39,6 +38,7 @@ class CloudImageLifecycleTest {
     private static final String VM = "web1";
     /** UEFI under TCG reaches the banner in 11-50 s on a loaded 2-core machine; this leaves room for worse. */
     private static final Duration BANNER_TIMEOUT = Duration.ofMinutes(4);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -53,8 +53,20 @@ class CloudImageLifecycleTest {
     static void serveTheCloudDemo() throws Exception {
         qcow2 = dir.resolve("cloud-demo.qcow2");
         raw = dir.resolve("cloud-demo.raw");
-        exec(Duration.ofMinutes(15), CocoonCli.REPO.resolve("guest/build-cloud-demo.sh").toString(), qcow2.toString());
-        exec(Duration.ofMinutes(2), "qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2.toString(), raw.toString());
+        exec(
+                Duration.ofMinutes(15),
+                CocoonCli.REPO.resolve("guest/build-cloud-demo.sh").toString(),
+                qcow2.toString());
+        exec(
+                Duration.ofMinutes(2),
+                "qemu-img",
+                "convert",
+                "-f",
+                "qcow2",
+                "-O",
+                "raw",
+                qcow2.toString(),
+                raw.toString());
         server = ImageHttpServer.start(Map.of(QCOW2, qcow2, MIRROR, qcow2, RAW, raw));
     }
 
@@ -86,7 +98,8 @@ class CloudImageLifecycleTest {
 
         t = System.nanoTime();
         booted = cocoon;
-        cocoon.run("create", "--network", "none", "--name", VM, "--hypervisor", "qemu", "--memory", "512M", url).ok();
+        cocoon.run("create", "--network", "none", "--name", VM, "--hypervisor", "qemu", "--memory", "512M", url)
+                .ok();
         stage("create", t);
         JsonNode inspect = JSON.readTree(cocoon.run("inspect", VM).ok().out());
         String id = inspect.path("vm").path("id").asText();
@@ -99,14 +112,17 @@ class CloudImageLifecycleTest {
         // The shell prints its prompt after the banner; typing before it is there could be lost.
         awaitConsole(consoleLog, bannerAt, "cocoon# ", Duration.ofMinutes(1));
 
-        CocoonCli.Run console = cocoon.run(Duration.ofMinutes(1), "hostname\n", "console", VM).ok();
-        assertTrue(console.out().lines().map(String::strip).anyMatch(VM::equals),
+        CocoonCli.Run console =
+                cocoon.run(Duration.ofMinutes(1), "hostname\n", "console", VM).ok();
+        assertTrue(
+                console.out().lines().map(String::strip).anyMatch(VM::equals),
                 "the guest's hostname command answers " + VM + "; console printed: " + console.out());
 
         t = System.nanoTime();
         cocoon.run(Duration.ofMinutes(3), null, "stop", "--timeout", "120s", VM).ok();
         stage("stop", t);
-        assertTrue(Files.readString(consoleLog, StandardCharsets.ISO_8859_1).contains("reboot: Power down"),
+        assertTrue(
+                Files.readString(consoleLog, StandardCharsets.ISO_8859_1).contains("reboot: Power down"),
                 "the guest powered itself off after the ACPI button:\n" + tail(consoleLog));
         assertTrue(cocoon.run("ps").ok().out().lines().anyMatch(line -> line.contains(VM) && line.contains("stopped")));
 
@@ -126,15 +142,21 @@ class CloudImageLifecycleTest {
         CocoonCli cocoon = new CocoonCli(dir.resolve("run"));
         String url = server.url(QCOW2);
         cocoon.run("pull", "--quiet", url).ok();
-        String command = cocoon.run("run", "--hypervisor", "qemu", "--memory", "512M", url).ok().out();
+        String command = cocoon.run("run", "--hypervisor", "qemu", "--memory", "512M", url)
+                .ok()
+                .out();
 
         assertTrue(command.startsWith("qemu-system-x86_64"), command);
         assertTrue(command.contains("-m 512M"), command);
-        assertTrue(command.contains("-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"), command);
+        assertTrue(
+                command.contains("-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"),
+                command);
         assertTrue(command.matches("(?s).*-drive if=pflash,format=raw,unit=1,file=\\S+/OVMF_VARS\\.fd.*"), command);
         assertTrue(command.matches("(?s).*-drive if=none,id=disk0,file=\\S+/overlay\\.qcow2,format=qcow2 .*"), command);
         assertTrue(command.contains("-device virtio-blk-pci,drive=disk0,serial=cocoon-root"), command);
-        assertTrue(command.matches("(?s).*-drive if=none,id=disk1,file=\\S+/cidata\\.img,format=raw,readonly=on .*"), command);
+        assertTrue(
+                command.matches("(?s).*-drive if=none,id=disk1,file=\\S+/cidata\\.img,format=raw,readonly=on .*"),
+                command);
         assertTrue(command.contains("-device virtio-blk-pci,drive=disk1,serial=cidata"), command);
         assertFalse(command.contains("-kernel"), "a cloud image boots through its firmware: " + command);
 
@@ -150,12 +172,14 @@ class CloudImageLifecycleTest {
         assertTrue(pulled.err().contains("converting raw to qcow2"), pulled.err());
         Path rawBase = base(cocoon, server.url(RAW));
         assertEquals(sha256(raw) + ".qcow2", rawBase.getFileName().toString(), "a base is named by the bytes served");
-        JsonNode info = JSON.readTree(exec(Duration.ofMinutes(1), "qemu-img", "info", "--output=json", rawBase.toString()));
+        JsonNode info =
+                JSON.readTree(exec(Duration.ofMinutes(1), "qemu-img", "info", "--output=json", rawBase.toString()));
         assertEquals("qcow2", info.path("format").asText());
         assertEquals(Files.size(raw), info.path("virtual-size").asLong());
         assertTrue(Files.size(rawBase) < Files.size(raw) / 4, "the qcow2 base keeps only the written clusters");
         JsonNode entry = JSON.readTree(Files.readString(cocoon.root().resolve("images/cloudimg/index.json")))
-                .path("images").path(server.url(RAW));
+                .path("images")
+                .path(server.url(RAW));
         assertEquals("raw", entry.path("sourceFormat").asText(), entry.toString());
 
         int qcow2Bodies = server.bodiesSent(QCOW2);
@@ -163,7 +187,8 @@ class CloudImageLifecycleTest {
         cocoon.run("pull", server.url(QCOW2)).ok();
         CocoonCli.Run mirror = cocoon.run("pull", server.url(MIRROR)).ok();
         assertEquals(qcow2Bodies + 1, server.bodiesSent(QCOW2));
-        assertEquals(mirrorBodies + 1, server.bodiesSent(MIRROR), "a new URL is downloaded even when its bytes are known");
+        assertEquals(
+                mirrorBodies + 1, server.bodiesSent(MIRROR), "a new URL is downloaded even when its bytes are known");
         assertTrue(mirror.err().contains("sharing its base"), mirror.err());
         Path qcow2Base = base(cocoon, server.url(QCOW2));
         assertEquals(qcow2Base, base(cocoon, server.url(MIRROR)));
@@ -180,7 +205,8 @@ class CloudImageLifecycleTest {
 
     /** The base disk {@code cocoon list} reports for {@code url}. */
     private static Path base(CocoonCli cocoon, String url) throws IOException {
-        for (JsonNode image : JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
+        for (JsonNode image :
+                JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
             if (url.equals(image.path("reference").asText())) {
                 assertEquals("cloudimg", image.path("kind").asText());
                 Path base = Path.of(image.path("baseDisks").path(0).path("path").asText());
@@ -208,7 +234,8 @@ class CloudImageLifecycleTest {
 
     private static List<Path> filesNaming(Path dir, String id) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(path -> path.getFileName().toString().contains(id)).toList();
+            return files.filter(path -> path.getFileName().toString().contains(id))
+                    .toList();
         }
     }
 
@@ -234,7 +261,8 @@ class CloudImageLifecycleTest {
         if (!Files.exists(log)) {
             return "(no console log at " + log + ")";
         }
-        List<String> lines = Files.readString(log, StandardCharsets.ISO_8859_1).lines().toList();
+        List<String> lines =
+                Files.readString(log, StandardCharsets.ISO_8859_1).lines().toList();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
@@ -257,7 +285,9 @@ class CloudImageLifecycleTest {
     private static String exec(Duration timeout, String... command) throws Exception {
         Path out = Files.createTempFile(dir, "exec", ".out");
         Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
@@ -265,7 +295,8 @@ class CloudImageLifecycleTest {
         String output = Files.readString(out);
         Files.delete(out);
         if (process.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed with " + process.exitValue() + ":\n" + output);
+            throw new AssertionError(
+                    String.join(" ", command) + " failed with " + process.exitValue() + ":\n" + output);
         }
         return output;
     }

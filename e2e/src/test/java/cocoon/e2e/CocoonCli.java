@@ -23,14 +23,18 @@ public class CocoonCli {
     public record Run(int exit, String out, String err) {
         public Run ok() {
             if (exit != 0) {
-                throw new AssertionError("expected success, got exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
+                throw new AssertionError(
+                        "expected success, got exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
             }
             return this;
         }
     }
 
-    public static final Path IMAGE = Path.of(System.getProperty("cocoon.image", "../distribution/target/cocoon")).toAbsolutePath().normalize();
-    public static final Path REPO = Path.of(System.getProperty("cocoon.repo", "..")).toAbsolutePath().normalize();
+    public static final Path IMAGE = Path.of(System.getProperty("cocoon.image", "../distribution/target/cocoon"))
+            .toAbsolutePath()
+            .normalize();
+    public static final Path REPO =
+            Path.of(System.getProperty("cocoon.repo", "..")).toAbsolutePath().normalize();
 
     /** Where each background command writes its output, by pid. */
     private static final Map<Long, Path[]> OUTPUT = new ConcurrentHashMap<>();
@@ -149,7 +153,8 @@ public class CocoonCli {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(base, "out", ".txt");
         Path err = Files.createTempFile(base, "err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putAll(env);
         if (!withStdin) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

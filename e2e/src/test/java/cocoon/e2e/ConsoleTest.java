@@ -1,18 +1,17 @@
 package cocoon.e2e;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code cocoon console} against a real guest, from a real terminal (a tmux pane) and from a pipe:
@@ -77,7 +76,9 @@ class ConsoleTest {
         // From a pipe: the attach is refused before any input is read.
         CocoonCli.Run second = cocoon.run(STEP, "", "console", VM);
         assertEquals(1, second.exit(), second.out() + second.err());
-        assertEquals("cocoon: the console of VM " + VM + " is already attached in another session: leave that session (~.) or use it",
+        assertEquals(
+                "cocoon: the console of VM " + VM
+                        + " is already attached in another session: leave that session (~.) or use it",
                 second.err().strip());
 
         terminal.enter();
@@ -112,13 +113,16 @@ class ConsoleTest {
         // Typed as soon as the closing message shows: the ended session must not swallow it.
         terminal.line("stty -g > " + afterStop);
         await(afterStop);
-        assertEquals(Files.readString(before), Files.readString(afterStop), "the console's exit restores the terminal's settings");
+        assertEquals(
+                Files.readString(before),
+                Files.readString(afterStop),
+                "the console's exit restores the terminal's settings");
         assertEquals("stopped", guest.state(VM));
     }
 
     private static void await(Path file) {
-        GuestFixture.await(STEP, () -> "the shell in the terminal did not write " + file + ":\n" + terminal.screen(),
-                () -> {
+        GuestFixture.await(
+                STEP, () -> "the shell in the terminal did not write " + file + ":\n" + terminal.screen(), () -> {
                     try {
                         return Files.exists(file) && Files.size(file) > 0;
                     } catch (IOException e) {

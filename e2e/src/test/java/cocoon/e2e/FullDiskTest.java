@@ -1,9 +1,9 @@
 package cocoon.e2e;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,11 +16,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A root dir that runs out of space under a real {@code cocoon pull} of a cloud image and a real
@@ -33,6 +32,7 @@ class FullDiskTest {
     private static final long MIB = 1L << 20;
     /** Random bytes do not compress: the qcow2 made from this raw image is as large as the image. */
     private static final int IMAGE_BYTES = (int) (8 * MIB);
+
     private static final String IMAGE = "/random.raw";
 
     @TempDir
@@ -45,7 +45,9 @@ class FullDiskTest {
 
     @BeforeEach
     void mountASmallRootDirAndServeAnImage() throws Exception {
-        assumeTrue(isRoot(), "mounting a tmpfs as the root dir needs root; run the e2e suite as root to prove the full-disk case");
+        assumeTrue(
+                isRoot(),
+                "mounting a tmpfs as the root dir needs root; run the e2e suite as root to prove the full-disk case");
         cocoon = new CocoonCli(dir);
         // min_free keeps 1G free by default; a 32M file system would be refused before any byte is written.
         cocoon.config("[cloudimg]\nmin_free = \"0\"\n");
@@ -94,13 +96,17 @@ class FullDiskTest {
         CocoonCli.Run full = cocoon.run("create", "--network", "none", "--name", "web1", "--hypervisor", "qemu", url);
 
         assertEquals(1, full.exit(), full.err());
-        assertTrue(full.err().matches("cocoon: no space left on \\Q" + root.resolve("vms") + "\\E/[0-9a-f]+: free space \\(cocoon gc\\)\n"),
+        assertTrue(
+                full.err()
+                        .matches("cocoon: no space left on \\Q" + root.resolve("vms")
+                                + "\\E/[0-9a-f]+: free space \\(cocoon gc\\)\n"),
                 full.err());
         assertEquals(List.of(), files(root.resolve("vms")), "no VM folder, disk or record is left");
         assertEquals(1, cocoon.run("ps").ok().out().lines().count(), "ps lists no VM");
 
         Files.delete(filler);
-        cocoon.run("create", "--network", "none", "--name", "web1", "--hypervisor", "qemu", url).ok();
+        cocoon.run("create", "--network", "none", "--name", "web1", "--hypervisor", "qemu", url)
+                .ok();
         cocoon.run("rm", "web1").ok();
     }
 

@@ -1,12 +1,12 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestLayer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,9 +15,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Separate cocoon processes pull, create and rm while others run gc in a loop, and are seen in the
@@ -36,8 +35,12 @@ class GcRaceTest {
         try (RegistryFixture registry = RegistryFixture.start(dir.resolve("registry"))) {
             List<String> images = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                var base = new TestLayer().file("base.txt", "shared base\n", 0644, 0, 0).gzip();
-                var own = new TestLayer().file("own-" + i + ".txt", "image " + i + "\n", 0644, 0, 0).gzip();
+                var base = new TestLayer()
+                        .file("base.txt", "shared base\n", 0644, 0, 0)
+                        .gzip();
+                var own = new TestLayer()
+                        .file("own-" + i + ".txt", "image " + i + "\n", 0644, 0, 0)
+                        .gzip();
                 registry.pushImage("race/img" + i, "1", RegistryFixture.OCI_MANIFEST, List.of(base, own));
                 images.add(registry.host() + "/race/img" + i + ":1");
             }
@@ -64,9 +67,22 @@ class GcRaceTest {
                         String image = images.get((w + round) % images.size());
                         String vm = "w" + w + "-" + round;
                         step(failures, cocoon.run("pull", "--quiet", image), "pull " + image);
-                        boolean created = step(failures, cocoon.run("create", "--network", "none", "--name", vm, "--hypervisor", "qemu", "--storage", "64M", image),
+                        boolean created = step(
+                                failures,
+                                cocoon.run(
+                                        "create",
+                                        "--network",
+                                        "none",
+                                        "--name",
+                                        vm,
+                                        "--hypervisor",
+                                        "qemu",
+                                        "--storage",
+                                        "64M",
+                                        image),
                                 "create " + vm);
-                        // The other worker may have deleted the image between this pull and create: then there is no VM to rm.
+                        // The other worker may have deleted the image between this pull and create: then there is no VM
+                        // to rm.
                         if (created && round % 2 == 1) {
                             step(failures, cocoon.run("rm", vm), "rm " + vm);
                         }
@@ -84,10 +100,13 @@ class GcRaceTest {
             pool.shutdown();
             watch.close();
             assertEquals(List.of(), failures);
-            assertTrue(watch.mostAtOnce() >= 2, "gc and the workers never met in the store, so nothing raced; busiest moment: " + watch.busiest());
+            assertTrue(
+                    watch.mostAtOnce() >= 2,
+                    "gc and the workers never met in the store, so nothing raced; busiest moment: " + watch.busiest());
 
             cocoon.run("gc", "--horizon", "0s").ok();
-            JsonNode vms = new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out());
+            JsonNode vms = new ObjectMapper()
+                    .readTree(cocoon.run("ps", "--format", "json").ok().out());
             assertTrue(vms.size() > 0, "the workers made VMs");
             List<Path> referenced = new ArrayList<>();
             for (JsonNode vm : vms) {
@@ -97,7 +116,8 @@ class GcRaceTest {
                     referenced.add(path);
                 }
             }
-            for (JsonNode image : new ObjectMapper().readTree(cocoon.run("list", "--format", "json").ok().out())) {
+            for (JsonNode image : new ObjectMapper()
+                    .readTree(cocoon.run("list", "--format", "json").ok().out())) {
                 for (JsonNode disk : image.get("baseDisks")) {
                     referenced.add(Path.of(disk.get("path").asText()));
                 }

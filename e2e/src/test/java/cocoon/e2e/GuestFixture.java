@@ -3,7 +3,6 @@ package cocoon.e2e;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +28,7 @@ final class GuestFixture implements AutoCloseable {
     static final String POWERING_OFF = "Cocoon demo VM powering off";
     /** TCG on a shared 2-core machine: a boot took 6-50 s when measured, so leave ample headroom. */
     static final Duration BOOT_TIMEOUT = Duration.ofMinutes(3);
+
     static final String MEMORY = "256M";
     static final String STORAGE = "256M";
 
@@ -51,11 +51,20 @@ final class GuestFixture implements AutoCloseable {
     /** Builds (or reuses the cached) demo image, starts a registry under {@code dir} and pushes the image to it. */
     static GuestFixture start(Path dir) throws IOException, InterruptedException {
         Path layout = dir.resolve("oci-layout");
-        exec(BUILD_TIMEOUT, "bash", CocoonCli.REPO.resolve("guest/build-oci-demo.sh").toString(), layout.toString());
+        exec(
+                BUILD_TIMEOUT,
+                "bash",
+                CocoonCli.REPO.resolve("guest/build-oci-demo.sh").toString(),
+                layout.toString());
         RegistryFixture registry = RegistryFixture.start(Files.createDirectories(dir.resolve("registry")));
         try {
             String image = registry.host() + "/cocoon/demo:latest";
-            exec(BUILD_TIMEOUT, "bash", CocoonCli.REPO.resolve("guest/push-oci.sh").toString(), layout.toString(), image);
+            exec(
+                    BUILD_TIMEOUT,
+                    "bash",
+                    CocoonCli.REPO.resolve("guest/push-oci.sh").toString(),
+                    layout.toString(),
+                    image);
             return new GuestFixture(registry, new CocoonCli(dir.resolve("state")), image);
         } catch (IOException | RuntimeException | Error e) {
             registry.close();
@@ -74,15 +83,32 @@ final class GuestFixture implements AutoCloseable {
     /** {@code cocoon create} of a small QEMU VM from the demo image; the VM is removed by {@link #close()}. */
     CocoonCli.Run create(String name) {
         vms.add(name);
-        return cocoon.run("create", "--network", "none", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
-                "--memory", MEMORY, "--storage", STORAGE, image);
+        return cocoon.run(
+                "create",
+                "--network",
+                "none",
+                "--name",
+                name,
+                "--hypervisor",
+                "qemu",
+                "--accel",
+                "tcg",
+                "--cpu",
+                "1",
+                "--memory",
+                MEMORY,
+                "--storage",
+                STORAGE,
+                image);
     }
 
     /** {@code cocoon start}, remembering the QEMU pid so it is killed at the end even if cocoon loses track of it. */
     CocoonCli.Run start(String name) {
         CocoonCli.Run run = cocoon.run("start", name);
         if (run.exit() == 0) {
-            ProcessHandle.of(vm(name).get("pid").asLong()).filter(GuestFixture::isQemu).ifPresent(qemus::add);
+            ProcessHandle.of(vm(name).get("pid").asLong())
+                    .filter(GuestFixture::isQemu)
+                    .ifPresent(qemus::add);
         }
         return run;
     }
@@ -115,14 +141,18 @@ final class GuestFixture implements AutoCloseable {
     /** Waits until the console log holds {@code text} at least {@code times} times (the log is appended across boots). */
     void awaitConsole(String name, String text, int times, Duration timeout) {
         Path log = consoleLog(name);
-        await(timeout, () -> "VM " + name + " did not print '" + text + "' " + times + " time(s) within " + timeout
+        await(
+                timeout,
+                () -> "VM " + name + " did not print '" + text + "' " + times + " time(s) within " + timeout
                         + "; console.log ends with:\n" + tail(read(log), 40),
                 () -> count(read(log), text) >= times);
     }
 
     /** Types {@code commands} into the console through a pipe, as a script would, and returns what the guest printed. */
     String pipe(String name, String commands) {
-        return cocoon.run(Duration.ofSeconds(90), commands, "console", name).ok().out();
+        return cocoon.run(Duration.ofSeconds(90), commands, "console", name)
+                .ok()
+                .out();
     }
 
     /** Milliseconds since {@code startNanos}, printed so the surefire report carries the stage timings. */
@@ -176,13 +206,17 @@ final class GuestFixture implements AutoCloseable {
     static void exec(Duration timeout, String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile("cocoon-e2e-script", ".log");
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
             }
             if (process.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n" + Files.readString(log));
+                throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n"
+                        + Files.readString(log));
             }
         } finally {
             Files.delete(log);
@@ -198,7 +232,8 @@ final class GuestFixture implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         Set<String> existing = new LinkedHashSet<>();
         try {
-            JSON.readTree(cocoon.run("ps", "--format", "json").out()).forEach(vm -> existing.add(vm.get("name").asText()));
+            JSON.readTree(cocoon.run("ps", "--format", "json").out())
+                    .forEach(vm -> existing.add(vm.get("name").asText()));
         } catch (IOException | RuntimeException e) {
             existing.addAll(vms);
         }
@@ -224,6 +259,9 @@ final class GuestFixture implements AutoCloseable {
     }
 
     private static boolean isQemu(ProcessHandle process) {
-        return process.info().command().map(command -> command.contains("qemu-system")).orElse(false);
+        return process.info()
+                .command()
+                .map(command -> command.contains("qemu-system"))
+                .orElse(false);
     }
 }

@@ -2,7 +2,6 @@ package cocoon.e2e;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -57,7 +56,8 @@ final class ImageHttpServer implements AutoCloseable {
                 return;
             }
             // Size and modification time name one version of the file, which is all a strong ETag must do here.
-            String etag = "\"" + Files.size(file) + "-" + Files.getLastModifiedTime(file).toMillis() + "\"";
+            String etag = "\"" + Files.size(file) + "-"
+                    + Files.getLastModifiedTime(file).toMillis() + "\"";
             exchange.getResponseHeaders().set("ETag", etag);
             if (etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
                 exchange.sendResponseHeaders(304, -1);

@@ -1,13 +1,12 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.RegistryFixture.Layer;
 import cocoon.plugin.oci.testing.TestLayer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +14,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * pull, list, delete, create, rm and gc through bin/cocoon against a real registry: shared layers
@@ -38,7 +37,10 @@ class ImageStoreGcTest {
     @BeforeAll
     static void pushImages(@TempDir Path registryDir) throws Exception {
         registry = RegistryFixture.start(registryDir);
-        shared = new TestLayer().dir("etc", 0755).file("etc/os-release", "ID=cocoon-test\n", 0644, 0, 0).gzip();
+        shared = new TestLayer()
+                .dir("etc", 0755)
+                .file("etc/os-release", "ID=cocoon-test\n", 0644, 0, 0)
+                .gzip();
         onlyA = new TestLayer().file("a.txt", "image a\n", 0644, 0, 0).gzip();
         onlyB = new TestLayer().file("b.txt", "image b\n", 0644, 0, 0).gzip();
         registry.pushImage("test/a", "1", RegistryFixture.OCI_MANIFEST, List.of(shared, onlyA));
@@ -60,7 +62,8 @@ class ImageStoreGcTest {
         assertTrue(list.contains(a) && list.contains(b), list);
         assertEquals(3, blobs(cocoon).size());
 
-        cocoon.run("create", "--network", "none", "--name", "vm-a", "--hypervisor", "qemu", "--storage", "128M", a).ok();
+        cocoon.run("create", "--network", "none", "--name", "vm-a", "--hypervisor", "qemu", "--storage", "128M", a)
+                .ok();
         CocoonCli.Run refused = cocoon.run("delete", a);
         assertEquals(1, refused.exit());
         assertTrue(refused.err().contains("used by VM vm-a"), refused.err());
@@ -68,12 +71,18 @@ class ImageStoreGcTest {
         cocoon.run("delete", "--force", a).ok();
         assertFalse(cocoon.run("list").ok().out().contains(a));
         cocoon.run("gc").ok();
-        assertEquals(List.of(onlyA.hex(), onlyB.hex(), shared.hex()).stream().sorted().toList(), blobs(cocoon),
+        assertEquals(
+                List.of(onlyA.hex(), onlyB.hex(), shared.hex()).stream()
+                        .sorted()
+                        .toList(),
+                blobs(cocoon),
                 "the VM keeps image a's layers after the image is deleted");
 
         CocoonCli.Run removed = cocoon.run("rm", "vm-a").ok();
         assertTrue(removed.out().contains("removed"), removed.out());
-        assertEquals(List.of(onlyB.hex(), shared.hex()).stream().sorted().toList(), blobs(cocoon),
+        assertEquals(
+                List.of(onlyB.hex(), shared.hex()).stream().sorted().toList(),
+                blobs(cocoon),
                 "rm collects the layer only vm-a used; the shared one stays for image b");
 
         cocoon.run("delete", b).ok();
@@ -115,7 +124,9 @@ class ImageStoreGcTest {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString().replace(".erofs", "")).sorted().toList();
+            return files.map(p -> p.getFileName().toString().replace(".erofs", ""))
+                    .sorted()
+                    .toList();
         }
     }
 }

@@ -32,8 +32,7 @@ public final class LockTable {
 
     private static final Path PROC_LOCKS = Path.of("/proc/locks");
 
-    private LockTable() {
-    }
+    private LockTable() {}
 
     /** Every lock held or awaited, at this moment, on a lock file or temporary file of the store at {@code root}. */
     public static List<Entry> under(Path root) {
@@ -61,7 +60,10 @@ public final class LockTable {
 
     /** The files of the store at {@code root} that {@code pid} holds a lock on, at this moment. */
     public static List<Path> heldBy(long pid, Path root) {
-        return under(root).stream().filter(e -> e.pid() == pid && !e.waiting()).map(Entry::file).toList();
+        return under(root).stream()
+                .filter(e -> e.pid() == pid && !e.waiting())
+                .map(Entry::file)
+                .toList();
     }
 
     /** Lock files and temporary files by inode: the only files of a store that are ever locked. */

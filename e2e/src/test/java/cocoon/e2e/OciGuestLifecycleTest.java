@@ -1,15 +1,12 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo OCI VM image booted for real under QEMU (TCG), driven only through bin/cocoon: pull,
@@ -38,6 +37,7 @@ class OciGuestLifecycleTest {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
     /** Computed by the guest, so the echo of the command that writes it can never be mistaken for it. */
     private static final String MARKER_COMMAND = "echo $((6*7))-cow > /root/marker; sync; cat /root/marker";
+
     private static final String MARKER = "42-cow";
 
     private static GuestFixture guest;
@@ -104,9 +104,12 @@ class OciGuestLifecycleTest {
     @Order(4)
     void stopPressesThePowerButtonAndTheGuestPowersOffWithinTheTimeout() {
         long stop = System.nanoTime();
-        cocoon.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM).ok();
+        cocoon.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM)
+                .ok();
         long millis = GuestFixture.report("stop (ACPI)", stop);
-        assertTrue(millis < STOP_TIMEOUT.toMillis(), "the guest powered off by itself before the timeout: " + millis + " ms");
+        assertTrue(
+                millis < STOP_TIMEOUT.toMillis(),
+                "the guest powered off by itself before the timeout: " + millis + " ms");
         assertTrue(guest.console(VM).contains(GuestFixture.POWERING_OFF), GuestFixture.tail(guest.console(VM), 20));
         assertEquals("stopped", guest.state(VM));
     }
@@ -130,7 +133,8 @@ class OciGuestLifecycleTest {
         guest.start(TWIN).ok();
         guest.awaitConsole(TWIN, GuestFixture.BANNER, 1, GuestFixture.BOOT_TIMEOUT);
 
-        JsonNode ps = new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out());
+        JsonNode ps = new ObjectMapper()
+                .readTree(cocoon.run("ps", "--format", "json").ok().out());
         List<String> running = new ArrayList<>();
         ps.forEach(vm -> {
             if (vm.get("state").asText().equalsIgnoreCase("running")) {
@@ -138,7 +142,8 @@ class OciGuestLifecycleTest {
             }
         });
         assertEquals(List.of(VM, TWIN), running.stream().sorted().toList(), "two VMs run at once: " + ps);
-        assertNotEquals(guest.vm(VM).get("pid").asLong(), guest.vm(TWIN).get("pid").asLong());
+        assertNotEquals(
+                guest.vm(VM).get("pid").asLong(), guest.vm(TWIN).get("pid").asLong());
 
         String out = guest.pipe(TWIN, "cat /root/marker\n");
         assertTrue(out.contains("can't open '/root/marker': No such file or directory"), out);
@@ -160,13 +165,16 @@ class OciGuestLifecycleTest {
     void aKilledQemuShowsAsNotRunningAndTheVmStartsAgain() {
         long pid = guest.vm(TWIN).get("pid").asLong();
         ProcessHandle qemu = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no QEMU with pid " + pid));
-        assertTrue(qemu.info().command().orElse("").contains("qemu-system"), qemu.info().toString());
+        assertTrue(
+                qemu.info().command().orElse("").contains("qemu-system"),
+                qemu.info().toString());
         qemu.destroyForcibly();
         qemu.onExit().join();
 
         assertEquals("error", guest.state(TWIN), "a killed QEMU is neither running nor a clean stop");
-        assertTrue(cocoon.run("ps").ok().out().lines()
-                .anyMatch(line -> line.contains(TWIN) && !line.contains("running")), cocoon.run("ps").out());
+        assertTrue(
+                cocoon.run("ps").ok().out().lines().anyMatch(line -> line.contains(TWIN) && !line.contains("running")),
+                cocoon.run("ps").out());
 
         long restart = System.nanoTime();
         guest.start(TWIN).ok();
@@ -179,7 +187,9 @@ class OciGuestLifecycleTest {
     @Order(9)
     void aGuestThatPowersItselfOffShowsAsStopped() {
         cocoon.run(Duration.ofSeconds(90), "poweroff -f\n", "console", TWIN);
-        GuestFixture.await(Duration.ofSeconds(60), () -> "VM " + TWIN + " is " + guest.state(TWIN) + " after poweroff in the guest",
+        GuestFixture.await(
+                Duration.ofSeconds(60),
+                () -> "VM " + TWIN + " is " + guest.state(TWIN) + " after poweroff in the guest",
                 () -> guest.state(TWIN).equals("stopped"));
     }
 
@@ -188,7 +198,8 @@ class OciGuestLifecycleTest {
     void startOfAVmWhoseDiskWasDeletedByHandNamesTheFile() throws IOException {
         String broken = "broken";
         guest.create(broken).ok();
-        Path cow = Path.of(guest.inspect(broken).get("paths").get("vmDir").asText()).resolve("cow.raw");
+        Path cow = Path.of(guest.inspect(broken).get("paths").get("vmDir").asText())
+                .resolve("cow.raw");
         Files.delete(cow);
         CocoonCli.Run start = guest.start(broken);
         assertEquals(1, start.exit(), start.out());
@@ -202,13 +213,19 @@ class OciGuestLifecycleTest {
     @Order(11)
     void rmAndGcLeaveNoFileOfTheVms() throws IOException {
         long stop = System.nanoTime();
-        cocoon.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM).ok();
+        cocoon.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM)
+                .ok();
         GuestFixture.report("second stop (ACPI)", stop);
         cocoon.run("rm", VM).ok();
         cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", TWIN).ok();
         cocoon.run("gc", "--horizon", "0s").ok();
 
-        assertEquals(0, new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out()).size(), "no VM is left");
+        assertEquals(
+                0,
+                new ObjectMapper()
+                        .readTree(cocoon.run("ps", "--format", "json").ok().out())
+                        .size(),
+                "no VM is left");
         assertEquals(2, ids.size(), "both VMs were made: " + ids);
         Path base = cocoon.base();
         for (String id : ids) {
@@ -216,7 +233,8 @@ class OciGuestLifecycleTest {
                 assertFalse(Files.exists(base.resolve(folder).resolve(id)), folder + "/" + id + " is gone");
             }
             try (Stream<Path> files = Files.walk(base)) {
-                List<Path> left = files.filter(path -> path.toString().contains(id)).toList();
+                List<Path> left =
+                        files.filter(path -> path.toString().contains(id)).toList();
                 assertEquals(List.of(), left, "no file of VM " + id + " is left");
             }
         }

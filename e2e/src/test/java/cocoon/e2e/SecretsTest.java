@@ -1,9 +1,8 @@
 package cocoon.e2e;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A cloud VM's login password, given on the command line, is shown to nobody: {@code ps}, {@code inspect}
@@ -67,12 +66,17 @@ class SecretsTest {
             assertFalse(shown.contains(PASSWORD), shown);
         }
         assertTrue(ps.contains("\"password\" : \"<redacted>\""), ps);
-        assertTrue(inspect.contains("\"password\" : \"<redacted>\"") && inspect.contains("\"user\" : \"ada\""), inspect);
+        assertTrue(
+                inspect.contains("\"password\" : \"<redacted>\"") && inspect.contains("\"user\" : \"ada\""), inspect);
 
         Path vmDir = Path.of(inspect.replaceAll("(?s).*\"vmDir\" : \"([^\"]+)\".*", "$1"));
-        assertTrue(Files.readString(vmDir.resolve("vm.json")).contains(PASSWORD), "the record keeps the password for the seed");
+        assertTrue(
+                Files.readString(vmDir.resolve("vm.json")).contains(PASSWORD),
+                "the record keeps the password for the seed");
         for (String file : List.of("vm.json", "overlay.qcow2", "cidata.img")) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(file))),
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(file))),
                     file + " made under umask 022");
         }
         cocoon.run("rm", "web1").ok();
@@ -84,7 +88,10 @@ class SecretsTest {
      * what is proven is that the Java code sets the modes itself.
      */
     private static void underUmask022(CocoonCli cocoon, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "umask 022; umask() { :; }; . \"$0\"",
+        List<String> command = new ArrayList<>(List.of(
+                "sh",
+                "-c",
+                "umask 022; umask() { :; }; . \"$0\"",
                 CocoonCli.IMAGE.resolve("bin/cocoon").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);

@@ -1,16 +1,13 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestLayer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,10 +18,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The state contract every hypervisor driver answers (docs/architecture.md), checked once for both through
@@ -50,9 +49,11 @@ class StateContractTest {
         qemu.cocoon().run("pull", "--quiet", qemu.image()).ok();
         chvRegistry = RegistryFixture.start(Files.createDirectories(dir.resolve("chv-registry")));
         // The double only checks that the payload files exist.
-        RegistryFixture.Layer layer = new TestLayer().dir("boot", 0755)
+        RegistryFixture.Layer layer = new TestLayer()
+                .dir("boot", 0755)
                 .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
-                .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0).gzip();
+                .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
+                .gzip();
         chvRegistry.pushImage("test/contract", "1", RegistryFixture.OCI_MANIFEST, List.of(layer));
         chvImage = chvRegistry.host() + "/test/contract:1";
         chv = new CocoonCli(dir.resolve("chv"));
@@ -87,13 +88,26 @@ class StateContractTest {
         if (real) {
             qemu.create(vm).ok();
         } else {
-            cocoon.run("create", "--network", "none", "--name", vm, "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", chvImage).ok();
+            cocoon.run(
+                            "create",
+                            "--network",
+                            "none",
+                            "--name",
+                            vm,
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "512M",
+                            "--storage",
+                            "128M",
+                            chvImage)
+                    .ok();
         }
         assertEquals("created", state(cocoon, vm), "never started");
 
         Path lockFile = Files.createDirectories(runDir(cocoon, vm)).resolve("console.lock");
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock console = channel.lock()) {
+                FileLock console = channel.lock()) {
             cocoon.run("start", vm).ok();
             assertEquals("running", state(cocoon, vm));
             awaitBoot(driver, vm, 1);
@@ -110,7 +124,8 @@ class StateContractTest {
         awaitBoot(driver, vm, 2);
         long pid = pid(cocoon, vm);
         // The guest powers itself off: the hypervisor ends on its own, and nobody ran cocoon stop.
-        cocoon.run(Duration.ofSeconds(60), real ? "poweroff -f\n" : "poweroff\n", "console", vm).ok();
+        cocoon.run(Duration.ofSeconds(60), real ? "poweroff -f\n" : "poweroff\n", "console", vm)
+                .ok();
         await(() -> !alive(pid), "the " + driver + " process " + pid + " outlived its guest's power-off");
         assertEquals("stopped", state(cocoon, vm), "a guest that powered itself off");
 
@@ -135,12 +150,15 @@ class StateContractTest {
         Thread.sleep(1000);
         Duration timeout = Duration.ofSeconds(150);
         long begin = System.nanoTime();
-        qemu.cocoon().run(timeout.plusSeconds(60), null, "stop", "--timeout", timeout.toSeconds() + "s", vm).ok();
+        qemu.cocoon()
+                .run(timeout.plusSeconds(60), null, "stop", "--timeout", timeout.toSeconds() + "s", vm)
+                .ok();
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         System.out.printf("[timing] stop while booting %d ms%n", took.toMillis());
 
-        assertTrue(qemu.console(vm).contains(GuestFixture.POWERING_OFF), "the guest's power-button handler never ran: "
-                + GuestFixture.tail(qemu.console(vm), 20));
+        assertTrue(
+                qemu.console(vm).contains(GuestFixture.POWERING_OFF),
+                "the guest's power-button handler never ran: " + GuestFixture.tail(qemu.console(vm), 20));
         assertTrue(took.compareTo(timeout) < 0, "stop waited out its timeout: " + took);
         assertEquals("stopped", state(qemu.cocoon(), vm));
         qemu.cocoon().run("rm", vm).ok();
@@ -148,7 +166,8 @@ class StateContractTest {
 
     /** What {@code ps --format json} says, not the record: ps reconciles with the live process. */
     private static String state(CocoonCli cocoon, String vm) throws IOException {
-        for (JsonNode row : JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+        for (JsonNode row :
+                JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
             if (row.get("name").asText().equals(vm)) {
                 return row.get("state").asText().toLowerCase(Locale.ROOT);
             }

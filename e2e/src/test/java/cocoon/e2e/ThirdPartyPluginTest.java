@@ -1,10 +1,8 @@
 package cocoon.e2e;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +12,10 @@ import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A plugin built outside Cocoon, against cocoon.api only, dropped as a jar into a copy of the runtime
@@ -35,7 +34,9 @@ class ThirdPartyPluginTest {
 
         CocoonCli cocoon = new CocoonCli(dir.resolve("state"));
         CocoonCli.Run doctor = run(image, cocoon, "doctor").ok();
-        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("image source demo") && l.contains("ok")), doctor.out());
+        assertTrue(
+                doctor.out().lines().anyMatch(l -> l.startsWith("image source demo") && l.contains("ok")),
+                doctor.out());
 
         CocoonCli.Run pull = run(image, cocoon, "pull", "--quiet", "demo:hello").ok();
         assertTrue(pull.out().startsWith("demo:hello sha256:"), pull.out());
@@ -44,11 +45,14 @@ class ThirdPartyPluginTest {
     }
 
     private static CocoonCli.Run run(Path image, CocoonCli cocoon, String... args) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(image.resolve("bin/cocoon").toString()), Stream.of(args)).toList());
+        ProcessBuilder builder = new ProcessBuilder(
+                Stream.concat(Stream.of(image.resolve("bin/cocoon").toString()), Stream.of(args))
+                        .toList());
         builder.environment().put("COCOON_ROOT_DIR", cocoon.root().toString());
         builder.environment().put("COCOON_RUN_DIR", cocoon.base().resolve("run").toString());
         builder.environment().put("COCOON_LOG_DIR", cocoon.base().resolve("log").toString());
-        builder.environment().put("COCOON_CONFIG", cocoon.base().resolve("config.toml").toString());
+        builder.environment()
+                .put("COCOON_CONFIG", cocoon.base().resolve("config.toml").toString());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -111,12 +115,20 @@ class ThirdPartyPluginTest {
                 }
                 """);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        List<String> args = List.of("--release", "21", "--module-path", CocoonCli.IMAGE.resolve("lib/app").toString(),
-                "-d", classes.toString(), src.resolve("module-info.java").toString(),
+        List<String> args = List.of(
+                "--release",
+                "21",
+                "--module-path",
+                CocoonCli.IMAGE.resolve("lib/app").toString(),
+                "-d",
+                classes.toString(),
+                src.resolve("module-info.java").toString(),
                 src.resolve("demo/source/DemoProvider.java").toString());
-        assertEquals(0, javac.run(null, null, null, args.toArray(String[]::new)), "the plugin compiles against cocoon.api");
+        assertEquals(
+                0, javac.run(null, null, null, args.toArray(String[]::new)), "the plugin compiles against cocoon.api");
         Files.createDirectories(jar.getParent());
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                Stream<Path> files = Files.walk(classes)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 out.putNextEntry(new JarEntry(classes.relativize(file).toString()));
                 Files.copy(file, (OutputStream) out);

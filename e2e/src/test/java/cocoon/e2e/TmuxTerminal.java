@@ -20,8 +20,7 @@ final class TmuxTerminal implements AutoCloseable {
 
     private final String socket = "cocoon-e2e-" + UUID.randomUUID().toString().substring(0, 8);
 
-    private TmuxTerminal() {
-    }
+    private TmuxTerminal() {}
 
     /** Starts the pane's shell with {@code environment} (cocoon's dirs) and {@code bin} first on PATH. */
     static TmuxTerminal open(Map<String, String> environment, Path bin) {
@@ -68,8 +67,11 @@ final class TmuxTerminal implements AutoCloseable {
 
     /** Waits until the pane shows {@code text} at least {@code times} times and returns the screen. */
     String awaitScreen(String text, int times, Duration timeout) {
-        GuestFixture.await(timeout, () -> "the terminal did not show '" + text + "' " + times + " time(s) within "
-                + timeout + "; it shows:\n" + screen(), () -> GuestFixture.count(screen(), text) >= times);
+        GuestFixture.await(
+                timeout,
+                () -> "the terminal did not show '" + text + "' " + times + " time(s) within " + timeout
+                        + "; it shows:\n" + screen(),
+                () -> GuestFixture.count(screen(), text) >= times);
         return screen();
     }
 
@@ -77,7 +79,8 @@ final class TmuxTerminal implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("tmux", "-L", socket, "-f", "/dev/null"));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new AssertionError(String.join(" ", command) + " failed: " + out);

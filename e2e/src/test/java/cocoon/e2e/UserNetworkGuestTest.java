@@ -1,15 +1,12 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --network user} end to end with the demo guest under QEMU (TCG): a port published on 127.0.0.1 reaches
@@ -80,7 +79,9 @@ class UserNetworkGuestTest {
         refused.put(List.of("--network", "user", "-p", "70000:80"), "--publish '70000:80' is not a port rule");
         refused.put(List.of("--network", "user", "-p", "abc"), "--publish 'abc' is not a port rule");
         refused.put(List.of("--network", "user", "-p", "8080:80", "-p", "8080:81"), "names host port 8080/tcp twice");
-        refused.put(List.of("--network", "user", "-p", "203.0.113.9:8080:80"), "203.0.113.9 is not an address of this host");
+        refused.put(
+                List.of("--network", "user", "-p", "203.0.113.9:8080:80"),
+                "203.0.113.9 is not an address of this host");
         refused.put(List.of("--network", "none", "-p", "8080:80"), "--network none gives the VM none");
         refused.put(List.of("--network", "user", "--hypervisor", "chv", "-p", "8080:80"), "--hypervisor qemu");
         refused.forEach((flags, expected) -> {
@@ -92,7 +93,10 @@ class UserNetworkGuestTest {
             assertEquals(1, run.err().strip().lines().count(), flags + ": " + run.err());
             assertTrue(run.err().contains(expected), flags + ": " + run.err());
         });
-        assertEquals(0, JSON.readTree(inside.run("ps", "--format", "json").ok().out()).size(), "a refused create left a record");
+        assertEquals(
+                0,
+                JSON.readTree(inside.run("ps", "--format", "json").ok().out()).size(),
+                "a refused create left a record");
         Path vms = inside.root().resolve("vms");
         try (var left = Files.exists(vms) ? Files.list(vms) : java.util.stream.Stream.<Path>empty()) {
             assertEquals(List.of(), left.toList(), "a refused create wrote a VM folder");
@@ -102,8 +106,25 @@ class UserNetworkGuestTest {
     @Test
     @Order(2)
     void aPortPublishedOnLoopbackReachesTheGuestsHttpServer() throws Exception {
-        String[] flags = {"--network", "user", "-p", "127.0.0.1:" + PORT + ":80", "--name", VM, "--hypervisor", "qemu",
-                "--accel", "tcg", "--cpu", "1", "--memory", GuestFixture.MEMORY, "--storage", GuestFixture.STORAGE, guest.image()};
+        String[] flags = {
+            "--network",
+            "user",
+            "-p",
+            "127.0.0.1:" + PORT + ":80",
+            "--name",
+            VM,
+            "--hypervisor",
+            "qemu",
+            "--accel",
+            "tcg",
+            "--cpu",
+            "1",
+            "--memory",
+            GuestFixture.MEMORY,
+            "--storage",
+            GuestFixture.STORAGE,
+            guest.image()
+        };
         String planned = inside.run(concat("run", flags)).ok().out();
         assertTrue(planned.contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:" + PORT + "-:80 "), planned);
 
@@ -114,20 +135,29 @@ class UserNetworkGuestTest {
         assertEquals("user", network.get("mode").asText());
         assertEquals("10.0.2.15/24", network.get("address").asText());
         assertEquals("10.0.2.2", network.get("gateway").asText());
-        assertEquals("127.0.0.1:" + PORT + ":80/tcp", network.get("published").get(0).asText());
+        assertEquals(
+                "127.0.0.1:" + PORT + ":80/tcp", network.get("published").get(0).asText());
         String mac = network.get("mac").asText();
         assertTrue(mac.matches("52:54:00(:[0-9a-f]{2}){3}"), mac);
-        assertTrue(inside.run("ps").ok().out().lines().anyMatch(line -> line.contains(" " + VM + " ") && line.contains("10.0.2.15")));
+        assertTrue(inside.run("ps")
+                .ok()
+                .out()
+                .lines()
+                .anyMatch(line -> line.contains(" " + VM + " ") && line.contains("10.0.2.15")));
 
         long start = System.nanoTime();
         inside.run("start", VM).ok();
         guest.awaitConsole(VM, GuestFixture.BANNER, 1, GuestFixture.BOOT_TIMEOUT);
         GuestFixture.report("start to banner", start);
-        assertTrue(guest.console(VM).contains("(" + mac + ") is 10.0.2.15/24, gateway 10.0.2.2"), GuestFixture.tail(guest.console(VM), 30));
+        assertTrue(
+                guest.console(VM).contains("(" + mac + ") is 10.0.2.15/24, gateway 10.0.2.2"),
+                GuestFixture.tail(guest.console(VM), 30));
 
         long curl = System.nanoTime();
         String[] page = {""};
-        GuestFixture.await(Duration.ofSeconds(60), () -> "curl http://127.0.0.1:" + PORT + "/ inside " + NS + " got: " + page[0],
+        GuestFixture.await(
+                Duration.ofSeconds(60),
+                () -> "curl http://127.0.0.1:" + PORT + "/ inside " + NS + " got: " + page[0],
                 () -> {
                     page[0] = curlInside();
                     return page[0].contains(PAGE);
@@ -138,7 +168,9 @@ class UserNetworkGuestTest {
     @Test
     @Order(3)
     void theGuestShowsTheAddressHostnameAndNameServerTheHostPlanned() {
-        String out = inside.run(Duration.ofSeconds(90), "ip -4 addr; hostname; cat /etc/resolv.conf\n", "console", VM).ok().out();
+        String out = inside.run(Duration.ofSeconds(90), "ip -4 addr; hostname; cat /etc/resolv.conf\n", "console", VM)
+                .ok()
+                .out();
         assertTrue(out.contains("inet 10.0.2.15/24"), out);
         assertTrue(out.lines().anyMatch(line -> line.strip().equals(VM)), "hostname is the VM's name: " + out);
         assertTrue(out.contains("nameserver 10.0.2.3"), out);
@@ -148,15 +180,25 @@ class UserNetworkGuestTest {
     @Order(4)
     void aPublishedPortHeldByAnotherProgramFailsTheStartNamingIt() throws Exception {
         inside.run(Duration.ofMinutes(2), null, "stop", "--force", VM).ok();
-        Process holder = new ProcessBuilder("ip", "netns", "exec", NS, "python3", "-c",
-                "import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + PORT + ")); s.listen(); print('held', flush=True); time.sleep(120)")
-                .redirectErrorStream(true).start();
+        Process holder = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        NS,
+                        "python3",
+                        "-c",
+                        "import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + PORT
+                                + ")); s.listen(); print('held', flush=True); time.sleep(120)")
+                .redirectErrorStream(true)
+                .start();
         try {
             assertEquals("held", new String(holder.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
             CocoonCli.Run start = inside.run("start", VM);
             assertNotEquals(0, start.exit());
             assertEquals(1, start.err().strip().lines().count(), start.err());
-            assertTrue(start.err().contains("host port 127.0.0.1:" + PORT + "/tcp published by VM " + VM + " is in use"), start.err());
+            assertTrue(
+                    start.err().contains("host port 127.0.0.1:" + PORT + "/tcp published by VM " + VM + " is in use"),
+                    start.err());
         } finally {
             holder.destroyForcibly().waitFor();
         }
@@ -165,8 +207,18 @@ class UserNetworkGuestTest {
 
     private static String curlInside() {
         try {
-            Process curl = new ProcessBuilder("ip", "netns", "exec", NS, "curl", "-sS", "--max-time", "5",
-                    "http://127.0.0.1:" + PORT + "/").redirectErrorStream(true).start();
+            Process curl = new ProcessBuilder(
+                            "ip",
+                            "netns",
+                            "exec",
+                            NS,
+                            "curl",
+                            "-sS",
+                            "--max-time",
+                            "5",
+                            "http://127.0.0.1:" + PORT + "/")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             curl.waitFor(10, TimeUnit.SECONDS);
             return out;

@@ -6,8 +6,7 @@ import java.time.Instant;
 /** "3 minutes ago", as Docker shows creation times. */
 final class Ages {
 
-    private Ages() {
-    }
+    private Ages() {}
 
     static String ago(Instant when, Instant now) {
         if (when == null) {

@@ -9,7 +9,6 @@ import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.vm.Lifecycle;
-
 import java.nio.file.Path;
 
 /** Wires settings, plugins and stores for one command. */
@@ -23,12 +22,16 @@ final class App {
 
     App(Settings.Flags flags) {
         PluginCatalog catalog = PluginCatalog.discover(pluginDir());
-        this.settings = Settings.resolve(flags, System.getenv(), catalog.hypervisorNames(), catalog.networkModes(),
-                catalog.settingSections());
+        this.settings = Settings.resolve(
+                flags, System.getenv(), catalog.hypervisorNames(), catalog.networkModes(), catalog.settingSections());
         settings.oldSpellings().forEach(line -> System.err.println("cocoon: " + line));
         this.plugins = new Plugins(catalog, settings);
-        this.vms = new VmStore(settings.rootDir(), settings.runDir(), settings.logDir(),
-                FileStoreLocks.forRoot(settings.rootDir()), new AtomicJsonFiles());
+        this.vms = new VmStore(
+                settings.rootDir(),
+                settings.runDir(),
+                settings.logDir(),
+                FileStoreLocks.forRoot(settings.rootDir()),
+                new AtomicJsonFiles());
         this.images = new ImageCatalog(plugins);
         this.lifecycle = new Lifecycle(vms, images, plugins, settings, line -> System.err.println("cocoon: " + line));
     }
@@ -66,5 +69,4 @@ final class App {
         String home = System.getProperty("cocoon.home");
         return home == null ? null : Path.of(home, "plugins");
     }
-
 }

@@ -1,11 +1,10 @@
 package cocoon.runtime.cli;
 
-import picocli.CommandLine;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import picocli.CommandLine;
 
 /** Version, git revision and build time, written into the jar by the build. */
 public final class BuildInfo implements CommandLine.IVersionProvider {

@@ -2,9 +2,8 @@ package cocoon.runtime.cli;
 
 import cocoon.api.CocoonException;
 import cocoon.runtime.store.IoFailure;
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
+import picocli.CommandLine;
 
 /** Parses the command line, runs the command and turns failures into exit codes: 1 for errors, 2 for usage. */
 public final class Cli {
@@ -12,8 +11,7 @@ public final class Cli {
     public static final int ERROR = 1;
     public static final int USAGE = 2;
 
-    private Cli() {
-    }
+    private Cli() {}
 
     public static int run(String... args) {
         CocoonCommand root = new CocoonCommand();
@@ -47,8 +45,8 @@ public final class Cli {
         if (e instanceof CocoonException ce) {
             return ce;
         }
-        return IoFailure.explain(e, root.rootDirIfKnown()).orElseGet(() -> new CocoonException(
-                "internal error: " + e, "rerun with --debug and report it"));
+        return IoFailure.explain(e, root.rootDirIfKnown())
+                .orElseGet(() -> new CocoonException("internal error: " + e, "rerun with --debug and report it"));
     }
 
     /**
@@ -70,8 +68,10 @@ public final class Cli {
 
     /** picocli's words, except for a word where a command belongs, which it calls an "unmatched argument". */
     private static String message(CommandLine.ParameterException e) {
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && e.getCommandLine().getParent() == null
-                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && e.getCommandLine().getParent() == null
+                && !unmatched.getUnmatched().isEmpty()
+                && !unmatched.getUnmatched().get(0).startsWith("-")) {
             return "unknown command '" + unmatched.getUnmatched().get(0) + "'";
         }
         return e.getMessage();

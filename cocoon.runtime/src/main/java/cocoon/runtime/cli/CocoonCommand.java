@@ -1,31 +1,42 @@
 package cocoon.runtime.cli;
 
 import cocoon.runtime.config.Settings;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
-
-import java.nio.file.Path;
 
 /** The top-level {@code cocoon} command: global flags; {@link Commands} hangs the subcommands below it. */
 final class CocoonCommand extends CliCommand {
 
-    private final Value<Path> config = global(Path.class, "FILE",
-            "Config file (TOML). Env COCOON_CONFIG; default /etc/cocoon/config.toml when it exists.", "--config");
-    private final Value<Path> rootDir = global(Path.class, "DIR",
-            "Images, disks and VM records. Env COCOON_ROOT_DIR; default /var/lib/cocoon.", "--root-dir");
-    private final Value<Path> runDir = global(Path.class, "DIR",
-            "Sockets and pid files. Env COCOON_RUN_DIR; default /var/run/cocoon.", "--run-dir");
-    private final Value<Path> logDir = global(Path.class, "DIR",
-            "Console and hypervisor logs. Env COCOON_LOG_DIR; default /var/log/cocoon.", "--log-dir");
+    private final Value<Path> config = global(
+            Path.class,
+            "FILE",
+            "Config file (TOML). Env COCOON_CONFIG; default /etc/cocoon/config.toml when it exists.",
+            "--config");
+    private final Value<Path> rootDir = global(
+            Path.class,
+            "DIR",
+            "Images, disks and VM records. Env COCOON_ROOT_DIR; default /var/lib/cocoon.",
+            "--root-dir");
+    private final Value<Path> runDir = global(
+            Path.class, "DIR", "Sockets and pid files. Env COCOON_RUN_DIR; default /var/run/cocoon.", "--run-dir");
+    private final Value<Path> logDir = global(
+            Path.class,
+            "DIR",
+            "Console and hypervisor logs. Env COCOON_LOG_DIR; default /var/log/cocoon.",
+            "--log-dir");
     private final Flag debug = globalFlag("Show stack traces of errors.", "--debug");
 
     private App app;
 
     CocoonCommand() {
-        super("Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.");
+        super(
+                "Real virtual machines as easily as containers: OCI VM images and cloud images on Cloud Hypervisor or QEMU.");
         spec().name("cocoon").versionProvider(new BuildInfo());
-        spec().addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
-                .description("Print version information and exit.").build());
+        spec().addOption(OptionSpec.builder("-V", "--version")
+                .versionHelp(true)
+                .description("Print version information and exit.")
+                .build());
     }
 
     boolean debug() {

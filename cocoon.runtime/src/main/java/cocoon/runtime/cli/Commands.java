@@ -1,11 +1,10 @@
 package cocoon.runtime.cli;
 
+import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * Every subcommand with its names, in the order help lists them. Building and adding a command's model
@@ -26,21 +25,28 @@ final class Commands {
     }
 
     private static final List<Entry> ALL = List.of(
-            new Entry("pull", PullCommand::new), new Entry("list", ListCommand::new, "ls"),
-            new Entry("delete", DeleteCommand::new, "rmi"), new Entry("run", RunCommand::new),
-            new Entry("gc", GcCommand::new), new Entry("create", CreateCommand::new),
-            new Entry("start", StartCommand::new), new Entry("stop", StopCommand::new), new Entry("ps", PsCommand::new),
-            new Entry("inspect", InspectCommand::new), new Entry("console", ConsoleCommand::new),
-            new Entry("rm", RmCommand::new), new Entry("version", root -> new VersionCommand()),
-            new Entry("doctor", DoctorCommand::new), new Entry("config", ConfigCommand::new),
+            new Entry("pull", PullCommand::new),
+            new Entry("list", ListCommand::new, "ls"),
+            new Entry("delete", DeleteCommand::new, "rmi"),
+            new Entry("run", RunCommand::new),
+            new Entry("gc", GcCommand::new),
+            new Entry("create", CreateCommand::new),
+            new Entry("start", StartCommand::new),
+            new Entry("stop", StopCommand::new),
+            new Entry("ps", PsCommand::new),
+            new Entry("inspect", InspectCommand::new),
+            new Entry("console", ConsoleCommand::new),
+            new Entry("rm", RmCommand::new),
+            new Entry("version", root -> new VersionCommand()),
+            new Entry("doctor", DoctorCommand::new),
+            new Entry("config", ConfigCommand::new),
             new Entry("completion", root -> new CompletionCommand()),
             new Entry("help", root -> new HelpCommand()));
 
     /** Commands that work on the whole tree. */
     private static final List<String> NEED_ALL = List.of("help", "completion");
 
-    private Commands() {
-    }
+    private Commands() {}
 
     static void addTo(CommandLine cocoon, CocoonCommand root, String... args) {
         String word = commandWord(root.spec(), args);
@@ -56,7 +62,11 @@ final class Commands {
     }
 
     private static void add(CommandLine cocoon, CocoonCommand root, Entry entry) {
-        CommandSpec spec = entry.make().apply(root).spec().name(entry.name()).aliases(entry.aliases().toArray(String[]::new));
+        CommandSpec spec = entry.make()
+                .apply(root)
+                .spec()
+                .name(entry.name())
+                .aliases(entry.aliases().toArray(String[]::new));
         cocoon.addSubcommand(spec);
     }
 

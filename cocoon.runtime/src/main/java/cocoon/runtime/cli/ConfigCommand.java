@@ -4,7 +4,6 @@ import cocoon.api.SettingKind;
 import cocoon.runtime.config.EffectiveSetting;
 import cocoon.runtime.config.SettingSyntax;
 import cocoon.runtime.config.Settings;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,11 +15,14 @@ import java.util.Map;
  */
 final class ConfigCommand extends CliCommand {
 
-    enum Format { toml, json }
+    enum Format {
+        toml,
+        json
+    }
 
     private final CocoonCommand root;
-    private final Value<Format> format = optionWithDefault(Format.class, "toml|json", "toml",
-            "Output format (default: ${DEFAULT-VALUE}).", "--format");
+    private final Value<Format> format = optionWithDefault(
+            Format.class, "toml|json", "toml", "Output format (default: ${DEFAULT-VALUE}).", "--format");
 
     ConfigCommand(CocoonCommand root) {
         super("Show every setting: its value, where it came from (default, file, environment, flag) and what it does.");
@@ -40,22 +42,37 @@ final class ConfigCommand extends CliCommand {
     private static String toml(Settings settings) {
         StringBuilder out = new StringBuilder();
         EffectiveSetting file = settings.configFile();
-        out.append("# Every setting, its value and where the value came from. Config file: ").append(file.text())
-                .append(" (").append(file.source()).append(settings.configFound() ? "" : "; not found").append(")\n");
+        out.append("# Every setting, its value and where the value came from. Config file: ")
+                .append(file.text())
+                .append(" (")
+                .append(file.source())
+                .append(settings.configFound() ? "" : "; not found")
+                .append(")\n");
         String section = "";
         List<EffectiveSetting> effective = settings.effective();
-        int width = effective.stream().mapToInt(s -> s.setting().key().length() + 3 + s.toml().length()).max().orElse(0);
+        int width = effective.stream()
+                .mapToInt(s -> s.setting().key().length() + 3 + s.toml().length())
+                .max()
+                .orElse(0);
         for (EffectiveSetting setting : effective) {
             if (!setting.section().equals(section)) {
                 section = setting.section();
                 out.append("\n[").append(section).append("]\n");
             }
-            out.append("# ").append(setting.setting().help()).append(" (").append(SettingSyntax.name(setting.setting().kind()))
+            out.append("# ")
+                    .append(setting.setting().help())
+                    .append(" (")
+                    .append(SettingSyntax.name(setting.setting().kind()))
                     .append(")\n");
             String line = setting.setting().key() + " = " + setting.toml();
-            out.append(line).append(" ".repeat(width - line.length() + 2)).append("# ").append(setting.source());
+            out.append(line)
+                    .append(" ".repeat(width - line.length() + 2))
+                    .append("# ")
+                    .append(setting.source());
             if (setting.origin() != EffectiveSetting.Origin.DEFAULT) {
-                out.append("; default ").append(SettingSyntax.toml(setting.setting().kind(), setting.setting().defaultValue()));
+                out.append("; default ")
+                        .append(SettingSyntax.toml(
+                                setting.setting().kind(), setting.setting().defaultValue()));
             }
             out.append('\n');
         }
@@ -68,8 +85,14 @@ final class ConfigCommand extends CliCommand {
             Map<String, Object> key = new LinkedHashMap<>();
             key.put("section", setting.section());
             key.put("key", setting.setting().key());
-            key.put("value", setting.redacted() ? setting.text() : jsonValue(setting.setting().kind(), setting.value()));
-            key.put("default", jsonValue(setting.setting().kind(), setting.setting().defaultValue()));
+            key.put(
+                    "value",
+                    setting.redacted()
+                            ? setting.text()
+                            : jsonValue(setting.setting().kind(), setting.value()));
+            key.put(
+                    "default",
+                    jsonValue(setting.setting().kind(), setting.setting().defaultValue()));
             key.put("type", SettingSyntax.name(setting.setting().kind()));
             key.put("source", setting.origin().label());
             if (setting.via() != null) {
@@ -91,6 +114,7 @@ final class ConfigCommand extends CliCommand {
     /** Numbers and booleans as JSON has them; everything else in its one spelling. */
     private static Object jsonValue(SettingKind<?> kind, Object value) {
         return kind instanceof SettingKind.WholeNumber || kind instanceof SettingKind.Bool
-                ? value : SettingSyntax.text(kind, value);
+                ? value
+                : SettingSyntax.text(kind, value);
     }
 }

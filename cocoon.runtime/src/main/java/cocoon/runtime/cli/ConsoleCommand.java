@@ -2,7 +2,6 @@ package cocoon.runtime.cli;
 
 import cocoon.runtime.console.ConsoleSession;
 import cocoon.runtime.console.EscapeFilter;
-
 import java.nio.file.Path;
 
 /** {@code cocoon console VM}: attach the terminal to the VM's console; {@code ~.} leaves. */
@@ -10,8 +9,13 @@ final class ConsoleCommand extends CliCommand {
 
     private final CocoonCommand root;
     private final Value<String> vm = parameter(0, "VM", "VM name or id prefix");
-    private final Value<String> escapeChar = optionWithDefault(String.class, "CHAR|none", "~",
-            "Escape character, or none to disable escapes (default: ${DEFAULT-VALUE}).", "-e", "--escape-char");
+    private final Value<String> escapeChar = optionWithDefault(
+            String.class,
+            "CHAR|none",
+            "~",
+            "Escape character, or none to disable escapes (default: ${DEFAULT-VALUE}).",
+            "-e",
+            "--escape-char");
 
     ConsoleCommand(CocoonCommand root) {
         super("Attach to a running VM's console. Escapes after a newline: ~. disconnect, ~? help, ~~ a literal ~.");
@@ -23,7 +27,8 @@ final class ConsoleCommand extends CliCommand {
         EscapeFilter escapes = EscapeFilter.parse(escapeChar.get());
         App app = root.app();
         Path pty = app.lifecycle().console(vm.get());
-        Path lockFile = app.lifecycle().paths(app.vms().resolve(vm.get())).runDir().resolve("console.lock");
+        Path lockFile =
+                app.lifecycle().paths(app.vms().resolve(vm.get())).runDir().resolve("console.lock");
         new ConsoleSession(pty, lockFile, escapes, vm.get()).attach();
     }
 }

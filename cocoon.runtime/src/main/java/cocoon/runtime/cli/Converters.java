@@ -3,15 +3,13 @@ package cocoon.runtime.cli;
 import cocoon.api.CocoonException;
 import cocoon.runtime.config.Durations;
 import cocoon.runtime.config.Sizes;
-import picocli.CommandLine;
-
 import java.time.Duration;
+import picocli.CommandLine;
 
 /** picocli converters so bad sizes and durations are usage errors with the parser's own message. */
 final class Converters {
 
-    private Converters() {
-    }
+    private Converters() {}
 
     static final class Size implements CommandLine.ITypeConverter<Long> {
         @Override

@@ -3,7 +3,6 @@ package cocoon.runtime.cli;
 import cocoon.api.PublishedPort;
 import cocoon.runtime.cli.CliCommand.Value;
 import cocoon.runtime.vm.CreateRequest;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,29 +27,59 @@ final class CreateOptions {
         image = command.parameter(0, "IMAGE", "a pulled image: name or digest prefix");
         name = command.option(String.class, "NAME", "VM name (default: cocoon-<image>, made unique).", "--name");
         cpus = command.option(Integer.class, "N", "Virtual CPUs (default: [defaults] cpu, 2).", "--cpu");
-        memory = command.option(new Converters.Size(), Long.class, "SIZE",
-                "Memory, e.g. 512M, 2G (default: [defaults] memory, 1G).", "--memory");
-        storage = command.option(new Converters.Size(), Long.class, "SIZE",
-                "Writable disk size, e.g. 10G (default: [defaults] storage, 10G).", "--storage");
-        hypervisor = command.option(String.class, "auto|chv|qemu",
-                "Hypervisor (default: [defaults] hypervisor, auto: Cloud Hypervisor when usable, else QEMU).", "--hypervisor");
-        accel = command.option(String.class, "auto|kvm|tcg", "QEMU acceleration (default: [qemu] accel, auto).", "--accel");
-        user = command.option(String.class, "NAME", "Cloud images: login created by cloud-init (default: cocoon).", "--user");
-        password = command.option(String.class, "PASSWORD", "Cloud images: that login's password (default: cocoon).",
-                "--password");
-        sshKeys = command.repeatable(Path.class, "FILE", "Cloud images: public key file to authorize (repeatable).",
-                "--ssh-key");
-        network = command.option(String.class, "auto|user|none",
+        memory = command.option(
+                new Converters.Size(),
+                Long.class,
+                "SIZE",
+                "Memory, e.g. 512M, 2G (default: [defaults] memory, 1G).",
+                "--memory");
+        storage = command.option(
+                new Converters.Size(),
+                Long.class,
+                "SIZE",
+                "Writable disk size, e.g. 10G (default: [defaults] storage, 10G).",
+                "--storage");
+        hypervisor = command.option(
+                String.class,
+                "auto|chv|qemu",
+                "Hypervisor (default: [defaults] hypervisor, auto: Cloud Hypervisor when usable, else QEMU).",
+                "--hypervisor");
+        accel = command.option(
+                String.class, "auto|kvm|tcg", "QEMU acceleration (default: [qemu] accel, auto).", "--accel");
+        user = command.option(
+                String.class, "NAME", "Cloud images: login created by cloud-init (default: cocoon).", "--user");
+        password = command.option(
+                String.class, "PASSWORD", "Cloud images: that login's password (default: cocoon).", "--password");
+        sshKeys = command.repeatable(
+                Path.class, "FILE", "Cloud images: public key file to authorize (repeatable).", "--ssh-key");
+        network = command.option(
+                String.class,
+                "auto|user|none",
                 "Network (default: [defaults] network, auto: user-mode networking where the hypervisor has it, else none).",
                 "--network");
-        publish = command.repeatable(String.class, "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+        publish = command.repeatable(
+                String.class,
+                "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
                 "Forward a host port to the VM (repeatable); the host address defaults to 127.0.0.1. IPv4 only.",
-                "-p", "--publish");
+                "-p",
+                "--publish");
     }
 
     CreateRequest request() {
-        return new CreateRequest(image.get(), name.get(), cpus.get(), memory.get(), storage.get(), hypervisor.get(),
-                accel.get() == null ? Map.of() : Map.of("accel", accel.get()), user.get(), password.get(), sshKeys.get(),
-                network.get(), publish.get() == null ? List.of() : publish.get().stream().map(PublishedPort::parse).toList());
+        return new CreateRequest(
+                image.get(),
+                name.get(),
+                cpus.get(),
+                memory.get(),
+                storage.get(),
+                hypervisor.get(),
+                accel.get() == null ? Map.of() : Map.of("accel", accel.get()),
+                user.get(),
+                password.get(),
+                sshKeys.get(),
+                network.get(),
+                publish.get() == null
+                        ? List.of()
+                        : publish.get().stream().map(PublishedPort::parse).toList());
     }
 }

@@ -1,7 +1,6 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.Image;
-
 import java.util.List;
 
 /** {@code cocoon delete ID...}: drop images from the index; their files go at the next GC. */

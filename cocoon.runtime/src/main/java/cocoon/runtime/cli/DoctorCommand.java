@@ -1,7 +1,6 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.Availability;
-
 import java.util.Map;
 
 /** {@code cocoon doctor}: one line per plugin saying whether it works here and, if not, what to do. */
@@ -20,7 +19,10 @@ final class DoctorCommand extends CliCommand {
         System.out.println("root dir: " + app.settings().rootDir());
         Map<String, Availability> lines = app.plugins().doctor();
         int width = lines.keySet().stream().mapToInt(String::length).max().orElse(0);
-        lines.forEach((plugin, availability) -> System.out.printf("%-" + width + "s   %-4s %s%n",
-                plugin, availability.usable() ? "ok" : "MISSING", availability.detail()));
+        lines.forEach((plugin, availability) -> System.out.printf(
+                "%-" + width + "s   %-4s %s%n",
+                plugin,
+                availability.usable() ? "ok" : "MISSING",
+                availability.detail()));
     }
 }

@@ -1,15 +1,13 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.CocoonException;
-
 import java.util.List;
 import java.util.function.Consumer;
 
 /** Runs a per-VM action over several names; one failure does not stop the others, but fails the command. */
 final class Each {
 
-    private Each() {
-    }
+    private Each() {}
 
     static void vm(List<String> names, Consumer<String> action) {
         CocoonException first = null;

@@ -5,8 +5,7 @@ import cocoon.api.CocoonException;
 /** How failures reach the user: one line, {@code cocoon: <what went wrong>: <what to do>}. */
 final class Errors {
 
-    private Errors() {
-    }
+    private Errors() {}
 
     static String line(CocoonException e) {
         String hint = e.hint();

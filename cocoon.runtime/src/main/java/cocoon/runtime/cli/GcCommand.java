@@ -2,7 +2,6 @@ package cocoon.runtime.cli;
 
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.gc.Garbage;
-
 import java.time.Duration;
 import java.util.List;
 
@@ -11,8 +10,12 @@ final class GcCommand extends CliCommand {
 
     private final CocoonCommand root;
     private final Flag dryRun = flag("List what would be removed and the bytes it would free.", "--dry-run");
-    private final Value<Duration> horizon = option(new Converters.Time(), Duration.class, "DURATION",
-            "Temp entries younger than this stay (default: [gc] horizon, 1h).", "--horizon");
+    private final Value<Duration> horizon = option(
+            new Converters.Time(),
+            Duration.class,
+            "DURATION",
+            "Temp entries younger than this stay (default: [gc] horizon, 1h).",
+            "--horizon");
 
     GcCommand(CocoonCommand root) {
         super("Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.");
@@ -22,7 +25,8 @@ final class GcCommand extends CliCommand {
     @Override
     public void run() {
         App app = root.app();
-        Duration age = horizon.get() != null ? horizon.get() : app.settings().gc().horizon();
+        Duration age =
+                horizon.get() != null ? horizon.get() : app.settings().gc().horizon();
         report(app.collector().collect(age, dryRun.isSet()), dryRun.isSet(), false);
     }
 
@@ -33,8 +37,10 @@ final class GcCommand extends CliCommand {
         long bytes = 0;
         for (Garbage g : garbage) {
             bytes += g.bytes();
-            System.out.println((dryRun ? "would remove " : "removed ") + g.path() + " (" + g.reason() + ", " + Sizes.human(g.bytes()) + ")");
+            System.out.println((dryRun ? "would remove " : "removed ") + g.path() + " (" + g.reason() + ", "
+                    + Sizes.human(g.bytes()) + ")");
         }
-        System.out.println((dryRun ? "would free " : "freed ") + Sizes.human(bytes) + " in " + garbage.size() + " item" + (garbage.size() == 1 ? "" : "s"));
+        System.out.println((dryRun ? "would free " : "freed ") + Sizes.human(bytes) + " in " + garbage.size() + " item"
+                + (garbage.size() == 1 ? "" : "s"));
     }
 }

@@ -5,7 +5,6 @@ import cocoon.api.Nic;
 import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-
 import java.util.List;
 
 /** {@code cocoon inspect VM}: the full record, live state included, as JSON. */
@@ -13,7 +12,8 @@ final class InspectCommand extends CliCommand {
 
     private final CocoonCommand root;
     private final Value<String> vm = parameter(0, "VM", "VM name or id prefix");
-    private final Value<String> format = optionWithDefault(String.class, "json", "json", "Output format; only json.", "--format");
+    private final Value<String> format =
+            optionWithDefault(String.class, "json", "json", "Output format; only json.", "--format");
 
     InspectCommand(CocoonCommand root) {
         super("Show a VM's record, with its live state, as JSON.");
@@ -23,18 +23,21 @@ final class InspectCommand extends CliCommand {
     @Override
     public void run() {
         if (!"json".equals(format.get())) {
-            throw new InvalidInputException("--format " + format.get() + " is not supported by inspect", "use --format json");
+            throw new InvalidInputException(
+                    "--format " + format.get() + " is not supported by inspect", "use --format json");
         }
         App app = root.app();
         VmRecord record = app.lifecycle().live(app.vms().resolve(vm.get()));
-        JsonOutput.print(new Inspection(record, NetworkView.of(record), app.lifecycle().paths(record)));
+        JsonOutput.print(
+                new Inspection(record, NetworkView.of(record), app.lifecycle().paths(record)));
     }
 
     /** The record plus its network at a glance and where its files live. */
     record Inspection(VmRecord vm, NetworkView network, VmPaths paths) {}
 
     /** The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes them. */
-    record NetworkView(String mode, String mac, String address, String gateway, List<String> dns, List<String> published) {
+    record NetworkView(
+            String mode, String mac, String address, String gateway, List<String> dns, List<String> published) {
 
         static NetworkView of(VmRecord vm) {
             List<Nic> nics = vm.network().nics();
@@ -42,7 +45,12 @@ final class InspectCommand extends CliCommand {
                 return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of());
             }
             Nic nic = nics.getFirst();
-            return new NetworkView(vm.network().mode(), nic.mac(), nic.cidr(), nic.gateway(), nic.dns(),
+            return new NetworkView(
+                    vm.network().mode(),
+                    nic.mac(),
+                    nic.cidr(),
+                    nic.gateway(),
+                    nic.dns(),
                     nic.published().stream().map(PublishedPort::toString).toList());
         }
     }

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.BeanPropertyWriter;
 import com.fasterxml.jackson.databind.ser.BeanSerializerModifier;
-
 import java.io.IOException;
 import java.util.List;
 
@@ -30,11 +29,11 @@ final class JsonOutput {
             gen.writeString(REDACTED);
         }
     };
-    private static final ObjectMapper MAPPER = Json.mapper().copy()
+    private static final ObjectMapper MAPPER = Json.mapper()
+            .copy()
             .registerModule(new SimpleModule("cocoon-redaction").setSerializerModifier(new SecretsRedacted()));
 
-    private JsonOutput() {
-    }
+    private JsonOutput() {}
 
     static void print(Object value) {
         System.out.println(render(value));
@@ -51,10 +50,12 @@ final class JsonOutput {
     /** Writes the cloud-init password, whatever record holds it, as {@value #REDACTED}; absent stays absent. */
     private static final class SecretsRedacted extends BeanSerializerModifier {
         @Override
-        public List<BeanPropertyWriter> changeProperties(SerializationConfig config, BeanDescription bean,
-                                                         List<BeanPropertyWriter> properties) {
+        public List<BeanPropertyWriter> changeProperties(
+                SerializationConfig config, BeanDescription bean, List<BeanPropertyWriter> properties) {
             if (bean.getBeanClass() == VmSpec.CloudInit.class) {
-                properties.stream().filter(p -> p.getName().equals("password")).forEach(p -> p.assignSerializer(REDACT));
+                properties.stream()
+                        .filter(p -> p.getName().equals("password"))
+                        .forEach(p -> p.assignSerializer(REDACT));
             }
             return properties;
         }

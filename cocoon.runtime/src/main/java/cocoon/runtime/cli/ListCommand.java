@@ -2,7 +2,6 @@ package cocoon.runtime.cli;
 
 import cocoon.api.Image;
 import cocoon.runtime.config.Sizes;
-
 import java.time.Instant;
 import java.util.List;
 
@@ -27,7 +26,12 @@ final class ListCommand extends CliCommand {
         Instant now = Instant.now();
         Table table = new Table("NAME", "TYPE", "DIGEST", "SIZE", "CREATED");
         for (Image image : images) {
-            table.row(image.reference(), image.kind(), image.shortDigest(), Sizes.human(image.sizeBytes()), Ages.ago(image.created(), now));
+            table.row(
+                    image.reference(),
+                    image.kind(),
+                    image.shortDigest(),
+                    Sizes.human(image.sizeBytes()),
+                    Ages.ago(image.created(), now));
         }
         table.print(System.out);
     }

@@ -1,4 +1,7 @@
 package cocoon.runtime.cli;
 
 /** {@code --format} values of the listing commands. */
-enum OutputFormat { table, json }
+enum OutputFormat {
+    table,
+    json
+}

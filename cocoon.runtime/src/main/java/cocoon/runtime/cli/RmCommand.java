@@ -18,8 +18,15 @@ final class RmCommand extends CliCommand {
     public void run() {
         App app = root.app();
         try {
-            Each.vm(vms.get(), vm -> System.out.println(
-                    app.lifecycle().remove(vm, force.isSet(), app.settings().defaults().stopTimeout()).name() + " removed"));
+            Each.vm(
+                    vms.get(),
+                    vm -> System.out.println(
+                            app.lifecycle()
+                                            .remove(
+                                                    vm,
+                                                    force.isSet(),
+                                                    app.settings().defaults().stopTimeout())
+                                            .name() + " removed"));
         } finally {
             if (app.settings().gc().afterRemove()) {
                 GcCommand.report(app.collector().collect(app.settings().gc().horizon(), false), false, true);

@@ -8,8 +8,7 @@ final class ShellQuote {
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
-    private ShellQuote() {
-    }
+    private ShellQuote() {}
 
     static String word(String arg) {
         if (!arg.isEmpty() && SAFE.matcher(arg).matches()) {

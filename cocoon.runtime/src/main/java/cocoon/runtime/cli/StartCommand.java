@@ -1,7 +1,6 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.VmRecord;
-
 import java.util.List;
 
 /** {@code cocoon start VM...}. */

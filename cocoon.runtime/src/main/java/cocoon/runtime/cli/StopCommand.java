@@ -8,8 +8,13 @@ final class StopCommand extends CliCommand {
 
     private final CocoonCommand root;
     private final Value<List<String>> vms = parameters("VM", "VM name or id prefix");
-    private final Value<Duration> timeout = option(new Converters.Time(), Duration.class, "DURATION",
-            "How long the guest gets to power off (default: [defaults] stop_timeout, 30s).", "-t", "--timeout");
+    private final Value<Duration> timeout = option(
+            new Converters.Time(),
+            Duration.class,
+            "DURATION",
+            "How long the guest gets to power off (default: [defaults] stop_timeout, 30s).",
+            "-t",
+            "--timeout");
     private final Flag force = flag("Skip the power button: stop the hypervisor at once.", "--force");
 
     StopCommand(CocoonCommand root) {
@@ -20,7 +25,12 @@ final class StopCommand extends CliCommand {
     @Override
     public void run() {
         App app = root.app();
-        Duration wait = timeout.get() != null ? timeout.get() : app.settings().defaults().stopTimeout();
-        Each.vm(vms.get(), vm -> System.out.println(app.lifecycle().stop(vm, wait, force.isSet()).name() + " stopped"));
+        Duration wait = timeout.get() != null
+                ? timeout.get()
+                : app.settings().defaults().stopTimeout();
+        Each.vm(
+                vms.get(),
+                vm -> System.out.println(
+                        app.lifecycle().stop(vm, wait, force.isSet()).name() + " stopped"));
     }
 }

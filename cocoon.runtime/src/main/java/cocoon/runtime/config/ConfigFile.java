@@ -3,7 +3,6 @@ package cocoon.runtime.config;
 import cocoon.api.InvalidInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,11 +34,13 @@ final class ConfigFile {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             if (required) {
-                throw new InvalidInputException("config file " + file + " does not exist", "create it or drop --config");
+                throw new InvalidInputException(
+                        "config file " + file + " does not exist", "create it or drop --config");
             }
             return new ConfigFile(Map.of(), Map.of(), false);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read config file " + file + ": " + e.getMessage(), "check its permissions");
+            throw new InvalidInputException(
+                    "cannot read config file " + file + ": " + e.getMessage(), "check its permissions");
         }
         if (text.isBlank()) {
             // The TOML reader costs ~50-150 ms to set up (its lexer unpacks tables at class init): not for nothing.
@@ -49,7 +50,8 @@ final class ConfigFile {
         try {
             root = new TomlMapper().readTree(text);
         } catch (IOException e) {
-            throw new InvalidInputException("config file " + file + " is not valid TOML: " + firstLine(e.getMessage()),
+            throw new InvalidInputException(
+                    "config file " + file + " is not valid TOML: " + firstLine(e.getMessage()),
                     "fix the syntax (see the example in README.md)");
         }
         Map<String, String> top = new LinkedHashMap<>();
@@ -93,7 +95,8 @@ final class ConfigFile {
 
     private static String scalar(Path file, String key, JsonNode value) {
         if (!value.isValueNode() || value.isNull()) {
-            throw new InvalidInputException("config file " + file + ": " + key + " must be a string, number or boolean",
+            throw new InvalidInputException(
+                    "config file " + file + ": " + key + " must be a string, number or boolean",
                     "write it as key = \"value\"");
         }
         return value.asText();

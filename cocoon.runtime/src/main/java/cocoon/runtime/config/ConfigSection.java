@@ -4,7 +4,6 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.Setting;
 import cocoon.api.SettingValues;
 import cocoon.runtime.config.EffectiveSetting.Origin;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,14 +41,22 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
         for (String key : written.keySet()) {
             Setting<?> setting = byKey.get(key);
             if (setting == null) {
-                throw new InvalidInputException(where(file) + " has unknown key '" + key + "'" + in(name),
-                        declared.isEmpty() ? "this section takes no keys"
-                                : "known: " + declared.stream().map(Setting::key).sorted().collect(Collectors.joining(", ")));
+                throw new InvalidInputException(
+                        where(file) + " has unknown key '" + key + "'" + in(name),
+                        declared.isEmpty()
+                                ? "this section takes no keys"
+                                : "known: "
+                                        + declared.stream()
+                                                .map(Setting::key)
+                                                .sorted()
+                                                .collect(Collectors.joining(", ")));
             }
             String earlier = keyUsed.putIfAbsent(setting.key(), key);
             if (earlier != null) {
-                throw new InvalidInputException(where(file) + ": " + label(name, setting.key()) + " is set twice, as "
-                        + earlier + " and as " + key, "keep only " + setting.key());
+                throw new InvalidInputException(
+                        where(file) + ": " + label(name, setting.key()) + " is set twice, as " + earlier + " and as "
+                                + key,
+                        "keep only " + setting.key());
             }
         }
         List<EffectiveSetting> settings = new ArrayList<>();
@@ -63,12 +70,14 @@ public record ConfigSection(String name, List<EffectiveSetting> settings, List<S
             String text = written.get(key);
             SettingSyntax.Parsed parsed = SettingSyntax.parse(setting.kind(), text);
             if (parsed == null) {
-                throw new InvalidInputException(where(file) + ": " + label(name, key) + " = \"" + text + "\" is not valid",
+                throw new InvalidInputException(
+                        where(file) + ": " + label(name, key) + " = \"" + text + "\" is not valid",
                         setting.key() + " takes " + SettingSyntax.accepted(setting.kind()));
             }
             if (parsed.oldSpelling() || !key.equals(setting.key())) {
-                oldSpellings.add(where(file) + ": " + label(name, key) + " = \"" + text + "\" is an old spelling: write "
-                        + setting.key() + " = " + SettingSyntax.toml(setting.kind(), parsed.value()));
+                oldSpellings.add(
+                        where(file) + ": " + label(name, key) + " = \"" + text + "\" is an old spelling: write "
+                                + setting.key() + " = " + SettingSyntax.toml(setting.kind(), parsed.value()));
             }
             settings.add(new EffectiveSetting(name, setting, parsed.value(), Origin.FILE, null));
         }

@@ -1,7 +1,6 @@
 package cocoon.runtime.config;
 
 import cocoon.api.InvalidInputException;
-
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,8 +13,7 @@ public final class Durations {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     public static Duration parse(String text) {
         Matcher m = DURATION.matcher(text == null ? "" : text.strip());

@@ -11,7 +11,10 @@ import cocoon.api.Setting;
 public record EffectiveSetting(String section, Setting<?> setting, Object value, Origin origin, String via) {
 
     public enum Origin {
-        DEFAULT, FILE, ENVIRONMENT, FLAG;
+        DEFAULT,
+        FILE,
+        ENVIRONMENT,
+        FLAG;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -2,7 +2,6 @@ package cocoon.runtime.config;
 
 import cocoon.api.CocoonException;
 import cocoon.api.Setting;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +25,9 @@ public final class SettingSections {
         for (Setting<?> setting : settings) {
             Declared earlier = keys.putIfAbsent(setting.key(), new Declared(setting, owner));
             if (earlier != null && !alike(earlier.setting(), setting)) {
-                throw new CocoonException("plugins disagree on [" + section + "] " + setting.key() + ": " + earlier.owner()
-                        + " declares " + described(earlier.setting()) + ", " + owner + " " + described(setting),
+                throw new CocoonException(
+                        "plugins disagree on [" + section + "] " + setting.key() + ": " + earlier.owner() + " declares "
+                                + described(earlier.setting()) + ", " + owner + " " + described(setting),
                         "remove the plugin jar that is wrong from the plugins folder, or report it to its author");
             }
         }

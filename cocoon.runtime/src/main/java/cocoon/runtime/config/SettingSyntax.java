@@ -1,7 +1,6 @@
 package cocoon.runtime.config;
 
 import cocoon.api.SettingKind;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -19,8 +18,7 @@ public final class SettingSyntax {
     /** What earlier releases took for a duration: a number of seconds, fractions allowed. */
     private static final Pattern OLD_SECONDS = Pattern.compile("\\d+(\\.\\d+)?");
 
-    private SettingSyntax() {
-    }
+    private SettingSyntax() {}
 
     /** A value read from the config file. */
     record Parsed(Object value, boolean oldSpelling) {}
@@ -37,11 +35,17 @@ public final class SettingSyntax {
                     yield number >= range.min() && number <= range.max() ? new Parsed(number, false) : null;
                 }
                 case SettingKind.Bool() ->
-                        value.equals("true") || value.equals("false") ? new Parsed(Boolean.parseBoolean(value), false) : null;
+                    value.equals("true") || value.equals("false")
+                            ? new Parsed(Boolean.parseBoolean(value), false)
+                            : null;
                 // A relative path in a config file would depend on where each command happens to run.
                 case SettingKind.Path() -> value.startsWith("/") ? new Parsed(Path.of(value), false) : null;
-                case SettingKind.Choice choice -> choice.words().stream().filter(word -> word.equalsIgnoreCase(value))
-                        .findFirst().map(word -> new Parsed(word, false)).orElse(null);
+                case SettingKind.Choice choice ->
+                    choice.words().stream()
+                            .filter(word -> word.equalsIgnoreCase(value))
+                            .findFirst()
+                            .map(word -> new Parsed(word, false))
+                            .orElse(null);
                 case SettingKind.Text() -> value.isEmpty() ? null : new Parsed(value, false);
             };
         } catch (RuntimeException e) {
@@ -106,7 +110,8 @@ public final class SettingSyntax {
     }
 
     private static String words(SettingKind.Choice choice) {
-        return choice.words().stream().map(word -> word.isEmpty() ? "\"\"" : word)
+        return choice.words().stream()
+                .map(word -> word.isEmpty() ? "\"\"" : word)
                 .collect(Collectors.joining("|"));
     }
 }

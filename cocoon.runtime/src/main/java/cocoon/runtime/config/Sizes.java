@@ -1,7 +1,6 @@
 package cocoon.runtime.config;
 
 import cocoon.api.InvalidInputException;
-
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -10,11 +9,11 @@ import java.util.regex.Pattern;
 /** Byte sizes as people type them ({@code 512M}, {@code 1.5G}, {@code 1024K}, plain bytes); binary units. */
 public final class Sizes {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?", Pattern.CASE_INSENSITIVE);
     private static final String UNITS = "KMGT";
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /**
      * Whole numbers, which the defaults and most flags are, are parsed in {@code long} arithmetic:
@@ -24,7 +23,8 @@ public final class Sizes {
     public static long parse(String text) {
         Matcher m = SIZE.matcher(text == null ? "" : text.strip());
         if (!m.matches()) {
-            throw new InvalidInputException("invalid size '" + text + "'",
+            throw new InvalidInputException(
+                    "invalid size '" + text + "'",
                     "use a number with an optional unit K, M, G or T, e.g. 512M, 2G, 1.5G");
         }
         String unit = m.group(2).toUpperCase(Locale.ROOT);
@@ -42,8 +42,8 @@ public final class Sizes {
             throw tooLarge(text);
         }
         if (bytes.stripTrailingZeros().scale() > 0) {
-            throw new InvalidInputException("size '" + text + "' is not a whole number of bytes",
-                    "use fewer decimals or a smaller unit");
+            throw new InvalidInputException(
+                    "size '" + text + "' is not a whole number of bytes", "use fewer decimals or a smaller unit");
         }
         return bytes.longValueExact();
     }
@@ -72,7 +72,8 @@ public final class Sizes {
         }
         int exp = Math.min(4, (63 - Long.numberOfLeadingZeros(bytes)) / 10);
         double value = bytes / (double) (1L << (10 * exp));
-        String digits = value >= 100 ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.1f", value);
+        String digits =
+                value >= 100 ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.1f", value);
         return digits + UNITS.charAt(exp - 1);
     }
 }

@@ -2,12 +2,10 @@ package cocoon.runtime.console;
 
 import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +19,7 @@ public final class ConsoleSession {
 
     /** After stdin ends, wait for this long a quiet console before leaving. */
     private static final long DRAIN_QUIET_MILLIS = 1500;
+
     private static final long DRAIN_MAX_MILLIS = 30_000;
     private static final int POLL_MILLIS = 100;
 
@@ -39,33 +38,43 @@ public final class ConsoleSession {
     }
 
     public void attach() {
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        try (FileChannel lockChannel =
+                FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock lock = lockChannel.tryLock();
             if (lock == null) {
-                throw new ConflictException("the console of VM " + vmName + " is already attached in another session",
+                throw new ConflictException(
+                        "the console of VM " + vmName + " is already attached in another session",
                         "leave that session (~.) or use it");
             }
             relay();
         } catch (IOException e) {
-            throw new CocoonException("cannot lock the console of VM " + vmName + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot lock the console of VM " + vmName + ": " + e.getMessage(),
                     "check that the VM is running (cocoon ps)");
         }
     }
 
     private void relay() {
         PrintStream err = System.err;
-        try (Pty pty = Pty.open(ptyPath); UserTerminal terminal = UserTerminal.rawIfTerminal()) {
+        try (Pty pty = Pty.open(ptyPath);
+                UserTerminal terminal = UserTerminal.rawIfTerminal()) {
             String eol = terminal.raw() ? "\r\n" : "\n";
             if (terminal.raw()) {
-                err.print("Connected to " + vmName + ". " + (escapes.enabled()
-                        ? "Type " + escapes.character() + ". at the start of a line to leave, " + escapes.character() + "? for help."
-                        : "Escapes are off; close the terminal to leave.") + eol);
+                err.print("Connected to " + vmName + ". "
+                        + (escapes.enabled()
+                                ? "Type " + escapes.character() + ". at the start of a line to leave, "
+                                        + escapes.character() + "? for help."
+                                : "Escapes are off; close the terminal to leave.")
+                        + eol);
                 err.flush();
                 pty.resize(terminal.size());
                 WindowSize.onChange(() -> pty.resize(terminal.size()));
             }
             Thread output = Thread.ofPlatform().daemon().name("console-out").start(() -> pump(pty));
-            Thread.ofPlatform().daemon().name("console-in").start(() -> feed(pty, terminal, terminal.raw() ? err : null));
+            Thread.ofPlatform()
+                    .daemon()
+                    .name("console-in")
+                    .start(() -> feed(pty, terminal, terminal.raw() ? err : null));
             String reason = end.join();
             output.interrupt();
             if (terminal.raw() || !reason.isEmpty()) {
@@ -127,7 +136,8 @@ public final class ConsoleSession {
     private void drain() {
         long started = System.currentTimeMillis();
         lastOutput = Math.max(lastOutput, started);
-        while (!end.isDone() && System.currentTimeMillis() - lastOutput < DRAIN_QUIET_MILLIS
+        while (!end.isDone()
+                && System.currentTimeMillis() - lastOutput < DRAIN_QUIET_MILLIS
                 && System.currentTimeMillis() - started < DRAIN_MAX_MILLIS) {
             try {
                 Thread.sleep(POLL_MILLIS);
@@ -138,5 +148,4 @@ public final class ConsoleSession {
         }
         end.complete("");
     }
-
 }

@@ -1,7 +1,6 @@
 package cocoon.runtime.console;
 
 import cocoon.api.InvalidInputException;
-
 import java.io.ByteArrayOutputStream;
 
 /**
@@ -22,7 +21,12 @@ public final class EscapeFilter {
     private static final int ESC = 0x1b;
 
     /** Where the input is within a terminal escape sequence. */
-    private enum Sequence { NONE, AFTER_ESC, CSI, SS3 }
+    private enum Sequence {
+        NONE,
+        AFTER_ESC,
+        CSI,
+        SS3
+    }
 
     private final int escape;
     private boolean atLineStart = true;
@@ -38,8 +42,12 @@ public final class EscapeFilter {
         if ("none".equals(spec)) {
             return new EscapeFilter(-1);
         }
-        if (spec == null || spec.length() != 1 || spec.charAt(0) > 127 || (Character.isISOControl(spec.charAt(0)) && spec.charAt(0) != 0x1d)) {
-            throw new InvalidInputException("invalid --escape-char '" + spec + "'", "give one printable character, or none");
+        if (spec == null
+                || spec.length() != 1
+                || spec.charAt(0) > 127
+                || (Character.isISOControl(spec.charAt(0)) && spec.charAt(0) != 0x1d)) {
+            throw new InvalidInputException(
+                    "invalid --escape-char '" + spec + "'", "give one printable character, or none");
         }
         return new EscapeFilter(spec.charAt(0));
     }

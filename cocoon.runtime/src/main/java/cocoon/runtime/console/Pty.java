@@ -1,9 +1,8 @@
 package cocoon.runtime.console;
 
-import cocoon.api.ConflictException;
 import cocoon.api.CocoonException;
+import cocoon.api.ConflictException;
 import com.sun.jna.LastErrorException;
-
 import java.nio.file.Path;
 
 /** The VM's console PTY (the slave side; the hypervisor holds the master), opened raw. */
@@ -25,7 +24,8 @@ final class Pty implements AutoCloseable {
         try {
             fd = LibC.INSTANCE.open(path.toString(), LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new ConflictException("cannot open the console " + path + ": " + e.getMessage(),
+            throw new ConflictException(
+                    "cannot open the console " + path + ": " + e.getMessage(),
                     "the VM may have stopped; check cocoon ps");
         }
         LibC.Termios raw = new LibC.Termios();
@@ -65,7 +65,8 @@ final class Pty implements AutoCloseable {
                 if (e.getErrorCode() == 4 || e.getErrorCode() == 11) {
                     continue;
                 }
-                throw new CocoonException("console closed while writing: " + e.getMessage(), "the VM stopped; check cocoon ps");
+                throw new CocoonException(
+                        "console closed while writing: " + e.getMessage(), "the VM stopped; check cocoon ps");
             }
             rest = java.util.Arrays.copyOfRange(rest, n, rest.length);
         }

@@ -11,20 +11,23 @@ import java.lang.reflect.Proxy;
  */
 final class WindowSize {
 
-    private WindowSize() {
-    }
+    private WindowSize() {}
 
     static void onChange(Runnable action) {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
-            Object onSignal = Proxy.newProxyInstance(WindowSize.class.getClassLoader(), new Class<?>[] {handler},
+            Object onSignal = Proxy.newProxyInstance(
+                    WindowSize.class.getClassLoader(),
+                    new Class<?>[] {handler},
                     (proxy, method, args) -> answer(proxy, method, args, action));
             Method handle = signal.getMethod("handle", signal, handler);
             handle.invoke(null, signal.getConstructor(String.class).newInstance("WINCH"), onSignal);
         } catch (InvocationTargetException e) {
             if (!(e.getCause() instanceof IllegalArgumentException)) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+                throw e.getCause() instanceof RuntimeException runtime
+                        ? runtime
+                        : new IllegalStateException(e.getCause());
             }
             // No SIGWINCH on this platform: the console keeps the size it had on attach.
         } catch (ReflectiveOperationException e) {

@@ -9,7 +9,6 @@ import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +127,8 @@ public final class Collector {
                 }
             }
         } catch (IOException e) {
-            throw new CocoonException("cannot list the lock files under " + rootDir + ": " + e.getMessage(), "check permissions");
+            throw new CocoonException(
+                    "cannot list the lock files under " + rootDir + ": " + e.getMessage(), "check permissions");
         }
     }
 
@@ -145,7 +145,8 @@ public final class Collector {
 
     private static Instant modified(Path path) {
         try {
-            return Files.getLastModifiedTime(path, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant();
+            return Files.getLastModifiedTime(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    .toInstant();
         } catch (IOException e) {
             return Instant.now();
         }
@@ -163,7 +164,8 @@ public final class Collector {
         try {
             Trees.delete(path);
         } catch (IOException e) {
-            throw new CocoonException("cannot remove " + path + ": " + e.getMessage(), "check permissions and run gc again");
+            throw new CocoonException(
+                    "cannot remove " + path + ": " + e.getMessage(), "check permissions and run gc again");
         }
     }
 }

@@ -2,7 +2,6 @@ package cocoon.runtime.host;
 
 import cocoon.api.Processes;
 import cocoon.api.ToolException;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +24,10 @@ public final class HostProcesses implements Processes {
     public Result run(List<String> argv, Duration timeout) {
         Result result = runAllowingFailure(argv, timeout);
         if (result.exitCode() != 0) {
-            throw new ToolException(argv, programName(argv) + " failed (exit " + result.exitCode() + "): "
-                    + oneLine(result.stderr().isBlank() ? result.stdout() : result.stderr()),
+            throw new ToolException(
+                    argv,
+                    programName(argv) + " failed (exit " + result.exitCode() + "): "
+                            + oneLine(result.stderr().isBlank() ? result.stdout() : result.stderr()),
                     "see the message above; rerun with --debug for the full command");
         }
         return result;
@@ -41,7 +42,9 @@ public final class HostProcesses implements Processes {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new ToolException(argv, programName(argv) + " did not finish within " + timeout.toSeconds() + " s",
+                throw new ToolException(
+                        argv,
+                        programName(argv) + " did not finish within " + timeout.toSeconds() + " s",
                         "check that the host is not overloaded and the input is sane");
             }
             return new Result(process.exitValue(), out.join(), err.join());
@@ -58,7 +61,8 @@ public final class HostProcesses implements Processes {
             Path path = Path.of(program);
             return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
         }
-        String pathVar = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        String pathVar =
+                System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         for (String dir : pathVar.split(":", -1)) {
             if (dir.isEmpty()) {
                 continue;
@@ -73,23 +77,29 @@ public final class HostProcesses implements Processes {
 
     private Process start(List<String> argv) {
         try {
-            return new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            return new ProcessBuilder(argv)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
         } catch (IOException e) {
-            throw new ToolException(argv, programName(argv) + " could not be started: " + e.getMessage(),
+            throw new ToolException(
+                    argv,
+                    programName(argv) + " could not be started: " + e.getMessage(),
                     "install it (cocoon doctor says which package) or fix PATH");
         }
     }
 
     private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-                stream.transferTo(buffer);
-                return buffer.toString(StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, Thread::startVirtualThread);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (stream) {
+                        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                        stream.transferTo(buffer);
+                        return buffer.toString(StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                Thread::startVirtualThread);
     }
 
     private static String programName(List<String> argv) {

@@ -8,7 +8,6 @@ import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Plugins;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,7 +40,8 @@ public final class ImageCatalog {
      */
     public Image find(String nameOrDigest) {
         List<Image> all = list();
-        Optional<Image> exact = all.stream().filter(i -> i.reference().equals(nameOrDigest)).findFirst();
+        Optional<Image> exact =
+                all.stream().filter(i -> i.reference().equals(nameOrDigest)).findFirst();
         if (exact.isPresent()) {
             return exact.get();
         }
@@ -49,7 +49,9 @@ public final class ImageCatalog {
             if (source.handles(nameOrDigest)) {
                 String canonical = source.canonical(nameOrDigest);
                 Optional<Image> named = all.stream()
-                        .filter(i -> i.kind().equals(source.kind()) && i.reference().equals(canonical)).findFirst();
+                        .filter(i ->
+                                i.kind().equals(source.kind()) && i.reference().equals(canonical))
+                        .findFirst();
                 if (named.isPresent()) {
                     return named.get();
                 }
@@ -57,25 +59,34 @@ public final class ImageCatalog {
         }
         String hex = nameOrDigest.startsWith("sha256:") ? nameOrDigest.substring(7) : nameOrDigest;
         if (hex.matches("[0-9a-f]{4,64}")) {
-            List<Image> byDigest = all.stream().filter(i -> i.digest().substring(i.digest().indexOf(':') + 1).startsWith(hex)).toList();
+            List<Image> byDigest = all.stream()
+                    .filter(i ->
+                            i.digest().substring(i.digest().indexOf(':') + 1).startsWith(hex))
+                    .toList();
             if (byDigest.size() > 1) {
-                throw new ConflictException("'" + nameOrDigest + "' matches " + byDigest.size() + " images",
+                throw new ConflictException(
+                        "'" + nameOrDigest + "' matches " + byDigest.size() + " images",
                         "give more digest characters or the image name");
             }
             if (byDigest.size() == 1) {
                 return byDigest.get(0);
             }
         }
-        throw new NotFoundException("image '" + nameOrDigest + "' is not pulled",
+        throw new NotFoundException(
+                "image '" + nameOrDigest + "' is not pulled",
                 "run cocoon pull " + nameOrDigest + " first (cocoon list shows pulled images)");
     }
 
     /** Removes the image from its source's index; refused while VMs use it unless {@code force}. */
     public void delete(Image image, List<VmRecord> vms, boolean force) {
-        List<String> users = vms.stream().filter(vm -> vm.image().digest().equals(image.digest())
-                && vm.image().kind().equals(image.kind())).map(VmRecord::name).toList();
+        List<String> users = vms.stream()
+                .filter(vm -> vm.image().digest().equals(image.digest())
+                        && vm.image().kind().equals(image.kind()))
+                .map(VmRecord::name)
+                .toList();
         if (!users.isEmpty() && !force) {
-            throw new ConflictException("image " + image.reference() + " is used by VM " + String.join(", ", users),
+            throw new ConflictException(
+                    "image " + image.reference() + " is used by VM " + String.join(", ", users),
                     "remove those VMs first, or pass --force (their disks keep working; files go when the VMs go)");
         }
         ImageSource source = plugins.source(image.kind());

@@ -7,19 +7,24 @@ import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.vmm.HostVmmProcesses;
-
 import java.nio.file.Path;
 
 /** Builds the {@link PluginContext} every plugin is opened with, backed by the runtime's real services. */
 public final class Contexts {
 
-    private Contexts() {
-    }
+    private Contexts() {}
 
     /** {@code locks} names the plugin's store lock and its own locks. */
     public static PluginContext of(LockScope locks, Path rootDir, Path runDir, Path logDir, SettingValues settings) {
         HostProcesses processes = new HostProcesses();
-        return new PluginContext(rootDir, runDir, logDir, settings, processes,
-                FileStoreLocks.forRoot(rootDir).forPlugin(locks), new AtomicJsonFiles(), new HostVmmProcesses(processes));
+        return new PluginContext(
+                rootDir,
+                runDir,
+                logDir,
+                settings,
+                processes,
+                FileStoreLocks.forRoot(rootDir).forPlugin(locks),
+                new AtomicJsonFiles(),
+                new HostVmmProcesses(processes));
     }
 }

@@ -5,7 +5,6 @@ import cocoon.api.Hypervisor;
 import cocoon.api.ImageSource;
 import cocoon.api.Network;
 import cocoon.runtime.config.SettingSections;
-
 import java.io.IOException;
 import java.lang.module.Configuration;
 import java.lang.module.ModuleFinder;
@@ -39,8 +38,11 @@ public final class PluginCatalog {
     private final List<Network.Provider> networks;
     private final SettingSections settingSections = new SettingSections();
 
-    private PluginCatalog(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
-                          List<Hypervisor.Provider> hypervisors, List<Network.Provider> networks) {
+    private PluginCatalog(
+            List<ImageSource.Provider> sources,
+            List<DiskBuilder.Provider> diskBuilders,
+            List<Hypervisor.Provider> hypervisors,
+            List<Network.Provider> networks) {
         this.sources = List.copyOf(sources);
         this.diskBuilders = List.copyOf(diskBuilders);
         this.hypervisors = List.copyOf(hypervisors);
@@ -55,21 +57,27 @@ public final class PluginCatalog {
     /** Discovers built-in providers and those in {@code pluginDir} (which may be null or absent). */
     public static PluginCatalog discover(Path pluginDir) {
         ModuleLayer extra = pluginLayer(pluginDir);
-        return new PluginCatalog(load(extra, ImageSource.Provider.class, ImageSource.Provider::kind),
+        return new PluginCatalog(
+                load(extra, ImageSource.Provider.class, ImageSource.Provider::kind),
                 load(extra, DiskBuilder.Provider.class, DiskBuilder.Provider::kind),
                 load(extra, Hypervisor.Provider.class, Hypervisor.Provider::name),
                 load(extra, Network.Provider.class, Network.Provider::name));
     }
 
     /** Exactly these providers, in this order: a program that embeds the runtime with plugins of its own, or a test. */
-    public static PluginCatalog of(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
-                                   List<Hypervisor.Provider> hypervisors) {
+    public static PluginCatalog of(
+            List<ImageSource.Provider> sources,
+            List<DiskBuilder.Provider> diskBuilders,
+            List<Hypervisor.Provider> hypervisors) {
         return of(sources, diskBuilders, hypervisors, List.of());
     }
 
     /** As {@link #of(List, List, List)}, with network modes too. */
-    public static PluginCatalog of(List<ImageSource.Provider> sources, List<DiskBuilder.Provider> diskBuilders,
-                                   List<Hypervisor.Provider> hypervisors, List<Network.Provider> networks) {
+    public static PluginCatalog of(
+            List<ImageSource.Provider> sources,
+            List<DiskBuilder.Provider> diskBuilders,
+            List<Hypervisor.Provider> hypervisors,
+            List<Network.Provider> networks) {
         return new PluginCatalog(sources, diskBuilders, hypervisors, networks);
     }
 
@@ -106,7 +114,8 @@ public final class PluginCatalog {
     }
 
     private static <P> List<P> load(ModuleLayer extra, Class<P> type, Function<P, String> name) {
-        Stream<ServiceLoader.Provider<P>> added = extra == null ? Stream.empty() : ServiceLoader.load(extra, type).stream();
+        Stream<ServiceLoader.Provider<P>> added =
+                extra == null ? Stream.empty() : ServiceLoader.load(extra, type).stream();
         Stream<ServiceLoader.Provider<P>> found = Stream.concat(added, builtIn(type));
         Map<String, P> byName = new LinkedHashMap<>();
         found.map(ServiceLoader.Provider::get).forEach(p -> byName.putIfAbsent(name.apply(p), p));
@@ -133,22 +142,24 @@ public final class PluginCatalog {
         try (Stream<Path> entries = Files.list(pluginDir)) {
             entries.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
         } catch (IOException e) {
-            throw new cocoon.api.CocoonException("cannot read plugin folder " + pluginDir + ": " + e.getMessage(),
-                    "check its permissions");
+            throw new cocoon.api.CocoonException(
+                    "cannot read plugin folder " + pluginDir + ": " + e.getMessage(), "check its permissions");
         }
         if (jars.isEmpty()) {
             return null;
         }
         ModuleFinder finder = ModuleFinder.of(jars.toArray(Path[]::new));
-        Set<String> names = finder.findAll().stream().map(ModuleReference::descriptor)
-                .map(d -> d.name()).collect(Collectors.toSet());
+        Set<String> names = finder.findAll().stream()
+                .map(ModuleReference::descriptor)
+                .map(d -> d.name())
+                .collect(Collectors.toSet());
         ModuleLayer boot = ModuleLayer.boot();
         try {
             Configuration config = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), names);
             return boot.defineModulesWithOneLoader(config, PluginCatalog.class.getClassLoader());
         } catch (RuntimeException e) {
-            throw new cocoon.api.CocoonException("cannot load plugins from " + pluginDir + ": " + e.getMessage(),
-                    "remove or fix the offending jar");
+            throw new cocoon.api.CocoonException(
+                    "cannot load plugins from " + pluginDir + ": " + e.getMessage(), "remove or fix the offending jar");
         }
     }
 }

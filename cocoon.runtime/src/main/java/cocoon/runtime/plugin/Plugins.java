@@ -10,7 +10,6 @@ import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.runtime.config.Settings;
 import cocoon.runtime.store.LockScope;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -38,28 +37,41 @@ public final class Plugins {
     }
 
     public ImageSource source(String kind) {
-        return catalog.sources().stream().filter(p -> p.kind().equals(kind)).findFirst().map(this::open)
-                .orElseThrow(() -> new NotFoundException("no image source for kind '" + kind + "'",
+        return catalog.sources().stream()
+                .filter(p -> p.kind().equals(kind))
+                .findFirst()
+                .map(this::open)
+                .orElseThrow(() -> new NotFoundException(
+                        "no image source for kind '" + kind + "'",
                         "install the plugin that provides it (cocoon doctor lists the installed ones)"));
     }
 
     /** The source that claims a reference as the user typed it. */
     public ImageSource sourceFor(String reference) {
-        return sources().stream().filter(s -> s.handles(reference)).findFirst()
-                .orElseThrow(() -> new InvalidInputException("'" + reference + "' is not an image reference any plugin understands",
+        return sources().stream()
+                .filter(s -> s.handles(reference))
+                .findFirst()
+                .orElseThrow(() -> new InvalidInputException(
+                        "'" + reference + "' is not an image reference any plugin understands",
                         "use an OCI reference like registry/name:tag or an http(s):// URL of a disk image"));
     }
 
     public DiskBuilder diskBuilder(String kind) {
-        DiskBuilder.Provider provider = catalog.diskBuilders().stream().filter(p -> p.kind().equals(kind)).findFirst()
-                .orElseThrow(() -> new NotFoundException("no disk builder for images of kind '" + kind + "'",
+        DiskBuilder.Provider provider = catalog.diskBuilders().stream()
+                .filter(p -> p.kind().equals(kind))
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException(
+                        "no disk builder for images of kind '" + kind + "'",
                         "install the plugin that provides it (cocoon doctor lists the installed ones)"));
         return open(provider);
     }
 
     public Hypervisor hypervisor(String name) {
-        Hypervisor.Provider provider = catalog.hypervisors().stream().filter(p -> p.name().equals(name)).findFirst()
-                .orElseThrow(() -> new InvalidInputException("unknown hypervisor '" + name + "'",
+        Hypervisor.Provider provider = catalog.hypervisors().stream()
+                .filter(p -> p.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new InvalidInputException(
+                        "unknown hypervisor '" + name + "'",
                         "choose one of: auto, " + String.join(", ", hypervisorNames())));
         return open(provider);
     }
@@ -71,10 +83,15 @@ public final class Plugins {
         }
         List<Hypervisor> candidates = catalog.hypervisors().stream()
                 .sorted(Comparator.comparingInt(Hypervisor.Provider::preference).reversed())
-                .map(this::open).toList();
-        return candidates.stream().filter(h -> h.check().usable()).findFirst()
-                .orElseThrow(() -> new NotFoundException("no hypervisor can run VMs on this host",
-                        candidates.isEmpty() ? "no hypervisor plugin is installed"
+                .map(this::open)
+                .toList();
+        return candidates.stream()
+                .filter(h -> h.check().usable())
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException(
+                        "no hypervisor can run VMs on this host",
+                        candidates.isEmpty()
+                                ? "no hypervisor plugin is installed"
                                 : "run cocoon doctor to see what to install"));
     }
 
@@ -86,8 +103,11 @@ public final class Plugins {
     public record NetworkChoice(Network network, List<String> passedOver) {}
 
     public Network network(String mode) {
-        Network.Provider provider = catalog.networks().stream().filter(p -> p.name().equals(mode)).findFirst()
-                .orElseThrow(() -> new InvalidInputException("unknown network mode '" + mode + "'",
+        Network.Provider provider = catalog.networks().stream()
+                .filter(p -> p.name().equals(mode))
+                .findFirst()
+                .orElseThrow(() -> new InvalidInputException(
+                        "unknown network mode '" + mode + "'",
                         "choose one of: auto, " + String.join(", ", catalog.networkModes())));
         return open(provider);
     }
@@ -102,7 +122,8 @@ public final class Plugins {
         }
         List<String> passedOver = new ArrayList<>();
         for (Network.Provider provider : catalog.networks().stream()
-                .sorted(Comparator.comparingInt(Network.Provider::preference).reversed()).toList()) {
+                .sorted(Comparator.comparingInt(Network.Provider::preference).reversed())
+                .toList()) {
             Network network = open(provider);
             Availability availability = network.availability(hypervisor);
             if (availability.usable()) {
@@ -127,22 +148,26 @@ public final class Plugins {
     }
 
     private ImageSource open(ImageSource.Provider provider) {
-        return (ImageSource) opened.computeIfAbsent("source:" + provider.kind(),
+        return (ImageSource) opened.computeIfAbsent(
+                "source:" + provider.kind(),
                 k -> provider.open(context(LockScope.imageSource(provider.kind()), provider.kind())));
     }
 
     private DiskBuilder open(DiskBuilder.Provider provider) {
-        return (DiskBuilder) opened.computeIfAbsent("disk:" + provider.kind(),
+        return (DiskBuilder) opened.computeIfAbsent(
+                "disk:" + provider.kind(),
                 k -> provider.open(context(LockScope.diskBuilder(provider.kind()), provider.kind())));
     }
 
     private Hypervisor open(Hypervisor.Provider provider) {
-        return (Hypervisor) opened.computeIfAbsent("hv:" + provider.name(),
+        return (Hypervisor) opened.computeIfAbsent(
+                "hv:" + provider.name(),
                 k -> provider.open(context(LockScope.hypervisor(provider.name()), provider.name())));
     }
 
     private Network open(Network.Provider provider) {
-        return (Network) opened.computeIfAbsent("net:" + provider.name(),
+        return (Network) opened.computeIfAbsent(
+                "net:" + provider.name(),
                 k -> provider.open(context(LockScope.network(provider.name()), PluginCatalog.NETWORK_SECTION)));
     }
 

@@ -3,7 +3,6 @@ package cocoon.runtime.progress;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.runtime.config.Sizes;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -75,7 +74,9 @@ public final class ProgressRenderer implements ProgressListener {
             frame.append("\033[").append(drawn).append('A');
         }
         for (var entry : lines.entrySet()) {
-            frame.append("\r\033[2K").append(text(entry.getKey(), entry.getValue())).append('\n');
+            frame.append("\r\033[2K")
+                    .append(text(entry.getKey(), entry.getValue()))
+                    .append('\n');
         }
         drawn = lines.size();
         out.print(frame);
@@ -89,7 +90,8 @@ public final class ProgressRenderer implements ProgressListener {
             case PROGRESS -> {
                 double seconds = Math.max(0.001, (System.nanoTime() - line.since) / 1e9);
                 String total = e.total() > 0 ? " / " + Sizes.human(e.total()) : "";
-                yield item + ": " + Sizes.human(e.done()) + total + "  " + Sizes.human((long) (e.done() / seconds)) + "/s";
+                yield item + ": " + Sizes.human(e.done()) + total + "  " + Sizes.human((long) (e.done() / seconds))
+                        + "/s";
             }
             case DONE -> item + ": done" + (e.detail().isEmpty() ? "" : " (" + e.detail() + ")");
             case MESSAGE -> item + ": " + e.detail();

@@ -2,7 +2,6 @@ package cocoon.runtime.store;
 
 import cocoon.api.CocoonException;
 import cocoon.api.JsonFiles;
-
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,7 +17,8 @@ public final class AtomicJsonFiles implements JsonFiles {
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new CocoonException("cannot read " + file + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot read " + file + ": " + e.getMessage(),
                     "the file is damaged; restore it or remove it and run cocoon gc");
         }
     }
@@ -31,7 +31,8 @@ public final class AtomicJsonFiles implements JsonFiles {
             if (IoFailure.isNoSpace(e)) {
                 throw IoFailure.noSpace(file.toAbsolutePath().getParent(), e);
             }
-            throw new CocoonException("cannot write " + file + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot write " + file + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }
     }

@@ -3,7 +3,6 @@ package cocoon.runtime.store;
 import cocoon.api.CocoonException;
 import cocoon.api.StoreLock;
 import cocoon.api.StoreLocks;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -25,6 +24,7 @@ public final class FileStoreLocks {
 
     /** One instance per root dir and JVM: a second instance would try to lock the same file twice and fail. */
     private static final Map<Path, FileStoreLocks> BY_ROOT = new HashMap<>();
+
     private static final String SUFFIX = ".lock";
 
     private final Path lockDir;
@@ -142,14 +142,18 @@ public final class FileStoreLocks {
             }
             try {
                 Files.createDirectories(lockDir);
-                channel = FileChannel.open(lockDir.resolve(name + SUFFIX),
-                        StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                channel = FileChannel.open(
+                        lockDir.resolve(name + SUFFIX),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.READ);
                 // Held as long as the channel is open: closing it is what releases the lock.
                 channel.lock(0, Long.MAX_VALUE, shared);
             } catch (IOException e) {
                 holders--;
                 closeQuietly();
-                throw new CocoonException("cannot lock store " + name + " in " + lockDir + ": " + e.getMessage(),
+                throw new CocoonException(
+                        "cannot lock store " + name + " in " + lockDir + ": " + e.getMessage(),
                         "check that the root dir is writable (run as root or set --root-dir)");
             }
         }

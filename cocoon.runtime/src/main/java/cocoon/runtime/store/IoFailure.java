@@ -1,7 +1,6 @@
 package cocoon.runtime.store;
 
 import cocoon.api.CocoonException;
-
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -20,8 +19,7 @@ public final class IoFailure {
     private static final String NO_QUOTA = "Disk quota exceeded";
     private static final String READ_ONLY = "Read-only file system";
 
-    private IoFailure() {
-    }
+    private IoFailure() {}
 
     /**
      * The explanation of the first I/O exception among {@code e} and its causes; empty when there is none.
@@ -45,19 +43,27 @@ public final class IoFailure {
             return noSpace(where, e);
         }
         if (reason.contains(READ_ONLY)) {
-            return new CocoonException("cannot write " + where + ": the file system is read-only",
-                    "give Cocoon a writable folder (--root-dir)", e);
+            return new CocoonException(
+                    "cannot write " + where + ": the file system is read-only",
+                    "give Cocoon a writable folder (--root-dir)",
+                    e);
         }
         if (e instanceof AccessDeniedException) {
-            return new CocoonException("permission denied on " + where,
-                    "run as root, or give Cocoon folders it may write (--root-dir, --run-dir, --log-dir)", e);
+            return new CocoonException(
+                    "permission denied on " + where,
+                    "run as root, or give Cocoon folders it may write (--root-dir, --run-dir, --log-dir)",
+                    e);
         }
         if (e instanceof NoSuchFileException) {
-            return new CocoonException(where + " does not exist",
-                    "another command may have removed it meanwhile; run the command again", e);
+            return new CocoonException(
+                    where + " does not exist",
+                    "another command may have removed it meanwhile; run the command again",
+                    e);
         }
-        return new CocoonException("I/O error on " + where + ": " + reason,
-                "check that file system (free space, permissions, dmesg), then run the command again", e);
+        return new CocoonException(
+                "I/O error on " + where + ": " + reason,
+                "check that file system (free space, permissions, dmesg), then run the command again",
+                e);
     }
 
     /** Whether the file system ran out of blocks, inodes or quota. */

@@ -1,7 +1,6 @@
 package cocoon.runtime.store;
 
 import cocoon.api.CocoonException;
-
 import java.util.regex.Pattern;
 
 /**
@@ -55,7 +54,8 @@ public record LockScope(String store, String ownPrefix) {
 
     private static String checked(String pluginName) {
         if (!PART.matcher(pluginName).matches()) {
-            throw new CocoonException("plugin name '" + pluginName + "' cannot name a lock",
+            throw new CocoonException(
+                    "plugin name '" + pluginName + "' cannot name a lock",
                     "a plugin's kind or name is lower-case letters, digits and '-'; report this to the plugin's author");
         }
         return pluginName;

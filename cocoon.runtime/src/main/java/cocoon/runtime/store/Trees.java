@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Removing and measuring folder trees without following symlinks out of them. */
 public final class Trees {
 
-    private Trees() {
-    }
+    private Trees() {}
 
     /** Deletes {@code path} and everything below it; returns its apparent size in bytes. */
     public static long delete(Path path) throws IOException {

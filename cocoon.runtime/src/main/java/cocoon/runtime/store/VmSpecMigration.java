@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.deser.std.DelegatingDeserializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 
 /**
@@ -21,8 +20,8 @@ final class VmSpecMigration extends BeanDeserializerModifier {
     private static final String OLD_ACCEL = "accel";
 
     @Override
-    public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription description,
-                                                  JsonDeserializer<?> deserializer) {
+    public JsonDeserializer<?> modifyDeserializer(
+            DeserializationConfig config, BeanDescription description, JsonDeserializer<?> deserializer) {
         return description.getBeanClass() == VmSpec.class ? new Reader(deserializer) : deserializer;
     }
 

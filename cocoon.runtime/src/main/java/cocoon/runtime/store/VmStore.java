@@ -6,7 +6,6 @@ import cocoon.api.JsonFiles;
 import cocoon.api.NotFoundException;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +29,7 @@ public final class VmStore {
     public static final String INDEX = "vms-index";
     /** Below this many records a second thread costs more than it saves. */
     private static final int PARALLEL_FROM = 64;
+
     private static final String VM_LOCK_PREFIX = "vm-";
     private static final String RECORD = "vm.json";
     /** Written out rather than {@code Comparator.comparing(...)}, whose JDK lambdas the AOT cache does not hold. */
@@ -59,7 +59,9 @@ public final class VmStore {
 
     /** The id of the VM whose lock {@code lock} is, or empty for any other store's lock. */
     public static Optional<String> vmOfLock(String lock) {
-        return lock.startsWith(VM_LOCK_PREFIX) ? Optional.of(lock.substring(VM_LOCK_PREFIX.length())) : Optional.empty();
+        return lock.startsWith(VM_LOCK_PREFIX)
+                ? Optional.of(lock.substring(VM_LOCK_PREFIX.length()))
+                : Optional.empty();
     }
 
     /** Whether {@code lock} is one of the locks this store takes: {@link #STORE}, {@link #INDEX} or a VM's. */
@@ -91,7 +93,8 @@ public final class VmStore {
         try (Stream<Path> dirs = Files.list(vmsDir)) {
             files = dirs.map(dir -> dir.resolve(RECORD)).toList();
         } catch (IOException e) {
-            throw new CocoonException("cannot list " + vmsDir + ": " + e.getMessage(), "check permissions of the root dir");
+            throw new CocoonException(
+                    "cannot list " + vmsDir + ": " + e.getMessage(), "check permissions of the root dir");
         }
         Stream<Path> reads = files.size() < PARALLEL_FROM ? files.stream() : files.parallelStream();
         return reads.flatMap(file -> json.read(file, VmRecord.class).stream())
@@ -106,17 +109,21 @@ public final class VmStore {
         }
         List<VmRecord> all = list();
         Optional<VmRecord> exact = all.stream()
-                .filter(r -> r.name().equals(nameOrId) || r.id().equals(nameOrId)).findFirst();
+                .filter(r -> r.name().equals(nameOrId) || r.id().equals(nameOrId))
+                .findFirst();
         if (exact.isPresent()) {
             return exact.get();
         }
-        List<VmRecord> byPrefix = all.stream().filter(r -> r.id().startsWith(nameOrId)).toList();
+        List<VmRecord> byPrefix =
+                all.stream().filter(r -> r.id().startsWith(nameOrId)).toList();
         if (byPrefix.size() > 1) {
-            throw new ConflictException("'" + nameOrId + "' matches " + byPrefix.size() + " VMs",
+            throw new ConflictException(
+                    "'" + nameOrId + "' matches " + byPrefix.size() + " VMs",
                     "give more characters of the id, or the name");
         }
-        return byPrefix.stream().findFirst().orElseThrow(() -> new NotFoundException(
-                "no VM named '" + nameOrId + "'", "cocoon ps lists the VMs"));
+        return byPrefix.stream()
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException("no VM named '" + nameOrId + "'", "cocoon ps lists the VMs"));
     }
 
     public Optional<VmRecord> read(String id) {
@@ -145,7 +152,8 @@ public final class VmStore {
 
     public static void requireFree(String name, Set<String> taken) {
         if (taken.contains(name)) {
-            throw new ConflictException("a VM named '" + name + "' already exists",
+            throw new ConflictException(
+                    "a VM named '" + name + "' already exists",
                     "choose another --name or remove it with cocoon rm " + name);
         }
     }
@@ -154,8 +162,8 @@ public final class VmStore {
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public VmRecord update(String id, UnaryOperator<VmRecord> change) {
         try (var held = locks.exclusive(INDEX)) {
-            VmRecord current = read(id).orElseThrow(() -> new NotFoundException("VM " + id + " was removed meanwhile",
-                    "cocoon ps lists the VMs"));
+            VmRecord current = read(id).orElseThrow(() ->
+                    new NotFoundException("VM " + id + " was removed meanwhile", "cocoon ps lists the VMs"));
             VmRecord next = change.apply(current);
             write(next);
             return next;
@@ -184,7 +192,8 @@ public final class VmStore {
         try (var held = locks.exclusive(INDEX)) {
             Files.deleteIfExists(vmsDir.resolve(id).resolve(RECORD));
         } catch (IOException e) {
-            throw new CocoonException("cannot remove the record of VM " + id + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot remove the record of VM " + id + ": " + e.getMessage(),
                     "check permissions of the root dir");
         }
     }

@@ -1,7 +1,6 @@
 package cocoon.runtime.vm;
 
 import cocoon.api.PublishedPort;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,5 +25,4 @@ public record CreateRequest(
         String password,
         List<Path> sshKeyFiles,
         String network,
-        List<PublishedPort> published) {
-}
+        List<PublishedPort> published) {}

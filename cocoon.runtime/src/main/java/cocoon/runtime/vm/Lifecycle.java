@@ -24,7 +24,6 @@ import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,10 +65,12 @@ public final class Lifecycle {
     /** Everything {@code create} would record, with the disks it would make, creating nothing. */
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
-        VmSpec spec = spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
+        VmSpec spec =
+                spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
         String id = newId();
         VmNetwork network = network(request, spec, id);
-        VmDisks disks = plugins.diskBuilder(image.kind()).plan(image, spec, store.paths(id).vmDir());
+        VmDisks disks = plugins.diskBuilder(image.kind())
+                .plan(image, spec, store.paths(id).vmDir());
         return record(id, spec, image, disks, network);
     }
 
@@ -85,7 +86,12 @@ public final class Lifecycle {
                     String id = newId();
                     // Planned before the disks are built: a refused --publish leaves nothing written.
                     VmNetwork network = network(request, spec, id);
-                    return record(id, spec, image, buildDisks(image, spec, store.paths(id).vmDir()), network);
+                    return record(
+                            id,
+                            spec,
+                            image,
+                            buildDisks(image, spec, store.paths(id).vmDir()),
+                            network);
                 });
             }
         }
@@ -101,7 +107,8 @@ public final class Lifecycle {
             if (e instanceof CocoonException ce) {
                 throw ce;
             }
-            throw new CocoonException("cannot create the disks of VM " + spec.name() + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot create the disks of VM " + spec.name() + ": " + e.getMessage(),
                     "check free space under " + store.vmsDir());
         }
     }
@@ -109,7 +116,8 @@ public final class Lifecycle {
     public VmRecord start(String nameOrId) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
-                throw new ConflictException("VM " + record.name() + " is already running",
+                throw new ConflictException(
+                        "VM " + record.name() + " is already running",
                         "attach with cocoon console " + record.name() + " or stop it first");
             }
             for (Disk disk : record.disks()) {
@@ -148,7 +156,8 @@ public final class Lifecycle {
     public VmRecord remove(String nameOrId, boolean force, Duration stopTimeout) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (!force && hypervisor.state(record, paths) == VmState.RUNNING) {
-                throw new ConflictException("VM " + record.name() + " is running",
+                throw new ConflictException(
+                        "VM " + record.name() + " is running",
                         "stop it first (cocoon stop " + record.name() + ") or pass --force");
             }
             hypervisor.powerOff(record, paths, stopTimeout, true);
@@ -170,9 +179,11 @@ public final class Lifecycle {
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
     private VmRecord underVmLock(String nameOrId, VmAction action) {
         String id = store.resolve(nameOrId).id();
-        try (var vmsHeld = store.locks().shared(VmStore.STORE); var vmHeld = store.locks().exclusive(VmStore.vmLock(id))) {
-            VmRecord record = store.read(id).orElseThrow(() -> new NotFoundException(
-                    "VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
+        try (var vmsHeld = store.locks().shared(VmStore.STORE);
+                var vmHeld = store.locks().exclusive(VmStore.vmLock(id))) {
+            VmRecord record = store.read(id)
+                    .orElseThrow(() -> new NotFoundException(
+                            "VM " + nameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));
             return action.apply(record, plugins.hypervisor(record.hypervisor()), store.paths(id));
         }
     }
@@ -197,7 +208,8 @@ public final class Lifecycle {
     public Path console(String nameOrId) {
         VmRecord record = live(store.resolve(nameOrId));
         if (record.state() != VmState.RUNNING) {
-            throw new ConflictException("VM " + record.name() + " is not running", "start it with cocoon start " + record.name());
+            throw new ConflictException(
+                    "VM " + record.name() + " is not running", "start it with cocoon start " + record.name());
         }
         return plugins.hypervisor(record.hypervisor()).console(record, store.paths(record.id()));
     }
@@ -212,7 +224,9 @@ public final class Lifecycle {
 
     private VmSpec spec(CreateRequest request, Image image, Set<String> taken) {
         Settings.Defaults defaults = settings.defaults();
-        String name = request.name() != null ? VmNames.validate(request.name()) : VmNames.defaultFor(image.reference(), taken);
+        String name = request.name() != null
+                ? VmNames.validate(request.name())
+                : VmNames.defaultFor(image.reference(), taken);
         int cpus = request.cpus() != null ? request.cpus() : defaults.cpus();
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new InvalidInputException("--cpu " + cpus + " is out of range", "use 1 to " + MAX_CPUS);
@@ -221,30 +235,44 @@ public final class Lifecycle {
         range("--memory", memory, MIN_MEMORY, MAX_MEMORY);
         long storage = request.storageBytes() != null ? request.storageBytes() : defaults.storageBytes();
         range("--storage", storage, MIN_STORAGE, MAX_STORAGE);
-        Hypervisor hypervisor = plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor());
-        Map<String, String> options = hypervisor.options(request.hypervisorOptions() == null ? Map.of() : request.hypervisorOptions());
+        Hypervisor hypervisor =
+                plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor());
+        Map<String, String> options =
+                hypervisor.options(request.hypervisorOptions() == null ? Map.of() : request.hypervisorOptions());
         String user = request.user() != null ? request.user() : defaults.user();
         if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
-            throw new InvalidInputException("--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
+            throw new InvalidInputException(
+                    "--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
         }
         String password = request.password() != null ? request.password() : defaults.password();
-        return new VmSpec(name, cpus, memory, storage, hypervisor.name(), options,
+        return new VmSpec(
+                name,
+                cpus,
+                memory,
+                storage,
+                hypervisor.name(),
+                options,
                 new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
     }
 
     /** The mode asked for (or the configured default), planned for this VM on its hypervisor. */
     private VmNetwork network(CreateRequest request, VmSpec spec, String id) {
         Hypervisor hypervisor = plugins.hypervisor(spec.hypervisor());
-        String requested = request.network() != null ? request.network() : settings.defaults().network();
+        String requested = request.network() != null
+                ? request.network()
+                : settings.defaults().network();
         List<PublishedPort> published = request.published() == null ? List.of() : request.published();
         Plugins.NetworkChoice choice = plugins.chooseNetwork(requested, hypervisor);
         String why = String.join("; ", choice.passedOver());
         if (choice.network() == null) {
             if (!published.isEmpty()) {
-                throw new InvalidInputException("--publish needs a network card, and no network mode serves hypervisor "
-                        + hypervisor.name() + " (" + why + ")", "drop --publish, or choose --hypervisor qemu");
+                throw new InvalidInputException(
+                        "--publish needs a network card, and no network mode serves hypervisor " + hypervisor.name()
+                                + " (" + why + ")",
+                        "drop --publish, or choose --hypervisor qemu");
             }
-            notices.accept("VM " + spec.name() + " gets no network card: no network mode serves hypervisor " + hypervisor.name());
+            notices.accept("VM " + spec.name() + " gets no network card: no network mode serves hypervisor "
+                    + hypervisor.name());
             return VmNetwork.none();
         }
         Network network = choice.network();
@@ -258,16 +286,21 @@ public final class Lifecycle {
         List<String> keys = new ArrayList<>();
         for (Path file : files == null ? List.<Path>of() : files) {
             try {
-                Files.readAllLines(file).stream().map(String::strip)
-                        .filter(line -> !line.isEmpty() && !line.startsWith("#")).forEach(keys::add);
+                Files.readAllLines(file).stream()
+                        .map(String::strip)
+                        .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                        .forEach(keys::add);
             } catch (IOException e) {
-                throw new InvalidInputException("cannot read SSH key file " + file + ": " + e.getMessage(),
+                throw new InvalidInputException(
+                        "cannot read SSH key file " + file + ": " + e.getMessage(),
                         "give the path of a public key, e.g. ~/.ssh/id_ed25519.pub");
             }
         }
         for (String key : keys) {
             if (!key.matches("(ssh|ecdsa|sk)-[^ ]+ [A-Za-z0-9+/=]+( .*)?")) {
-                throw new InvalidInputException("SSH key file holds a line that is not a public key: " + key.substring(0, Math.min(20, key.length())) + "…",
+                throw new InvalidInputException(
+                        "SSH key file holds a line that is not a public key: "
+                                + key.substring(0, Math.min(20, key.length())) + "…",
                         "pass the .pub file, never the private key");
             }
         }
@@ -276,7 +309,8 @@ public final class Lifecycle {
 
     private static void range(String flag, long value, long min, long max) {
         if (value < min || value > max) {
-            throw new InvalidInputException(flag + " " + Sizes.format(value) + " is out of range",
+            throw new InvalidInputException(
+                    flag + " " + Sizes.format(value) + " is out of range",
                     "use " + Sizes.format(min) + " to " + Sizes.format(max));
         }
     }
@@ -287,15 +321,27 @@ public final class Lifecycle {
         if (boot.bootsKernel()) {
             boot = boot.withCmdline(network.kernelWords(spec.name()));
         }
-        return new VmRecord(id, spec.name(), VmState.CREATED, spec,
+        return new VmRecord(
+                id,
+                spec.name(),
+                VmState.CREATED,
+                spec,
                 new VmRecord.ImageRef(image.kind(), image.reference(), image.digest()),
-                boot, disks.disks(), Instant.now(), null, 0, null, network);
+                boot,
+                disks.disks(),
+                Instant.now(),
+                null,
+                0,
+                null,
+                network);
     }
 
     private static void requireFile(VmRecord record, Path file, String what) {
         if (file == null || !Files.exists(file)) {
-            throw new NotFoundException("the " + what + " of VM " + record.name() + " is missing: " + file,
-                    "the file was removed by hand; remove the VM (cocoon rm " + record.name() + ") and create it again");
+            throw new NotFoundException(
+                    "the " + what + " of VM " + record.name() + " is missing: " + file,
+                    "the file was removed by hand; remove the VM (cocoon rm " + record.name()
+                            + ") and create it again");
         }
     }
 
@@ -314,7 +360,8 @@ public final class Lifecycle {
         try {
             Trees.delete(path);
         } catch (IOException e) {
-            throw new CocoonException("cannot remove " + path + ": " + e.getMessage(), "remove it by hand, then run cocoon gc");
+            throw new CocoonException(
+                    "cannot remove " + path + ": " + e.getMessage(), "remove it by hand, then run cocoon gc");
         }
     }
 }

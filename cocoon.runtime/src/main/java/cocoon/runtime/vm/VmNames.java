@@ -1,7 +1,6 @@
 package cocoon.runtime.vm;
 
 import cocoon.api.InvalidInputException;
-
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -11,12 +10,12 @@ public final class VmNames {
 
     private static final Pattern VALID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
 
-    private VmNames() {
-    }
+    private VmNames() {}
 
     public static String validate(String name) {
         if (name == null || !VALID.matcher(name).matches() || name.contains("..")) {
-            throw new InvalidInputException("invalid VM name '" + name + "'",
+            throw new InvalidInputException(
+                    "invalid VM name '" + name + "'",
                     "use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         return name;
@@ -36,7 +35,9 @@ public final class VmNames {
             base = base.substring(0, colon);
         }
         base = base.replaceAll("\\.(img|qcow2|raw|iso|vmdk|vhdx|xz|gz)$", "").replaceAll("\\.(img|qcow2|raw)$", "");
-        base = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]+", "-").replaceAll("\\.{2,}", ".")
+        base = base.toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9_.-]+", "-")
+                .replaceAll("\\.{2,}", ".")
                 .replaceAll("^[^a-z0-9]+", "");
         String stem = ("cocoon-" + (base.isEmpty() ? "vm" : base));
         stem = stem.substring(0, Math.min(stem.length(), 56));

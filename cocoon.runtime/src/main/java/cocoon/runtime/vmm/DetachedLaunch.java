@@ -1,7 +1,6 @@
 package cocoon.runtime.vmm;
 
 import cocoon.api.ToolException;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,17 +24,17 @@ final class DetachedLaunch {
 
     /** {@code $0} is the pid file, the program and its arguments follow: nothing is interpolated. */
     private static final String WRITE_PID_AND_EXEC = "echo $$ > \"$0\" && exec \"$@\"";
+
     private static final Duration FORK_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PID_TIMEOUT = Duration.ofSeconds(2);
 
-    private DetachedLaunch() {
-    }
+    private DetachedLaunch() {}
 
     /** The pid file is emptied first (a stale pid must not be read back) and keeps its mode when the shell writes it. */
     static long start(Path setsid, List<String> argv, Path log, Path pidFile) throws IOException {
         Files.write(pidFile, new byte[0]);
-        List<String> forker = new ArrayList<>(List.of(setsid.toString(), "--fork", "/bin/sh", "-c", WRITE_PID_AND_EXEC,
-                pidFile.toString()));
+        List<String> forker = new ArrayList<>(
+                List.of(setsid.toString(), "--fork", "/bin/sh", "-c", WRITE_PID_AND_EXEC, pidFile.toString()));
         forker.addAll(argv);
         Process process = new ProcessBuilder(forker)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -59,7 +58,8 @@ final class DetachedLaunch {
         long deadline = System.nanoTime() + PID_TIMEOUT.toNanos();
         do {
             try {
-                return OptionalLong.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()));
+                return OptionalLong.of(Long.parseLong(
+                        Files.readString(pidFile, StandardCharsets.US_ASCII).strip()));
             } catch (IOException | NumberFormatException e) {
                 // Not written yet, or caught between the shell's truncate and its write.
                 Thread.sleep(1);
@@ -70,14 +70,18 @@ final class DetachedLaunch {
 
     private static ToolException failed(List<String> argv, Path log, String why) {
         String program = Path.of(argv.get(0)).getFileName().toString();
-        return new ToolException(argv, "cannot start " + program + " (" + why + "): " + lastLine(log),
+        return new ToolException(
+                argv,
+                "cannot start " + program + " (" + why + "): " + lastLine(log),
                 "check that it is installed and executable (cocoon doctor)");
     }
 
     private static String lastLine(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return lines.isEmpty() ? "it logged nothing" : lines.get(lines.size() - 1).strip();
+            return lines.isEmpty()
+                    ? "it logged nothing"
+                    : lines.get(lines.size() - 1).strip();
         } catch (IOException e) {
             return "its log " + log + " cannot be read";
         }

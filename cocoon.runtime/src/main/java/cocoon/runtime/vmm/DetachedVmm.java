@@ -10,7 +10,6 @@ import cocoon.api.VmState;
 import cocoon.api.VmmControl;
 import cocoon.api.VmmLayout;
 import cocoon.api.VmmProcess;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +23,7 @@ final class DetachedVmm implements VmmProcess {
 
     /** Hypervisors serve their socket 50-150 ms after exec: poll finely at first, then back off for a busy host. */
     private static final Duration FIRST_RETRY = Duration.ofMillis(2);
+
     private static final Duration MAX_RETRY = Duration.ofMillis(10);
     private static final Duration POLL = Duration.ofMillis(50);
     /** A guest still booting has no power-button handler yet, and a press it misses is lost: press again. */
@@ -45,7 +45,10 @@ final class DetachedVmm implements VmmProcess {
 
     @Override
     public long livePid(long recordedPid) {
-        return LongStream.of(recordedPid, pidFromFile()).filter(this::isOurs).findFirst().orElse(0);
+        return LongStream.of(recordedPid, pidFromFile())
+                .filter(this::isOurs)
+                .findFirst()
+                .orElse(0);
     }
 
     @Override
@@ -53,7 +56,8 @@ final class DetachedVmm implements VmmProcess {
         long previous = livePid(vm.pid());
         if (previous != 0) {
             if (control.guest() != VmState.STOPPED) {
-                throw new ConflictException("VM " + vm.name() + " is already running (pid " + previous + ")",
+                throw new ConflictException(
+                        "VM " + vm.name() + " is already running (pid " + previous + ")",
                         "stop it first with cocoon stop " + vm.name());
             }
             // The guest is off but its hypervisor lingers (it was told to shut the VM down, not to exit).
@@ -67,8 +71,12 @@ final class DetachedVmm implements VmmProcess {
             pid = DetachedLaunch.start(requireSetsid(argv), argv, layout.log(), layout.pidFile());
         } catch (IOException | CocoonException e) {
             RunFolder.clean(layout);
-            throw e instanceof CocoonException ce ? ce : new ToolException(argv, "cannot start " + program(argv) + ": "
-                    + e.getMessage(), "check that it is installed and executable (cocoon doctor)");
+            throw e instanceof CocoonException ce
+                    ? ce
+                    : new ToolException(
+                            argv,
+                            "cannot start " + program(argv) + ": " + e.getMessage(),
+                            "check that it is installed and executable (cocoon doctor)");
         }
         awaitControl(vm, argv, pid, logStart, startTimeout);
         return pid;
@@ -129,9 +137,11 @@ final class DetachedVmm implements VmmProcess {
         }
         signal(pid, true);
         if (!awaitExit(pid, stopGrace)) {
-            throw new HypervisorException("the " + layout.hypervisor() + " process (pid " + pid + ") of VM " + vm.name()
-                    + " survived SIGKILL", "it is stuck in the kernel: see ps -o pid,stat,wchan -p " + pid
-                    + " and reboot the host if it stays");
+            throw new HypervisorException(
+                    "the " + layout.hypervisor() + " process (pid " + pid + ") of VM " + vm.name()
+                            + " survived SIGKILL",
+                    "it is stuck in the kernel: see ps -o pid,stat,wchan -p " + pid
+                            + " and reboot the host if it stays");
         }
     }
 
@@ -142,8 +152,10 @@ final class DetachedVmm implements VmmProcess {
             // Not isOurs: until the launcher's shell has exec'd the program its command line may read empty.
             if (!ProcTable.exists(pid)) {
                 RunFolder.clean(layout);
-                throw new HypervisorException(program(argv) + " exited while starting VM " + vm.name() + ": "
-                        + LogTail.since(layout.log(), logStart), "the whole output is in " + layout.log());
+                throw new HypervisorException(
+                        program(argv) + " exited while starting VM " + vm.name() + ": "
+                                + LogTail.since(layout.log(), logStart),
+                        "the whole output is in " + layout.log());
             }
             if (control.answers()) {
                 return;
@@ -151,8 +163,9 @@ final class DetachedVmm implements VmmProcess {
             if (System.nanoTime() - deadline >= 0) {
                 hardStop(vm, pid);
                 RunFolder.clean(layout);
-                throw new HypervisorException(program(argv) + " (pid " + pid + ") did not answer on " + layout.controlSocket()
-                        + " within " + timeout.toSeconds() + " s and was stopped: " + LogTail.since(layout.log(), logStart),
+                throw new HypervisorException(
+                        program(argv) + " (pid " + pid + ") did not answer on " + layout.controlSocket() + " within "
+                                + timeout.toSeconds() + " s and was stopped: " + LogTail.since(layout.log(), logStart),
                         "if the host is slow, raise start_timeout in the [" + layout.hypervisor()
                                 + "] section of the config; the whole output is in " + layout.log());
             }
@@ -198,7 +211,8 @@ final class DetachedVmm implements VmmProcess {
             return 0;
         }
         try {
-            return Long.parseLong(Files.readString(layout.pidFile(), StandardCharsets.US_ASCII).strip());
+            return Long.parseLong(Files.readString(layout.pidFile(), StandardCharsets.US_ASCII)
+                    .strip());
         } catch (IOException | NumberFormatException e) {
             // Empty (a start is writing it), torn or foreign: it names no process of ours.
             return 0;
@@ -208,8 +222,10 @@ final class DetachedVmm implements VmmProcess {
     /** setsid (util-linux) gives the hypervisor a session of its own and keeps it from being this JVM's child. */
     private Path requireSetsid(List<String> argv) {
         // Without it the pid file could not be written before the program runs, as the contract says.
-        return processes.which("setsid").orElseThrow(() -> new ToolException(argv, "cannot start " + program(argv)
-                + ": setsid is not installed", "install util-linux"));
+        return processes
+                .which("setsid")
+                .orElseThrow(() -> new ToolException(
+                        argv, "cannot start " + program(argv) + ": setsid is not installed", "install util-linux"));
     }
 
     private static String program(List<String> argv) {

@@ -5,7 +5,6 @@ import cocoon.api.VmmControl;
 import cocoon.api.VmmLayout;
 import cocoon.api.VmmProcess;
 import cocoon.api.VmmProcesses;
-
 import java.time.Duration;
 
 /** The hypervisor-process machinery the runtime hands every driver through its plugin context. */

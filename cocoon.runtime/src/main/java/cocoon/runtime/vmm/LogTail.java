@@ -11,8 +11,7 @@ final class LogTail {
 
     static final int MAX_CHARS = 2000;
 
-    private LogTail() {
-    }
+    private LogTail() {}
 
     static long size(Path log) {
         try {

@@ -12,8 +12,7 @@ import java.nio.file.Path;
  */
 final class ProcTable {
 
-    private ProcTable() {
-    }
+    private ProcTable() {}
 
     /** Whether {@code pid} is a process that has not ended, whatever it runs. */
     static boolean exists(long pid) {

@@ -2,7 +2,6 @@ package cocoon.runtime.vmm;
 
 import cocoon.api.HypervisorException;
 import cocoon.api.VmmLayout;
-
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,8 +24,7 @@ final class RunFolder {
     private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
-    private RunFolder() {
-    }
+    private RunFolder() {}
 
     /**
      * Folders 0700, the last run's leftovers gone (a killed hypervisor leaves its socket and pid file), and
@@ -44,8 +42,9 @@ final class RunFolder {
                 createPrivate(file);
             }
         } catch (IOException e) {
-            throw new HypervisorException("cannot prepare the run and log folders " + layout.runDir() + ", "
-                    + layout.log().getParent() + ": " + e.getMessage(),
+            throw new HypervisorException(
+                    "cannot prepare the run and log folders " + layout.runDir() + ", "
+                            + layout.log().getParent() + ": " + e.getMessage(),
                     "check that the run and log directories are writable (run as root or set --run-dir and --log-dir)");
         }
     }
@@ -64,7 +63,8 @@ final class RunFolder {
         } catch (DirectoryNotEmptyException e) {
             // A console lock or another tool's file: not ours to remove.
         } catch (IOException e) {
-            throw new HypervisorException("cannot clean " + layout.runDir() + ": " + e.getMessage(),
+            throw new HypervisorException(
+                    "cannot clean " + layout.runDir() + ": " + e.getMessage(),
                     "remove its pid file and sockets by hand");
         }
     }

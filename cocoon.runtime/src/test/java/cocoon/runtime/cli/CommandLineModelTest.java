@@ -1,20 +1,19 @@
 package cocoon.runtime.cli;
 
-import cocoon.runtime.config.Settings;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocoon.runtime.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The command tree declared in code parses as the annotated one did: globals anywhere, typed values, defaults. */
 class CommandLineModelTest {
@@ -25,7 +24,8 @@ class CommandLineModelTest {
     @Test
     void globalOptionsReachTheRootBeforeOrAfterTheCommandName() {
         parse("--root-dir", "/r", "ps", "--run-dir", "/run", "--log-dir=/log", "--config", "/c.toml", "--debug");
-        assertEquals(new Settings.Flags(Path.of("/c.toml"), Path.of("/r"), Path.of("/run"), Path.of("/log")), root.flags());
+        assertEquals(
+                new Settings.Flags(Path.of("/c.toml"), Path.of("/r"), Path.of("/run"), Path.of("/log")), root.flags());
         assertTrue(root.debug());
     }
 
@@ -49,7 +49,9 @@ class CommandLineModelTest {
         CommandSpec create = subcommand("create");
         assertEquals(2L << 30, (Long) create.findOption("--memory").getValue());
         assertEquals(4, (Integer) create.findOption("--cpu").getValue());
-        assertEquals(List.of(Path.of("a.pub"), Path.of("b.pub")), create.findOption("--ssh-key").getValue());
+        assertEquals(
+                List.of(Path.of("a.pub"), Path.of("b.pub")),
+                create.findOption("--ssh-key").getValue());
         assertNull(create.findOption("--storage").getValue());
         assertEquals("img", create.positionalParameters().get(0).getValue());
     }
@@ -57,7 +59,8 @@ class CommandLineModelTest {
     @Test
     void enumValuesIgnoreCaseAndBadValuesAreUsageErrors() {
         parse("list", "--format", "JSON");
-        assertEquals(OutputFormat.json, subcommand("list").findOption("--format").getValue());
+        assertEquals(
+                OutputFormat.json, subcommand("list").findOption("--format").getValue());
         assertThrows(CommandLine.ParameterException.class, () -> parse("create", "img", "--memory", "10X"));
         assertThrows(CommandLine.ParameterException.class, () -> parse("start"));
         assertThrows(CommandLine.ParameterException.class, () -> parse("create"));
@@ -67,8 +70,10 @@ class CommandLineModelTest {
     @Test
     void aliasesNameTheSameCommand() {
         parse();
-        assertEquals(cocoon.getSubcommands().get("list"), cocoon.getSubcommands().get("ls"));
-        assertEquals(cocoon.getSubcommands().get("delete"), cocoon.getSubcommands().get("rmi"));
+        assertEquals(
+                cocoon.getSubcommands().get("list"), cocoon.getSubcommands().get("ls"));
+        assertEquals(
+                cocoon.getSubcommands().get("delete"), cocoon.getSubcommands().get("rmi"));
         parse("ls");
         assertEquals(Set.of("list", "ls"), cocoon.getSubcommands().keySet());
     }

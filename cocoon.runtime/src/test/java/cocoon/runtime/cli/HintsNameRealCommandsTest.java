@@ -1,6 +1,7 @@
 package cocoon.runtime.cli;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,9 +13,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every {@code cocoon <word>} a message tells the user to run names a command the CLI has. The hints
@@ -23,13 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HintsNameRealCommandsTest {
 
-    private static final Path REPO = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
+    private static final Path REPO =
+            Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
     /** The program's name, then a word: not "/var/lib/cocoon", "cocoon:", "cocoon.layers=" or "Cocoon". */
     private static final Pattern HINT = Pattern.compile("(?<![\\w/.-])cocoon ([a-z][a-z-]*)");
 
     @Test
     void everyCommandAHintNamesExists() throws IOException {
-        Set<String> commands = Cli.commandLine(new CocoonCommand()).getSubcommands().keySet();
+        Set<String> commands =
+                Cli.commandLine(new CocoonCommand()).getSubcommands().keySet();
         List<String> hints = new ArrayList<>();
         Set<String> missing = new TreeSet<>();
         for (Path source : mainSources()) {
@@ -62,7 +63,9 @@ class HintsNameRealCommandsTest {
     private static List<Path> mainSources() throws IOException {
         List<Path> sources = new ArrayList<>();
         try (Stream<Path> modules = Files.list(REPO)) {
-            for (Path main : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
+            for (Path main : modules.map(m -> m.resolve("src/main/java"))
+                    .filter(Files::isDirectory)
+                    .toList()) {
                 try (Stream<Path> files = Files.walk(main)) {
                     files.filter(f -> f.toString().endsWith(".java")).forEach(sources::add);
                 }

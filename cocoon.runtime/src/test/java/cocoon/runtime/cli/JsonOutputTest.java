@@ -1,22 +1,21 @@
 package cocoon.runtime.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
 import cocoon.runtime.store.AtomicJsonFiles;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** JSON output hides the cloud-init password; the record on disk keeps it for the seed disk. */
 class JsonOutputTest {
@@ -31,7 +30,8 @@ class JsonOutputTest {
         VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada")));
 
         String ps = JsonOutput.render(List.of(record));
-        String inspect = JsonOutput.render(new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record), null));
+        String inspect =
+                JsonOutput.render(new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record), null));
         for (String shown : List.of(ps, inspect)) {
             assertFalse(shown.contains(PASSWORD), shown);
             assertTrue(shown.contains("\"password\" : \"<redacted>\""), shown);
@@ -51,9 +51,18 @@ class JsonOutputTest {
     }
 
     private static VmRecord record(VmSpec.CloudInit login) {
-        return new VmRecord("0123456789abcdef", "web1", VmState.CREATED,
+        return new VmRecord(
+                "0123456789abcdef",
+                "web1",
+                VmState.CREATED,
                 new VmSpec("web1", 2, 1L << 30, 10L << 30, "qemu", Map.of("accel", "tcg"), login),
                 new VmRecord.ImageRef("cloudimg", "http://127.0.0.1/img.qcow2", "sha256:ab"),
-                BootSpec.firmware(), List.of(), Instant.parse("2026-12-02T12:00:00Z"), null, 0, null, null);
+                BootSpec.firmware(),
+                List.of(),
+                Instant.parse("2026-12-02T12:00:00Z"),
+                null,
+                0,
+                null,
+                null);
     }
 }

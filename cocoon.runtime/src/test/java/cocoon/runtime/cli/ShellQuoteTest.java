@@ -1,10 +1,9 @@
 package cocoon.runtime.cli;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class ShellQuoteTest {
 
@@ -19,6 +18,8 @@ class ShellQuoteTest {
 
     @Test
     void putsEachOptionOnItsOwnLine() {
-        assertEquals("qemu \\\n  -m 1024 \\\n  -name 'a b'", ShellQuote.command(List.of("qemu", "-m", "1024", "-name", "a b")));
+        assertEquals(
+                "qemu \\\n  -m 1024 \\\n  -name 'a b'",
+                ShellQuote.command(List.of("qemu", "-m", "1024", "-name", "a b")));
     }
 }

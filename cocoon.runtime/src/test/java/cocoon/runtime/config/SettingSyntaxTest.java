@@ -1,15 +1,14 @@
 package cocoon.runtime.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import cocoon.api.Setting;
 import cocoon.api.SettingKind;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
 
 class SettingSyntaxTest {
 
@@ -43,9 +42,11 @@ class SettingSyntaxTest {
         assertEquals(new SettingSyntax.Parsed(16L, false), SettingSyntax.parse(range, "16"));
         assertNull(SettingSyntax.parse(range, "17"));
 
-        assertEquals(new SettingSyntax.Parsed("tcg", false),
+        assertEquals(
+                new SettingSyntax.Parsed("tcg", false),
                 SettingSyntax.parse(new SettingKind.Choice(List.of("auto", "kvm", "tcg")), "TCG"));
-        assertEquals(new SettingSyntax.Parsed(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), false),
+        assertEquals(
+                new SettingSyntax.Parsed(Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"), false),
                 SettingSyntax.parse(new SettingKind.Path(), "/usr/share/OVMF/OVMF_CODE_4M.fd"));
         assertNull(SettingSyntax.parse(new SettingKind.Bool(), "yes"));
     }
@@ -53,13 +54,20 @@ class SettingSyntaxTest {
     @Test
     void everyDefaultWrittenOutReadsBackAsItself() {
         List<Setting<?>> settings = List.of(
-                Setting.duration("a", Duration.ofMillis(1500), "x"), Setting.size("b", 1536L << 20, "x"),
-                Setting.size("c", 1000, "x"), Setting.wholeNumber("d", 3, 1, 16, "x"), Setting.bool("e", true, "x"),
-                Setting.text("f", "cocoon", "x"), Setting.path("g", Path.of("/var/lib/cocoon"), "x"),
+                Setting.duration("a", Duration.ofMillis(1500), "x"),
+                Setting.size("b", 1536L << 20, "x"),
+                Setting.size("c", 1000, "x"),
+                Setting.wholeNumber("d", 3, 1, 16, "x"),
+                Setting.bool("e", true, "x"),
+                Setting.text("f", "cocoon", "x"),
+                Setting.path("g", Path.of("/var/lib/cocoon"), "x"),
                 Setting.choice("h", "", List.of("", "lz4"), "x"));
         for (Setting<?> setting : settings) {
             String written = SettingSyntax.text(setting.kind(), setting.defaultValue());
-            assertEquals(setting.defaultValue(), SettingSyntax.parse(setting.kind(), written).value(), written);
+            assertEquals(
+                    setting.defaultValue(),
+                    SettingSyntax.parse(setting.kind(), written).value(),
+                    written);
         }
     }
 }

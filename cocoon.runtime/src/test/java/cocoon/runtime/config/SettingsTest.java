@@ -1,33 +1,34 @@
 package cocoon.runtime.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.InvalidInputException;
 import cocoon.api.Setting;
 import cocoon.api.SettingKind;
 import cocoon.runtime.config.EffectiveSetting.Origin;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SettingsTest {
 
     private static final Setting<String> BINARY = Setting.text("binary", "qemu-system-x86_64", "the program");
-    private static final Setting<String> ACCEL = Setting.choice("accel", "auto", List.of("auto", "kvm", "tcg"), "accelerator");
-    private static final Setting<Duration> START_TIMEOUT = Setting.duration("start_timeout", Duration.ofSeconds(30), "start wait");
-    private static final Setting<Long> MAX_LAYER_SIZE = Setting.size("max_layer_size", 64L << 30, "layer bound")
-            .renamedFrom("max_layer_bytes");
-    private static final Setting<Duration> TOOL_TIMEOUT = Setting.duration("tool_timeout", Duration.ofHours(1), "tool wait")
-            .renamedFrom("tool_timeout_seconds");
+    private static final Setting<String> ACCEL =
+            Setting.choice("accel", "auto", List.of("auto", "kvm", "tcg"), "accelerator");
+    private static final Setting<Duration> START_TIMEOUT =
+            Setting.duration("start_timeout", Duration.ofSeconds(30), "start wait");
+    private static final Setting<Long> MAX_LAYER_SIZE =
+            Setting.size("max_layer_size", 64L << 30, "layer bound").renamedFrom("max_layer_bytes");
+    private static final Setting<Duration> TOOL_TIMEOUT =
+            Setting.duration("tool_timeout", Duration.ofHours(1), "tool wait").renamedFrom("tool_timeout_seconds");
     private static final SettingSections PLUGINS = new SettingSections()
             .declare("qemu", "hypervisor qemu", List.of(BINARY, ACCEL, START_TIMEOUT))
             .declare("oci", "image source oci", List.of(MAX_LAYER_SIZE, TOOL_TIMEOUT));
@@ -43,8 +44,11 @@ class SettingsTest {
         assertEquals(Path.of("/from/flag"), s.rootDir());
         assertEquals(Path.of("/run/env"), s.runDir());
         assertEquals(Path.of("/log/file"), s.logDir());
-        assertEquals(List.of("flag --root-dir", "environment COCOON_RUN_DIR", "file"),
-                s.effective().subList(0, 3).stream().map(EffectiveSetting::source).toList());
+        assertEquals(
+                List.of("flag --root-dir", "environment COCOON_RUN_DIR", "file"),
+                s.effective().subList(0, 3).stream()
+                        .map(EffectiveSetting::source)
+                        .toList());
         assertEquals("flag --config", s.configFile().source());
 
         Settings defaults = resolve(new Settings.Flags(write(""), null, null, null), Map.of());
@@ -101,15 +105,27 @@ class SettingsTest {
                     section = setting.section();
                     toml.append('[').append(section).append("]\n");
                 }
-                toml.append(setting.setting().key()).append(" = \"").append(value).append("\"\n");
+                toml.append(setting.setting().key())
+                        .append(" = \"")
+                        .append(value)
+                        .append("\"\n");
             }
         }
         Settings s = resolve(toml.toString());
 
-        List<String> written = s.effective().stream().filter(e -> e.origin() == Origin.FILE)
-                .map(e -> "[" + e.section() + "] " + e.setting().key() + " = " + e.text()).toList();
-        assertEquals(List.of("[defaults] memory = 512M", "[defaults] storage = 64G", "[defaults] stop_timeout = 500ms",
-                "[gc] horizon = 30s", "[qemu] start_timeout = 5m", "[oci] max_layer_size = 512M", "[oci] tool_timeout = 1h"),
+        List<String> written = s.effective().stream()
+                .filter(e -> e.origin() == Origin.FILE)
+                .map(e -> "[" + e.section() + "] " + e.setting().key() + " = " + e.text())
+                .toList();
+        assertEquals(
+                List.of(
+                        "[defaults] memory = 512M",
+                        "[defaults] storage = 64G",
+                        "[defaults] stop_timeout = 500ms",
+                        "[gc] horizon = 30s",
+                        "[qemu] start_timeout = 5m",
+                        "[oci] max_layer_size = 512M",
+                        "[oci] tool_timeout = 1h"),
                 written);
         assertEquals(List.of(), s.oldSpellings());
     }
@@ -117,29 +133,55 @@ class SettingsTest {
     @Test
     void unknownKeysAndSectionsAreErrorsThatListWhatIsKnown() throws IOException {
         assertRefused("color = 1\n", "has unknown key 'color'", "known: log_dir, root_dir, run_dir");
-        assertRefused("[defaults]\ncpus = 2\n", "has unknown key 'cpus' in [defaults]",
+        assertRefused(
+                "[defaults]\ncpus = 2\n",
+                "has unknown key 'cpus' in [defaults]",
                 "known: cpu, hypervisor, memory, network, password, stop_timeout, storage, user");
         assertRefused("[nosuch]\nx = 1\n", "has unknown section [nosuch]", "known: defaults, gc, oci, qemu");
     }
 
     @Test
     void aBadValueAnywhereIsRefusedInOneLineNamingSectionKeyAndWhatIsAccepted() throws IOException {
-        assertRefused("[qemu]\nstart_timeout = \"soon\"\n", ": [qemu] start_timeout = \"soon\" is not valid",
+        assertRefused(
+                "[qemu]\nstart_timeout = \"soon\"\n",
+                ": [qemu] start_timeout = \"soon\" is not valid",
                 "start_timeout takes a duration such as 500ms, 30s, 5m or 1h");
-        assertRefused("[qemu]\naccel = \"hvf\"\n", ": [qemu] accel = \"hvf\" is not valid", "accel takes one of auto|kvm|tcg");
-        assertRefused("[defaults]\ncpu = \"many\"\n", ": [defaults] cpu = \"many\" is not valid",
+        assertRefused(
+                "[qemu]\naccel = \"hvf\"\n",
+                ": [qemu] accel = \"hvf\" is not valid",
+                "accel takes one of auto|kvm|tcg");
+        assertRefused(
+                "[defaults]\ncpu = \"many\"\n",
+                ": [defaults] cpu = \"many\" is not valid",
                 "cpu takes a whole number from 1 to 256");
-        assertRefused("[defaults]\ncpu = 0\n", ": [defaults] cpu = \"0\" is not valid", "cpu takes a whole number from 1 to 256");
-        assertRefused("[defaults]\nmemory = \"lots\"\n", ": [defaults] memory = \"lots\" is not valid",
+        assertRefused(
+                "[defaults]\ncpu = 0\n",
+                ": [defaults] cpu = \"0\" is not valid",
+                "cpu takes a whole number from 1 to 256");
+        assertRefused(
+                "[defaults]\nmemory = \"lots\"\n",
+                ": [defaults] memory = \"lots\" is not valid",
                 "memory takes a size such as 512M or 64G");
-        assertRefused("[defaults]\nhypervisor = \"vmware\"\n", ": [defaults] hypervisor = \"vmware\" is not valid",
+        assertRefused(
+                "[defaults]\nhypervisor = \"vmware\"\n",
+                ": [defaults] hypervisor = \"vmware\" is not valid",
                 "hypervisor takes one of auto|qemu");
-        assertRefused("[gc]\nafter_remove = \"maybe\"\n", ": [gc] after_remove = \"maybe\" is not valid",
+        assertRefused(
+                "[gc]\nafter_remove = \"maybe\"\n",
+                ": [gc] after_remove = \"maybe\" is not valid",
                 "after_remove takes true or false");
-        assertRefused("[gc]\nhorizon = \"0s\"\n", ": [gc] horizon = \"0s\" is not valid",
+        assertRefused(
+                "[gc]\nhorizon = \"0s\"\n",
+                ": [gc] horizon = \"0s\" is not valid",
                 "horizon takes a duration such as 500ms, 30s, 5m or 1h");
-        assertRefused("[qemu]\nbinary = \"\"\n", ": [qemu] binary = \"\" is not valid", "binary takes text that is not empty");
-        assertRefused("[qemu]\naccel = [1, 2]\n", ": [qemu] accel must be a string, number or boolean", "write it as key = \"value\"");
+        assertRefused(
+                "[qemu]\nbinary = \"\"\n",
+                ": [qemu] binary = \"\" is not valid",
+                "binary takes text that is not empty");
+        assertRefused(
+                "[qemu]\naccel = [1, 2]\n",
+                ": [qemu] accel must be a string, number or boolean",
+                "write it as key = \"value\"");
         assertRefused("root_dir = \n", "is not valid TOML", "fix the syntax (see the example in README.md)");
     }
 
@@ -160,18 +202,23 @@ class SettingsTest {
         assertEquals(1L << 20, s.section("oci").get(MAX_LAYER_SIZE));
         assertEquals(Duration.ofHours(1), s.section("oci").get(TOOL_TIMEOUT));
         String file = "config file " + config;
-        assertEquals(List.of(
-                file + ": [defaults] stop_timeout = \"45\" is an old spelling: write stop_timeout = \"45s\"",
-                file + ": [qemu] start_timeout = \"1.5\" is an old spelling: write start_timeout = \"1500ms\"",
-                file + ": [oci] max_layer_bytes = \"1048576\" is an old spelling: write max_layer_size = \"1M\"",
-                file + ": [oci] tool_timeout_seconds = \"3600\" is an old spelling: write tool_timeout = \"1h\""),
+        assertEquals(
+                List.of(
+                        file + ": [defaults] stop_timeout = \"45\" is an old spelling: write stop_timeout = \"45s\"",
+                        file + ": [qemu] start_timeout = \"1.5\" is an old spelling: write start_timeout = \"1500ms\"",
+                        file
+                                + ": [oci] max_layer_bytes = \"1048576\" is an old spelling: write max_layer_size = \"1M\"",
+                        file
+                                + ": [oci] tool_timeout_seconds = \"3600\" is an old spelling: write tool_timeout = \"1h\""),
                 s.oldSpellings());
     }
 
     @Test
     void aKeyGivenUnderItsOldAndItsNewNameIsRefused() throws IOException {
-        assertRefused("[oci]\ntool_timeout = \"1h\"\ntool_timeout_seconds = 60\n",
-                ": [oci] tool_timeout is set twice, as tool_timeout and as tool_timeout_seconds", "keep only tool_timeout");
+        assertRefused(
+                "[oci]\ntool_timeout = \"1h\"\ntool_timeout_seconds = 60\n",
+                ": [oci] tool_timeout is set twice, as tool_timeout and as tool_timeout_seconds",
+                "keep only tool_timeout");
     }
 
     @Test
@@ -185,18 +232,23 @@ class SettingsTest {
 
     @Test
     void aNamedConfigFileMustExist() {
-        var e = assertThrows(InvalidInputException.class,
+        var e = assertThrows(
+                InvalidInputException.class,
                 () -> resolve(new Settings.Flags(dir.resolve("missing.toml"), null, null, null), Map.of()));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
 
     private static EffectiveSetting password(Settings settings) {
-        return settings.effective().stream().filter(e -> e.setting().key().equals("password")).findFirst().orElseThrow();
+        return settings.effective().stream()
+                .filter(e -> e.setting().key().equals("password"))
+                .findFirst()
+                .orElseThrow();
     }
 
     private void assertRefused(String toml, String what, String hint) throws IOException {
         Path config = write(toml);
-        var e = assertThrows(InvalidInputException.class, () -> resolve(new Settings.Flags(config, null, null, null), Map.of()));
+        var e = assertThrows(
+                InvalidInputException.class, () -> resolve(new Settings.Flags(config, null, null, null), Map.of()));
         assertTrue(e.getMessage().startsWith("config file " + config), e.getMessage());
         assertTrue(e.getMessage().contains(what), e.getMessage());
         assertEquals(hint, e.hint());

@@ -1,10 +1,10 @@
 package cocoon.runtime.config;
 
-import cocoon.api.InvalidInputException;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import cocoon.api.InvalidInputException;
+import org.junit.jupiter.api.Test;
 
 class SizesTest {
 
@@ -24,7 +24,9 @@ class SizesTest {
 
     @Test
     void rejectsWhatIsNotASize() {
-        for (String bad : new String[] {"10X", "", "-1G", "G", "1.5", "1..5G", "9999999999T", "8388608T", "99999999999999999999", "1.0000001K"}) {
+        for (String bad : new String[] {
+            "10X", "", "-1G", "G", "1.5", "1..5G", "9999999999T", "8388608T", "99999999999999999999", "1.0000001K"
+        }) {
             assertThrows(InvalidInputException.class, () -> Sizes.parse(bad), bad);
         }
     }

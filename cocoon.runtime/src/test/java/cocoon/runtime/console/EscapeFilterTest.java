@@ -1,15 +1,14 @@
 package cocoon.runtime.console;
 
-import cocoon.api.InvalidInputException;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocoon.api.InvalidInputException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 
 class EscapeFilterTest {
 

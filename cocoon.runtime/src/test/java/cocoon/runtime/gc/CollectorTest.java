@@ -1,5 +1,10 @@
 package cocoon.runtime.gc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
@@ -11,10 +16,6 @@ import cocoon.runtime.store.VmStore;
 import cocoon.runtime.testing.FakeSource;
 import cocoon.runtime.testing.LockProbe;
 import cocoon.runtime.testing.TestRoot;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the collector calls garbage, given the indexes, the VM records, temp ages, orphans and locks. */
 class CollectorTest {
@@ -60,7 +59,8 @@ class CollectorTest {
     }
 
     private Map<Path, String> garbage() {
-        return collector(source).collect(HORIZON, true).stream().collect(Collectors.toMap(Garbage::path, Garbage::reason));
+        return collector(source).collect(HORIZON, true).stream()
+                .collect(Collectors.toMap(Garbage::path, Garbage::reason));
     }
 
     private Path file(Path path) throws IOException {
@@ -122,18 +122,22 @@ class CollectorTest {
 
         Map<Path, String> garbage = garbage();
 
-        assertEquals(Map.of(
-                host.root.resolve("vms/gone"), "VM folder without a record",
-                host.run.resolve("gone"), "run folder without a VM",
-                host.log.resolve("gone"), "log folder without a VM"), garbage);
+        assertEquals(
+                Map.of(
+                        host.root.resolve("vms/gone"), "VM folder without a record",
+                        host.run.resolve("gone"), "run folder without a VM",
+                        host.log.resolve("gone"), "log folder without a VM"),
+                garbage);
     }
 
     @Test
     void aTempEntryIsGarbageOnlyOnceOlderThanTheHorizon() throws IOException {
         Path old = file(host.root.resolve("tmp/old.part"));
         Path fresh = file(host.root.resolve("tmp/fresh.part"));
-        Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(HORIZON).minusSeconds(60)));
-        Files.setLastModifiedTime(fresh, FileTime.from(Instant.now().minus(HORIZON).plusSeconds(60)));
+        Files.setLastModifiedTime(
+                old, FileTime.from(Instant.now().minus(HORIZON).minusSeconds(60)));
+        Files.setLastModifiedTime(
+                fresh, FileTime.from(Instant.now().minus(HORIZON).plusSeconds(60)));
 
         assertEquals(Map.of(old, "temp entry older than 60 min"), garbage());
     }
@@ -141,19 +145,30 @@ class CollectorTest {
     @Test
     void locksOfRemovedVmsAndLockFilesOfOlderReleasesGoAndTheRestStay() throws IOException {
         host.writeRecord("live", List.of(), BootSpec.firmware());
-        for (String lock : List.of("vms", "vms-index", "vm-live", "vm-gone", "images.fake", "images.fake.index",
-                "hypervisors.qemu", "oci", "oci-index", "cloudimg")) {
+        for (String lock : List.of(
+                "vms",
+                "vms-index",
+                "vm-live",
+                "vm-gone",
+                "images.fake",
+                "images.fake.index",
+                "hypervisors.qemu",
+                "oci",
+                "oci-index",
+                "cloudimg")) {
             file(host.root.resolve("locks/" + lock + ".lock"));
         }
 
         Map<Path, String> garbage = garbage();
 
         Path locks = host.root.resolve("locks");
-        assertEquals(Map.of(
-                locks.resolve("vm-gone.lock"), "lock of a VM that no longer exists",
-                locks.resolve("oci.lock"), "lock file no longer used",
-                locks.resolve("oci-index.lock"), "lock file no longer used",
-                locks.resolve("cloudimg.lock"), "lock file no longer used"), garbage);
+        assertEquals(
+                Map.of(
+                        locks.resolve("vm-gone.lock"), "lock of a VM that no longer exists",
+                        locks.resolve("oci.lock"), "lock file no longer used",
+                        locks.resolve("oci-index.lock"), "lock file no longer used",
+                        locks.resolve("cloudimg.lock"), "lock file no longer used"),
+                garbage);
     }
 
     @Test
@@ -167,7 +182,13 @@ class CollectorTest {
 
         List<Garbage> went = collector(source).collect(HORIZON, false);
         assertEquals(wouldGo, went);
-        assertEquals(3, went.stream().filter(g -> g.path().equals(unused)).findFirst().orElseThrow().bytes());
+        assertEquals(
+                3,
+                went.stream()
+                        .filter(g -> g.path().equals(unused))
+                        .findFirst()
+                        .orElseThrow()
+                        .bytes());
         assertFalse(Files.exists(unused));
         assertFalse(Files.exists(orphan.getParent()));
         assertEquals(List.of(), collector(source).collect(HORIZON, true));
@@ -191,7 +212,8 @@ class CollectorTest {
     @Test
     @SuppressWarnings("try") // the test holds the lock for the block; the body never names it
     void itWaitsForAPullHoldingTheStoreLockThePluginWasHanded() throws Exception {
-        var context = Contexts.of(LockScope.imageSource("fake"), host.root, host.run, host.log, SettingValues.defaults(List.of()));
+        var context = Contexts.of(
+                LockScope.imageSource("fake"), host.root, host.run, host.log, SettingValues.defaults(List.of()));
         CompletableFuture<List<Garbage>> gc;
         try (StoreLock.Held pull = context.locks().store().shared()) {
             gc = CompletableFuture.supplyAsync(() -> collector(source).collect(HORIZON, true));
@@ -206,7 +228,7 @@ class CollectorTest {
         host.writeRecord("busy", List.of(), BootSpec.firmware());
         CompletableFuture<List<Garbage>> gc;
         try (StoreLock.Held store = host.locks().shared(VmStore.STORE);
-             StoreLock.Held vm = host.locks().exclusive(VmStore.vmLock("busy"))) {
+                StoreLock.Held vm = host.locks().exclusive(VmStore.vmLock("busy"))) {
             gc = CompletableFuture.supplyAsync(() -> collector(source).collect(HORIZON, true));
             assertThrows(TimeoutException.class, () -> gc.get(300, TimeUnit.MILLISECONDS));
         }

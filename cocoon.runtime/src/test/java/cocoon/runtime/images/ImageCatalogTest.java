@@ -1,21 +1,20 @@
 package cocoon.runtime.images;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.ConflictException;
 import cocoon.api.Image;
 import cocoon.api.NotFoundException;
 import cocoon.runtime.plugin.PluginCatalog;
 import cocoon.runtime.testing.FakeSource;
 import cocoon.runtime.testing.TestRoot;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How {@code create}, {@code inspect} and {@code delete} find an image from what a user typed. */
 class ImageCatalogTest {
@@ -27,8 +26,11 @@ class ImageCatalogTest {
     Path dir;
 
     /** Names registry images the way Docker does, in miniature: a bare name lives in the hub's library. */
-    private final FakeSource registry = new FakeSource("reg", ref -> !ref.contains("://"),
+    private final FakeSource registry = new FakeSource(
+            "reg",
+            ref -> !ref.contains("://"),
             ref -> ref.contains("/") ? ref : "hub.example/library/" + (ref.contains(":") ? ref : ref + ":latest"));
+
     private final FakeSource web = new FakeSource("web", ref -> ref.startsWith("https://"));
     private ImageCatalog catalog;
 

@@ -1,5 +1,9 @@
 package cocoon.runtime.plugin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import cocoon.api.Availability;
 import cocoon.api.Hypervisor;
 import cocoon.api.InvalidInputException;
@@ -13,17 +17,12 @@ import cocoon.runtime.testing.FakeHypervisor;
 import cocoon.runtime.testing.FakeSource;
 import cocoon.runtime.testing.LockProbe;
 import cocoon.runtime.testing.TestRoot;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which hypervisor a VM gets, what doctor lists, and the locks each plugin is opened with. */
 class PluginsTest {
@@ -32,8 +31,11 @@ class PluginsTest {
     Path dir;
 
     private Plugins plugins(FakeHypervisor... hypervisors) {
-        return new TestRoot(dir).plugins(PluginCatalog.of(List.of(), List.of(),
-                Arrays.stream(hypervisors).map(FakeHypervisor::provider).toList()));
+        return new TestRoot(dir)
+                .plugins(PluginCatalog.of(
+                        List.of(),
+                        List.of(),
+                        Arrays.stream(hypervisors).map(FakeHypervisor::provider).toList()));
     }
 
     @Test
@@ -49,8 +51,15 @@ class PluginsTest {
     @Test
     void autoNetworkTakesTheMostPreferredModeTheHypervisorCanUseAndSaysWhatItPassedOver() {
         FakeHypervisor hypervisor = new FakeHypervisor("hv", 1, true);
-        Plugins plugins = new TestRoot(dir).plugins(PluginCatalog.of(List.of(), List.of(), List.of(hypervisor.provider()),
-                List.of(new FakeNetwork("fallback", 0, true), new FakeNetwork("fast", 100, false), new FakeNetwork("good", 50, true))));
+        Plugins plugins = new TestRoot(dir)
+                .plugins(PluginCatalog.of(
+                        List.of(),
+                        List.of(),
+                        List.of(hypervisor.provider()),
+                        List.of(
+                                new FakeNetwork("fallback", 0, true),
+                                new FakeNetwork("fast", 100, false),
+                                new FakeNetwork("good", 50, true))));
 
         Plugins.NetworkChoice auto = plugins.chooseNetwork("auto", plugins.hypervisor("hv"));
         assertEquals("good", auto.network().mode());
@@ -72,7 +81,9 @@ class PluginsTest {
 
                 @Override
                 public Availability availability(Hypervisor hypervisor) {
-                    return usable ? Availability.ok(mode) : Availability.missing(mode + " cannot serve " + hypervisor.name());
+                    return usable
+                            ? Availability.ok(mode)
+                            : Availability.missing(mode + " cannot serve " + hypervisor.name());
                 }
 
                 @Override
@@ -100,7 +111,8 @@ class PluginsTest {
     void anUnknownHypervisorIsRefusedWithTheNamesToChooseFrom() {
         Plugins plugins = plugins(new FakeHypervisor("one", 2, true), new FakeHypervisor("two", 1, true));
 
-        InvalidInputException error = assertThrows(InvalidInputException.class, () -> plugins.chooseHypervisor("three"));
+        InvalidInputException error =
+                assertThrows(InvalidInputException.class, () -> plugins.chooseHypervisor("three"));
 
         assertEquals("unknown hypervisor 'three'", error.getMessage());
         assertEquals("choose one of: auto, one, two", error.hint());
@@ -108,9 +120,11 @@ class PluginsTest {
 
     @Test
     void whenNoHypervisorCanRunHereAutoPointsAtDoctor() {
-        NotFoundException none = assertThrows(NotFoundException.class,
+        NotFoundException none = assertThrows(
+                NotFoundException.class,
                 () -> plugins(new FakeHypervisor("one", 1, false)).chooseHypervisor("auto"));
-        NotFoundException uninstalled = assertThrows(NotFoundException.class, () -> plugins().chooseHypervisor("auto"));
+        NotFoundException uninstalled =
+                assertThrows(NotFoundException.class, () -> plugins().chooseHypervisor("auto"));
 
         assertEquals("no hypervisor can run VMs on this host", none.getMessage());
         assertEquals("run cocoon doctor to see what to install", none.hint());
@@ -119,8 +133,10 @@ class PluginsTest {
 
     @Test
     void doctorHasOneLinePerImageSourceDiskBuilderAndHypervisor() {
-        PluginCatalog catalog = PluginCatalog.of(List.of(new FakeSource("img", ref -> true).provider()),
-                List.of(new FakeDiskBuilder("img").provider()), List.of(new FakeHypervisor("hv", 1, false).provider()));
+        PluginCatalog catalog = PluginCatalog.of(
+                List.of(new FakeSource("img", ref -> true).provider()),
+                List.of(new FakeDiskBuilder("img").provider()),
+                List.of(new FakeHypervisor("hv", 1, false).provider()));
 
         Map<String, Availability> lines = new TestRoot(dir).plugins(catalog).doctor();
 
@@ -135,17 +151,24 @@ class PluginsTest {
         FakeSource source = new FakeSource("img", ref -> true);
         FakeDiskBuilder builder = new FakeDiskBuilder("img");
         TestRoot host = new TestRoot(dir);
-        Plugins plugins = host.plugins(PluginCatalog.of(List.of(source.provider()), List.of(builder.provider()), List.of()));
+        Plugins plugins =
+                host.plugins(PluginCatalog.of(List.of(source.provider()), List.of(builder.provider()), List.of()));
         plugins.source("img");
         plugins.diskBuilder("img");
         LockProbe probe = new LockProbe(host.locks());
 
         try (var gc = host.locks().exclusive(LockScope.imageStore("img"))) {
-            probe.assertWaits("the source's store lock", () -> source.context.locks().store().shared());
-            probe.assertWaits("the disk builder's store lock", () -> builder.context.locks().store().shared());
+            probe.assertWaits(
+                    "the source's store lock",
+                    () -> source.context.locks().store().shared());
+            probe.assertWaits(
+                    "the disk builder's store lock",
+                    () -> builder.context.locks().store().shared());
         }
         try (var index = source.context.locks().own("index").exclusive()) {
-            probe.assertFree("the disk builder's own lock of the same name", () -> builder.context.locks().own("index").exclusive());
+            probe.assertFree(
+                    "the disk builder's own lock of the same name",
+                    () -> builder.context.locks().own("index").exclusive());
         }
         probe.awaitAll();
     }

@@ -1,16 +1,15 @@
 package cocoon.runtime.store;
 
-import cocoon.api.CocoonException;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.api.CocoonException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** File-system failures that reach the command line read as a reason and a next step, never as an internal error. */
 class IoFailureTest {
@@ -35,7 +34,8 @@ class IoFailureTest {
         assertEquals("permission denied on /var/lib/cocoon/vms", denied.getMessage());
         assertTrue(denied.hint().contains("--root-dir"), denied.hint());
 
-        CocoonException readOnly = explain(new FileSystemException("/var/lib/cocoon/locks/vms", null, "Read-only file system"));
+        CocoonException readOnly =
+                explain(new FileSystemException("/var/lib/cocoon/locks/vms", null, "Read-only file system"));
         assertTrue(readOnly.getMessage().contains("read-only"), readOnly.getMessage());
 
         CocoonException other = explain(new UncheckedIOException(new IOException("Input/output error")));

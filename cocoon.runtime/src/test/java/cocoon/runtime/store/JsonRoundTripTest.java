@@ -1,21 +1,20 @@
 package cocoon.runtime.store;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JsonRoundTripTest {
 
@@ -24,13 +23,33 @@ class JsonRoundTripTest {
 
     @Test
     void aVmRecordReadsBackExactlyAsWritten() throws Exception {
-        VmRecord record = new VmRecord("0123456789abcdef", "vm1", VmState.RUNNING,
-                new VmSpec("vm1", 2, 1L << 30, 10L << 30, "qemu", Map.of("accel", "tcg"), new VmSpec.CloudInit("cocoon", "pw", List.of("ssh-ed25519 AAAA x"))),
+        VmRecord record = new VmRecord(
+                "0123456789abcdef",
+                "vm1",
+                VmState.RUNNING,
+                new VmSpec(
+                        "vm1",
+                        2,
+                        1L << 30,
+                        10L << 30,
+                        "qemu",
+                        Map.of("accel", "tcg"),
+                        new VmSpec.CloudInit("cocoon", "pw", List.of("ssh-ed25519 AAAA x"))),
                 new VmRecord.ImageRef("oci", "localhost:5000/demo:latest", "sha256:ab"),
                 BootSpec.kernel(Path.of("/boot/vmlinuz"), Path.of("/boot/initrd"), "cocoon.cow=cocoon-cow"),
-                List.of(new Disk(Path.of("/var/lib/cocoon/vms/x/cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null),
-                        new Disk(Path.of("/a b/overlay.qcow2"), DiskFormat.QCOW2, false, "cocoon-root", Path.of("/base.qcow2"))),
-                Instant.parse("2026-11-26T12:00:00Z"), Instant.parse("2026-11-26T12:01:00Z"), 4242, null, null);
+                List.of(
+                        new Disk(Path.of("/var/lib/cocoon/vms/x/cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null),
+                        new Disk(
+                                Path.of("/a b/overlay.qcow2"),
+                                DiskFormat.QCOW2,
+                                false,
+                                "cocoon-root",
+                                Path.of("/base.qcow2"))),
+                Instant.parse("2026-11-26T12:00:00Z"),
+                Instant.parse("2026-11-26T12:01:00Z"),
+                4242,
+                null,
+                null);
         Path file = dir.resolve("vm.json");
         new AtomicJsonFiles().write(file, record);
         assertEquals(record, new AtomicJsonFiles().read(file, VmRecord.class).orElseThrow());

@@ -5,7 +5,6 @@ import cocoon.api.ConflictException;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -31,8 +30,8 @@ public final class StoreWorker {
         String worker = args[1];
         int rounds = Integer.parseInt(args[2]);
         int workers = Integer.parseInt(args[3]);
-        VmStore store = new VmStore(root, root.resolve("run"), root.resolve("log"),
-                FileStoreLocks.forRoot(root), new AtomicJsonFiles());
+        VmStore store = new VmStore(
+                root, root.resolve("run"), root.resolve("log"), FileStoreLocks.forRoot(root), new AtomicJsonFiles());
         System.out.println("ready");
         System.out.flush();
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
@@ -57,12 +56,15 @@ public final class StoreWorker {
     }
 
     /** A barrier across the worker JVMs: every worker fights for round {@code round}'s name at the same moment. */
-    private static void awaitEveryWorker(Path dir, int round, String worker, int workers) throws IOException, InterruptedException {
+    private static void awaitEveryWorker(Path dir, int round, String worker, int workers)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Files.createFile(dir.resolve(round + "-" + worker));
         while (true) {
             try (Stream<Path> arrived = Files.list(dir)) {
-                if (arrived.filter(f -> f.getFileName().toString().startsWith(round + "-")).count() == workers) {
+                if (arrived.filter(f -> f.getFileName().toString().startsWith(round + "-"))
+                                .count()
+                        == workers) {
                     return;
                 }
             }
@@ -84,9 +86,20 @@ public final class StoreWorker {
 
     static VmRecord record(String name) {
         String id = Long.toHexString(Double.doubleToLongBits(Math.random())) + Long.toHexString(System.nanoTime());
-        VmSpec spec = new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of()));
-        return new VmRecord(id.substring(0, 16), name, VmState.CREATED, spec,
-                new VmRecord.ImageRef("oci", "example/img:1", "sha256:00"), BootSpec.firmware(), List.of(),
-                Instant.now(), null, 0, null, null);
+        VmSpec spec =
+                new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of()));
+        return new VmRecord(
+                id.substring(0, 16),
+                name,
+                VmState.CREATED,
+                spec,
+                new VmRecord.ImageRef("oci", "example/img:1", "sha256:00"),
+                BootSpec.firmware(),
+                List.of(),
+                Instant.now(),
+                null,
+                0,
+                null,
+                null);
     }
 }

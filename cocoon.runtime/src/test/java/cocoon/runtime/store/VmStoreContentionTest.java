@@ -1,9 +1,9 @@
 package cocoon.runtime.store;
 
-import cocoon.api.VmRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.api.VmRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VmStoreContentionTest {
 
@@ -31,9 +30,17 @@ class VmStoreContentionTest {
         List<Process> workers = new ArrayList<>();
         List<BufferedReader> outputs = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
-            Process worker = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    StoreWorker.class.getName(), root.toString(), "w" + w, Integer.toString(ROUNDS), Integer.toString(WORKERS))
-                    .redirectErrorStream(true).start();
+            Process worker = new ProcessBuilder(
+                            java,
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            StoreWorker.class.getName(),
+                            root.toString(),
+                            "w" + w,
+                            Integer.toString(ROUNDS),
+                            Integer.toString(WORKERS))
+                    .redirectErrorStream(true)
+                    .start();
             workers.add(worker);
             outputs.add(new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8)));
         }
@@ -58,11 +65,13 @@ class VmStoreContentionTest {
             lastFirstWrite = Math.max(lastFirstWrite, Long.parseLong(ran[1]));
             firstLastWrite = Math.min(firstLastWrite, Long.parseLong(ran[2]));
         }
-        assertTrue(lastFirstWrite < firstLastWrite, "every worker was still writing when the last one began: the "
-                + "last first write came " + (lastFirstWrite - firstLastWrite) + " µs after the first worker's last write");
+        assertTrue(
+                lastFirstWrite < firstLastWrite,
+                "every worker was still writing when the last one began: the " + "last first write came "
+                        + (lastFirstWrite - firstLastWrite) + " µs after the first worker's last write");
 
-        VmStore store = new VmStore(root, root.resolve("run"), root.resolve("log"),
-                FileStoreLocks.forRoot(root), new AtomicJsonFiles());
+        VmStore store = new VmStore(
+                root, root.resolve("run"), root.resolve("log"), FileStoreLocks.forRoot(root), new AtomicJsonFiles());
         List<VmRecord> records = store.list();
         Set<String> names = new HashSet<>();
         records.forEach(r -> assertTrue(names.add(r.name()), "two VMs named " + r.name()));

@@ -8,7 +8,6 @@ import cocoon.api.Image;
 import cocoon.api.PluginContext;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +19,8 @@ public final class FakeDiskBuilder implements DiskBuilder {
 
     private final String kind;
     /** Runs inside {@link #build}, that is while create holds its locks. */
-    public Runnable whileBuilding = () -> { };
+    public Runnable whileBuilding = () -> {};
+
     public PluginContext context;
 
     public FakeDiskBuilder(String kind) {

@@ -7,7 +7,6 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.api.VmmProcess;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +22,7 @@ public final class FakeHypervisor implements Hypervisor {
     private final int preference;
     private final boolean usable;
     /** Runs inside {@link #launch}, that is while start holds its locks. */
-    public Consumer<VmRecord> whileLaunching = vm -> { };
+    public Consumer<VmRecord> whileLaunching = vm -> {};
 
     public FakeHypervisor(String name, int preference, boolean usable) {
         this.name = name;
@@ -88,8 +87,7 @@ public final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
-    public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {
-    }
+    public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {}
 
     @Override
     public Path console(VmRecord vm, VmPaths paths) {

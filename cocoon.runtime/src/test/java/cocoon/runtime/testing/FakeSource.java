@@ -7,7 +7,6 @@ import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -28,11 +27,12 @@ public final class FakeSource implements ImageSource {
     private final List<Image> images = new ArrayList<>();
     /** The files it owns (those still on disk are listed) and those its index uses, as the collector asks for them. */
     public final Set<Path> files = new HashSet<>();
+
     public final Set<Path> inUse = new HashSet<>();
     /** The references the runtime asked the canonical form of. */
     public final List<String> canonicalAsked = new ArrayList<>();
     /** Runs when the collector lists the files, that is while it holds its locks. */
-    public Runnable whileCollecting = () -> { };
+    public Runnable whileCollecting = () -> {};
     /** What the runtime opened it with. */
     public PluginContext context;
 

@@ -1,8 +1,9 @@
 package cocoon.runtime.testing;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import cocoon.api.StoreLock;
 import cocoon.runtime.store.FileStoreLocks;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Tries a lock from a thread of its own, as another command would, to tell whether someone holds it.
@@ -21,6 +20,7 @@ public final class LockProbe {
 
     /** How long a probe that should wait is given: locks in one JVM are taken in microseconds. */
     private static final long WAITS_MILLIS = 300;
+
     private static final long FREE_SECONDS = 10;
 
     private final FileStoreLocks locks;

@@ -11,7 +11,6 @@ import cocoon.runtime.plugin.Plugins;
 import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.VmStore;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,7 +50,11 @@ public final class TestRoot {
 
     /** The settings an empty config file gives, over these dirs. */
     public Settings settings(PluginCatalog catalog) {
-        return Settings.resolve(new Settings.Flags(config, root, run, log), Map.of(), catalog.hypervisorNames(), catalog.networkModes(),
+        return Settings.resolve(
+                new Settings.Flags(config, root, run, log),
+                Map.of(),
+                catalog.hypervisorNames(),
+                catalog.networkModes(),
                 catalog.settingSections());
     }
 
@@ -61,11 +64,27 @@ public final class TestRoot {
 
     /** Writes the record of a stopped VM named {@code vm-<id>} that boots as {@code boot} from {@code disks}. */
     public VmRecord writeRecord(String id, List<Disk> disks, BootSpec boot) {
-        VmSpec spec = new VmSpec("vm-" + id, 1, 1L << 30, 1L << 30, "fake", Map.of(),
+        VmSpec spec = new VmSpec(
+                "vm-" + id,
+                1,
+                1L << 30,
+                1L << 30,
+                "fake",
+                Map.of(),
                 new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
-        VmRecord record = new VmRecord(id, spec.name(), VmState.STOPPED, spec,
-                new VmRecord.ImageRef("fake", "fake/image", "sha256:" + "0".repeat(64)), boot, disks,
-                Instant.EPOCH, null, 0, null, null);
+        VmRecord record = new VmRecord(
+                id,
+                spec.name(),
+                VmState.STOPPED,
+                spec,
+                new VmRecord.ImageRef("fake", "fake/image", "sha256:" + "0".repeat(64)),
+                boot,
+                disks,
+                Instant.EPOCH,
+                null,
+                0,
+                null,
+                null);
         new AtomicJsonFiles().write(root.resolve("vms").resolve(id).resolve("vm.json"), record);
         return record;
     }

@@ -1,5 +1,7 @@
 package cocoon.runtime.vm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.runtime.images.ImageCatalog;
@@ -12,14 +14,11 @@ import cocoon.runtime.testing.FakeHypervisor;
 import cocoon.runtime.testing.FakeSource;
 import cocoon.runtime.testing.LockProbe;
 import cocoon.runtime.testing.TestRoot;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The locks VM commands hold while they work: the vms store shared first, then the image store or the
@@ -40,16 +39,17 @@ class LifecycleLocksTest {
     @BeforeEach
     void setUp() {
         host = new TestRoot(dir);
-        PluginCatalog catalog = PluginCatalog.of(List.of(source.provider()), List.of(builder.provider()),
-                List.of(hypervisor.provider()));
+        PluginCatalog catalog = PluginCatalog.of(
+                List.of(source.provider()), List.of(builder.provider()), List.of(hypervisor.provider()));
         Plugins plugins = host.plugins(catalog);
-        lifecycle = new Lifecycle(host.vms(), new ImageCatalog(plugins), plugins, host.settings(catalog), line -> { });
+        lifecycle = new Lifecycle(host.vms(), new ImageCatalog(plugins), plugins, host.settings(catalog), line -> {});
         probe = new LockProbe(host.locks());
         source.add("img/demo", "sha256:" + "a".repeat(64));
     }
 
     private VmRecord create(String name) {
-        return lifecycle.create(new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null));
+        return lifecycle.create(
+                new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Test

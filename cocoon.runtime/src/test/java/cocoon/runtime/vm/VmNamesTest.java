@@ -1,20 +1,21 @@
 package cocoon.runtime.vm;
 
-import cocoon.api.InvalidInputException;
-import org.junit.jupiter.api.Test;
-
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import cocoon.api.InvalidInputException;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class VmNamesTest {
 
     @Test
     void defaultNameComesFromTheImageAndIsMadeUnique() {
         assertEquals("cocoon-ubuntu", VmNames.defaultFor("docker.io/library/ubuntu:24.04", Set.of()));
-        assertEquals("cocoon-demo-2", VmNames.defaultFor("localhost:5000/cocoon/demo@sha256:abcd", Set.of("cocoon-demo")));
-        assertEquals("cocoon-noble-server-cloudimg-amd64",
+        assertEquals(
+                "cocoon-demo-2", VmNames.defaultFor("localhost:5000/cocoon/demo@sha256:abcd", Set.of("cocoon-demo")));
+        assertEquals(
+                "cocoon-noble-server-cloudimg-amd64",
                 VmNames.defaultFor("https://cloud-images.example/noble-server-cloudimg-amd64.img", Set.of()));
     }
 

@@ -1,15 +1,14 @@
 package cocoon.runtime.vmm;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Detached programs: not our children, named by their pid file from before they run, arguments passed verbatim. */
 class DetachedLaunchTest {
@@ -24,7 +23,8 @@ class DetachedLaunchTest {
         Path pidFile = dir.resolve("pid");
         Files.writeString(pidFile, "1\n");
         Path followed = Files.createFile(dir.resolve("vm $(id) `id` \"; exit.sock"));
-        long pid = DetachedLaunch.start(SETSID, List.of("tail", "-f", followed.toString()), dir.resolve("log"), pidFile);
+        long pid =
+                DetachedLaunch.start(SETSID, List.of("tail", "-f", followed.toString()), dir.resolve("log"), pidFile);
         try {
             // While the shell execs tail in place, its command line reads empty for a moment.
             String cmdline = awaitExec(pid, "tail\0");

@@ -1,5 +1,10 @@
 package cocoon.runtime.vmm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.ConflictException;
 import cocoon.api.HypervisorException;
@@ -10,10 +15,6 @@ import cocoon.api.VmmControl;
 import cocoon.api.VmmLayout;
 import cocoon.api.VmmProcess;
 import cocoon.runtime.host.HostProcesses;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,11 +27,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hypervisor-process machinery with a real detached program standing in for the hypervisor
@@ -55,8 +54,14 @@ class DetachedVmmTest {
     private VmmLayout layout() {
         Path run = dir.resolve("run");
         Path socket = run.resolve("ctl.sock");
-        return new VmmLayout("fake", run, socket, socket.toString(), dir.resolve("log/vmm.log"),
-                List.of(dir.resolve("log/console.log")), List.of(run.resolve("events")));
+        return new VmmLayout(
+                "fake",
+                run,
+                socket,
+                socket.toString(),
+                dir.resolve("log/vmm.log"),
+                List.of(dir.resolve("log/console.log")),
+                List.of(run.resolve("events")));
     }
 
     /** Like a real API, the stand-in answers once the program runs: after the launcher's shell has exec'd it. */
@@ -92,9 +97,19 @@ class DetachedVmmTest {
     }
 
     private static VmRecord vm(VmState state, long pid) {
-        return new VmRecord("0123456789abcdef", "web", state, new VmSpec("web", 1, 64L << 20, 64L << 20, "fake", Map.of(), null),
-                new VmRecord.ImageRef("oci", "example/demo:1", "sha256:ab"), BootSpec.firmware(), List.of(),
-                Instant.EPOCH, null, pid, null, null);
+        return new VmRecord(
+                "0123456789abcdef",
+                "web",
+                state,
+                new VmSpec("web", 1, 64L << 20, 64L << 20, "fake", Map.of(), null),
+                new VmRecord.ImageRef("oci", "example/demo:1", "sha256:ab"),
+                BootSpec.firmware(),
+                List.of(),
+                Instant.EPOCH,
+                null,
+                pid,
+                null,
+                null);
     }
 
     @Test
@@ -103,7 +118,8 @@ class DetachedVmmTest {
         assertEquals(VmState.CREATED, process.state(vm(VmState.CREATED, 0)), "never started");
 
         long pid = launch(vm(VmState.CREATED, 0));
-        assertEquals(pid, Long.parseLong(Files.readString(layout().pidFile()).strip()), "the pid file names the process");
+        assertEquals(
+                pid, Long.parseLong(Files.readString(layout().pidFile()).strip()), "the pid file names the process");
         assertEquals(pid, process.livePid(0), "found through the pid file when the record has no pid");
         control.guest = VmState.RUNNING;
         assertEquals(VmState.RUNNING, process.state(vm(VmState.RUNNING, pid)));
@@ -115,10 +131,12 @@ class DetachedVmmTest {
         control.endedCleanly = false;
         assertEquals(VmState.ERROR, process.state(vm(VmState.RUNNING, pid)), "killed");
         control.endedCleanly = true;
-        assertEquals(VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "ended by itself: the guest powered off");
+        assertEquals(
+                VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "ended by itself: the guest powered off");
         control.endedCleanly = false;
         Files.delete(layout().pidFile());
-        assertEquals(VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "run folder emptied by a stop or a reboot");
+        assertEquals(
+                VmState.STOPPED, process.state(vm(VmState.RUNNING, pid)), "run folder emptied by a stop or a reboot");
         assertEquals(VmState.STOPPED, process.state(vm(VmState.STOPPED, 0)), "recorded stopped, nothing runs");
         assertEquals(VmState.ERROR, process.state(vm(VmState.ERROR, 0)), "recorded error, nothing runs");
     }
@@ -147,13 +165,15 @@ class DetachedVmmTest {
         };
         Path lockFile = layout().runDir().resolve("console.lock");
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock console = channel.lock()) {
+                FileLock console = channel.lock()) {
             long begin = System.nanoTime();
             process().powerOff(vm(VmState.RUNNING, pid), Duration.ofSeconds(30), false);
             Duration took = Duration.ofNanos(System.nanoTime() - begin);
 
             assertEquals(2, control.presses.get());
-            assertTrue(took.compareTo(DetachedVmm.BUTTON_REPEAT) >= 0 && took.compareTo(Duration.ofSeconds(10)) < 0, took.toString());
+            assertTrue(
+                    took.compareTo(DetachedVmm.BUTTON_REPEAT) >= 0 && took.compareTo(Duration.ofSeconds(10)) < 0,
+                    took.toString());
             assertFalse(ProcTable.exists(pid));
             assertEquals(0, control.quits.get(), "the guest went off by itself: no quit");
             assertFalse(Files.exists(layout().pidFile()));
@@ -191,7 +211,9 @@ class DetachedVmmTest {
     void aRunningHypervisorIsNotStartedTwiceButALingeringOneIsReplaced() throws Exception {
         long first = launch(vm(VmState.CREATED, 0));
         control.guest = VmState.RUNNING;
-        assertThrows(ConflictException.class, () -> process().launch(vm(VmState.RUNNING, first), hypervisor(), Duration.ofSeconds(10)));
+        assertThrows(
+                ConflictException.class,
+                () -> process().launch(vm(VmState.RUNNING, first), hypervisor(), Duration.ofSeconds(10)));
 
         control.guest = VmState.STOPPED;
         long second = launch(vm(VmState.STOPPED, first));
@@ -202,22 +224,40 @@ class DetachedVmmTest {
 
     @Test
     void aHypervisorThatExitsAtStartFailsTheStartWithWhatItSaid() throws IOException {
-        HypervisorException failure = assertThrows(HypervisorException.class, () -> process().launch(vm(VmState.CREATED, 0),
-                List.of("sh", "-c", "echo 'Error booting VM: no kernel' >&2; exit 1", layout().controlSocket().toString()),
-                Duration.ofSeconds(10)));
-        assertTrue(failure.getMessage().contains("exited while starting VM web: Error booting VM: no kernel"), failure.getMessage());
+        HypervisorException failure = assertThrows(
+                HypervisorException.class,
+                () -> process()
+                        .launch(
+                                vm(VmState.CREATED, 0),
+                                List.of(
+                                        "sh",
+                                        "-c",
+                                        "echo 'Error booting VM: no kernel' >&2; exit 1",
+                                        layout().controlSocket().toString()),
+                                Duration.ofSeconds(10)));
+        assertTrue(
+                failure.getMessage().contains("exited while starting VM web: Error booting VM: no kernel"),
+                failure.getMessage());
         assertFalse(Files.exists(layout().pidFile()), "pid file left behind");
     }
 
     @Test
     void aHypervisorThatNeverAnswersIsStoppedAfterTheStartTimeout() {
         control.onAnswers = () -> false;
-        HypervisorException failure = assertThrows(HypervisorException.class,
+        HypervisorException failure = assertThrows(
+                HypervisorException.class,
                 () -> process().launch(vm(VmState.CREATED, 0), hypervisor(), Duration.ofMillis(500)));
         assertTrue(failure.getMessage().contains("did not answer"), failure.getMessage());
         assertTrue(failure.hint().contains("[fake]"), failure.hint());
-        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().arguments()
-                .map(args -> List.of(args).contains(layout().controlSocket().toString())).orElse(false) && ProcTable.exists(p.pid())),
+        assertTrue(
+                ProcessHandle.allProcesses()
+                        .noneMatch(p -> p.info()
+                                        .arguments()
+                                        .map(args -> List.of(args)
+                                                .contains(
+                                                        layout().controlSocket().toString()))
+                                        .orElse(false)
+                                && ProcTable.exists(p.pid())),
                 "the silent process still runs");
     }
 

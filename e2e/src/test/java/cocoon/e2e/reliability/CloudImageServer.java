@@ -2,7 +2,6 @@ package cocoon.e2e.reliability;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -71,7 +70,8 @@ final class CloudImageServer implements AutoCloseable {
             } else {
                 exchange.sendResponseHeaders(200, size);
             }
-            try (InputStream in = Files.newInputStream(file); OutputStream out = exchange.getResponseBody()) {
+            try (InputStream in = Files.newInputStream(file);
+                    OutputStream out = exchange.getResponseBody()) {
                 in.skipNBytes(start);
                 byte[] chunk = new byte[CHUNK];
                 for (int n; (n = in.read(chunk)) > 0; ) {

@@ -2,7 +2,6 @@ package cocoon.e2e.reliability;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +12,7 @@ final class CloudPulls {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private CloudPulls() {
-    }
+    private CloudPulls() {}
 
     /** Where a pull of {@code url} stopped: before the download, part-way, converting, committed, or indexed. */
     static String phase(Path root, String url, long size) throws IOException {
@@ -37,7 +35,10 @@ final class CloudPulls {
             return "converting";
         }
         if (part < 0) {
-            return StoreInvariants.children(root.resolve("images/cloudimg/blobs")).isEmpty() ? "not started" : "committed";
+            return StoreInvariants.children(root.resolve("images/cloudimg/blobs"))
+                            .isEmpty()
+                    ? "not started"
+                    : "committed";
         }
         return part == size ? "downloaded" : "download " + (100 * part / size) + "%";
     }
@@ -50,11 +51,23 @@ final class CloudPulls {
         }
         String hex = StoreInvariants.sha256(source);
         if (!entry.path("digest").asText().equals("sha256:" + hex)) {
-            throw new AssertionError(url + " is recorded as " + entry.path("digest").asText() + ", the server sent sha256:" + hex);
+            throw new AssertionError(
+                    url + " is recorded as " + entry.path("digest").asText() + ", the server sent sha256:" + hex);
         }
         Path base = root.resolve("images/cloudimg/blobs").resolve(hex + ".qcow2");
-        Process compare = new ProcessBuilder("qemu-img", "compare", "-U", "-q", "-f", "raw", "-F", "qcow2", source.toString(), base.toString())
-                .redirectErrorStream(true).start();
+        Process compare = new ProcessBuilder(
+                        "qemu-img",
+                        "compare",
+                        "-U",
+                        "-q",
+                        "-f",
+                        "raw",
+                        "-F",
+                        "qcow2",
+                        source.toString(),
+                        base.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(compare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (compare.waitFor() != 0) {
             throw new AssertionError("the base of " + url + " differs from the served disk: " + out);

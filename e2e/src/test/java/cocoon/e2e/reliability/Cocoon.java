@@ -1,7 +1,6 @@
 package cocoon.e2e.reliability;
 
 import cocoon.e2e.CocoonCli;
-
 import java.io.IOException;
 import java.nio.file.Path;
 

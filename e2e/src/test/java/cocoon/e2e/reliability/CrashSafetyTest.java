@@ -1,12 +1,9 @@
 package cocoon.e2e.reliability;
 
-import cocoon.e2e.LockTable;
-import cocoon.e2e.CocoonCli;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import cocoon.e2e.CocoonCli;
+import cocoon.e2e.LockTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGKILL of the cocoon JVM at random moments of each mutating command, at least one of them while
@@ -33,6 +32,7 @@ class CrashSafetyTest {
     private static final long CLOUD_IMAGE_RATE = 16L << 20;
     /** Runs killed at the first store lock seen, tried only when no random kill landed mid-mutation. */
     private static final int AIMED_RUNS = 6;
+
     private static final Random RANDOM = new Random(Long.getLong("reliability.seed", System.nanoTime()));
 
     @TempDir
@@ -63,17 +63,24 @@ class CrashSafetyTest {
 
     @Test
     void pullKilledAnywhere() throws Exception {
-        crash("pull", "a 2-layer image with a 3 MB layer of noise, killed during download, EROFS conversion or indexing", new Round() {
-            @Override
-            public String[] prepare(int run) throws Exception {
-                return new String[] {"pull", "--quiet", Images.push(store.registry(), "crash/pull", "r" + run, 100 + run, 3 << 20)};
-            }
+        crash(
+                "pull",
+                "a 2-layer image with a 3 MB layer of noise, killed during download, EROFS conversion or indexing",
+                new Round() {
+                    @Override
+                    public String[] prepare(int run) throws Exception {
+                        return new String[] {
+                            "pull",
+                            "--quiet",
+                            Images.push(store.registry(), "crash/pull", "r" + run, 100 + run, 3 << 20)
+                        };
+                    }
 
-            @Override
-            public void recover(int run, String[] command) {
-                store.cocoon().run(command).ok();
-            }
-        });
+                    @Override
+                    public void recover(int run, String[] command) {
+                        store.cocoon().run(command).ok();
+                    }
+                });
     }
 
     @Test
@@ -81,33 +88,39 @@ class CrashSafetyTest {
         Map<Integer, Path> sources = new HashMap<>();
         Map<Integer, String> urls = new HashMap<>();
         try (CloudImageServer mirror = new CloudImageServer(CLOUD_IMAGE_RATE)) {
-            crash("cloud image pull", "pull of a 16 MiB raw disk image over HTTP (sent at 16 MiB/s, then converted to qcow2), killed at a random moment from 35% to 110% of an uninterrupted pull (past the JVM's start-up: during download, conversion or commit); "
-                    + "the next pull resumes the download (or reuses a whole one) and its base holds exactly the served disk (qemu-img compare); every visible base passes qemu-img check", new Round() {
-                @Override
-                public String[] prepare(int run) throws Exception {
-                    Path raw = Files.write(Files.createDirectories(dir.resolve("cloud")).resolve("disk-" + run + ".raw"), rawDisk(run));
-                    sources.put(run, raw);
-                    urls.put(run, mirror.serve("/disk-" + run + ".raw", raw));
-                    return new String[] {"pull", "--quiet", urls.get(run)};
-                }
+            crash(
+                    "cloud image pull",
+                    "pull of a 16 MiB raw disk image over HTTP (sent at 16 MiB/s, then converted to qcow2), killed at a random moment from 35% to 110% of an uninterrupted pull (past the JVM's start-up: during download, conversion or commit); "
+                            + "the next pull resumes the download (or reuses a whole one) and its base holds exactly the served disk (qemu-img compare); every visible base passes qemu-img check",
+                    new Round() {
+                        @Override
+                        public String[] prepare(int run) throws Exception {
+                            Path raw = Files.write(
+                                    Files.createDirectories(dir.resolve("cloud"))
+                                            .resolve("disk-" + run + ".raw"),
+                                    rawDisk(run));
+                            sources.put(run, raw);
+                            urls.put(run, mirror.serve("/disk-" + run + ".raw", raw));
+                            return new String[] {"pull", "--quiet", urls.get(run)};
+                        }
 
-                @Override
-                public double killFrom() {
-                    return 0.35;
-                }
+                        @Override
+                        public double killFrom() {
+                            return 0.35;
+                        }
 
-                @Override
-                public String whereKilled(int run) throws Exception {
-                    return CloudPulls.phase(store.cocoon().root(), urls.get(run), Files.size(sources.get(run)));
-                }
+                        @Override
+                        public String whereKilled(int run) throws Exception {
+                            return CloudPulls.phase(store.cocoon().root(), urls.get(run), Files.size(sources.get(run)));
+                        }
 
-                @Override
-                public void recover(int run, String[] command) throws Exception {
-                    store.cocoon().run(command).ok();
-                    CloudPulls.requireBaseHolds(store.cocoon().root(), urls.get(run), sources.get(run));
-                    store.cocoon().run("delete", urls.get(run)).ok();
-                }
-            });
+                        @Override
+                        public void recover(int run, String[] command) throws Exception {
+                            store.cocoon().run(command).ok();
+                            CloudPulls.requireBaseHolds(store.cocoon().root(), urls.get(run), sources.get(run));
+                            store.cocoon().run("delete", urls.get(run)).ok();
+                        }
+                    });
         }
     }
 
@@ -115,31 +128,35 @@ class CrashSafetyTest {
     void qemuStartKilledAnywhere() throws Exception {
         String vm = demoVm("qs");
         try {
-            crash("start (QEMU)", "start of the demo guest under QEMU (TCG, 1 CPU, 256M); afterwards at most one QEMU runs for the VM, "
-                    + "ps says running exactly when one does, start brings it up (once), stop --force and rm --force end it", QEMU_RUNS, new Round() {
-                @Override
-                public String[] prepare(int run) {
-                    stopped(vm);
-                    return new String[] {"start", vm};
-                }
+            crash(
+                    "start (QEMU)",
+                    "start of the demo guest under QEMU (TCG, 1 CPU, 256M); afterwards at most one QEMU runs for the VM, "
+                            + "ps says running exactly when one does, start brings it up (once), stop --force and rm --force end it",
+                    QEMU_RUNS,
+                    new Round() {
+                        @Override
+                        public String[] prepare(int run) {
+                            stopped(vm);
+                            return new String[] {"start", vm};
+                        }
 
-                @Override
-                public String whereKilled(int run) throws Exception {
-                    return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
-                }
+                        @Override
+                        public String whereKilled(int run) throws Exception {
+                            return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
+                        }
 
-                @Override
-                public void recover(int run, String[] command) throws Exception {
-                    String id = id(vm);
-                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
-                    CocoonCli.Run again = store.cocoon().run(command);
-                    if (again.exit() != 0 && !again.err().contains("already running")) {
-                        again.ok();
-                    }
-                    Hypervisors.requireCount(store.cocoon(), id, 1);
-                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
-                }
-            });
+                        @Override
+                        public void recover(int run, String[] command) throws Exception {
+                            String id = id(vm);
+                            Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                            CocoonCli.Run again = store.cocoon().run(command);
+                            if (again.exit() != 0 && !again.err().contains("already running")) {
+                                again.ok();
+                            }
+                            Hypervisors.requireCount(store.cocoon(), id, 1);
+                            Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                        }
+                    });
         } finally {
             removed(vm);
         }
@@ -149,33 +166,37 @@ class CrashSafetyTest {
     void qemuStopKilledAnywhere() throws Exception {
         String vm = demoVm("qt");
         try {
-            crash("stop (QEMU)", "stop --timeout 3s of the demo guest under QEMU (TCG, 1 CPU, 256M; power button, then harder); afterwards at most one QEMU runs for the VM, "
-                    + "ps says running exactly when one does, stop ends it, start brings it back (once), rm --force ends it", QEMU_RUNS, new Round() {
-                @Override
-                public String[] prepare(int run) {
-                    CocoonCli.Run start = store.cocoon().run("start", vm);
-                    if (start.exit() != 0 && !start.err().contains("already running")) {
-                        start.ok();
-                    }
-                    return new String[] {"stop", "--timeout", "3s", vm};
-                }
+            crash(
+                    "stop (QEMU)",
+                    "stop --timeout 3s of the demo guest under QEMU (TCG, 1 CPU, 256M; power button, then harder); afterwards at most one QEMU runs for the VM, "
+                            + "ps says running exactly when one does, stop ends it, start brings it back (once), rm --force ends it",
+                    QEMU_RUNS,
+                    new Round() {
+                        @Override
+                        public String[] prepare(int run) {
+                            CocoonCli.Run start = store.cocoon().run("start", vm);
+                            if (start.exit() != 0 && !start.err().contains("already running")) {
+                                start.ok();
+                            }
+                            return new String[] {"stop", "--timeout", "3s", vm};
+                        }
 
-                @Override
-                public String whereKilled(int run) throws Exception {
-                    return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
-                }
+                        @Override
+                        public String whereKilled(int run) throws Exception {
+                            return Hypervisors.of(store.cocoon(), id(vm)).size() + " QEMU";
+                        }
 
-                @Override
-                public void recover(int run, String[] command) throws Exception {
-                    String id = id(vm);
-                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
-                    stopped(vm);
-                    Hypervisors.requireNone(store.cocoon(), id);
-                    Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
-                    store.cocoon().run("start", vm).ok();
-                    Hypervisors.requireCount(store.cocoon(), id, 1);
-                }
-            });
+                        @Override
+                        public void recover(int run, String[] command) throws Exception {
+                            String id = id(vm);
+                            Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                            stopped(vm);
+                            Hypervisors.requireNone(store.cocoon(), id);
+                            Hypervisors.requireStateMatchesProcess(store.cocoon(), vm, id);
+                            store.cocoon().run("start", vm).ok();
+                            Hypervisors.requireCount(store.cocoon(), id, 1);
+                        }
+                    });
         } finally {
             removed(vm);
         }
@@ -186,8 +207,25 @@ class CrashSafetyTest {
         if (demoImage == null) {
             demoImage = DemoGuest.pushAndPull(dir, store.registry(), store.cocoon());
         }
-        store.cocoon().run("create", "--network", "none", "--name", name, "--hypervisor", "qemu", "--accel", "tcg", "--cpu", "1",
-                "--memory", "256M", "--storage", "256M", demoImage).ok();
+        store.cocoon()
+                .run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        name,
+                        "--hypervisor",
+                        "qemu",
+                        "--accel",
+                        "tcg",
+                        "--cpu",
+                        "1",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "256M",
+                        demoImage)
+                .ok();
         return name;
     }
 
@@ -219,7 +257,20 @@ class CrashSafetyTest {
         crash("create", "create of a VM (raw COW disk formatted ext4) from a pulled image", new Round() {
             @Override
             public String[] prepare(int run) {
-                return new String[] {"create", "--network", "none", "--name", "c" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "256M", store.image()};
+                return new String[] {
+                    "create",
+                    "--network",
+                    "none",
+                    "--name",
+                    "c" + run,
+                    "--hypervisor",
+                    "chv",
+                    "--memory",
+                    "256M",
+                    "--storage",
+                    "256M",
+                    store.image()
+                };
             }
 
             @Override
@@ -233,49 +284,83 @@ class CrashSafetyTest {
 
     @Test
     void startKilledAnywhere() throws Exception {
-        crash("start", "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none", new Round() {
-            @Override
-            public String[] prepare(int run) {
-                store.cocoon().run("create", "--network", "none", "--name", "s" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
-                return new String[] {"start", "s" + run};
-            }
+        crash(
+                "start",
+                "start under the Cloud Hypervisor double; ps says running exactly when a hypervisor process of the VM lives, and stop leaves none",
+                new Round() {
+                    @Override
+                    public String[] prepare(int run) {
+                        store.cocoon()
+                                .run(
+                                        "create",
+                                        "--network",
+                                        "none",
+                                        "--name",
+                                        "s" + run,
+                                        "--hypervisor",
+                                        "chv",
+                                        "--memory",
+                                        "256M",
+                                        "--storage",
+                                        "64M",
+                                        store.image())
+                                .ok();
+                        return new String[] {"start", "s" + run};
+                    }
 
-            @Override
-            public void recover(int run, String[] command) throws Exception {
-                String id = id("s" + run);
-                Hypervisors.requireStateMatchesProcess(store.cocoon(), "s" + run, id);
-                store.cocoon().run("stop", "--force", "s" + run).ok();
-                Hypervisors.requireNone(store.cocoon(), id);
-                store.cocoon().run(command).ok();
-                Hypervisors.requireCount(store.cocoon(), id, 1);
-                store.cocoon().run("rm", "--force", "s" + run).ok();
-                Hypervisors.requireNone(store.cocoon(), id);
-            }
-        });
+                    @Override
+                    public void recover(int run, String[] command) throws Exception {
+                        String id = id("s" + run);
+                        Hypervisors.requireStateMatchesProcess(store.cocoon(), "s" + run, id);
+                        store.cocoon().run("stop", "--force", "s" + run).ok();
+                        Hypervisors.requireNone(store.cocoon(), id);
+                        store.cocoon().run(command).ok();
+                        Hypervisors.requireCount(store.cocoon(), id, 1);
+                        store.cocoon().run("rm", "--force", "s" + run).ok();
+                        Hypervisors.requireNone(store.cocoon(), id);
+                    }
+                });
     }
 
     @Test
     void stopKilledAnywhere() throws Exception {
-        crash("stop", "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running", new Round() {
-            @Override
-            public String[] prepare(int run) {
-                store.cocoon().run("create", "--network", "none", "--name", "t" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
-                store.cocoon().run("start", "t" + run).ok();
-                return new String[] {"stop", "t" + run};
-            }
+        crash(
+                "stop",
+                "stop of a running VM (Cloud Hypervisor double); ps never shows a dead hypervisor as running",
+                new Round() {
+                    @Override
+                    public String[] prepare(int run) {
+                        store.cocoon()
+                                .run(
+                                        "create",
+                                        "--network",
+                                        "none",
+                                        "--name",
+                                        "t" + run,
+                                        "--hypervisor",
+                                        "chv",
+                                        "--memory",
+                                        "256M",
+                                        "--storage",
+                                        "64M",
+                                        store.image())
+                                .ok();
+                        store.cocoon().run("start", "t" + run).ok();
+                        return new String[] {"stop", "t" + run};
+                    }
 
-            @Override
-            public void recover(int run, String[] command) throws Exception {
-                String id = id("t" + run);
-                Hypervisors.requireStateMatchesProcess(store.cocoon(), "t" + run, id);
-                store.cocoon().run(command).ok();
-                Hypervisors.requireNone(store.cocoon(), id);
-                store.cocoon().run("start", "t" + run).ok();
-                Hypervisors.requireCount(store.cocoon(), id, 1);
-                store.cocoon().run("rm", "--force", "t" + run).ok();
-                Hypervisors.requireNone(store.cocoon(), id);
-            }
-        });
+                    @Override
+                    public void recover(int run, String[] command) throws Exception {
+                        String id = id("t" + run);
+                        Hypervisors.requireStateMatchesProcess(store.cocoon(), "t" + run, id);
+                        store.cocoon().run(command).ok();
+                        Hypervisors.requireNone(store.cocoon(), id);
+                        store.cocoon().run("start", "t" + run).ok();
+                        Hypervisors.requireCount(store.cocoon(), id, 1);
+                        store.cocoon().run("rm", "--force", "t" + run).ok();
+                        Hypervisors.requireNone(store.cocoon(), id);
+                    }
+                });
     }
 
     @Test
@@ -283,7 +368,21 @@ class CrashSafetyTest {
         crash("rm", "rm of a stopped VM", new Round() {
             @Override
             public String[] prepare(int run) {
-                store.cocoon().run("create", "--network", "none", "--name", "r" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", store.image()).ok();
+                store.cocoon()
+                        .run(
+                                "create",
+                                "--network",
+                                "none",
+                                "--name",
+                                "r" + run,
+                                "--hypervisor",
+                                "chv",
+                                "--memory",
+                                "256M",
+                                "--storage",
+                                "64M",
+                                store.image())
+                        .ok();
                 return new String[] {"rm", "r" + run};
             }
 
@@ -310,7 +409,9 @@ class CrashSafetyTest {
             @Override
             public void recover(int run, String[] command) {
                 CocoonCli.Run again = store.cocoon().run(command);
-                if (again.exit() != 0 && !again.err().contains("not pulled") && !again.err().contains("no image")) {
+                if (again.exit() != 0
+                        && !again.err().contains("not pulled")
+                        && !again.err().contains("no image")) {
                     again.ok();
                 }
             }
@@ -324,13 +425,29 @@ class CrashSafetyTest {
             public String[] prepare(int run) throws Exception {
                 String ref = Images.push(store.registry(), "crash/gc", "g" + run, 300 + run, 256 << 10);
                 store.cocoon().run("pull", "--quiet", ref).ok();
-                store.cocoon().run("create", "--network", "none", "--name", "g" + run, "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", ref).ok();
+                store.cocoon()
+                        .run(
+                                "create",
+                                "--network",
+                                "none",
+                                "--name",
+                                "g" + run,
+                                "--hypervisor",
+                                "chv",
+                                "--memory",
+                                "256M",
+                                "--storage",
+                                "64M",
+                                ref)
+                        .ok();
                 store.cocoon().config(Files.readString(store.cocoon().configFile()) + "[gc]\nafter_remove = false\n");
                 try {
                     store.cocoon().run("rm", "g" + run).ok();
                     store.cocoon().run("delete", ref).ok();
                 } finally {
-                    store.cocoon().config(Files.readString(store.cocoon().configFile()).replace("[gc]\nafter_remove = false\n", ""));
+                    store.cocoon()
+                            .config(Files.readString(store.cocoon().configFile())
+                                    .replace("[gc]\nafter_remove = false\n", ""));
                 }
                 return new String[] {"gc", "--horizon", "0s"};
             }
@@ -365,7 +482,9 @@ class CrashSafetyTest {
             kills.delays.add(delay);
             killOnce(name, run, round, kills, process -> {
                 Thread.sleep(delay);
-                return process.isAlive() ? LockTable.heldBy(process.pid(), store.cocoon().root()) : List.of();
+                return process.isAlive()
+                        ? LockTable.heldBy(process.pid(), store.cocoon().root())
+                        : List.of();
             });
         }
         for (int aimed = 1; kills.mutating.isEmpty() && aimed <= AIMED_RUNS; aimed++) {
@@ -378,11 +497,17 @@ class CrashSafetyTest {
                     + kills.aimed + " aimed at the first lock seen): the case never interrupted a mutation");
         }
         int total = runs + kills.aimed;
-        Results.record("crash safety", "SIGKILL during " + name, what + "; at least one kill lands while the command holds a store lock (mutating); "
+        Results.record(
+                "crash safety",
+                "SIGKILL during " + name,
+                what + "; at least one kill lands while the command holds a store lock (mutating); "
                         + "then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
-                total, Math.max(0, total - failures.size()),
-                "uninterrupted " + fullMillis + " ms; kill delays " + kills.delays + " ms" + (kills.aimed == 0 ? "" : " + " + kills.aimed + " aimed")
-                        + "; " + kills.killed + " killed mid-run, " + kills.mutating.size() + " holding a store lock " + kills.mutating
+                total,
+                Math.max(0, total - failures.size()),
+                "uninterrupted " + fullMillis + " ms; kill delays " + kills.delays + " ms"
+                        + (kills.aimed == 0 ? "" : " + " + kills.aimed + " aimed")
+                        + "; " + kills.killed + " killed mid-run, " + kills.mutating.size() + " holding a store lock "
+                        + kills.mutating
                         + (kills.phases.isEmpty() ? "" : "; found after each kill: " + kills.phases));
         assertEquals(List.of(), failures);
     }
@@ -415,7 +540,8 @@ class CrashSafetyTest {
         CocoonCli.kill(process);
         store.cocoon().collect(process);
         if (!held.isEmpty()) {
-            kills.mutating.add(killedAfter + " ms: " + held.stream().map(f -> f.getFileName().toString()).toList());
+            kills.mutating.add(killedAfter + " ms: "
+                    + held.stream().map(f -> f.getFileName().toString()).toList());
         }
         String phase = round.whereKilled(run);
         if (phase != null) {
@@ -448,7 +574,8 @@ class CrashSafetyTest {
     }
 
     private static String id(String name) throws Exception {
-        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.cocoon().run("ps", "--format", "json").ok().out())) {
+        for (var vm : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(store.cocoon().run("ps", "--format", "json").ok().out())) {
             if (vm.path("name").asText().equals(name)) {
                 return vm.path("id").asText();
             }

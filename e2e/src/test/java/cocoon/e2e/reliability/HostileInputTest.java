@@ -1,5 +1,8 @@
 package cocoon.e2e.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import cocoon.e2e.CocoonCli;
 import cocoon.plugin.oci.testing.RecordingProxy;
 import cocoon.plugin.oci.testing.RegistryFixture;
@@ -7,12 +10,6 @@ import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,9 +22,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Inputs an attacker or a broken server could send, each through {@code bin/cocoon}: every one is
@@ -70,36 +69,67 @@ class HostileInputTest {
     @Test
     void badImageReferences() throws Exception {
         String notAReference = "is not an image reference any plugin understands";
-        refuseAll("bad image references", "syntax errors in OCI references and URLs", Map.of(
-                "upper-case repository", refused(notAReference, "pull", "--quiet", registry.host() + "/Hostile/Upper:1"),
-                "bad port", refused(notAReference, "pull", "--quiet", "127.0.0.1:99999999/x:1"),
-                "short digest", refused(notAReference, "pull", "--quiet", registry.host() + "/x@sha256:abc"),
-                "empty", refused(notAReference, "pull", "--quiet", ""),
-                "spaces", refused(notAReference, "pull", "--quiet", "a b c"),
-                "ftp URL", refused(notAReference, "pull", "--quiet", "ftp://127.0.0.1/x.img"),
-                "dotdot repository", refused(notAReference, "pull", "--quiet", registry.host() + "/../../etc:1")));
+        refuseAll(
+                "bad image references",
+                "syntax errors in OCI references and URLs",
+                Map.of(
+                        "upper-case repository",
+                                refused(notAReference, "pull", "--quiet", registry.host() + "/Hostile/Upper:1"),
+                        "bad port", refused(notAReference, "pull", "--quiet", "127.0.0.1:99999999/x:1"),
+                        "short digest", refused(notAReference, "pull", "--quiet", registry.host() + "/x@sha256:abc"),
+                        "empty", refused(notAReference, "pull", "--quiet", ""),
+                        "spaces", refused(notAReference, "pull", "--quiet", "a b c"),
+                        "ftp URL", refused(notAReference, "pull", "--quiet", "ftp://127.0.0.1/x.img"),
+                        "dotdot repository",
+                                refused(notAReference, "pull", "--quiet", registry.host() + "/../../etc:1")));
     }
 
     @Test
     void brokenRegistryAnswers() throws Exception {
-        byte[] layer = new TestLayer().file("payload.bin", Images.noise(7, 256 << 10), 0644, 0, 0).gzip().blob();
+        byte[] layer = new TestLayer()
+                .file("payload.bin", Images.noise(7, 256 << 10), 0644, 0, 0)
+                .gzip()
+                .blob();
         hostile.image("truncated", "1", layer, HostileServer.TRUNCATED);
         hostile.image("endless", "1", layer, HostileServer.ENDLESS);
-        var tampered = new TestLayer().file("payload.bin", Images.noise(8, 64 << 10), 0644, 0, 0).gzip();
+        var tampered = new TestLayer()
+                .file("payload.bin", Images.noise(8, 64 << 10), 0644, 0, 0)
+                .gzip();
         registry.pushImage("hostile/tampered", "1", RegistryFixture.OCI_MANIFEST, List.of(tampered));
         proxy.corrupt(tampered.digest());
-        refuseAll("broken registry answers", "a blob with one byte flipped (wrong digest), a body cut at half its Content-Length, a blob that never ends", Map.of(
-                "wrong digest", refused("but got sha256:", "pull", "--quiet", proxy.host() + "/hostile/tampered:1"),
-                "truncated blob", refused("failed while downloading layer", "pull", "--quiet", hostile.host() + "/truncated:1"),
-                "endless blob", refused("bytes but got more", "pull", "--quiet", hostile.host() + "/endless:1")));
+        refuseAll(
+                "broken registry answers",
+                "a blob with one byte flipped (wrong digest), a body cut at half its Content-Length, a blob that never ends",
+                Map.of(
+                        "wrong digest",
+                                refused("but got sha256:", "pull", "--quiet", proxy.host() + "/hostile/tampered:1"),
+                        "truncated blob",
+                                refused(
+                                        "failed while downloading layer",
+                                        "pull",
+                                        "--quiet",
+                                        hostile.host() + "/truncated:1"),
+                        "endless blob",
+                                refused("bytes but got more", "pull", "--quiet", hostile.host() + "/endless:1")));
         proxy.corrupt(null);
     }
 
     @Test
     void endlessManifest() throws Exception {
-        hostile.file("/v2/hugemanifest/manifests/1", HostileServer.ENDLESS, "{\"schemaVersion\":2,\"x\":\"".getBytes(StandardCharsets.UTF_8));
-        refuseAll("endless manifest", "a manifest body that never ends", Map.of(
-                "endless manifest", refused("did not finish sending the manifest", "pull", "--quiet", hostile.host() + "/hugemanifest:1")));
+        hostile.file(
+                "/v2/hugemanifest/manifests/1",
+                HostileServer.ENDLESS,
+                "{\"schemaVersion\":2,\"x\":\"".getBytes(StandardCharsets.UTF_8));
+        refuseAll(
+                "endless manifest",
+                "a manifest body that never ends",
+                Map.of(
+                        "endless manifest",
+                        refused(
+                                "did not finish sending the manifest",
+                                "pull",
+                                "--quiet",
+                                hostile.host() + "/hugemanifest:1")));
     }
 
     @Test
@@ -107,12 +137,33 @@ class HostileInputTest {
         Path backed = dir.resolve("backed.qcow2");
         tool("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/hostname", "-F", "raw", backed.toString(), "1M");
         hostile.file("/loop.img", HostileServer.REDIRECT_LOOP, new byte[0]);
-        hostile.file("/text.img", "text/html", "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        hostile.file(
+                "/text.img",
+                "text/html",
+                "<html>not a disk</html>\n".repeat(100).getBytes(StandardCharsets.UTF_8));
         hostile.file("/backed.qcow2", "application/octet-stream", Files.readAllBytes(backed));
-        refuseAll("broken cloud images", "a redirect loop, an HTML page instead of a disk image, a qcow2 whose backing file is a host file", Map.of(
-                "redirect loop", refused("more than 5 redirects", "pull", "--quiet", "http://" + hostile.host() + "/loop.img"),
-                "not a disk image", refused("is not a disk image", "pull", "--quiet", "http://" + hostile.host() + "/text.img"),
-                "qcow2 backed by a host file", refused("with a backing file", "pull", "--quiet", "http://" + hostile.host() + "/backed.qcow2")));
+        refuseAll(
+                "broken cloud images",
+                "a redirect loop, an HTML page instead of a disk image, a qcow2 whose backing file is a host file",
+                Map.of(
+                        "redirect loop",
+                                refused(
+                                        "more than 5 redirects",
+                                        "pull",
+                                        "--quiet",
+                                        "http://" + hostile.host() + "/loop.img"),
+                        "not a disk image",
+                                refused(
+                                        "is not a disk image",
+                                        "pull",
+                                        "--quiet",
+                                        "http://" + hostile.host() + "/text.img"),
+                        "qcow2 backed by a host file",
+                                refused(
+                                        "with a backing file",
+                                        "pull",
+                                        "--quiet",
+                                        "http://" + hostile.host() + "/backed.qcow2")));
     }
 
     @Test
@@ -125,16 +176,34 @@ class HostileInputTest {
         hostile.file("/terabyte.qcow2", HostileServer.ANNOUNCES_TERABYTE, qcow2);
         hostile.file("/overlong.img", HostileServer.OVERLONG, text);
         Map<String, Refusal> commands = new LinkedHashMap<>();
-        commands.put("endless body, no Content-Length", refused("the body goes on past [cloudimg] max_size = 16M", "pull", "--quiet", hostile.url("/endless.qcow2")));
-        commands.put("Content-Length of 1 TiB", refused("announces 1T, more than [cloudimg] max_size = 16M", "pull", "--quiet", hostile.url("/terabyte.qcow2")));
+        commands.put(
+                "endless body, no Content-Length",
+                refused(
+                        "the body goes on past [cloudimg] max_size = 16M",
+                        "pull",
+                        "--quiet",
+                        hostile.url("/endless.qcow2")));
+        commands.put(
+                "Content-Length of 1 TiB",
+                refused(
+                        "announces 1T, more than [cloudimg] max_size = 16M",
+                        "pull",
+                        "--quiet",
+                        hostile.url("/terabyte.qcow2")));
         // Judged on the 2400 announced bytes: the junk past them never reaches the sniffer.
-        commands.put("2400-byte page, then junk past its Content-Length", refused("is not a disk image (2400 bytes", "pull", "--quiet", hostile.url("/overlong.img")));
+        commands.put(
+                "2400-byte page, then junk past its Content-Length",
+                refused("is not a disk image (2400 bytes", "pull", "--quiet", hostile.url("/overlong.img")));
         String original = Files.readString(cocoon.configFile());
         cocoon.config(original + "[cloudimg]\nmax_size = \"16M\"\n");
         try {
-            refuseAll("oversized cloud images", "[cloudimg] max_size = 16M: a body that never ends (no length), a Content-Length of 1 TiB, "
-                    + "a page whose body goes on past its Content-Length (must be judged on the announced 2400 bytes only); "
-                    + "after each, no partial download is left in tmp/", commands, HostileInputTest::nothingInTmp);
+            refuseAll(
+                    "oversized cloud images",
+                    "[cloudimg] max_size = 16M: a body that never ends (no length), a Content-Length of 1 TiB, "
+                            + "a page whose body goes on past its Content-Length (must be judged on the announced 2400 bytes only); "
+                            + "after each, no partial download is left in tmp/",
+                    commands,
+                    HostileInputTest::nothingInTmp);
         } finally {
             cocoon.config(original);
         }
@@ -146,25 +215,45 @@ class HostileInputTest {
         assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
         Path registryDir = dir.resolve("registry");
         TestCertificates certificates = TestCertificates.forAddress(registryDir, address.get());
-        try (RegistryFixture tls = registry.tlsFront(registryDir, address.get(), certificates.certificate(), certificates.key())) {
+        try (RegistryFixture tls =
+                registry.tlsFront(registryDir, address.get(), certificates.certificate(), certificates.key())) {
             String remote = tls.host() + "/" + image.substring(image.indexOf('/') + 1);
-            refuseAll("registry TLS", "a registry on a non-loopback address whose certificate a CA this host does not trust signed, "
-                    + "pulled without --ca-file and with a --ca-file that holds no certificate", Map.of(
-                    "untrusted certificate", refused("has no TLS certificate this host trusts", "pull", "--quiet", remote),
-                    "--ca-file of a key", refused("cannot read CA certificate", "pull", "--quiet", "--ca-file", certificates.key().toString(), remote)));
+            refuseAll(
+                    "registry TLS",
+                    "a registry on a non-loopback address whose certificate a CA this host does not trust signed, "
+                            + "pulled without --ca-file and with a --ca-file that holds no certificate",
+                    Map.of(
+                            "untrusted certificate",
+                                    refused("has no TLS certificate this host trusts", "pull", "--quiet", remote),
+                            "--ca-file of a key",
+                                    refused(
+                                            "cannot read CA certificate",
+                                            "pull",
+                                            "--quiet",
+                                            "--ca-file",
+                                            certificates.key().toString(),
+                                            remote)));
             List<String> problems = new ArrayList<>();
-            for (String[] pull : List.of(new String[] {"pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote},
+            for (String[] pull : List.of(
+                    new String[] {
+                        "pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote
+                    },
                     new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
                 CocoonCli.Run run = cocoon.run(LIMIT, null, pull);
                 if (run.exit() != 0) {
-                    problems.add(String.join(" ", pull) + " exits " + run.exit() + ": " + run.err().strip());
+                    problems.add(String.join(" ", pull) + " exits " + run.exit() + ": "
+                            + run.err().strip());
                 }
             }
             problems.addAll(new StoreInvariants(cocoon).check());
             cocoon.run("delete", remote);
-            Results.record("least privilege", "registry TLS verified unless the user opts out",
+            Results.record(
+                    "least privilege",
+                    "registry TLS verified unless the user opts out",
                     "the same registry over TLS with that certificate pulls with --ca-file of the CA, and with --insecure",
-                    2, problems.isEmpty() ? 2 : 0, problems.isEmpty() ? "both pulled" : "FAILED: " + String.join("; ", problems));
+                    2,
+                    problems.isEmpty() ? 2 : 0,
+                    problems.isEmpty() ? "both pulled" : "FAILED: " + String.join("; ", problems));
             assertEquals(List.of(), problems);
         }
     }
@@ -184,7 +273,8 @@ class HostileInputTest {
             problems.add("pull exits " + pull.exit() + ": " + pull.err().strip());
         }
         String digest = "";
-        for (var image : new ObjectMapper().readTree(cocoon.run("list", "--format", "json").ok().out())) {
+        for (var image : new ObjectMapper()
+                .readTree(cocoon.run("list", "--format", "json").ok().out())) {
             if (image.path("reference").asText().equals(url)) {
                 digest = image.path("digest").asText();
             }
@@ -196,8 +286,15 @@ class HostileInputTest {
         problems.addAll(nothingOutside());
         cocoon.run("delete", url);
         problems.addAll(new StoreInvariants(cocoon).checkCollected());
-        Results.record("hostile input", "cloud image body longer than its Content-Length", "a valid qcow2 with its true Content-Length, then junk on the same connection for as long as the client reads: the pull ends, and the stored image is exactly the announced bytes",
-                1, problems.isEmpty() ? 1 : 0, "exit " + pull.exit() + " after " + millis + " ms; stored " + digest.substring(0, Math.min(digest.length(), 19)) + "… = sha256 of the " + qcow2.length + " announced bytes");
+        Results.record(
+                "hostile input",
+                "cloud image body longer than its Content-Length",
+                "a valid qcow2 with its true Content-Length, then junk on the same connection for as long as the client reads: the pull ends, and the stored image is exactly the announced bytes",
+                1,
+                problems.isEmpty() ? 1 : 0,
+                "exit " + pull.exit() + " after " + millis + " ms; stored "
+                        + digest.substring(0, Math.min(digest.length(), 19)) + "… = sha256 of the " + qcow2.length
+                        + " announced bytes");
         assertEquals(List.of(), problems);
     }
 
@@ -205,15 +302,32 @@ class HostileInputTest {
     void hostileLayers() throws Exception {
         Map<String, RegistryFixture.Layer> layers = new LinkedHashMap<>();
         Map<String, String> reasons = new LinkedHashMap<>();
-        layers.put("dotdot", new TestLayer().file("../../../outside/escaped.txt", "x", 0644, 0, 0).gzip());
+        layers.put(
+                "dotdot",
+                new TestLayer()
+                        .file("../../../outside/escaped.txt", "x", 0644, 0, 0)
+                        .gzip());
         reasons.put("dotdot", "entry \"../../../outside/escaped.txt\" leaves the layer root");
-        layers.put("absolute", new TestLayer().file(outside.resolve("absolute.txt").toString(), "x", 0644, 0, 0).gzip());
+        layers.put(
+                "absolute",
+                new TestLayer()
+                        .file(outside.resolve("absolute.txt").toString(), "x", 0644, 0, 0)
+                        .gzip());
         reasons.put("absolute", "uses the absolute path");
-        layers.put("symlink-out", new TestLayer().symlink("evil", outside.toString()).file("evil/through-link.txt", "x", 0644, 0, 0).gzip());
+        layers.put(
+                "symlink-out",
+                new TestLayer()
+                        .symlink("evil", outside.toString())
+                        .file("evil/through-link.txt", "x", 0644, 0, 0)
+                        .gzip());
         reasons.put("symlink-out", "would be written through the symlink evil");
-        layers.put("hardlink-out", new TestLayer().hardlink("passwd", "../../../../etc/passwd").gzip());
+        layers.put(
+                "hardlink-out",
+                new TestLayer().hardlink("passwd", "../../../../etc/passwd").gzip());
         reasons.put("hardlink-out", "entry \"passwd\" leaves the layer root");
-        layers.put("long-name", new TestLayer().file("d/" + "n".repeat(300), "x", 0644, 0, 0).gzip());
+        layers.put(
+                "long-name",
+                new TestLayer().file("d/" + "n".repeat(300), "x", 0644, 0, 0).gzip());
         reasons.put("long-name", "File name too long");
         layers.put("gzip-bomb", bomb());
         reasons.put("gzip-bomb", "unpacks to more than 67108864 bytes");
@@ -221,12 +335,22 @@ class HostileInputTest {
         reasons.put("huge-declared-size", "Truncated TAR archive");
         Map<String, Refusal> commands = new LinkedHashMap<>();
         for (var entry : layers.entrySet()) {
-            registry.pushImage("hostile/layer", entry.getKey(), RegistryFixture.OCI_MANIFEST, List.of(entry.getValue()));
-            commands.put(entry.getKey(), refused(reasons.get(entry.getKey()), "pull", "--quiet", registry.host() + "/hostile/layer:" + entry.getKey()));
+            registry.pushImage(
+                    "hostile/layer", entry.getKey(), RegistryFixture.OCI_MANIFEST, List.of(entry.getValue()));
+            commands.put(
+                    entry.getKey(),
+                    refused(
+                            reasons.get(entry.getKey()),
+                            "pull",
+                            "--quiet",
+                            registry.host() + "/hostile/layer:" + entry.getKey()));
         }
         cocoon.config(Files.readString(cocoon.configFile()) + "[oci]\nmax_layer_size = \"64M\"\n");
         try {
-            refuseAll("hostile layer tars", "entries with '..', absolute paths, a symlink then a file through it, a hard link to /etc/passwd, a 300-byte name, a 260 KB gzip that expands to 256 MB (limit 64 MB), a header declaring 8 GB", commands);
+            refuseAll(
+                    "hostile layer tars",
+                    "entries with '..', absolute paths, a symlink then a file through it, a hard link to /etc/passwd, a 300-byte name, a 260 KB gzip that expands to 256 MB (limit 64 MB), a header declaring 8 GB",
+                    commands);
         } finally {
             cocoon.config(Files.readString(cocoon.configFile()).replace("[oci]\nmax_layer_size = \"64M\"\n", ""));
         }
@@ -234,8 +358,11 @@ class HostileInputTest {
 
     @Test
     void duplicateEntriesKeepTheLastOne() throws Exception {
-        var layer = new TestLayer().file("etc/motd", "first\n", 0644, 0, 0).file("etc/motd", "second\n", 0644, 0, 0)
-                .dir("etc", 0755).gzip();
+        var layer = new TestLayer()
+                .file("etc/motd", "first\n", 0644, 0, 0)
+                .file("etc/motd", "second\n", 0644, 0, 0)
+                .dir("etc", 0755)
+                .gzip();
         registry.pushImage("hostile/layer", "duplicates", RegistryFixture.OCI_MANIFEST, List.of(layer));
         String reference = registry.host() + "/hostile/layer:duplicates";
         CocoonCli.Run pull = cocoon.run(LIMIT, null, "pull", "--quiet", reference);
@@ -246,23 +373,37 @@ class HostileInputTest {
         } else {
             motd = fileInLayer(reference, "etc/motd");
             if (!motd.equals("second\n")) {
-                problems.add("/etc/motd of the stored layer holds '" + motd.strip() + "', not the later entry's 'second'");
+                problems.add(
+                        "/etc/motd of the stored layer holds '" + motd.strip() + "', not the later entry's 'second'");
             }
         }
         problems.addAll(new StoreInvariants(cocoon).check());
         problems.addAll(nothingOutside());
-        Results.record("hostile input", "duplicate tar entries", "a layer holding one path twice: pulled, the stored layer (extracted with fsck.erofs) holds the later entry, the EROFS passes fsck",
-                1, problems.isEmpty() ? 1 : 0, "exit " + pull.exit() + (pull.exit() == 0 ? "; /etc/motd holds '" + motd.strip() + "'" : ": " + pull.err().strip()));
+        Results.record(
+                "hostile input",
+                "duplicate tar entries",
+                "a layer holding one path twice: pulled, the stored layer (extracted with fsck.erofs) holds the later entry, the EROFS passes fsck",
+                1,
+                problems.isEmpty() ? 1 : 0,
+                "exit " + pull.exit()
+                        + (pull.exit() == 0
+                                ? "; /etc/motd holds '" + motd.strip() + "'"
+                                : ": " + pull.err().strip()));
         assertEquals(List.of(), problems);
         cocoon.run("delete", reference);
     }
 
     /** A file of the single-layer image {@code reference} as its stored EROFS layer holds it. */
     private static String fileInLayer(String reference, String file) throws Exception {
-        for (JsonNode image : new ObjectMapper().readTree(cocoon.run("list", "--format", "json").ok().out())) {
+        for (JsonNode image : new ObjectMapper()
+                .readTree(cocoon.run("list", "--format", "json").ok().out())) {
             if (image.path("reference").asText().equals(reference)) {
                 Path extracted = dir.resolve("extracted");
-                tool("fsck.erofs", "--extract=" + extracted, "--no-preserve", image.path("baseDisks").path(0).path("path").asText());
+                tool(
+                        "fsck.erofs",
+                        "--extract=" + extracted,
+                        "--no-preserve",
+                        image.path("baseDisks").path(0).path("path").asText());
                 try {
                     return Files.readString(extracted.resolve(file));
                 } finally {
@@ -290,20 +431,31 @@ class HostileInputTest {
         commands.put("empty name", new Refusal("invalid VM name ''", create("--name", "")));
         commands.put("300-char name", new Refusal("invalid VM name 'nnnnnnnn", create("--name", "n".repeat(300))));
         commands.put("start unknown VM", refused("no VM named '../../etc'", "start", "../../etc"));
-        refuseAll("VM settings out of range", "create with CPU counts, sizes and names out of range; start of a name with '..'", commands);
+        refuseAll(
+                "VM settings out of range",
+                "create with CPU counts, sizes and names out of range; start of a name with '..'",
+                commands);
     }
 
     @Test
     void brokenConfigFiles() throws Exception {
-        record BrokenConfig(String toml, String reason) {
-        }
+        record BrokenConfig(String toml, String reason) {}
         Map<String, BrokenConfig> configs = new LinkedHashMap<>();
         configs.put("unknown top-level key", new BrokenConfig("bogus = 1\n", "unknown key 'bogus'"));
-        configs.put("unknown section key", new BrokenConfig("[defaults]\ncolour = \"red\"\n", "unknown key 'colour' in [defaults]"));
+        configs.put(
+                "unknown section key",
+                new BrokenConfig("[defaults]\ncolour = \"red\"\n", "unknown key 'colour' in [defaults]"));
         configs.put("unknown section", new BrokenConfig("[nosuch]\nx = 1\n", "unknown section [nosuch]"));
-        configs.put("cpu as text", new BrokenConfig("[defaults]\ncpu = \"two\"\n", "[defaults] cpu = \"two\" is not valid"));
-        configs.put("memory as number list", new BrokenConfig("[defaults]\nmemory = [1, 2]\n", "[defaults] memory must be a string, number or boolean"));
-        configs.put("root_dir as a list", new BrokenConfig("root_dir = [\"/a\"]\n", "root_dir must be a string, number or boolean"));
+        configs.put(
+                "cpu as text",
+                new BrokenConfig("[defaults]\ncpu = \"two\"\n", "[defaults] cpu = \"two\" is not valid"));
+        configs.put(
+                "memory as number list",
+                new BrokenConfig(
+                        "[defaults]\nmemory = [1, 2]\n", "[defaults] memory must be a string, number or boolean"));
+        configs.put(
+                "root_dir as a list",
+                new BrokenConfig("root_dir = [\"/a\"]\n", "root_dir must be a string, number or boolean"));
         configs.put("root_dir as a number", new BrokenConfig("root_dir = 5\n", "root_dir = \"5\" is not valid"));
         configs.put("root_dir relative", new BrokenConfig("root_dir = \"rel\"\n", "takes an absolute path"));
         configs.put("not TOML", new BrokenConfig("this is = = not toml [\n", "is not valid TOML"));
@@ -315,23 +467,32 @@ class HostileInputTest {
                 // In front of the harness's own [chv] section, so a top-level key stays top-level.
                 cocoon.config(entry.getValue().toml() + original);
                 CocoonCli.Run run = cocoon.run(LIMIT, null, "ps");
-                if ((run.exit() == 1 || run.exit() == 2) && oneLine(run) && run.err().contains(entry.getValue().reason())) {
+                if ((run.exit() == 1 || run.exit() == 2)
+                        && oneLine(run)
+                        && run.err().contains(entry.getValue().reason())) {
                     passed++;
                 } else {
-                    problems.add(entry.getKey() + ": exit " + run.exit() + ", expected a refusal saying '" + entry.getValue().reason() + "': " + run.err());
+                    problems.add(entry.getKey() + ": exit " + run.exit() + ", expected a refusal saying '"
+                            + entry.getValue().reason() + "': " + run.err());
                 }
             }
         } finally {
             cocoon.config(original);
         }
-        Results.record("hostile input", "broken config files", "unknown keys and sections, wrong value types, not TOML: ps refuses in one line naming what is wrong", configs.size(), passed,
+        Results.record(
+                "hostile input",
+                "broken config files",
+                "unknown keys and sections, wrong value types, not TOML: ps refuses in one line naming what is wrong",
+                configs.size(),
+                passed,
                 problems.isEmpty() ? "all refused" : String.join("; ", problems));
         assertEquals(List.of(), problems);
     }
 
     /** A create that would succeed but for {@code flag value}. */
     private static String[] create(String flag, String value) {
-        Map<String, String> flags = new LinkedHashMap<>(Map.of("--hypervisor", "chv", "--memory", "256M", "--storage", "64M"));
+        Map<String, String> flags =
+                new LinkedHashMap<>(Map.of("--hypervisor", "chv", "--memory", "256M", "--storage", "64M"));
         flags.put(flag, value);
         List<String> args = new ArrayList<>(List.of("create", "--network", "none"));
         flags.forEach((key, v) -> args.addAll(List.of(key, v)));
@@ -344,8 +505,7 @@ class HostileInputTest {
      * refusal for another cause (a broken fixture, a server that is not there) does not pass.
      */
     @SuppressWarnings("ArrayRecordComponent") // an argv handed to the CLI as is, never compared
-    private record Refusal(String reason, String... command) {
-    }
+    private record Refusal(String reason, String... command) {}
 
     private static Refusal refused(String reason, String... command) {
         return new Refusal(reason, command);
@@ -361,7 +521,8 @@ class HostileInputTest {
     }
 
     /** Runs every command; each must fail cleanly for its reason and leave the store consistent and the world outside it untouched. */
-    private static void refuseAll(String name, String what, Map<String, Refusal> commands, AfterEach afterEach) throws Exception {
+    private static void refuseAll(String name, String what, Map<String, Refusal> commands, AfterEach afterEach)
+            throws Exception {
         List<String> problems = new ArrayList<>();
         List<String> messages = new ArrayList<>();
         int passed = 0;
@@ -383,27 +544,37 @@ class HostileInputTest {
                 own.add("not one 'cocoon: ' line: " + run.err());
             }
             if (!run.err().contains(entry.getValue().reason())) {
-                own.add("refused, but not because '" + entry.getValue().reason() + "': " + run.err().strip());
+                own.add("refused, but not because '" + entry.getValue().reason() + "': "
+                        + run.err().strip());
             }
             own.addAll(nothingOutside());
             own.addAll(afterEach.problems());
             if (own.isEmpty()) {
                 passed++;
-                messages.add(entry.getKey() + " (" + millis + " ms): `" + run.err().strip().lines().findFirst().orElse("").replace("|", "\\|") + "`");
+                messages.add(entry.getKey() + " (" + millis + " ms): `"
+                        + run.err().strip().lines().findFirst().orElse("").replace("|", "\\|") + "`");
             } else {
                 problems.add(entry.getKey() + ": " + own);
             }
         }
         problems.addAll(new StoreInvariants(cocoon).check());
         problems.addAll(new StoreInvariants(cocoon).checkCollected());
-        Results.record("hostile input", name, what + "; each exits 1 or 2 with one 'cocoon: ' line giving that case's reason, writes nothing outside the store, and the store invariants hold",
-                commands.size(), passed, problems.isEmpty() ? String.join("<br>", messages) : "FAILED: " + String.join("; ", problems));
+        Results.record(
+                "hostile input",
+                name,
+                what
+                        + "; each exits 1 or 2 with one 'cocoon: ' line giving that case's reason, writes nothing outside the store, and the store invariants hold",
+                commands.size(),
+                passed,
+                problems.isEmpty() ? String.join("<br>", messages) : "FAILED: " + String.join("; ", problems));
         assertEquals(List.of(), problems);
     }
 
     private static boolean oneLine(CocoonCli.Run run) {
         String err = run.err().strip();
-        return err.startsWith("cocoon: ") && !err.contains("\tat ") && !err.contains("Exception")
+        return err.startsWith("cocoon: ")
+                && !err.contains("\tat ")
+                && !err.contains("Exception")
                 && (run.exit() == 2 || err.lines().count() == 1);
     }
 
@@ -413,17 +584,20 @@ class HostileInputTest {
         try (Stream<Path> files = Files.list(outside)) {
             files.forEach(f -> problems.add("written outside the store: " + f));
         }
-        for (Path path : List.of(dir.resolve("escaped.txt"), dir.getParent().resolve("escaped.txt"), Path.of("/tmp/escaped.txt"))) {
+        for (Path path : List.of(
+                dir.resolve("escaped.txt"), dir.getParent().resolve("escaped.txt"), Path.of("/tmp/escaped.txt"))) {
             if (Files.exists(path)) {
                 problems.add("written outside the store: " + path);
             }
         }
         try (Stream<Path> files = Files.list(dir)) {
-            files.filter(f -> !List.of("registry", "state", "outside", "backed.qcow2", "small.qcow2").contains(f.getFileName().toString()))
+            files.filter(f -> !List.of("registry", "state", "outside", "backed.qcow2", "small.qcow2")
+                            .contains(f.getFileName().toString()))
                     .forEach(f -> problems.add("written outside the store: " + f));
         }
         try (Stream<Path> files = Files.list(cocoon.base())) {
-            files.filter(f -> !List.of("root", "run", "log", "config.toml").contains(f.getFileName().toString())
+            files.filter(f -> !List.of("root", "run", "log", "config.toml")
+                                    .contains(f.getFileName().toString())
                             && !f.getFileName().toString().matches("(out|err)\\d+\\.txt"))
                     .forEach(f -> problems.add("written outside the store: " + f));
         }
@@ -432,7 +606,9 @@ class HostileInputTest {
 
     /** A refused download leaves no partial file behind (gc would remove one, but there should be none). */
     private static List<String> nothingInTmp() throws Exception {
-        return StoreInvariants.children(cocoon.root().resolve("tmp")).stream().map(f -> "left in tmp/: " + f).toList();
+        return StoreInvariants.children(cocoon.root().resolve("tmp")).stream()
+                .map(f -> "left in tmp/: " + f)
+                .toList();
     }
 
     /** 256 MB of zeros in one entry: about 260 KB of gzip. */

@@ -4,7 +4,6 @@ import cocoon.plugin.oci.testing.PlainHttpFront;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +32,7 @@ final class HostileServer implements AutoCloseable {
     private final PlainHttpFront front;
     /** Raw HTTP/1.1 for answers the JDK server refuses to send: a body longer than its Content-Length. */
     private final ServerSocket raw;
+
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, String> types = new ConcurrentHashMap<>();
@@ -68,14 +68,23 @@ final class HostileServer implements AutoCloseable {
      * digest and size, and {@code layerBehaviour} (a content type or one of the behaviours below) decides how the blob is served (a path that misbehaves, below).
      */
     HostileServer image(String repository, String tag, byte[] layer, String layerBehaviour) {
-        String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        String config =
+                "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
         byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + RegistryFixture.OCI_MANIFEST + "\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + RegistryFixture.digest(configBytes)
-                + "\",\"size\":" + configBytes.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                + RegistryFixture.digest(configBytes)
+                + "\",\"size\":" + configBytes.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
                 + "\"digest\":\"" + RegistryFixture.digest(layer) + "\",\"size\":" + layer.length + "}]}";
-        file(V2 + repository + "/manifests/" + tag, RegistryFixture.OCI_MANIFEST, manifest.getBytes(StandardCharsets.UTF_8));
-        file(V2 + repository + "/blobs/" + RegistryFixture.digest(configBytes), "application/octet-stream", configBytes);
+        file(
+                V2 + repository + "/manifests/" + tag,
+                RegistryFixture.OCI_MANIFEST,
+                manifest.getBytes(StandardCharsets.UTF_8));
+        file(
+                V2 + repository + "/blobs/" + RegistryFixture.digest(configBytes),
+                "application/octet-stream",
+                configBytes);
         file(V2 + repository + "/blobs/" + RegistryFixture.digest(layer), layerBehaviour, layer);
         return this;
     }
@@ -108,7 +117,12 @@ final class HostileServer implements AutoCloseable {
             }
             byte[] content = files.get(path);
             if (content == null) {
-                send(exchange, 404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"unknown\"}]}".getBytes(StandardCharsets.UTF_8), head);
+                send(
+                        exchange,
+                        404,
+                        "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"unknown\"}]}"
+                                .getBytes(StandardCharsets.UTF_8),
+                        head);
                 return;
             }
             String type = types.get(path);
@@ -118,7 +132,12 @@ final class HostileServer implements AutoCloseable {
                     exchange.sendResponseHeaders(302, -1);
                 }
                 case ENDLESS -> {
-                    exchange.getResponseHeaders().set("Content-Type", path.contains("/manifests/") ? RegistryFixture.OCI_MANIFEST : "application/octet-stream");
+                    exchange.getResponseHeaders()
+                            .set(
+                                    "Content-Type",
+                                    path.contains("/manifests/")
+                                            ? RegistryFixture.OCI_MANIFEST
+                                            : "application/octet-stream");
                     exchange.sendResponseHeaders(200, head ? -1 : 0);
                     if (!head) {
                         endless(exchange.getResponseBody(), content);
@@ -187,7 +206,8 @@ final class HostileServer implements AutoCloseable {
                 return;
             }
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + content.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             endless(out, content);
         } catch (IOException clientHungUp) {
             // the client gave up, as it should

@@ -1,19 +1,21 @@
 package cocoon.e2e.reliability;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.util.List;
 
 /** Hypervisor processes of a VM (the Cloud Hypervisor double or QEMU), found by the VM's run folder on their command line. */
 final class Hypervisors {
 
-    private Hypervisors() {
-    }
+    private Hypervisors() {}
 
     static List<ProcessHandle> of(Cocoon cocoon, String id) {
         String runDir = cocoon.runDir().resolve(id).toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(line -> (line.contains("FakeCloudHypervisor") || line.contains("qemu-system")) && line.contains(runDir + "/")).orElse(false))
+                .filter(p -> p.info()
+                        .commandLine()
+                        .map(line -> (line.contains("FakeCloudHypervisor") || line.contains("qemu-system"))
+                                && line.contains(runDir + "/"))
+                        .orElse(false))
                 .toList();
     }
 
@@ -24,22 +26,25 @@ final class Hypervisors {
     static void requireCount(Cocoon cocoon, String id, int expected) {
         List<ProcessHandle> found = of(cocoon, id);
         if (found.size() != expected) {
-            throw new AssertionError(expected + " hypervisor process(es) expected for VM " + id + ", found " + found.size()
-                    + ": " + found.stream().map(ProcessHandle::pid).toList());
+            throw new AssertionError(
+                    expected + " hypervisor process(es) expected for VM " + id + ", found " + found.size() + ": "
+                            + found.stream().map(ProcessHandle::pid).toList());
         }
     }
 
     /** {@code ps} says running exactly when one hypervisor process of the VM is alive. */
     static void requireStateMatchesProcess(Cocoon cocoon, String name, String id) throws Exception {
         String state = "";
-        for (var vm : new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+        for (var vm : new ObjectMapper()
+                .readTree(cocoon.run("ps", "--format", "json").ok().out())) {
             if (vm.path("name").asText().equals(name)) {
                 state = vm.path("state").asText();
             }
         }
         int alive = of(cocoon, id).size();
         if (alive > 1 || state.equalsIgnoreCase("running") != (alive == 1)) {
-            throw new AssertionError("ps says VM " + name + " is '" + state + "' while " + alive + " hypervisor process(es) run");
+            throw new AssertionError(
+                    "ps says VM " + name + " is '" + state + "' while " + alive + " hypervisor process(es) run");
         }
     }
 }

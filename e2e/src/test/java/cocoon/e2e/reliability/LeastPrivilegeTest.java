@@ -1,12 +1,10 @@
 package cocoon.e2e.reliability;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,8 +15,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * After pull, create and start (Cloud Hypervisor double) nothing Cocoon made is open to other users:
@@ -29,8 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LeastPrivilegeTest {
 
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
     @TempDir
     Path dir;
@@ -43,10 +46,24 @@ class LeastPrivilegeTest {
             Cocoon cocoon = new Cocoon(dir.resolve("state"));
             String image = Images.push(registry, "private/vm", "1", 1, 16 << 10);
             cocoon.run("pull", "--quiet", image).ok();
-            cocoon.run("create", "--network", "none", "--name", "private", "--hypervisor", "chv", "--memory", "256M", "--storage", "64M", image).ok();
+            cocoon.run(
+                            "create",
+                            "--network",
+                            "none",
+                            "--name",
+                            "private",
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "256M",
+                            "--storage",
+                            "64M",
+                            image)
+                    .ok();
             cocoon.run("start", "private").ok();
             try {
-                JsonNode inspect = new ObjectMapper().readTree(cocoon.run("inspect", "private").ok().out());
+                JsonNode inspect = new ObjectMapper()
+                        .readTree(cocoon.run("inspect", "private").ok().out());
                 String id = inspect.path("vm").path("id").asText();
                 for (Path top : List.of(cocoon.root(), cocoon.runDir(), cocoon.logDir())) {
                     try (Stream<Path> tree = Files.walk(top)) {
@@ -54,7 +71,9 @@ class LeastPrivilegeTest {
                             checked++;
                             Set<PosixFilePermission> open = open(path);
                             if (!open.isEmpty()) {
-                                problems.add(PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS)) + " " + path);
+                                problems.add(PosixFilePermissions.toString(
+                                                Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS))
+                                        + " " + path);
                             }
                         }
                     }
@@ -62,14 +81,21 @@ class LeastPrivilegeTest {
                 // The walk proves something only if it met what Cocoon itself makes: the VM's record, folders and
                 // disks (its COW disk and the image's layer blobs), the image index, the store locks. (The console
                 // PTY is not checked: the hypervisor makes it, not Cocoon.)
-                List<Path> expected = new ArrayList<>(List.of(cocoon.root().resolve("vms").resolve(id).resolve("vm.json"),
-                        cocoon.root().resolve("images/oci/index.json"), cocoon.root().resolve("locks"),
-                        cocoon.runDir().resolve(id), cocoon.logDir().resolve(id)));
-                inspect.path("vm").path("disks").forEach(disk -> expected.add(Path.of(disk.path("path").asText())));
+                List<Path> expected = new ArrayList<>(List.of(
+                        cocoon.root().resolve("vms").resolve(id).resolve("vm.json"),
+                        cocoon.root().resolve("images/oci/index.json"),
+                        cocoon.root().resolve("locks"),
+                        cocoon.runDir().resolve(id),
+                        cocoon.logDir().resolve(id)));
+                inspect.path("vm")
+                        .path("disks")
+                        .forEach(disk -> expected.add(Path.of(disk.path("path").asText())));
                 for (Path path : expected) {
                     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                         problems.add("expected to check " + path + " but it does not exist");
-                    } else if (!path.startsWith(cocoon.root()) && !path.startsWith(cocoon.runDir()) && !path.startsWith(cocoon.logDir())) {
+                    } else if (!path.startsWith(cocoon.root())
+                            && !path.startsWith(cocoon.runDir())
+                            && !path.startsWith(cocoon.logDir())) {
                         problems.add(path + " is outside the root, run and log dirs, so the walk did not check it");
                     }
                 }
@@ -77,8 +103,13 @@ class LeastPrivilegeTest {
                 cocoon.run("rm", "--force", "private");
             }
         }
-        Results.record("least privilege", "modes after pull, create, start", "every folder, file and socket under the root, run and log dirs has no group/other bits (0700/0600), and those dirs hold the VM's record, disk and folders, the image's blobs and index, and the store locks",
-                checked, checked - problems.size(), problems.isEmpty() ? checked + " paths checked" : String.join("<br>", problems));
+        Results.record(
+                "least privilege",
+                "modes after pull, create, start",
+                "every folder, file and socket under the root, run and log dirs has no group/other bits (0700/0600), and those dirs hold the VM's record, disk and folders, the image's blobs and index, and the store locks",
+                checked,
+                checked - problems.size(),
+                problems.isEmpty() ? checked + " paths checked" : String.join("<br>", problems));
         assertEquals(List.of(), problems);
     }
 

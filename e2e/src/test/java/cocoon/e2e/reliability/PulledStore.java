@@ -3,13 +3,12 @@ package cocoon.e2e.reliability;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A test class's registry holding one small pushed image, and a Cocoon store that has pulled it, in the
@@ -54,7 +53,8 @@ final class PulledStore implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         try {
-            for (JsonNode vm : new ObjectMapper().readTree(cocoon.run("ps", "--format", "json").out())) {
+            for (JsonNode vm : new ObjectMapper()
+                    .readTree(cocoon.run("ps", "--format", "json").out())) {
                 cocoon.run("rm", "--force", vm.path("id").asText());
             }
         } finally {

@@ -18,14 +18,15 @@ final class Results {
 
     private static final List<String> ROWS = new ArrayList<>();
 
-    private Results() {
-    }
+    private Results() {}
 
     /** A run of some cases only (e.g. {@code -Dtest=...}) updates their rows and keeps the others. */
     private static void keepEarlierRows() {
         try {
             if (Files.exists(FILE)) {
-                Files.readAllLines(FILE).stream().filter(line -> line.startsWith("| ") && !line.startsWith("| area |")).forEach(ROWS::add);
+                Files.readAllLines(FILE).stream()
+                        .filter(line -> line.startsWith("| ") && !line.startsWith("| area |"))
+                        .forEach(ROWS::add);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,7 +3,6 @@ package cocoon.e2e.reliability;
 import cocoon.e2e.CocoonCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +38,14 @@ final class StoreInvariants {
         for (String command : List.of("ps", "list")) {
             CocoonCli.Run run = cocoon.run(command, "--format", "json");
             if (run.exit() != 0) {
-                problems.add("cocoon " + command + " exits " + run.exit() + ": " + run.err().strip());
+                problems.add("cocoon " + command + " exits " + run.exit() + ": "
+                        + run.err().strip());
             }
         }
-        for (Path record : children(root.resolve("vms")).stream().map(dir -> dir.resolve("vm.json")).filter(Files::exists).toList()) {
+        for (Path record : children(root.resolve("vms")).stream()
+                .map(dir -> dir.resolve("vm.json"))
+                .filter(Files::exists)
+                .toList()) {
             JsonNode vm = parse(record, problems);
             if (vm == null) {
                 continue;
@@ -87,7 +90,8 @@ final class StoreInvariants {
                 if (!Files.exists(base)) {
                     problems.add("index entry " + entry.path("url").asText() + " names a missing base: " + base);
                 } else if (Files.size(base) != entry.path("blobBytes").asLong()) {
-                    problems.add("base " + base + " is " + Files.size(base) + " bytes, the index recorded " + entry.path("blobBytes").asLong());
+                    problems.add("base " + base + " is " + Files.size(base) + " bytes, the index recorded "
+                            + entry.path("blobBytes").asLong());
                 }
                 if (entry.path("sourceFormat").asText().equals("qcow2")) {
                     servedAsQcow2.add(hex);
@@ -102,7 +106,8 @@ final class StoreInvariants {
             }
             if (!tool(problems, "qemu-img", "check", "-U", "-q", "-f", "qcow2", base.toString())) {
                 problems.add("cloud base fails qemu-img check: " + base);
-            } else if (JSON.readTree(output("qemu-img", "info", "-U", "-f", "qcow2", "--output=json", base.toString())).has("backing-filename")) {
+            } else if (JSON.readTree(output("qemu-img", "info", "-U", "-f", "qcow2", "--output=json", base.toString()))
+                    .has("backing-filename")) {
                 problems.add("cloud base with a backing file: " + base);
             }
             if (servedAsQcow2.contains(name.substring(0, 64)) && !sha256(base).equals(name.substring(0, 64))) {
@@ -122,7 +127,8 @@ final class StoreInvariants {
         }
         Set<Path> referenced = new HashSet<>();
         Set<String> ids = new HashSet<>();
-        for (JsonNode vm : JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
+        for (JsonNode vm :
+                JSON.readTree(cocoon.run("ps", "--format", "json").ok().out())) {
             ids.add(vm.path("id").asText());
             for (JsonNode disk : vm.path("disks")) {
                 referenced.add(Path.of(disk.path("path").asText()));
@@ -136,13 +142,15 @@ final class StoreInvariants {
                 }
             }
         }
-        for (JsonNode image : JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
+        for (JsonNode image :
+                JSON.readTree(cocoon.run("list", "--format", "json").ok().out())) {
             for (JsonNode disk : image.path("baseDisks")) {
                 referenced.add(Path.of(disk.path("path").asText()));
             }
             for (String file : List.of("kernel", "initrd")) {
                 if (image.path("boot").hasNonNull(file)) {
-                    referenced.add(Path.of(image.path("boot").path(file).asText()).getParent());
+                    referenced.add(
+                            Path.of(image.path("boot").path(file).asText()).getParent());
                 }
             }
         }
@@ -198,7 +206,9 @@ final class StoreInvariants {
     }
 
     private static List<Path> visible(Path dir) throws IOException {
-        return children(dir).stream().filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+        return children(dir).stream()
+                .filter(p -> !p.getFileName().toString().startsWith("."))
+                .toList();
     }
 
     static List<Path> children(Path dir) throws IOException {
@@ -222,7 +232,9 @@ final class StoreInvariants {
     }
 
     static String output(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();

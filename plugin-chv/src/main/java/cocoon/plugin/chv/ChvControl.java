@@ -7,7 +7,6 @@ import cocoon.plugin.chv.api.ChvApi;
 import cocoon.plugin.chv.api.ChvEvents;
 import cocoon.plugin.chv.api.VmInfo;
 import cocoon.plugin.chv.cli.VmFiles;
-
 import java.io.IOException;
 
 /** A VM's Cloud Hypervisor as the shared process machinery sees it: its REST API, and its event log for how it ended. */

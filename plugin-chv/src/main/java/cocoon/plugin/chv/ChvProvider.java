@@ -6,7 +6,10 @@ import cocoon.api.Hypervisor;
 public final class ChvProvider extends Hypervisor.Registration {
 
     public ChvProvider() {
-        super(CloudHypervisor.NAME, 100, ChvSettings.DECLARED,
+        super(
+                CloudHypervisor.NAME,
+                100,
+                ChvSettings.DECLARED,
                 context -> new CloudHypervisor(context, ChvSettings.from(context.settings())));
     }
 }

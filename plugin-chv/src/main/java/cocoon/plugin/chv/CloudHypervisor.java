@@ -20,9 +20,8 @@ import cocoon.plugin.chv.cli.ChvCommand;
 import cocoon.plugin.chv.cli.ChvVersion;
 import cocoon.plugin.chv.cli.VmFiles;
 import cocoon.plugin.chv.host.HostKvm;
-
-import java.nio.file.Files;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,8 +55,7 @@ final class CloudHypervisor implements Hypervisor {
     }
 
     /** What {@code --version} said, asked once per CLI run. */
-    private record VersionProbe(Optional<Path> binary, Optional<ChvVersion> version, String output) {
-    }
+    private record VersionProbe(Optional<Path> binary, Optional<ChvVersion> version, String output) {}
 
     @Override
     public String name() {
@@ -70,22 +68,25 @@ final class CloudHypervisor implements Hypervisor {
         VersionProbe found = probe();
         String binary = "";
         if (found.binary().isEmpty()) {
-            problems.add(settings.binary() + " not found" + (settings.binary().contains("/") ? "" : " on PATH")
-                    + ": install a static cloud-hypervisor release (" + ChvVersion.MINIMUM + " or newer) from"
-                    + " https://github.com/cloud-hypervisor/cloud-hypervisor/releases onto PATH, or set [chv] binary to its path");
+            problems.add(
+                    settings.binary() + " not found" + (settings.binary().contains("/") ? "" : " on PATH")
+                            + ": install a static cloud-hypervisor release (" + ChvVersion.MINIMUM + " or newer) from"
+                            + " https://github.com/cloud-hypervisor/cloud-hypervisor/releases onto PATH, or set [chv] binary to its path");
         } else if (found.version().isEmpty()) {
             problems.add("cannot tell the version of " + found.binary().get() + " (--version printed: "
                     + oneLine(found.output()) + "): check that it is Cloud Hypervisor");
         } else if (!found.version().get().atLeast(ChvVersion.MINIMUM)) {
-            problems.add(found.binary().get() + " is " + found.version().get() + ", older than the " + ChvVersion.MINIMUM
-                    + " this driver needs: install a newer release");
+            problems.add(found.binary().get() + " is " + found.version().get() + ", older than the "
+                    + ChvVersion.MINIMUM + " this driver needs: install a newer release");
         } else {
             binary = found.binary().get() + " " + found.version().get();
         }
         kvm.problem().ifPresent(problems::add);
-        String firmware = Files.isRegularFile(settings.firmware()) ? ""
-                : "; UEFI firmware " + settings.firmware() + " is missing, so images without a kernel (cloud images) cannot boot:"
-                + " put edk2's CLOUDHV.fd (https://github.com/cloud-hypervisor/edk2/releases) there or set [chv] firmware";
+        String firmware = Files.isRegularFile(settings.firmware())
+                ? ""
+                : "; UEFI firmware " + settings.firmware()
+                        + " is missing, so images without a kernel (cloud images) cannot boot:"
+                        + " put edk2's CLOUDHV.fd (https://github.com/cloud-hypervisor/edk2/releases) there or set [chv] firmware";
         return problems.isEmpty()
                 ? Availability.ok(binary + ", KVM usable" + firmware)
                 : Availability.missing(String.join("; ", problems) + firmware);
@@ -95,17 +96,25 @@ final class CloudHypervisor implements Hypervisor {
     public List<String> command(VmRecord vm, VmPaths paths) {
         VersionProbe found = probe();
         String binary = found.binary().map(Path::toString).orElse(settings.binary());
-        return ChvCommand.render(binary, vm, VmFiles.of(paths), settings.firmware(), found.version().orElse(ChvVersion.CURRENT));
+        return ChvCommand.render(
+                binary,
+                vm,
+                VmFiles.of(paths),
+                settings.firmware(),
+                found.version().orElse(ChvVersion.CURRENT));
     }
 
     /** Cloud Hypervisor always runs on KVM: {@code accel} may say so, anything else is refused. */
     @Override
     public Map<String, String> options(Map<String, String> requested) {
         for (Map.Entry<String, String> option : requested.entrySet()) {
-            boolean kvm = option.getKey().equals("accel") && Set.of("auto", "kvm").contains(option.getValue());
+            boolean kvm =
+                    option.getKey().equals("accel") && Set.of("auto", "kvm").contains(option.getValue());
             if (!kvm) {
-                throw new InvalidInputException("Cloud Hypervisor has no VM option " + option.getKey() + "=" + option.getValue()
-                        + " (it always runs on KVM)", "drop the option, or use --hypervisor qemu for TCG");
+                throw new InvalidInputException(
+                        "Cloud Hypervisor has no VM option " + option.getKey() + "=" + option.getValue()
+                                + " (it always runs on KVM)",
+                        "drop the option, or use --hypervisor qemu for TCG");
             }
         }
         return Map.of();
@@ -122,20 +131,27 @@ final class CloudHypervisor implements Hypervisor {
     public Path console(VmRecord vm, VmPaths paths) {
         VmFiles files = VmFiles.of(paths);
         if (process(paths).livePid(vm.pid()) == 0) {
-            throw new HypervisorException("VM " + vm.name() + " is not running", "start it with `cocoon start " + vm.name() + "`");
+            throw new HypervisorException(
+                    "VM " + vm.name() + " is not running", "start it with `cocoon start " + vm.name() + "`");
         }
         VmInfo info;
         try {
             info = api(files).info();
         } catch (IOException e) {
-            throw new HypervisorException("cannot ask VM " + vm.name() + " for its console: " + e.getMessage(),
-                    "check " + files.hypervisorLog() + "; `cocoon stop --force " + vm.name() + "` ends a hung hypervisor");
+            throw new HypervisorException(
+                    "cannot ask VM " + vm.name() + " for its console: " + e.getMessage(),
+                    "check " + files.hypervisorLog() + "; `cocoon stop --force " + vm.name()
+                            + "` ends a hung hypervisor");
         }
         // Direct-kernel guests use the virtio console (hvc0); firmware and bootloaders only know the serial port.
-        VmInfo.Console console = info.config() == null ? null
-                : vm.boot().bootsKernel() ? info.config().console() : info.config().serial();
+        VmInfo.Console console = info.config() == null
+                ? null
+                : vm.boot().bootsKernel()
+                        ? info.config().console()
+                        : info.config().serial();
         if (console == null || !console.isPty()) {
-            throw new HypervisorException("VM " + vm.name() + " has no PTY console (" + (console == null ? "none" : console.mode()) + ")",
+            throw new HypervisorException(
+                    "VM " + vm.name() + " has no PTY console (" + (console == null ? "none" : console.mode()) + ")",
                     "recreate the VM with this version of cocoon");
         }
         return Path.of(console.file());
@@ -147,7 +163,8 @@ final class CloudHypervisor implements Hypervisor {
             String output = "";
             if (binary.isPresent()) {
                 try {
-                    Processes.Result result = processes.runAllowingFailure(List.of(binary.get().toString(), "--version"), VERSION_TIMEOUT);
+                    Processes.Result result = processes.runAllowingFailure(
+                            List.of(binary.get().toString(), "--version"), VERSION_TIMEOUT);
                     output = result.stdout() + result.stderr();
                 } catch (ToolException e) {
                     output = e.getMessage();
@@ -176,7 +193,8 @@ final class CloudHypervisor implements Hypervisor {
                 requireFile(boot.initrd(), "initrd");
             }
         } else if (!Files.isRegularFile(settings.firmware())) {
-            throw new HypervisorException("UEFI firmware " + settings.firmware() + " not found",
+            throw new HypervisorException(
+                    "UEFI firmware " + settings.firmware() + " not found",
                     "put edk2's CLOUDHV.fd (https://github.com/cloud-hypervisor/edk2/releases) there or set [chv] firmware");
         }
         for (Disk disk : vm.disks()) {
@@ -186,7 +204,8 @@ final class CloudHypervisor implements Hypervisor {
 
     private static void requireFile(Path file, String what) {
         if (!Files.isRegularFile(file)) {
-            throw new NotFoundException(what + " " + file + " is missing",
+            throw new NotFoundException(
+                    what + " " + file + " is missing",
                     "the image or VM files were removed; recreate the VM (cocoon rm, then cocoon create)");
         }
     }

@@ -1,14 +1,13 @@
 package cocoon.plugin.chv;
 
-import cocoon.plugin.chv.cli.ByteSize;
-import cocoon.plugin.chv.cli.ChvVersion;
-import org.junit.jupiter.api.Test;
-
-import java.util.Optional;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocoon.plugin.chv.cli.ByteSize;
+import cocoon.plugin.chv.cli.ChvVersion;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class ByteSizeAndVersionTest {
 
@@ -26,7 +25,8 @@ class ByteSizeAndVersionTest {
     @Test
     void versionsParseFromReleaseAndGitBuilds() {
         assertEquals(Optional.of(new ChvVersion(54, 0, 0)), ChvVersion.parse("cloud-hypervisor v54.0.0\n"));
-        assertEquals(Optional.of(new ChvVersion(38, 0, 0)), ChvVersion.parse("cloud-hypervisor v38.0-12-g1234abcd-dirty"));
+        assertEquals(
+                Optional.of(new ChvVersion(38, 0, 0)), ChvVersion.parse("cloud-hypervisor v38.0-12-g1234abcd-dirty"));
         assertEquals(Optional.of(new ChvVersion(50, 1, 0)), ChvVersion.parse("cloud-hypervisor v50.1"));
         assertEquals(Optional.empty(), ChvVersion.parse("qemu-system-x86_64 version 7.2.0"));
     }

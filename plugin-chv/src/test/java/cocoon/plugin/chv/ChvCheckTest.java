@@ -1,14 +1,17 @@
 package cocoon.plugin.chv;
 
+import static cocoon.plugin.chv.VmFixtures.MIB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.Availability;
 import cocoon.api.InvalidInputException;
 import cocoon.api.SettingValues;
 import cocoon.plugin.chv.host.HostKvm;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +19,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static cocoon.plugin.chv.VmFixtures.MIB;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code cocoon doctor} hears from the driver, with the host's KVM simulated in a temp dir. */
 class ChvCheckTest {
@@ -39,7 +38,8 @@ class ChvCheckTest {
 
     private CloudHypervisor driver(String binary, HostKvm kvm, Path firmware) {
         SettingValues settings = VmFixtures.settings(Map.of("binary", binary, "firmware", firmware.toString()));
-        var context = Contexts.of(LockScope.hypervisor("chv"), dir.resolve("lib"), dir.resolve("run"), dir.resolve("log"), settings);
+        var context = Contexts.of(
+                LockScope.hypervisor("chv"), dir.resolve("lib"), dir.resolve("run"), dir.resolve("log"), settings);
         return new CloudHypervisor(context, ChvSettings.from(settings), kvm);
     }
 
@@ -55,8 +55,13 @@ class ChvCheckTest {
         ChvProvider provider = new ChvProvider();
         assertEquals("chv", provider.name());
         assertEquals(100, provider.preference());
-        assertEquals(new ChvSettings("cloud-hypervisor", Path.of("/usr/share/cloud-hypervisor/CLOUDHV.fd"),
-                        Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5)),
+        assertEquals(
+                new ChvSettings(
+                        "cloud-hypervisor",
+                        Path.of("/usr/share/cloud-hypervisor/CLOUDHV.fd"),
+                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(5)),
                 ChvSettings.from(SettingValues.defaults(provider.settings())));
     }
 
@@ -65,8 +70,12 @@ class ChvCheckTest {
         CloudHypervisor chv = driver("cloud-hypervisor-not-installed", kvm("kvm_intel"), dir.resolve("none.fd"));
         Availability availability = chv.check();
         assertFalse(availability.usable());
-        assertTrue(availability.detail().contains("cloud-hypervisor-not-installed not found on PATH"), availability.detail());
-        assertTrue(availability.detail().contains("github.com/cloud-hypervisor/cloud-hypervisor/releases"), availability.detail());
+        assertTrue(
+                availability.detail().contains("cloud-hypervisor-not-installed not found on PATH"),
+                availability.detail());
+        assertTrue(
+                availability.detail().contains("github.com/cloud-hypervisor/cloud-hypervisor/releases"),
+                availability.detail());
         assertTrue(availability.detail().contains("UEFI firmware"), availability.detail());
 
         List<String> argv = chv.command(VmFixtures.ociVm(dir, 512 * MIB), VmFixtures.paths(dir));
@@ -77,7 +86,8 @@ class ChvCheckTest {
     @Test
     void theFakeV54WithUsableKvmAndFirmwareIsUsable() throws IOException {
         Path firmware = Files.write(dir.resolve("CLOUDHV.fd"), new byte[16]);
-        Availability availability = driver(FakeChv.FAKE.toString(), kvm("kvm", "kvm_intel"), firmware).check();
+        Availability availability = driver(FakeChv.FAKE.toString(), kvm("kvm", "kvm_intel"), firmware)
+                .check();
         assertTrue(availability.usable(), availability.detail());
         assertTrue(availability.detail().contains("v54.0.0"), availability.detail());
         assertFalse(availability.detail().contains("firmware"), availability.detail());
@@ -86,7 +96,8 @@ class ChvCheckTest {
     @Test
     void aReleaseOlderThanV38IsRefused() throws IOException {
         Path old = script("old-chv", "cloud-hypervisor v37.0");
-        Availability availability = driver(old.toString(), kvm("kvm_amd"), dir.resolve("none.fd")).check();
+        Availability availability =
+                driver(old.toString(), kvm("kvm_amd"), dir.resolve("none.fd")).check();
         assertFalse(availability.usable());
         assertTrue(availability.detail().contains("v37.0.0, older than the v38.0.0"), availability.detail());
     }
@@ -102,7 +113,8 @@ class ChvCheckTest {
 
     @Test
     void aPvmHostIsReportedAsUnusableBecauseStockKernelsHang() throws IOException {
-        Availability availability = driver(FakeChv.FAKE.toString(), kvm("kvm", "kvm_pvm"), dir.resolve("none.fd")).check();
+        Availability availability = driver(FakeChv.FAKE.toString(), kvm("kvm", "kvm_pvm"), dir.resolve("none.fd"))
+                .check();
         assertFalse(availability.usable());
         assertTrue(availability.detail().contains("PVM"), availability.detail());
         assertTrue(availability.detail().contains("--hypervisor qemu"), availability.detail());
@@ -116,8 +128,8 @@ class ChvCheckTest {
 
     @Test
     void badTimeoutsAreRejectedWithTheKeyNamed() {
-        InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> VmFixtures.settings(Map.of("start_timeout", "soon")));
+        InvalidInputException error =
+                assertThrows(InvalidInputException.class, () -> VmFixtures.settings(Map.of("start_timeout", "soon")));
         assertEquals("config: [chv] start_timeout = \"soon\" is not valid", error.getMessage());
         assertEquals("start_timeout takes a duration such as 500ms, 30s, 5m or 1h", error.hint());
     }

@@ -1,5 +1,11 @@
 package cocoon.plugin.chv;
 
+import static cocoon.plugin.chv.VmFixtures.MIB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.HypervisorException;
@@ -7,17 +13,10 @@ import cocoon.api.VmRecord;
 import cocoon.plugin.chv.cli.ChvCommand;
 import cocoon.plugin.chv.cli.ChvVersion;
 import cocoon.plugin.chv.cli.VmFiles;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static cocoon.plugin.chv.VmFixtures.MIB;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ChvCommandTest {
 
@@ -31,44 +30,66 @@ class ChvCommandTest {
     @Test
     void ociImageWithTwoLayersBootsTheKernelWithLayersReadOnlyAndTheCowDiskWritable() {
         String blobs = "/srv/cocoon/lib/images/oci/blobs/sha256/";
-        assertEquals(List.of(
-                "cloud-hypervisor",
-                "--api-socket", "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
-                "--event-monitor", "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
-                "--cpus", "boot=2",
-                "--memory", "size=1G",
-                "--kernel", "/srv/cocoon/lib/images/oci/boot/9a1b2c3d4e5f/vmlinuz",
-                "--initramfs", "/srv/cocoon/lib/images/oci/boot/9a1b2c3d4e5f/initrd",
-                "--cmdline", "quiet cocoon.layers=3333bbbb4444,1111aaaa2222 cocoon.cow=cocoon-cow console=hvc0",
-                "--disk",
-                "path=" + blobs + "1111aaaa2222.erofs,readonly=on,image_type=raw,serial=1111aaaa2222",
-                "path=" + blobs + "3333bbbb4444.erofs,readonly=on,image_type=raw,serial=3333bbbb4444",
-                "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/cow.raw,image_type=raw,serial=cocoon-cow",
-                "--rng", "src=/dev/urandom",
-                "--balloon", "size=0,deflate_on_oom=on",
-                "--watchdog",
-                "--serial", "file=/srv/cocoon/log/0f3c9a2b7d41/serial.log",
-                "--console", "pty"),
+        assertEquals(
+                List.of(
+                        "cloud-hypervisor",
+                        "--api-socket",
+                        "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
+                        "--event-monitor",
+                        "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
+                        "--cpus",
+                        "boot=2",
+                        "--memory",
+                        "size=1G",
+                        "--kernel",
+                        "/srv/cocoon/lib/images/oci/boot/9a1b2c3d4e5f/vmlinuz",
+                        "--initramfs",
+                        "/srv/cocoon/lib/images/oci/boot/9a1b2c3d4e5f/initrd",
+                        "--cmdline",
+                        "quiet cocoon.layers=3333bbbb4444,1111aaaa2222 cocoon.cow=cocoon-cow console=hvc0",
+                        "--disk",
+                        "path=" + blobs + "1111aaaa2222.erofs,readonly=on,image_type=raw,serial=1111aaaa2222",
+                        "path=" + blobs + "3333bbbb4444.erofs,readonly=on,image_type=raw,serial=3333bbbb4444",
+                        "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/cow.raw,image_type=raw,serial=cocoon-cow",
+                        "--rng",
+                        "src=/dev/urandom",
+                        "--balloon",
+                        "size=0,deflate_on_oom=on",
+                        "--watchdog",
+                        "--serial",
+                        "file=/srv/cocoon/log/0f3c9a2b7d41/serial.log",
+                        "--console",
+                        "pty"),
                 render(VmFixtures.ociVm(ROOT, 1024 * MIB), ChvVersion.CURRENT));
     }
 
     @Test
     void cloudImageBootsUefiFirmwareFromAQcow2OverlayThatMayOpenItsBackingFile() {
-        assertEquals(List.of(
-                "cloud-hypervisor",
-                "--api-socket", "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
-                "--event-monitor", "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
-                "--cpus", "boot=2",
-                "--memory", "size=2G",
-                "--firmware", "/usr/share/cloud-hypervisor/CLOUDHV.fd",
-                "--disk",
-                "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/overlay.qcow2,image_type=qcow2,backing_files=on,serial=cocoon-root",
-                "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/cidata.img,readonly=on,image_type=raw,serial=cidata",
-                "--rng", "src=/dev/urandom",
-                "--balloon", "size=0,deflate_on_oom=on",
-                "--watchdog",
-                "--serial", "pty",
-                "--console", "off"),
+        assertEquals(
+                List.of(
+                        "cloud-hypervisor",
+                        "--api-socket",
+                        "path=/srv/cocoon/run/0f3c9a2b7d41/api.sock",
+                        "--event-monitor",
+                        "path=/srv/cocoon/run/0f3c9a2b7d41/events.json",
+                        "--cpus",
+                        "boot=2",
+                        "--memory",
+                        "size=2G",
+                        "--firmware",
+                        "/usr/share/cloud-hypervisor/CLOUDHV.fd",
+                        "--disk",
+                        "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/overlay.qcow2,image_type=qcow2,backing_files=on,serial=cocoon-root",
+                        "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/cidata.img,readonly=on,image_type=raw,serial=cidata",
+                        "--rng",
+                        "src=/dev/urandom",
+                        "--balloon",
+                        "size=0,deflate_on_oom=on",
+                        "--watchdog",
+                        "--serial",
+                        "pty",
+                        "--console",
+                        "off"),
                 render(VmFixtures.cloudVm(ROOT, 2048 * MIB), ChvVersion.CURRENT));
     }
 
@@ -80,7 +101,11 @@ class ChvCommandTest {
         disks.add(0, new Disk(base, DiskFormat.QCOW2, true, null, null));
         List<String> argv = render(VmFixtures.record(cloud.spec(), cloud.boot(), disks), ChvVersion.CURRENT);
         assertTrue(argv.stream().noneMatch(arg -> arg.startsWith("path=" + base)), String.join(" ", argv));
-        assertEquals(2, argv.stream().filter(arg -> arg.startsWith("path=/srv/cocoon/lib/vms/")).count());
+        assertEquals(
+                2,
+                argv.stream()
+                        .filter(arg -> arg.startsWith("path=/srv/cocoon/lib/vms/"))
+                        .count());
     }
 
     @Test
@@ -97,15 +122,22 @@ class ChvCommandTest {
     @Test
     void releasesBeforeV50Point1GetNoImageTypeOrBackingFilesKeysTheyWouldReject() {
         List<String> argv = render(VmFixtures.cloudVm(ROOT, 2048 * MIB), new ChvVersion(45, 0, 0));
-        assertTrue(argv.contains("path=/srv/cocoon/lib/vms/0f3c9a2b7d41/overlay.qcow2,serial=cocoon-root"), String.join(" ", argv));
+        assertTrue(
+                argv.contains("path=/srv/cocoon/lib/vms/0f3c9a2b7d41/overlay.qcow2,serial=cocoon-root"),
+                String.join(" ", argv));
         assertTrue(argv.stream().noneMatch(arg -> arg.contains("image_type") || arg.contains("backing_files")));
     }
 
     @Test
     void aPathWithACommaIsRefusedBecauseTheOptionSyntaxCannotCarryIt() {
-        HypervisorException error = assertThrows(HypervisorException.class,
-                () -> ChvCommand.render("cloud-hypervisor", VmFixtures.ociVm(ROOT, 512 * MIB),
-                        new VmFiles(Path.of("/run/a,b"), Path.of("/log")), FIRMWARE, ChvVersion.CURRENT));
+        HypervisorException error = assertThrows(
+                HypervisorException.class,
+                () -> ChvCommand.render(
+                        "cloud-hypervisor",
+                        VmFixtures.ociVm(ROOT, 512 * MIB),
+                        new VmFiles(Path.of("/run/a,b"), Path.of("/log")),
+                        FIRMWARE,
+                        ChvVersion.CURRENT));
         assertTrue(error.getMessage().contains("/run/a,b"), error.getMessage());
     }
 }

@@ -1,5 +1,11 @@
 package cocoon.plugin.chv;
 
+import static cocoon.plugin.chv.VmFixtures.MIB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.ConflictException;
 import cocoon.api.HypervisorException;
 import cocoon.api.VmPaths;
@@ -7,9 +13,6 @@ import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.plugin.chv.api.ChvApi;
 import cocoon.plugin.chv.api.VmInfo;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -28,12 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static cocoon.plugin.chv.VmFixtures.MIB;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The real driver (real processes, real UNIX socket HTTP) against the strict Cloud Hypervisor test double. */
 class ChvContractTest {
@@ -130,7 +129,8 @@ class ChvContractTest {
 
     @Test
     void aVmmThatDiesAtStartFailsTheLaunchWithTheEndOfItsLog() throws Exception {
-        FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)"));
+        FakeChv chv = new FakeChv(
+                root, Map.of("FAKE_CHV_DIE_AT_START", "Cannot open /dev/kvm: No such file or directory (os error 2)"));
         VmPaths paths = chv.paths();
         VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
 
@@ -138,7 +138,8 @@ class ChvContractTest {
 
         assertTrue(error.getMessage().contains("exited while starting VM web"), error.getMessage());
         assertTrue(error.getMessage().contains("Cannot open /dev/kvm: No such file or directory"), error.getMessage());
-        assertTrue(error.hint().contains(paths.logDir().resolve("hypervisor.log").toString()), error.hint());
+        assertTrue(
+                error.hint().contains(paths.logDir().resolve("hypervisor.log").toString()), error.hint());
         assertRunDirClean(paths);
     }
 
@@ -151,7 +152,8 @@ class ChvContractTest {
         slow.hypervisor.powerOff(vm.running(pid, Instant.now()), slow.paths(), Duration.ofSeconds(20), false);
 
         FakeChv silent = new FakeChv(root, Map.of("FAKE_CHV_SOCKET_DELAY_MS", "60000"), Map.of("start_timeout", "2s"));
-        HypervisorException error = assertThrows(HypervisorException.class, () -> silent.hypervisor.launch(vm, silent.paths()));
+        HypervisorException error =
+                assertThrows(HypervisorException.class, () -> silent.hypervisor.launch(vm, silent.paths()));
         assertTrue(error.getMessage().contains("did not answer"), error.getMessage());
         assertTrue(error.hint().contains("start_timeout"), error.hint());
         assertRunDirClean(silent.paths());
@@ -173,7 +175,8 @@ class ChvContractTest {
 
         assertEquals(VmState.ERROR, chv.hypervisor.state(recorded, paths), "a VMM gone without Cocoon stopping it");
         assertEquals(VmState.ERROR, chv.hypervisor.state(recorded.failed("host crashed"), paths));
-        HypervisorException noConsole = assertThrows(HypervisorException.class, () -> chv.hypervisor.console(recorded, paths));
+        HypervisorException noConsole =
+                assertThrows(HypervisorException.class, () -> chv.hypervisor.console(recorded, paths));
         assertTrue(noConsole.getMessage().contains("not running"), noConsole.getMessage());
 
         long pid = chv.hypervisor.launch(vm, paths);
@@ -210,8 +213,8 @@ class ChvContractTest {
         VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
         long pid = chv.hypervisor.launch(vm, paths);
         try {
-            ConflictException error = assertThrows(ConflictException.class,
-                    () -> chv.hypervisor.launch(vm.running(pid, Instant.now()), paths));
+            ConflictException error = assertThrows(
+                    ConflictException.class, () -> chv.hypervisor.launch(vm.running(pid, Instant.now()), paths));
             assertTrue(error.getMessage().contains("already running"), error.getMessage());
             assertTrue(alive(pid));
         } finally {
@@ -222,8 +225,16 @@ class ChvContractTest {
 
     @Test
     void aWedgedVmmThatIgnoresShutdownAndSigtermIsKilled() throws Exception {
-        FakeChv chv = new FakeChv(root, Map.of("FAKE_CHV_POWER_BUTTON", "ignore", "FAKE_CHV_VMM_SHUTDOWN", "ignore",
-                "FAKE_CHV_SIGTERM", "ignore"), Map.of("stop_grace", "1s"));
+        FakeChv chv = new FakeChv(
+                root,
+                Map.of(
+                        "FAKE_CHV_POWER_BUTTON",
+                        "ignore",
+                        "FAKE_CHV_VMM_SHUTDOWN",
+                        "ignore",
+                        "FAKE_CHV_SIGTERM",
+                        "ignore"),
+                Map.of("stop_grace", "1s"));
         VmPaths paths = chv.paths();
         VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
         long pid = chv.hypervisor.launch(vm, paths);
@@ -261,7 +272,8 @@ class ChvContractTest {
         VmRecord running = vm.running(pid, Instant.now());
 
         // As root typing `poweroff` on the console: the double's guest shuts itself down (ACPI S5 from inside).
-        try (OutputStream console = new FileOutputStream(chv.hypervisor.console(running, paths).toFile())) {
+        try (OutputStream console =
+                new FileOutputStream(chv.hypervisor.console(running, paths).toFile())) {
             console.write("poweroff\n".getBytes(StandardCharsets.UTF_8));
         }
         awaitGone(pid);
@@ -297,14 +309,24 @@ class ChvContractTest {
         VmRecord vm = FakeChv.withFiles(VmFixtures.ociVm(root, 512 * MIB));
         long pid = slow.hypervisor.launch(vm, slow.paths());
         try {
-            assertEquals(VmInfo.RUNNING, new ChvApi(slow.paths().runDir().resolve("api.sock"), Duration.ofSeconds(5)).info().state());
+            assertEquals(
+                    VmInfo.RUNNING,
+                    new ChvApi(slow.paths().runDir().resolve("api.sock"), Duration.ofSeconds(5))
+                            .info()
+                            .state());
         } finally {
             slow.hypervisor.powerOff(vm.running(pid, Instant.now()), slow.paths(), Duration.ofSeconds(20), true);
         }
 
-        FakeChv doomed = new FakeChv(root, Map.of("FAKE_CHV_CREATE_DELAY_MS", "1000",
-                "FAKE_CHV_BOOT_FAILURE", "Failed to open disk image: No such file or directory (os error 2)"));
-        HypervisorException error = assertThrows(HypervisorException.class, () -> doomed.hypervisor.launch(vm, doomed.paths()));
+        FakeChv doomed = new FakeChv(
+                root,
+                Map.of(
+                        "FAKE_CHV_CREATE_DELAY_MS",
+                        "1000",
+                        "FAKE_CHV_BOOT_FAILURE",
+                        "Failed to open disk image: No such file or directory (os error 2)"));
+        HypervisorException error =
+                assertThrows(HypervisorException.class, () -> doomed.hypervisor.launch(vm, doomed.paths()));
         assertTrue(error.getMessage().contains("No such file or directory"), error.getMessage());
     }
 
@@ -335,21 +357,23 @@ class ChvContractTest {
 
     /** Reads the first line the "guest" wrote to a PTY, as a console user would. */
     private static String firstLine(Path pty) throws Exception {
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-            try (InputStream in = new FileInputStream(pty.toFile())) {
-                StringBuilder text = new StringBuilder();
-                for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-                    text.append((char) c);
-                }
-                return text.toString().strip();
-            } catch (IOException e) {
-                return "unreadable: " + e;
-            }
-        }, runnable -> {
-            Thread reader = new Thread(runnable);
-            reader.setDaemon(true);
-            reader.start();
-        });
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(
+                () -> {
+                    try (InputStream in = new FileInputStream(pty.toFile())) {
+                        StringBuilder text = new StringBuilder();
+                        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+                            text.append((char) c);
+                        }
+                        return text.toString().strip();
+                    } catch (IOException e) {
+                        return "unreadable: " + e;
+                    }
+                },
+                runnable -> {
+                    Thread reader = new Thread(runnable);
+                    reader.setDaemon(true);
+                    reader.start();
+                });
         return line.get(10, TimeUnit.SECONDS);
     }
 }

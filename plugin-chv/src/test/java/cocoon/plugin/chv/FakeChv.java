@@ -5,7 +5,6 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -20,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /** The driver, opened with the runtime's real services, pointed at the fake cloud-hypervisor with chosen switches. */
 final class FakeChv {
 
-    static final Path FAKE = Path.of("").toAbsolutePath().getParent()
-            .resolve("testing/fake-cloud-hypervisor/cloud-hypervisor");
+    static final Path FAKE =
+            Path.of("").toAbsolutePath().getParent().resolve("testing/fake-cloud-hypervisor/cloud-hypervisor");
 
     final Path root;
     final Path requests;
@@ -35,15 +34,30 @@ final class FakeChv {
         Files.write(firmware, new byte[4096]);
         Path wrapper = root.resolve("cloud-hypervisor");
         StringBuilder script = new StringBuilder("#!/bin/bash\nexport FAKE_CHV_RECORD='" + requests + "'\n");
-        environment.forEach((name, value) -> script.append("export ").append(name).append("='").append(value).append("'\n"));
+        environment.forEach((name, value) ->
+                script.append("export ").append(name).append("='").append(value).append("'\n"));
         script.append("exec '").append(FAKE).append("' \"$@\"\n");
         Files.writeString(wrapper, script);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Map<String, String> all = new HashMap<>(Map.of("binary", wrapper.toString(), "firmware", firmware.toString(),
-                "start_timeout", "60s", "stop_grace", "3s", "api_timeout", "5s"));
+        Map<String, String> all = new HashMap<>(Map.of(
+                "binary",
+                wrapper.toString(),
+                "firmware",
+                firmware.toString(),
+                "start_timeout",
+                "60s",
+                "stop_grace",
+                "3s",
+                "api_timeout",
+                "5s"));
         all.putAll(settings);
-        hypervisor = new ChvProvider().open(Contexts.of(LockScope.hypervisor("chv"), root.resolve("lib"), root.resolve("run"), root.resolve("log"),
-                VmFixtures.settings(all)));
+        hypervisor = new ChvProvider()
+                .open(Contexts.of(
+                        LockScope.hypervisor("chv"),
+                        root.resolve("lib"),
+                        root.resolve("run"),
+                        root.resolve("log"),
+                        VmFixtures.settings(all)));
     }
 
     FakeChv(Path root, Map<String, String> environment) throws IOException {
@@ -70,7 +84,16 @@ final class FakeChv {
                 Files.createDirectories(disk.backingFile().getParent());
                 Files.createDirectories(disk.path().getParent());
                 qemuImg("create", "-q", "-f", "qcow2", disk.backingFile().toString(), "16M");
-                qemuImg("create", "-q", "-f", "qcow2", "-b", disk.backingFile().toString(), "-F", "qcow2", disk.path().toString());
+                qemuImg(
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        disk.backingFile().toString(),
+                        "-F",
+                        "qcow2",
+                        disk.path().toString());
             } else {
                 files.add(disk.path());
             }

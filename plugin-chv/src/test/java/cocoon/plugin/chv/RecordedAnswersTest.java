@@ -1,13 +1,13 @@
 package cocoon.plugin.chv;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import cocoon.plugin.chv.api.HttpResponse;
 import cocoon.plugin.chv.api.UnixHttpClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,10 +25,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pins the Cloud Hypervisor test double to what Cloud Hypervisor's source says it answers: each
@@ -50,7 +49,9 @@ class RecordedAnswersTest {
             recorded = JSON.readTree(in);
         }
         return StreamSupport.stream(recorded.get("scenarios").spliterator(), false)
-                .map(scenario -> DynamicTest.dynamicTest(scenario.get("name").asText() + " (v" + scenario.get("version").asText() + ")",
+                .map(scenario -> DynamicTest.dynamicTest(
+                        scenario.get("name").asText() + " (v"
+                                + scenario.get("version").asText() + ")",
                         () -> replay(scenario)));
     }
 
@@ -60,16 +61,29 @@ class RecordedAnswersTest {
         Files.write(dir.resolve("disk.raw"), new byte[1 << 20]);
         Path socket = dir.resolve("api.sock");
         Path events = dir.resolve("events.json");
-        List<String> argv = List.of(FakeChv.FAKE.toString(), "--api-socket", "path=" + socket,
-                "--kernel", dir.resolve("vmlinuz").toString(),
-                "--disk", "path=" + dir.resolve(scenario.path("disk").asText("disk.raw")),
-                "--console", "pty", "--serial", "file=" + dir.resolve("serial.log"),
-                "--event-monitor", "path=" + events);
-        ProcessBuilder builder = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        List<String> argv = List.of(
+                FakeChv.FAKE.toString(),
+                "--api-socket",
+                "path=" + socket,
+                "--kernel",
+                dir.resolve("vmlinuz").toString(),
+                "--disk",
+                "path=" + dir.resolve(scenario.path("disk").asText("disk.raw")),
+                "--console",
+                "pty",
+                "--serial",
+                "file=" + dir.resolve("serial.log"),
+                "--event-monitor",
+                "path=" + events);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(dir.resolve("stderr.txt").toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("FAKE_CHV_VERSION", scenario.get("version").asText());
-        scenario.path("environment").properties().forEach(entry -> builder.environment().put(entry.getKey(), entry.getValue().asText()));
+        scenario.path("environment")
+                .properties()
+                .forEach(entry -> builder.environment()
+                        .put(entry.getKey(), entry.getValue().asText()));
         Process vmm = builder.start();
         try {
             // A scenario that only waits for the exit may end before its socket could be reached at all.
@@ -131,11 +145,14 @@ class RecordedAnswersTest {
         } else if (step.has("type")) {
             // What a console user types arrives at the guest; the double's guest acts on a "poweroff" line.
             JsonNode info = JSON.readTree(send(http, "GET vm.info").body());
-            try (OutputStream console = new FileOutputStream(info.at("/config/console/file").asText())) {
+            try (OutputStream console =
+                    new FileOutputStream(info.at("/config/console/file").asText())) {
                 console.write((step.get("type").asText() + "\n").getBytes(StandardCharsets.UTF_8));
             }
         } else if (step.has("signal")) {
-            new ProcessBuilder("kill", "-" + step.get("signal").asText(), Long.toString(vmm.pid())).start().waitFor();
+            new ProcessBuilder("kill", "-" + step.get("signal").asText(), Long.toString(vmm.pid()))
+                    .start()
+                    .waitFor();
         } else if (step.has("wait")) {
             assertTrue(vmm.waitFor(AWAIT.toSeconds(), TimeUnit.SECONDS), "the VMM did not exit");
         } else {
@@ -172,7 +189,10 @@ class RecordedAnswersTest {
             assertEquals(step.get("bodyText").asText(), response.bodyText(), said);
         }
         if (step.has("state")) {
-            assertEquals(step.get("state").asText(), JSON.readTree(response.body()).get("state").asText(), said);
+            assertEquals(
+                    step.get("state").asText(),
+                    JSON.readTree(response.body()).get("state").asText(),
+                    said);
         }
     }
 
@@ -191,12 +211,14 @@ class RecordedAnswersTest {
             List<String> fields = new ArrayList<>();
             event.fieldNames().forEachRemaining(fields::add);
             assertEquals(List.of("timestamp", "source", "event", "properties"), fields, record);
-            long nanos = event.at("/timestamp/secs").asLong() * 1_000_000_000L + event.at("/timestamp/nanos").asLong();
+            long nanos = event.at("/timestamp/secs").asLong() * 1_000_000_000L
+                    + event.at("/timestamp/nanos").asLong();
             assertTrue(nanos >= previous, "timestamps never go back: " + file);
             previous = nanos;
             JsonNode properties = event.get("properties");
             assertTrue(properties.isNull() || properties.isObject(), record);
-            String name = event.get("source").asText() + " " + event.get("event").asText();
+            String name =
+                    event.get("source").asText() + " " + event.get("event").asText();
             all.add(properties.isObject() ? name + " " + properties.path("id").asText() : name);
             if (List.of("vmm", "vm").contains(event.get("source").asText())) {
                 lifecycle.add(name);

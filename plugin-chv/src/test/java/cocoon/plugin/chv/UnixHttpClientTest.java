@@ -1,15 +1,16 @@
 package cocoon.plugin.chv;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.plugin.chv.api.ApiStatusException;
 import cocoon.plugin.chv.api.ChvApi;
 import cocoon.plugin.chv.api.HttpResponse;
 import cocoon.plugin.chv.api.UnixHttpClient;
 import cocoon.plugin.chv.api.VmInfo;
 import cocoon.plugin.chv.api.VmmPing;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,11 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP-over-UNIX-socket client against a one-shot server that answers with canned bytes. */
 class UnixHttpClientTest {
@@ -42,19 +41,21 @@ class UnixHttpClientTest {
     private CompletableFuture<String> serveOnce(String response) throws IOException {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(dir.resolve("api.sock")));
-        return CompletableFuture.supplyAsync(() -> {
-            try (SocketChannel client = server.accept()) {
-                String request = readHead(Channels.newInputStream(client));
-                if (response != null) {
-                    client.write(ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8)));
-                } else {
-                    Thread.sleep(5_000);
-                }
-                return request;
-            } catch (IOException | InterruptedException e) {
-                return "failed: " + e;
-            }
-        }, Thread::startVirtualThread);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (SocketChannel client = server.accept()) {
+                        String request = readHead(Channels.newInputStream(client));
+                        if (response != null) {
+                            client.write(ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8)));
+                        } else {
+                            Thread.sleep(5_000);
+                        }
+                        return request;
+                    } catch (IOException | InterruptedException e) {
+                        return "failed: " + e;
+                    }
+                },
+                Thread::startVirtualThread);
     }
 
     private static String readHead(InputStream in) throws IOException {
@@ -78,7 +79,8 @@ class UnixHttpClientTest {
 
     @Test
     void aContentLengthBodyIsReadExactlyEvenWhenTheServerKeepsTheConnectionOpen() throws Exception {
-        String json = "{\"build_version\":\"v54.0.0\",\"version\":\"54.0.0\",\"pid\":4242,\"features\":[\"io_uring\",\"kvm\"]}";
+        String json =
+                "{\"build_version\":\"v54.0.0\",\"version\":\"54.0.0\",\"pid\":4242,\"features\":[\"io_uring\",\"kvm\"]}";
         CompletableFuture<String> request = serveOnce("HTTP/1.1 200 OK\r\nServer: Cloud Hypervisor API\r\n"
                 + "Content-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n" + json);
         VmmPing ping = new ChvApi(dir.resolve("api.sock"), Duration.ofSeconds(2)).ping();
@@ -100,13 +102,16 @@ class UnixHttpClientTest {
         VmInfo info = new ChvApi(dir.resolve("api.sock"), Duration.ofSeconds(2)).info();
         assertEquals("Running", info.state());
         assertEquals(new VmInfo.Console("/dev/pts/7", "Pty"), info.config().console());
-        assertEquals(new VmInfo.Console("/var/log/cocoon/x/serial.log", "File"), info.config().serial());
+        assertEquals(
+                new VmInfo.Console("/var/log/cocoon/x/serial.log", "File"),
+                info.config().serial());
         assertTrue(info.config().console().isPty());
     }
 
     @Test
     void noContentMeansAnEmptyBodyAndAPutSaysItsLengthIsZero() throws Exception {
-        CompletableFuture<String> request = serveOnce("HTTP/1.1 204 No Content\r\nServer: Cloud Hypervisor API\r\n\r\n");
+        CompletableFuture<String> request =
+                serveOnce("HTTP/1.1 204 No Content\r\nServer: Cloud Hypervisor API\r\n\r\n");
         HttpResponse response = new UnixHttpClient(dir.resolve("api.sock"), Duration.ofSeconds(2))
                 .send("PUT", "/api/v1/vm.power-button", null, new byte[0]);
         assertEquals(204, response.status());
@@ -117,12 +122,15 @@ class UnixHttpClientTest {
 
     @Test
     void anErrorStatusBecomesAnExceptionCarryingStatusAndBody() throws Exception {
-        // What Cloud Hypervisor (v47+) answers vm.power-button without a booted VM: 500 and the error chain as a JSON array
+        // What Cloud Hypervisor (v47+) answers vm.power-button without a booted VM: 500 and the error chain as a JSON
+        // array
         // (vmm/src/api/http/mod.rs error_response).
         String body = "[\"Error from API\",\"Error triggering power button\",\"VM is not running\"]";
-        var unused = serveOnce("HTTP/1.1 500 Internal Server Error\r\nServer: Cloud Hypervisor API\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + body.length() + "\r\n\r\n" + body);
-        ApiStatusException error = assertThrows(ApiStatusException.class,
+        var unused = serveOnce(
+                "HTTP/1.1 500 Internal Server Error\r\nServer: Cloud Hypervisor API\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+        ApiStatusException error = assertThrows(
+                ApiStatusException.class,
                 () -> new ChvApi(dir.resolve("api.sock"), Duration.ofSeconds(2)).powerButton());
         assertEquals(500, error.status());
         assertTrue(error.getMessage().contains("VM is not running"), error.getMessage());
@@ -132,8 +140,8 @@ class UnixHttpClientTest {
     void aServerThatNeverAnswersTimesOut() throws Exception {
         var unused = serveOnce(null);
         long start = System.nanoTime();
-        IOException error = assertThrows(IOException.class,
-                () -> new ChvApi(dir.resolve("api.sock"), Duration.ofMillis(300)).info());
+        IOException error = assertThrows(
+                IOException.class, () -> new ChvApi(dir.resolve("api.sock"), Duration.ofMillis(300)).info());
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(tookMillis < 3_000, "took " + tookMillis + " ms");
         assertTrue(error.getMessage().contains("no answer"), error.getMessage());

@@ -9,10 +9,8 @@ import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
 import cocoon.runtime.config.ConfigSection;
-
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +20,7 @@ final class VmFixtures {
     static final long MIB = 1024L * 1024;
     static final String ID = "0f3c9a2b7d41";
 
-    private VmFixtures() {
-    }
+    private VmFixtures() {}
 
     /** The {@code [chv]} section as the runtime reads it from a config file holding {@code written}. */
     static SettingValues settings(Map<String, String> written) {
@@ -63,7 +60,18 @@ final class VmFixtures {
     }
 
     static VmRecord record(VmSpec spec, BootSpec boot, List<Disk> disks) {
-        return new VmRecord(ID, spec.name(), VmState.CREATED, spec, new VmRecord.ImageRef("oci", "example/web:1", "sha256:9a1b"),
-                boot, disks, Instant.parse("2026-11-26T10:00:00Z"), null, 0, null, null);
+        return new VmRecord(
+                ID,
+                spec.name(),
+                VmState.CREATED,
+                spec,
+                new VmRecord.ImageRef("oci", "example/web:1", "sha256:9a1b"),
+                boot,
+                disks,
+                Instant.parse("2026-11-26T10:00:00Z"),
+                null,
+                0,
+                null,
+                null);
     }
 }

@@ -24,7 +24,6 @@ import cocoon.plugin.cloudimage.qemu.QemuImg;
 import cocoon.plugin.cloudimage.qemu.SourceFormat;
 import cocoon.plugin.cloudimage.store.CloudImageStore;
 import cocoon.plugin.cloudimage.store.IndexEntry;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -82,15 +81,17 @@ final class CloudImageSource implements ImageSource {
         String url = checkedUrl(reference);
         String item = fileName(url);
         try (StoreLock.Held shared = store.shareStore();
-             Downloader downloader = new Downloader(settings.http(), settings.limits(), options.tls())) {
+                Downloader downloader = new Downloader(settings.http(), settings.limits(), options.tls())) {
             String expected = expectedDigest(url, options, downloader);
             try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
                 Optional<IndexEntry> known = store.entry(url).filter(e -> Files.exists(store.blob(e.hex())));
                 if (options.force()) {
                     part.restart();
                 }
-                Downloader.Stored stored = options.force() ? null
-                        : known.map(e -> new Downloader.Stored(e.etag(), e.lastModified())).orElse(null);
+                Downloader.Stored stored = options.force()
+                        ? null
+                        : known.map(e -> new Downloader.Stored(e.etag(), e.lastModified()))
+                                .orElse(null);
                 Downloader.Outcome outcome = downloader.fetch(url, part, stored, item, progress);
                 if (outcome instanceof Downloader.Outcome.Fetched fetched) {
                     return toImage(accept(url, item, fetched, expected, part, progress));
@@ -106,8 +107,13 @@ final class CloudImageSource implements ImageSource {
     }
 
     /** Verifies, converts and commits a complete download; on any failure the store is as it was. */
-    private IndexEntry accept(String url, String item, Downloader.Outcome.Fetched fetched, String expected,
-                              PartFile part, ProgressListener progress) {
+    private IndexEntry accept(
+            String url,
+            String item,
+            Downloader.Outcome.Fetched fetched,
+            String expected,
+            PartFile part,
+            ProgressListener progress) {
         Path converted = null;
         try {
             if (expected != null && !expected.equals(fetched.sha256Hex())) {
@@ -126,8 +132,10 @@ final class CloudImageSource implements ImageSource {
                         qemuImg.selfContained(fetched.file(), format, url);
                     }
                     progress.on(ProgressEvent.message(item, "converting " + format.qemuName() + " to qcow2"));
-                    // A name of its own: a qemu-img orphaned by a killed pull of the same URL may still write to its target.
-                    converted = Files.createTempFile(context.tmpDir(), part.path().getFileName() + "-", ".qcow2");
+                    // A name of its own: a qemu-img orphaned by a killed pull of the same URL may still write to its
+                    // target.
+                    converted =
+                            Files.createTempFile(context.tmpDir(), part.path().getFileName() + "-", ".qcow2");
                     try {
                         qemuImg.convertToQcow2(fetched.file(), format, converted);
                     } catch (ToolException e) {
@@ -138,14 +146,24 @@ final class CloudImageSource implements ImageSource {
                 info = qemuImg.selfContained(candidate, SourceFormat.QCOW2, url);
                 store.commitBlob(candidate, fetched.sha256Hex());
             }
-            IndexEntry entry = new IndexEntry(url, "sha256:" + fetched.sha256Hex(), fetched.bytes(),
-                    format.qemuName(), Files.size(blob), info.virtualSize(), fetched.etag(), fetched.lastModified(),
+            IndexEntry entry = new IndexEntry(
+                    url,
+                    "sha256:" + fetched.sha256Hex(),
+                    fetched.bytes(),
+                    format.qemuName(),
+                    Files.size(blob),
+                    info.virtualSize(),
+                    fetched.etag(),
+                    fetched.lastModified(),
                     Instant.now());
             store.update(index -> index.with(entry));
             progress.on(ProgressEvent.message(item, "stored as " + entry.digest()));
             return entry;
         } catch (IOException e) {
-            throw StorageException.of("cannot store the image converted in", context.tmpDir(), e,
+            throw StorageException.of(
+                    "cannot store the image converted in",
+                    context.tmpDir(),
+                    e,
                     "check permissions and free space under the root dir, then pull again");
         } finally {
             part.discard();
@@ -164,8 +182,10 @@ final class CloudImageSource implements ImageSource {
         }
         String sumsUrl = checkedUrl(options.checksumUrl());
         String name = fileName(url);
-        return Checksums.find(downloader.fetchText(sumsUrl), name).orElseThrow(() -> new NotFoundException(
-                sumsUrl + " lists no sha256 for " + name, "check that the checksum file belongs to this image"));
+        return Checksums.find(downloader.fetchText(sumsUrl), name)
+                .orElseThrow(() -> new NotFoundException(
+                        sumsUrl + " lists no sha256 for " + name,
+                        "check that the checksum file belongs to this image"));
     }
 
     @Override
@@ -183,7 +203,8 @@ final class CloudImageSource implements ImageSource {
         try (StoreLock.Held shared = store.shareStore()) {
             store.update(index -> {
                 if (!index.images().containsKey(image.reference())) {
-                    throw new NotFoundException("no cloud image " + image.reference(), "cocoon list shows what is stored");
+                    throw new NotFoundException(
+                            "no cloud image " + image.reference(), "cocoon list shows what is stored");
                 }
                 return index.without(image.reference());
             });
@@ -205,15 +226,22 @@ final class CloudImageSource implements ImageSource {
     /** Checks and conversions run qemu-img; the seed disk's tools are the disk builder's to check. */
     @Override
     public Availability check() {
-        return context.processes().which("qemu-img")
+        return context.processes()
+                .which("qemu-img")
                 .map(found -> Availability.ok("qemu-img found at " + found))
                 .orElseGet(() -> Availability.missing("missing qemu-img (apt-get install qemu-utils)"));
     }
 
     private Image toImage(IndexEntry entry) {
         Disk base = new Disk(store.blob(entry.hex()), DiskFormat.QCOW2, true, null, null);
-        return new Image(kind(), entry.url(), entry.digest(), entry.blobBytes(), entry.created(),
-                BootSpec.firmware(), List.of(base));
+        return new Image(
+                kind(),
+                entry.url(),
+                entry.digest(),
+                entry.blobBytes(),
+                entry.created(),
+                BootSpec.firmware(),
+                List.of(base));
     }
 
     private static String checkedUrl(String reference) {
@@ -225,7 +253,8 @@ final class CloudImageSource implements ImageSource {
             }
             return uri.toString();
         } catch (URISyntaxException e) {
-            throw new InvalidInputException("bad image URL " + reference + ": " + e.getReason(),
+            throw new InvalidInputException(
+                    "bad image URL " + reference + ": " + e.getReason(),
                     "use an http:// or https:// URL of a disk image");
         }
     }

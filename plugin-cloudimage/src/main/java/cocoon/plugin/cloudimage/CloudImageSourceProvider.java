@@ -3,7 +3,6 @@ package cocoon.plugin.cloudimage;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
 import cocoon.api.Setting;
-
 import java.util.List;
 
 /** Registers the {@code cloudimg} image source: disk images fetched over HTTP/HTTPS. */

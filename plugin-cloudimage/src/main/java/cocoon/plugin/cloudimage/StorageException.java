@@ -2,7 +2,6 @@ package cocoon.plugin.cloudimage;
 
 import cocoon.api.CocoonException;
 import cocoon.api.ToolException;
-
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -52,11 +51,15 @@ public final class StorageException extends CocoonException {
     /** The system's words without the path a FileSystemException repeats. */
     private static String reason(IOException e) {
         if (e instanceof FileSystemException fs) {
-            return fs.getReason() != null ? fs.getReason()
-                    : e instanceof AccessDeniedException ? "permission denied"
-                    : e instanceof NoSuchFileException ? "no such file or folder"
-                    : e instanceof FileAlreadyExistsException ? "it already exists"
-                    : e.getClass().getSimpleName();
+            return fs.getReason() != null
+                    ? fs.getReason()
+                    : e instanceof AccessDeniedException
+                            ? "permission denied"
+                            : e instanceof NoSuchFileException
+                                    ? "no such file or folder"
+                                    : e instanceof FileAlreadyExistsException
+                                            ? "it already exists"
+                                            : e.getClass().getSimpleName();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -1,13 +1,12 @@
 package cocoon.plugin.cloudimage;
 
-import cocoon.api.InvalidInputException;
-import cocoon.plugin.cloudimage.download.Checksums;
-import org.junit.jupiter.api.Test;
-
-import java.util.Optional;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import cocoon.api.InvalidInputException;
+import cocoon.plugin.cloudimage.download.Checksums;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class ChecksumsTest {
 

@@ -1,23 +1,22 @@
 package cocoon.plugin.cloudimage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.CocoonException;
 import cocoon.api.InvalidInputException;
 import cocoon.api.PullOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every way a pull fails: one clear line for the user, and the store (blobs and index) as it was. */
 class CloudImageFailureTest {
@@ -34,7 +33,7 @@ class CloudImageFailureTest {
         store = new PullFixture(dir, "30s", "2s");
         server = ImageServer.http();
         server.file("/good.raw", TestImages.raw(7), false);
-        store.source.pull(server.url("/good.raw"), PullOptions.defaults(), e -> { });
+        store.source.pull(server.url("/good.raw"), PullOptions.defaults(), e -> {});
         before = store.storeSnapshot();
         assertEquals(2, before.size());
     }
@@ -93,8 +92,8 @@ class CloudImageFailureTest {
         }
         String url = "http://127.0.0.1:" + port + "/disk.raw";
 
-        CocoonException e = assertThrows(CocoonException.class,
-                () -> store.source.pull(url, PullOptions.defaults(), ev -> { }));
+        CocoonException e =
+                assertThrows(CocoonException.class, () -> store.source.pull(url, PullOptions.defaults(), ev -> {}));
 
         assertEquals("GET " + url + ": cannot connect to 127.0.0.1:" + port + " (connection refused)", e.getMessage());
         assertStoreUnchangedAndTmpEmpty();
@@ -174,8 +173,7 @@ class CloudImageFailureTest {
 
     @Test
     void urlThatIsNotHttpIsInvalidInput() {
-        assertThrows(InvalidInputException.class,
-                () -> store.source.pull("http://", PullOptions.defaults(), e -> { }));
+        assertThrows(InvalidInputException.class, () -> store.source.pull("http://", PullOptions.defaults(), e -> {}));
         assertFalse(store.source.handles("file:///etc/passwd"));
         assertFalse(store.source.handles("docker.io/library/debian:12"));
         assertTrue(store.source.handles("https://cloud.debian.org/images/debian-12-genericcloud-amd64.qcow2"));
@@ -183,8 +181,8 @@ class CloudImageFailureTest {
     }
 
     private CocoonException pullFails(String path) {
-        CocoonException e = assertThrows(CocoonException.class,
-                () -> store.source.pull(server.url(path), PullOptions.defaults(), ev -> { }));
+        CocoonException e = assertThrows(
+                CocoonException.class, () -> store.source.pull(server.url(path), PullOptions.defaults(), ev -> {}));
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         assertFalse(e.hint() == null || e.hint().isBlank());
         return e;
@@ -192,7 +190,9 @@ class CloudImageFailureTest {
 
     private long partSize() {
         try (var files = Files.list(store.root.resolve("tmp"))) {
-            Path part = files.filter(f -> f.toString().endsWith(".part")).findFirst().orElseThrow();
+            Path part = files.filter(f -> f.toString().endsWith(".part"))
+                    .findFirst()
+                    .orElseThrow();
             return Files.size(part);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -1,5 +1,10 @@
 package cocoon.plugin.cloudimage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.DiskFormat;
@@ -7,11 +12,6 @@ import cocoon.api.Image;
 import cocoon.api.NotFoundException;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +19,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CloudImagePullTest {
 
@@ -77,7 +76,7 @@ class CloudImagePullTest {
 
     @Test
     void indexRecordsUrlDigestSizesFormatAndValidators() throws Exception {
-        store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
 
         String index = Files.readString(store.index());
         assertTrue(index.contains("\"" + server.url("/disk.raw") + "\""), index);
@@ -94,12 +93,14 @@ class CloudImagePullTest {
         byte[] qcow2 = new TestImages(dir).convert(raw, "qcow2");
         server.file("/disk.qcow2", qcow2, false);
 
-        Image image = store.source.pull(server.url("/disk.qcow2"), PullOptions.defaults(), e -> { });
+        Image image = store.source.pull(server.url("/disk.qcow2"), PullOptions.defaults(), e -> {});
 
         Path base = image.baseDisks().get(0).path();
         assertEquals(Tools.sha256(qcow2), Tools.sha256(base));
         assertTrue(Files.readString(store.index()).contains("\"sourceFormat\" : \"qcow2\""));
-        assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(base)),
+        assertEquals(
+                "r--------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(base)),
                 "a committed base is read-only");
     }
 
@@ -108,12 +109,20 @@ class CloudImagePullTest {
         byte[] vmdk = new TestImages(dir).convert(raw, "vmdk");
         server.file("/disk.vmdk", vmdk, false);
 
-        Image image = store.source.pull(server.url("/disk.vmdk"), PullOptions.defaults(), e -> { });
+        Image image = store.source.pull(server.url("/disk.vmdk"), PullOptions.defaults(), e -> {});
 
         Path base = image.baseDisks().get(0).path();
         assertEquals("sha256:" + Tools.sha256(vmdk), image.digest());
         assertTrue(Tools.run("qemu-img", "info", "-f", "qcow2", base.toString()).contains("file format: qcow2"));
-        Tools.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", writeTemp(raw).toString(), base.toString());
+        Tools.run(
+                "qemu-img",
+                "compare",
+                "-f",
+                "raw",
+                "-F",
+                "qcow2",
+                writeTemp(raw).toString(),
+                base.toString());
         assertTrue(Files.readString(store.index()).contains("\"sourceFormat\" : \"vmdk\""));
     }
 
@@ -122,7 +131,7 @@ class CloudImagePullTest {
         server.redirect("/latest", server.url("/disk.raw"), 302);
         server.redirect("/moved", "/latest", 301);
 
-        Image image = store.source.pull(server.url("/moved"), PullOptions.defaults(), e -> { });
+        Image image = store.source.pull(server.url("/moved"), PullOptions.defaults(), e -> {});
 
         assertEquals(server.url("/moved"), image.reference());
         assertEquals("sha256:" + Tools.sha256(raw), image.digest());
@@ -130,11 +139,11 @@ class CloudImagePullTest {
 
     @Test
     void pullingAgainAsksWithTheStoredEtagAndTransfersNothing() {
-        Image first = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        Image first = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
         long sent = server.bodyBytesSent();
         Map<String, String> before = store.storeSnapshot();
 
-        Image second = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        Image second = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
 
         assertEquals(first, second);
         assertEquals(sent, server.bodyBytesSent(), "no body bytes on the second pull");
@@ -147,23 +156,28 @@ class CloudImagePullTest {
 
     @Test
     void forceDownloadsAgainWithoutAskingTheServer() {
-        store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
         long sent = server.bodyBytesSent();
 
-        Image again = store.source.pull(server.url("/disk.raw"), new PullOptions(false, true, null, null, null), e -> { });
+        Image again =
+                store.source.pull(server.url("/disk.raw"), new PullOptions(false, true, null, null, null), e -> {});
 
         assertEquals(sent + raw.length, server.bodyBytesSent());
         assertNull(server.requests("/disk.raw").get(1).header("If-None-Match"));
         assertEquals("sha256:" + Tools.sha256(raw), again.digest());
-        assertEquals(1, store.storeSnapshot().keySet().stream().filter(f -> f.startsWith("blobs/")).count());
+        assertEquals(
+                1,
+                store.storeSnapshot().keySet().stream()
+                        .filter(f -> f.startsWith("blobs/"))
+                        .count());
     }
 
     @Test
     void twoUrlsServingTheSameBytesShareOneBase() {
         server.file("/mirror/disk.raw", raw, false);
 
-        Image first = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
-        Image second = store.source.pull(server.url("/mirror/disk.raw"), PullOptions.defaults(), e -> { });
+        Image first = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
+        Image second = store.source.pull(server.url("/mirror/disk.raw"), PullOptions.defaults(), e -> {});
 
         assertEquals(first.baseDisks(), second.baseDisks());
         assertEquals(2, store.source.list().size());
@@ -175,13 +189,16 @@ class CloudImagePullTest {
         String good = "sha256:" + Tools.sha256(raw);
         String bad = "sha256:" + Tools.sha256(new byte[1]);
 
-        DigestMismatchException mismatch = assertThrows(DigestMismatchException.class, () -> store.source.pull(
-                server.url("/disk.raw"), new PullOptions(false, false, bad, null, null), e -> { }));
+        DigestMismatchException mismatch = assertThrows(
+                DigestMismatchException.class,
+                () -> store.source.pull(
+                        server.url("/disk.raw"), new PullOptions(false, false, bad, null, null), e -> {}));
         assertTrue(mismatch.getMessage().contains("expected " + bad), mismatch.getMessage());
         assertEquals(Map.of(), store.storeSnapshot());
         assertEquals(0, store.tmpFiles());
 
-        Image image = store.source.pull(server.url("/disk.raw"), new PullOptions(false, false, good, null, null), e -> { });
+        Image image =
+                store.source.pull(server.url("/disk.raw"), new PullOptions(false, false, good, null, null), e -> {});
         assertEquals(good, image.digest());
     }
 
@@ -192,22 +209,30 @@ class CloudImagePullTest {
         server.file("/WRONGSUMS", (Tools.sha256(new byte[2]) + "  disk.raw\n").getBytes(StandardCharsets.UTF_8), false);
         server.file("/OTHERSUMS", (Tools.sha256(raw) + "  other.raw\n").getBytes(StandardCharsets.UTF_8), false);
 
-        Image image = store.source.pull(server.url("/disk.raw"),
-                new PullOptions(false, false, null, server.url("/SHA256SUMS"), null), e -> { });
+        Image image = store.source.pull(
+                server.url("/disk.raw"), new PullOptions(false, false, null, server.url("/SHA256SUMS"), null), e -> {});
         assertEquals("sha256:" + Tools.sha256(raw), image.digest());
 
         PullFixture fresh = new PullFixture(dir.resolve("fresh"));
-        assertThrows(DigestMismatchException.class, () -> fresh.source.pull(server.url("/disk.raw"),
-                new PullOptions(false, false, null, server.url("/WRONGSUMS"), null), e -> { }));
-        NotFoundException unlisted = assertThrows(NotFoundException.class, () -> fresh.source.pull(
-                server.url("/disk.raw"), new PullOptions(false, false, null, server.url("/OTHERSUMS"), null), e -> { }));
+        assertThrows(
+                DigestMismatchException.class,
+                () -> fresh.source.pull(
+                        server.url("/disk.raw"),
+                        new PullOptions(false, false, null, server.url("/WRONGSUMS"), null),
+                        e -> {}));
+        NotFoundException unlisted = assertThrows(
+                NotFoundException.class,
+                () -> fresh.source.pull(
+                        server.url("/disk.raw"),
+                        new PullOptions(false, false, null, server.url("/OTHERSUMS"), null),
+                        e -> {}));
         assertTrue(unlisted.getMessage().contains("lists no sha256 for disk.raw"), unlisted.getMessage());
         assertEquals(Map.of(), fresh.storeSnapshot());
     }
 
     @Test
     void deleteDropsTheIndexEntryAndLeavesTheBaseForTheCollector() {
-        Image image = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+        Image image = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
 
         store.source.delete(image);
 

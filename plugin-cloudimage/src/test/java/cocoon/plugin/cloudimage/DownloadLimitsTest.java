@@ -1,21 +1,20 @@
 package cocoon.plugin.cloudimage;
 
-import cocoon.api.CocoonException;
-import cocoon.api.Image;
-import cocoon.api.InvalidInputException;
-import cocoon.api.PullOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocoon.api.CocoonException;
+import cocoon.api.Image;
+import cocoon.api.InvalidInputException;
+import cocoon.api.PullOptions;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A download never grows past what the server announced or past {@code [cloudimg] max_size}, and
@@ -65,7 +64,7 @@ class DownloadLimitsTest {
     void bodyLongerThanItsContentLengthIsCutAtTheLength() throws Exception {
         byte[] image = TestImages.raw(2);
         try (OverlongBodyServer overlong = new OverlongBodyServer(image)) {
-            Image pulled = store.source.pull(overlong.url("/overlong.raw"), PullOptions.defaults(), ev -> { });
+            Image pulled = store.source.pull(overlong.url("/overlong.raw"), PullOptions.defaults(), ev -> {});
 
             assertEquals("sha256:" + Tools.sha256(image), pulled.digest(), "exactly the announced bytes were taken");
             assertTrue(overlong.clientHungUp(30), "the client hung up instead of reading the junk past the length");
@@ -95,26 +94,38 @@ class DownloadLimitsTest {
         server.file("/disk.raw", image, true);
 
         Image pulled = new PullFixture(dir.resolve("exact"), Map.of("max_size", Integer.toString(image.length)))
-                .source.pull(server.url("/disk.raw"), PullOptions.defaults(), ev -> { });
+                .source.pull(server.url("/disk.raw"), PullOptions.defaults(), ev -> {});
 
         assertEquals("sha256:" + Tools.sha256(image), pulled.digest());
     }
 
     @Test
     void sizesAreReadWithUnitsAndNonsenseIsRefused() {
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> new PullFixture(dir.resolve("bad"), Map.of("max_size", "lots")));
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class, () -> new PullFixture(dir.resolve("bad"), Map.of("max_size", "lots")));
 
         assertEquals("config: [cloudimg] max_size = \"lots\" is not valid", e.getMessage());
         assertEquals("max_size takes a size such as 512M or 64G", e.hint());
-        assertEquals(64L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("default"), Map.of()).context).limits().maxBytes());
-        assertEquals(3L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of("max_size", "3G")).context).limits().maxBytes());
-        assertEquals(1L << 30, CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of()).context).limits().minFreeBytes());
+        assertEquals(
+                64L << 30,
+                CloudImageSettings.from(new PullFixture(dir.resolve("default"), Map.of()).context)
+                        .limits()
+                        .maxBytes());
+        assertEquals(
+                3L << 30,
+                CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of("max_size", "3G")).context)
+                        .limits()
+                        .maxBytes());
+        assertEquals(
+                1L << 30,
+                CloudImageSettings.from(new PullFixture(dir.resolve("g"), Map.of()).context)
+                        .limits()
+                        .minFreeBytes());
     }
 
     private static CocoonException pullFails(PullFixture store, String url) {
-        CocoonException e = assertThrows(CocoonException.class,
-                () -> store.source.pull(url, PullOptions.defaults(), ev -> { }));
+        CocoonException e =
+                assertThrows(CocoonException.class, () -> store.source.pull(url, PullOptions.defaults(), ev -> {}));
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
         return e;
     }

@@ -62,8 +62,9 @@ final class HeldBodyServer implements AutoCloseable {
         InputStream in = client.getInputStream();
         readRequestHead(in);
         OutputStream out = client.getOutputStream();
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-                + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         client.setSoTimeout(holdMillis);
         try {

@@ -1,13 +1,12 @@
 package cocoon.plugin.cloudimage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.PullOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +14,10 @@ import java.security.KeyStore;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS against a server whose certificate a test CA (made with the openssl CLI) signed. */
 class HttpsPullTest {
@@ -34,21 +33,79 @@ class HttpsPullTest {
     void start() throws Exception {
         caPem = dir.resolve("ca.pem");
         Path key = dir.resolve("ca.key");
-        Tools.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key.toString(), "-out", caPem.toString(), "-days", "2", "-subj", "/CN=Cocoon Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        Tools.run(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                caPem.toString(),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Cocoon Test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign");
         Path serverKey = dir.resolve("server.key");
         Path csr = dir.resolve("server.csr");
-        Tools.run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", serverKey.toString(), "-out", csr.toString(), "-subj", "/CN=127.0.0.1");
-        Path ext = Files.writeString(dir.resolve("server.ext"),
+        Tools.run(
+                "openssl",
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                serverKey.toString(),
+                "-out",
+                csr.toString(),
+                "-subj",
+                "/CN=127.0.0.1");
+        Path ext = Files.writeString(
+                dir.resolve("server.ext"),
                 "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
         Path cert = dir.resolve("server.pem");
-        Tools.run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", caPem.toString(), "-CAkey", key.toString(),
-                "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile", ext.toString());
+        Tools.run(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                caPem.toString(),
+                "-CAkey",
+                key.toString(),
+                "-CAcreateserial",
+                "-out",
+                cert.toString(),
+                "-days",
+                "2",
+                "-extfile",
+                ext.toString());
         Path p12 = dir.resolve("server.p12");
-        Tools.run("openssl", "pkcs12", "-export", "-in", cert.toString(), "-inkey", serverKey.toString(),
-                "-certfile", caPem.toString(), "-out", p12.toString(), "-passout", "pass:changeit");
+        Tools.run(
+                "openssl",
+                "pkcs12",
+                "-export",
+                "-in",
+                cert.toString(),
+                "-inkey",
+                serverKey.toString(),
+                "-certfile",
+                caPem.toString(),
+                "-out",
+                p12.toString(),
+                "-passout",
+                "pass:changeit");
 
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(p12)) {
@@ -71,10 +128,12 @@ class HttpsPullTest {
     void serverSignedByAnUnknownCaIsRefusedWithAHintAboutTheCaFile() {
         PullFixture store = new PullFixture(dir);
 
-        DownloadException e = assertThrows(DownloadException.class,
-                () -> store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), ev -> { }));
+        DownloadException e = assertThrows(
+                DownloadException.class,
+                () -> store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), ev -> {}));
 
-        assertTrue(e.getMessage().startsWith("GET " + server.url("/disk.raw") + ": TLS with 127.0.0.1:"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("GET " + server.url("/disk.raw") + ": TLS with 127.0.0.1:"), e.getMessage());
         assertTrue(e.hint().contains("--ca-file"), e.hint());
         assertEquals(Map.of(), store.storeSnapshot());
     }
@@ -83,7 +142,8 @@ class HttpsPullTest {
     void caFileMakesTheServerTrusted() {
         PullFixture store = new PullFixture(dir);
 
-        Image image = store.source.pull(server.url("/disk.raw"), new PullOptions(false, false, null, null, caPem), e -> { });
+        Image image =
+                store.source.pull(server.url("/disk.raw"), new PullOptions(false, false, null, null, caPem), e -> {});
 
         assertEquals("sha256:" + Tools.sha256(raw), image.digest());
     }
@@ -92,7 +152,8 @@ class HttpsPullTest {
     void insecureAcceptsACertificateNoTrustedCaSigned() {
         PullFixture store = new PullFixture(dir);
 
-        Image image = store.source.pull(server.url("/disk.raw"), new PullOptions(true, false, null, null, null), e -> { });
+        Image image =
+                store.source.pull(server.url("/disk.raw"), new PullOptions(true, false, null, null, null), e -> {});
 
         assertEquals("sha256:" + Tools.sha256(raw), image.digest());
     }
@@ -102,7 +163,9 @@ class HttpsPullTest {
         PullFixture store = new PullFixture(dir);
         Path notPem = Files.writeString(dir.resolve("not.pem"), "hello\n");
 
-        assertThrows(InvalidInputException.class, () -> store.source.pull(server.url("/disk.raw"),
-                new PullOptions(false, false, null, null, notPem), e -> { }));
+        assertThrows(
+                InvalidInputException.class,
+                () -> store.source.pull(
+                        server.url("/disk.raw"), new PullOptions(false, false, null, null, notPem), e -> {}));
     }
 }

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -44,7 +43,8 @@ final class ImageServer implements AutoCloseable {
     }
 
     static ImageServer http() throws IOException {
-        return new ImageServer(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), "http");
+        return new ImageServer(
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), "http");
     }
 
     static ImageServer https(SSLContext tls) throws IOException {
@@ -191,8 +191,8 @@ final class ImageServer implements AutoCloseable {
                 exchange.sendResponseHeaders(416, -1);
                 return;
             }
-            exchange.getResponseHeaders().set("Content-Range",
-                    "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
+            exchange.getResponseHeaders()
+                    .set("Content-Range", "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
             send(exchange, 206, content, start, content.length - start);
             return;
         }

@@ -1,15 +1,14 @@
 package cocoon.plugin.cloudimage;
 
-import cocoon.plugin.cloudimage.qemu.ImageSniffer;
-import cocoon.plugin.cloudimage.qemu.SourceFormat;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import cocoon.plugin.cloudimage.qemu.ImageSniffer;
+import cocoon.plugin.cloudimage.qemu.SourceFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The rule for "a disk image", checked on files qemu-img makes. */
 class ImageSnifferTest {

@@ -1,5 +1,10 @@
 package cocoon.plugin.cloudimage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.Disk;
 import cocoon.api.DiskBuilder;
 import cocoon.api.DiskFormat;
@@ -9,20 +14,14 @@ import cocoon.api.PullOptions;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OverlayDiskBuilderTest {
 
@@ -43,7 +42,7 @@ class OverlayDiskBuilderTest {
         builder = new OverlayDiskBuilderProvider().open(store.context);
         try (ImageServer server = ImageServer.http()) {
             server.file("/disk.raw", TestImages.raw(11), false);
-            image = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> { });
+            image = store.source.pull(server.url("/disk.raw"), PullOptions.defaults(), e -> {});
         }
         base = image.baseDisks().get(0).path();
         vmDir = store.root.resolve("vms/4f1c2a9be07d");
@@ -55,12 +54,15 @@ class OverlayDiskBuilderTest {
 
         Path overlay = vmDir.resolve("overlay.qcow2");
         Path seed = vmDir.resolve("cidata.img");
-        assertEquals(List.of(
-                new Disk(overlay, DiskFormat.QCOW2, false, "cocoon-root", base),
-                new Disk(seed, DiskFormat.RAW, true, "cidata", null)), disks.disks());
+        assertEquals(
+                List.of(
+                        new Disk(overlay, DiskFormat.QCOW2, false, "cocoon-root", base),
+                        new Disk(seed, DiskFormat.RAW, true, "cidata", null)),
+                disks.disks());
         assertEquals("", disks.cmdline());
 
-        String chain = Tools.run("qemu-img", "info", "--backing-chain", "--output=json", "-f", "qcow2", overlay.toString());
+        String chain =
+                Tools.run("qemu-img", "info", "--backing-chain", "--output=json", "-f", "qcow2", overlay.toString());
         assertTrue(chain.contains("\"backing-filename\": \"" + base + "\""), chain);
         assertTrue(chain.contains("\"backing-filename-format\": \"qcow2\""), chain);
         assertTrue(chain.contains("\"virtual-size\": " + 4 * MIB), chain);
@@ -76,7 +78,13 @@ class OverlayDiskBuilderTest {
     void overlayIsNeverSmallerThanTheBase() {
         builder.build(image, spec("tiny", MIB / 2), vmDir);
 
-        String info = Tools.run("qemu-img", "info", "--output=json", "-f", "qcow2", vmDir.resolve("overlay.qcow2").toString());
+        String info = Tools.run(
+                "qemu-img",
+                "info",
+                "--output=json",
+                "-f",
+                "qcow2",
+                vmDir.resolve("overlay.qcow2").toString());
         assertTrue(info.contains("\"virtual-size\": " + MIB), info);
     }
 
@@ -88,7 +96,8 @@ class OverlayDiskBuilderTest {
         assertTrue(Tools.run("minfo", "-i", seed, "::").contains("disk type=\"FAT12   \""));
         assertEquals(" Volume label is cidata     \n", Tools.run("mlabel", "-s", "-i", seed, "::"));
         assertEquals("::/meta-data\n::/user-data\n", sortedLines(Tools.run("mdir", "-b", "-i", seed, "::")));
-        assertEquals("instance-id: \"cocoon-4f1c2a9be07d\"\nlocal-hostname: \"web-1\"\n",
+        assertEquals(
+                "instance-id: \"cocoon-4f1c2a9be07d\"\nlocal-hostname: \"web-1\"\n",
                 Tools.run("mtype", "-i", seed, "::meta-data"));
         assertEquals("""
                 #cloud-config
@@ -110,9 +119,13 @@ class OverlayDiskBuilderTest {
         builder.build(image, spec("web-1", 4 * MIB), vmDir);
 
         String umask = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(line -> line.startsWith("Umask:")).findFirst().orElse("Umask: unknown");
+                .filter(line -> line.startsWith("Umask:"))
+                .findFirst()
+                .orElse("Umask: unknown");
         for (String disk : List.of("overlay.qcow2", "cidata.img")) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(disk))),
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve(disk))),
                     disk + " under " + umask);
         }
     }
@@ -132,8 +145,8 @@ class OverlayDiskBuilderTest {
 
     @Test
     void invalidUserNameLeavesNoDisksBehind() {
-        VmSpec bad = new VmSpec("web-1", 1, 256 * MIB, 4 * MIB, "qemu", Map.of(),
-                new VmSpec.CloudInit("Root Admin", "pw", List.of()));
+        VmSpec bad = new VmSpec(
+                "web-1", 1, 256 * MIB, 4 * MIB, "qemu", Map.of(), new VmSpec.CloudInit("Root Admin", "pw", List.of()));
 
         assertThrows(InvalidInputException.class, () -> builder.build(image, bad, vmDir));
 
@@ -142,8 +155,17 @@ class OverlayDiskBuilderTest {
     }
 
     private static VmSpec spec(String name, long storage) {
-        return new VmSpec(name, 1, 256 * MIB, storage, "qemu", Map.of(), new VmSpec.CloudInit("alice", "s3cr\"et\\",
-                List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
+        return new VmSpec(
+                name,
+                1,
+                256 * MIB,
+                storage,
+                "qemu",
+                Map.of(),
+                new VmSpec.CloudInit(
+                        "alice",
+                        "s3cr\"et\\",
+                        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
     }
 
     private static String sortedLines(String text) {

@@ -42,7 +42,8 @@ final class OverlongBodyServer implements AutoCloseable {
                 readRequestHead(client.getInputStream());
                 OutputStream out = client.getOutputStream();
                 out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-                        + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 out.write(content);
                 byte[] junk = new byte[64 * 1024];
                 while (!socket.isClosed()) {

@@ -7,7 +7,6 @@ import cocoon.runtime.config.ConfigSection;
 import cocoon.runtime.config.SettingSections;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,14 +38,20 @@ final class PullFixture {
      */
     PullFixture(Path dir, Map<String, String> settings) {
         this.root = dir.resolve("root");
-        Map<String, String> merged = new TreeMap<>(Map.of("connect_timeout", "30s", "read_timeout", "10s", "max_redirects", "3"));
+        Map<String, String> merged =
+                new TreeMap<>(Map.of("connect_timeout", "30s", "read_timeout", "10s", "max_redirects", "3"));
         merged.putAll(settings);
         CloudImageSourceProvider provider = new CloudImageSourceProvider();
         SettingSections declared = new SettingSections()
                 .declare(provider.kind(), "image source", provider.settings())
                 .declare(provider.kind(), "disk builder", new OverlayDiskBuilderProvider().settings());
-        this.context = Contexts.of(LockScope.imageSource("cloudimg"), root, dir.resolve("run"), dir.resolve("log"),
-                ConfigSection.read(null, provider.kind(), declared.section(provider.kind()), merged).values());
+        this.context = Contexts.of(
+                LockScope.imageSource("cloudimg"),
+                root,
+                dir.resolve("run"),
+                dir.resolve("log"),
+                ConfigSection.read(null, provider.kind(), declared.section(provider.kind()), merged)
+                        .values());
         this.source = provider.open(context);
     }
 
@@ -66,7 +71,8 @@ final class PullFixture {
             return files;
         }
         try (Stream<Path> walk = Files.walk(store)) {
-            walk.filter(Files::isRegularFile).forEach(f -> files.put(store.relativize(f).toString(), Tools.sha256(f)));
+            walk.filter(Files::isRegularFile)
+                    .forEach(f -> files.put(store.relativize(f).toString(), Tools.sha256(f)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,15 +1,14 @@
 package cocoon.plugin.cloudimage;
 
-import cocoon.plugin.cloudimage.qemu.Qcow2Header;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import cocoon.plugin.cloudimage.qemu.Qcow2Header;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class Qcow2HeaderTest {
 

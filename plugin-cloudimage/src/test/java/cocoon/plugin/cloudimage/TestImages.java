@@ -39,7 +39,16 @@ final class TestImages {
     /** A qcow2 overlay whose backing file is a file on this host. */
     byte[] qcow2BackedBy(Path hostFile) throws IOException {
         Path file = next("qcow2");
-        Tools.run("qemu-img", "create", "-f", "qcow2", "-F", "raw", "-b", hostFile.toString(), file.toString(),
+        Tools.run(
+                "qemu-img",
+                "create",
+                "-f",
+                "qcow2",
+                "-F",
+                "raw",
+                "-b",
+                hostFile.toString(),
+                file.toString(),
                 Integer.toString(SIZE));
         return Files.readAllBytes(file);
     }
@@ -47,7 +56,14 @@ final class TestImages {
     /** A qcow2 whose data lives in an external data file on this host. */
     byte[] qcow2WithDataFile(Path hostFile) throws IOException {
         Path file = next("qcow2");
-        Tools.run("qemu-img", "create", "-f", "qcow2", "-o", "data_file=" + hostFile, file.toString(),
+        Tools.run(
+                "qemu-img",
+                "create",
+                "-f",
+                "qcow2",
+                "-o",
+                "data_file=" + hostFile,
+                file.toString(),
                 Integer.toString(SIZE));
         return Files.readAllBytes(file);
     }

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 /** Runs the real host tools the tests check results with (qemu-img, qemu-io, mtools, openssl). */
 final class Tools {
 
-    private Tools() {
-    }
+    private Tools() {}
 
     static String run(String... argv) {
         try {
-            Process process = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
             process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {

@@ -23,7 +23,9 @@ final class HostAddresses {
 
     /** {@code 0.0.0.0} (every address) and the whole of {@code 127.0.0.0/8} always count: loopback routes it all. */
     boolean has(String ipv4) {
-        return ipv4.equals("0.0.0.0") || ipv4.startsWith("127.") || addresses.get().contains(ipv4);
+        return ipv4.equals("0.0.0.0")
+                || ipv4.startsWith("127.")
+                || addresses.get().contains(ipv4);
     }
 
     private static Set<String> interfaceAddresses() {

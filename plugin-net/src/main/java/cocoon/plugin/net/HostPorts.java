@@ -3,7 +3,6 @@ package cocoon.plugin.net;
 import cocoon.api.ConflictException;
 import cocoon.api.InvalidInputException;
 import cocoon.api.PublishedPort;
-
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -16,8 +15,7 @@ import java.util.Set;
 /** The host side of published ports: which rules a VM may have, and whether their ports are free right now. */
 final class HostPorts {
 
-    private HostPorts() {
-    }
+    private HostPorts() {}
 
     /**
      * Refuses a host address this host does not have and a host port given twice for one protocol (whatever the
@@ -27,11 +25,14 @@ final class HostPorts {
         Set<String> taken = new HashSet<>();
         for (PublishedPort port : published) {
             if (!host.has(port.hostIp())) {
-                throw new InvalidInputException("--publish " + port + ": " + port.hostIp() + " is not an address of this host",
+                throw new InvalidInputException(
+                        "--publish " + port + ": " + port.hostIp() + " is not an address of this host",
                         "use 127.0.0.1 (the default), 0.0.0.0 for every address, or one that ip -4 addr lists");
             }
             if (!taken.add(port.hostPort() + "/" + port.protocol().label())) {
-                throw new InvalidInputException("--publish names host port " + port.hostPort() + "/" + port.protocol().label() + " twice",
+                throw new InvalidInputException(
+                        "--publish names host port " + port.hostPort() + "/"
+                                + port.protocol().label() + " twice",
                         "give each published port its own host port");
             }
         }
@@ -44,7 +45,8 @@ final class HostPorts {
     static void requireFree(String vmName, List<PublishedPort> published) {
         for (PublishedPort port : published) {
             try {
-                InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(port.hostIp()), port.hostPort());
+                InetSocketAddress address =
+                        new InetSocketAddress(InetAddress.getByName(port.hostIp()), port.hostPort());
                 if (port.protocol() == PublishedPort.Protocol.TCP) {
                     try (ServerSocket socket = new ServerSocket()) {
                         socket.bind(address);
@@ -53,8 +55,10 @@ final class HostPorts {
                     new DatagramSocket(address).close();
                 }
             } catch (IOException e) {
-                throw new ConflictException("host port " + port.hostSide() + " published by VM " + vmName + " is in use ("
-                        + e.getMessage() + ")", "stop what holds it (ss -ltnup shows it), or recreate the VM with another --publish");
+                throw new ConflictException(
+                        "host port " + port.hostSide() + " published by VM " + vmName + " is in use (" + e.getMessage()
+                                + ")",
+                        "stop what holds it (ss -ltnup shows it), or recreate the VM with another --publish");
             }
         }
     }

@@ -6,8 +6,7 @@ import java.util.Locale;
 /** MAC addresses of VM cards: QEMU's locally administered prefix {@code 52:54:00}, then three bytes of the VM id. */
 final class Macs {
 
-    private Macs() {
-    }
+    private Macs() {}
 
     /** Stable for the life of the VM, since its id is; ids are random, so two VMs rarely share one. */
     static String of(String vmId) {

@@ -25,7 +25,9 @@ final class NoNetwork implements Network {
     @Override
     public VmNetwork plan(Request request) {
         if (!request.published().isEmpty()) {
-            throw new InvalidInputException("--publish " + request.published().getFirst() + " needs a network card, and --network none gives the VM none",
+            throw new InvalidInputException(
+                    "--publish " + request.published().getFirst()
+                            + " needs a network card, and --network none gives the VM none",
                     "drop --publish, or create the VM with --network user");
         }
         return VmNetwork.none();

@@ -1,7 +1,6 @@
 package cocoon.plugin.net;
 
 import cocoon.api.Network;
-
 import java.util.List;
 
 /** Registers {@code none}: what {@code auto} falls back to when no other mode serves the hypervisor. */

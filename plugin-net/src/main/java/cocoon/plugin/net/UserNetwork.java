@@ -7,7 +7,6 @@ import cocoon.api.Network;
 import cocoon.api.Nic;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
-
 import java.util.List;
 
 /**
@@ -45,12 +44,19 @@ final class UserNetwork implements Network {
     public VmNetwork plan(Request request) {
         Availability availability = availability(request.hypervisor());
         if (!availability.usable()) {
-            throw new InvalidInputException("--network user: " + availability.detail(),
-                    "create the VM with --hypervisor qemu; bridge networking, the way for " + request.hypervisor().name()
-                            + ", comes next");
+            throw new InvalidInputException(
+                    "--network user: " + availability.detail(),
+                    "create the VM with --hypervisor qemu; bridge networking, the way for "
+                            + request.hypervisor().name() + ", comes next");
         }
         HostPorts.check(request.published(), host);
-        Nic nic = new Nic(Nic.Backend.USER, Macs.of(request.vmId()), GUEST_ADDRESS, PREFIX, GATEWAY, List.of(DNS),
+        Nic nic = new Nic(
+                Nic.Backend.USER,
+                Macs.of(request.vmId()),
+                GUEST_ADDRESS,
+                PREFIX,
+                GATEWAY,
+                List.of(DNS),
                 request.published());
         return new VmNetwork(MODE, List.of(nic));
     }

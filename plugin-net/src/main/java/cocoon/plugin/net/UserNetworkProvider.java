@@ -1,7 +1,6 @@
 package cocoon.plugin.net;
 
 import cocoon.api.Network;
-
 import java.util.List;
 
 /** Registers {@code user}: chosen by {@code auto} over {@code none} wherever the hypervisor has it. */

@@ -1,5 +1,9 @@
 package cocoon.plugin.net;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.Availability;
 import cocoon.api.ConflictException;
 import cocoon.api.Hypervisor;
@@ -12,8 +16,6 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.api.VmmProcess;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -22,10 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class UserNetworkTest {
 
@@ -41,7 +40,8 @@ class UserNetworkTest {
         assertEquals("user", planned.mode());
         assertEquals("52:54:00:0f:3c:9a", nic.mac());
         assertEquals("cocoon.net=52:54:00:0f:3c:9a,10.0.2.15/24,10.0.2.2,10.0.2.3", nic.kernelWord());
-        assertEquals("cocoon.hostname=web cocoon.net=52:54:00:0f:3c:9a,10.0.2.15/24,10.0.2.2,10.0.2.3",
+        assertEquals(
+                "cocoon.hostname=web cocoon.net=52:54:00:0f:3c:9a,10.0.2.15/24,10.0.2.2,10.0.2.3",
                 planned.kernelWords("web"));
         assertEquals(List.of(PublishedPort.parse("8080:80")), nic.published());
         assertEquals(planned, NETWORK.plan(request(QEMU, "8080:80")));
@@ -52,14 +52,15 @@ class UserNetworkTest {
         InvalidInputException refused = assertThrows(InvalidInputException.class, () -> NETWORK.plan(request(CHV)));
 
         assertTrue(refused.getMessage().contains("chv has no user-mode networking"), refused.getMessage());
-        assertTrue(refused.hint().contains("--hypervisor qemu") && refused.hint().contains("bridge"), refused.hint());
+        assertTrue(
+                refused.hint().contains("--hypervisor qemu") && refused.hint().contains("bridge"), refused.hint());
         assertEquals(false, NETWORK.availability(CHV).usable());
     }
 
     @Test
     void aHostAddressThisHostDoesNotHaveIsRefused() {
-        InvalidInputException refused = assertThrows(InvalidInputException.class,
-                () -> NETWORK.plan(request(QEMU, "203.0.113.9:8080:80")));
+        InvalidInputException refused =
+                assertThrows(InvalidInputException.class, () -> NETWORK.plan(request(QEMU, "203.0.113.9:8080:80")));
 
         assertTrue(refused.getMessage().contains("203.0.113.9 is not an address of this host"), refused.getMessage());
     }
@@ -71,8 +72,8 @@ class UserNetworkTest {
 
     @Test
     void oneHostPortTwiceInOneVmIsRefusedEvenOnDifferentAddresses() {
-        InvalidInputException refused = assertThrows(InvalidInputException.class,
-                () -> NETWORK.plan(request(QEMU, "8080:80", "0.0.0.0:8080:81")));
+        InvalidInputException refused = assertThrows(
+                InvalidInputException.class, () -> NETWORK.plan(request(QEMU, "8080:80", "0.0.0.0:8080:81")));
 
         assertTrue(refused.getMessage().contains("host port 8080/tcp twice"), refused.getMessage());
         NETWORK.plan(request(QEMU, "8080:80", "8080:80/udp"));
@@ -80,7 +81,8 @@ class UserNetworkTest {
 
     @Test
     void noneRefusesPublishedPorts() {
-        InvalidInputException refused = assertThrows(InvalidInputException.class, () -> new NoNetwork().plan(request(QEMU, "8080:80")));
+        InvalidInputException refused =
+                assertThrows(InvalidInputException.class, () -> new NoNetwork().plan(request(QEMU, "8080:80")));
 
         assertTrue(refused.getMessage().contains("--network none"), refused.getMessage());
         assertEquals(VmNetwork.none(), new NoNetwork().plan(request(QEMU)));
@@ -94,7 +96,9 @@ class UserNetworkTest {
 
             ConflictException refused = assertThrows(ConflictException.class, () -> NETWORK.beforeStart(vm));
 
-            assertTrue(refused.getMessage().startsWith("host port 127.0.0.1:" + port + "/tcp published by VM web is in use"),
+            assertTrue(
+                    refused.getMessage()
+                            .startsWith("host port 127.0.0.1:" + port + "/tcp published by VM web is in use"),
                     refused.getMessage());
         }
     }
@@ -109,12 +113,27 @@ class UserNetworkTest {
     }
 
     private static Network.Request request(Hypervisor hypervisor, String... published) {
-        return new Network.Request("0f3c9a2b7d41aaaa", "web", hypervisor, Arrays.stream(published).map(PublishedPort::parse).toList());
+        return new Network.Request(
+                "0f3c9a2b7d41aaaa",
+                "web",
+                hypervisor,
+                Arrays.stream(published).map(PublishedPort::parse).toList());
     }
 
     private static VmRecord record(VmNetwork network) {
-        return new VmRecord("0f3c9a2b7d41aaaa", "web", VmState.CREATED, null, null, null, List.of(), Instant.EPOCH, null, 0,
-                null, network);
+        return new VmRecord(
+                "0f3c9a2b7d41aaaa",
+                "web",
+                VmState.CREATED,
+                null,
+                null,
+                null,
+                List.of(),
+                Instant.EPOCH,
+                null,
+                0,
+                null,
+                network);
     }
 
     /** Only its name and the cards it can render matter to a network. */

@@ -5,15 +5,14 @@ import cocoon.api.PluginContext;
 import cocoon.api.Setting;
 import cocoon.plugin.oci.disk.CowDiskBuilder;
 import cocoon.plugin.oci.image.OciImageSource;
-
 import java.time.Duration;
 import java.util.List;
 
 /** Registers the raw copy-on-write disk builder for OCI images ({@code kind = oci}). */
 public final class OciDiskBuilderProvider implements DiskBuilder.Provider {
 
-    static final Setting<Duration> FORMAT_TIMEOUT = Setting.duration("format_timeout", Duration.ofMinutes(10),
-            "how long mkfs.ext4 may take to format a VM's writable disk");
+    static final Setting<Duration> FORMAT_TIMEOUT = Setting.duration(
+            "format_timeout", Duration.ofMinutes(10), "how long mkfs.ext4 may take to format a VM's writable disk");
 
     @Override
     public String kind() {

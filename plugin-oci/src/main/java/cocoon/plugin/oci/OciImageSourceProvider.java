@@ -6,7 +6,6 @@ import cocoon.api.Setting;
 import cocoon.plugin.oci.image.OciImageSource;
 import cocoon.plugin.oci.image.OciSettings;
 import cocoon.plugin.oci.registry.DockerCredentials;
-
 import java.util.List;
 
 /** Registers the OCI registry image source ({@code kind = oci}). */
@@ -24,7 +23,7 @@ public final class OciImageSourceProvider implements ImageSource.Provider {
 
     @Override
     public ImageSource open(PluginContext context) {
-        return new OciImageSource(context, OciSettings.from(context.settings()),
-                DockerCredentials.ofThisProcess(context.processes()));
+        return new OciImageSource(
+                context, OciSettings.from(context.settings()), DockerCredentials.ofThisProcess(context.processes()));
     }
 }

@@ -1,5 +1,10 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
@@ -12,22 +17,16 @@ import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CowDiskBuilderTest {
 
@@ -38,14 +37,24 @@ class CowDiskBuilderTest {
 
     private DiskBuilder builder() {
         OciDiskBuilderProvider provider = new OciDiskBuilderProvider();
-        return provider.open(Contexts.of(LockScope.diskBuilder("oci"), root, root.resolve("run"), root.resolve("log"),
+        return provider.open(Contexts.of(
+                LockScope.diskBuilder("oci"),
+                root,
+                root.resolve("run"),
+                root.resolve("log"),
                 SettingValues.defaults(provider.settings())));
     }
 
     private Image image() {
         Disk bottom = new Disk(root.resolve("a.erofs"), DiskFormat.RAW, true, "aaaaaaaaaaaaaaaaaaaa", null);
         Disk top = new Disk(root.resolve("b.erofs"), DiskFormat.RAW, true, "bbbbbbbbbbbbbbbbbbbb", null);
-        return new Image("oci", "localhost:5000/img:1", "sha256:" + "c".repeat(64), 0, Instant.now(), BootSpec.firmware(),
+        return new Image(
+                "oci",
+                "localhost:5000/img:1",
+                "sha256:" + "c".repeat(64),
+                0,
+                Instant.now(),
+                BootSpec.firmware(),
                 List.of(bottom, top));
     }
 
@@ -58,7 +67,8 @@ class CowDiskBuilderTest {
         Path vmDir = root.resolve("vms/2");
         builder().build(image(), spec(GIB), vmDir);
 
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
     }
 
     @Test
@@ -76,15 +86,20 @@ class CowDiskBuilderTest {
         VmDisks disks = builder().build(image, spec(2 * GIB), vmDir);
 
         Path cow = vmDir.resolve("cow.raw");
-        List<Disk> expected = List.of(image.baseDisks().get(0), image.baseDisks().get(1),
+        List<Disk> expected = List.of(
+                image.baseDisks().get(0),
+                image.baseDisks().get(1),
                 new Disk(cow, DiskFormat.RAW, false, "cocoon-cow", null));
         assertEquals(expected, disks.disks());
         assertEquals("cocoon.layers=bbbbbbbbbbbbbbbbbbbb,aaaaaaaaaaaaaaaaaaaa cocoon.cow=cocoon-cow", disks.cmdline());
         assertEquals(2 * GIB, Files.size(cow));
         Process stat = new ProcessBuilder("stat", "-c", "%b", cow.toString()).start();
-        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()) * 512;
+        long allocated =
+                Long.parseLong(new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()) * 512;
         assertTrue(allocated < 256L << 20, "sparse: only " + allocated + " bytes allocated");
-        Process fsck = new ProcessBuilder("e2fsck", "-f", "-n", cow.toString()).redirectErrorStream(true).start();
+        Process fsck = new ProcessBuilder("e2fsck", "-f", "-n", cow.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(fsck.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(fsck.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, fsck.exitValue(), output);

@@ -1,13 +1,15 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.CocoonException;
 import cocoon.plugin.oci.registry.DockerCredentials;
 import cocoon.plugin.oci.registry.OciReference;
 import cocoon.plugin.oci.registry.RegistryCredential;
 import cocoon.runtime.host.HostProcesses;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,17 +18,15 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which credentials a pull uses, read from docker's config file and helpers the way docker reads them. */
 class DockerCredentialsTest {
 
     @TempDir
     Path home;
+
     @TempDir
     Path elsewhere;
 
@@ -58,7 +58,9 @@ class DockerCredentialsTest {
         homeConfig("{\"auths\":{\"reg.example:5000\":{\"auth\":\"" + auth("home:pw") + "\"}}}");
         assertEquals("home", lookUp("reg.example:5000/app").orElseThrow().username());
 
-        Files.writeString(elsewhere.resolve("config.json"), "{\"auths\":{\"reg.example:5000\":{\"auth\":\"" + auth("elsewhere:pw") + "\"}}}");
+        Files.writeString(
+                elsewhere.resolve("config.json"),
+                "{\"auths\":{\"reg.example:5000\":{\"auth\":\"" + auth("elsewhere:pw") + "\"}}}");
         environment.put("DOCKER_CONFIG", elsewhere.toString());
         RegistryCredential found = lookUp("reg.example:5000/app").orElseThrow();
 
@@ -86,7 +88,8 @@ class DockerCredentialsTest {
 
     @Test
     void anIdentityTokenIsUsedAsDockerUsesIt() throws Exception {
-        homeConfig("{\"auths\":{\"reg.example\":{\"auth\":\"" + auth("<token>:") + "\",\"identitytoken\":\"refresh-me\"}}}");
+        homeConfig("{\"auths\":{\"reg.example\":{\"auth\":\"" + auth("<token>:")
+                + "\",\"identitytoken\":\"refresh-me\"}}}");
 
         RegistryCredential found = lookUp("reg.example/app").orElseThrow();
 
@@ -112,9 +115,14 @@ class DockerCredentialsTest {
 
         RegistryCredential helped = lookUp("reg.example/app").orElseThrow();
         assertEquals("from-vault", helped.username());
-        assertTrue(helped.source().startsWith("credential helper docker-credential-vault (credHelpers in "), helped.source());
+        assertTrue(
+                helped.source().startsWith("credential helper docker-credential-vault (credHelpers in "),
+                helped.source());
         assertEquals("inline", lookUp("inline.example/app").orElseThrow().username());
-        assertEquals("hub-from-vault", lookUp("ubuntu").orElseThrow().username(), "the store answers under docker's Docker Hub key");
+        assertEquals(
+                "hub-from-vault",
+                lookUp("ubuntu").orElseThrow().username(),
+                "the store answers under docker's Docker Hub key");
         assertEquals(Optional.empty(), lookUp("other.example/app"), "a helper with nothing stored means anonymous");
     }
 
@@ -124,10 +132,13 @@ class DockerCredentialsTest {
         helper("broken", "echo 'the keyring is locked' >&2\nexit 3\n");
 
         CocoonException missing = assertThrows(CocoonException.class, () -> lookUp("reg.example/app"));
-        assertEquals("docker-credential-absent (named by credsStore in " + home.resolve(".docker/config.json") + ") is not installed",
+        assertEquals(
+                "docker-credential-absent (named by credsStore in " + home.resolve(".docker/config.json")
+                        + ") is not installed",
                 missing.getMessage());
         CocoonException failed = assertThrows(CocoonException.class, () -> lookUp("broken.example/app"));
-        assertEquals("credential helper docker-credential-broken failed for broken.example (exit 3): the keyring is locked",
+        assertEquals(
+                "credential helper docker-credential-broken failed for broken.example (exit 3): the keyring is locked",
                 failed.getMessage());
         assertTrue(failed.hint().contains("printf %s broken.example | docker-credential-broken get"), failed.hint());
     }
@@ -138,7 +149,9 @@ class DockerCredentialsTest {
 
         homeConfig("{\"auths\": {");
         CocoonException broken = assertThrows(CocoonException.class, () -> lookUp("reg.example/app"));
-        assertTrue(broken.getMessage().startsWith("cannot read the registry credentials in " + home.resolve(".docker/config.json")),
+        assertTrue(
+                broken.getMessage()
+                        .startsWith("cannot read the registry credentials in " + home.resolve(".docker/config.json")),
                 broken.getMessage());
         assertFalse(broken.getMessage().contains("\n"), broken.getMessage());
 

@@ -1,12 +1,17 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.CocoonException;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
-import cocoon.api.SettingValues;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
+import cocoon.api.SettingValues;
 import cocoon.plugin.oci.image.OciImageSource;
 import cocoon.plugin.oci.image.OciSettings;
 import cocoon.plugin.oci.layer.LayerUnpacker;
@@ -20,13 +25,6 @@ import cocoon.plugin.oci.testing.TokenIssuer;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,11 +38,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pulls from a registry with token authentication, as Docker Hub, ghcr and most hosted registries serve
@@ -66,8 +65,10 @@ class OciAuthPullTest {
 
     @TempDir
     Path root;
+
     @TempDir
     Path home;
+
     @TempDir
     Path dockerConfig;
 
@@ -80,8 +81,14 @@ class OciAuthPullTest {
         blobHost = BlobHost.start(open.host());
         proxy = RecordingProxy.start(guarded.host());
         proxy.redirectBlobsTo(blobHost);
-        publicLayer = new TestLayer().dir("etc", 0755).file("etc/motd", "public\n", 0644, 0, 0).gzip();
-        privateLayer = new TestLayer().dir("etc", 0755).file("etc/motd", "private\n", 0644, 0, 0).gzip();
+        publicLayer = new TestLayer()
+                .dir("etc", 0755)
+                .file("etc/motd", "public\n", 0644, 0, 0)
+                .gzip();
+        privateLayer = new TestLayer()
+                .dir("etc", 0755)
+                .file("etc/motd", "private\n", 0644, 0, 0)
+                .gzip();
         open.pushImage("public/app", "v1", RegistryFixture.OCI_MANIFEST, List.of(publicLayer));
         open.pushImage("private/app", "v1", RegistryFixture.OCI_MANIFEST, List.of(privateLayer));
     }
@@ -104,9 +111,15 @@ class OciAuthPullTest {
 
     /** A source that sees {@code environment} and the test's home folder, as cocoon run by that user would. */
     private ImageSource source(Map<String, String> environment) {
-        PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
+        PluginContext context = Contexts.of(
+                LockScope.imageSource("oci"),
+                root,
+                root.resolve("run"),
+                root.resolve("log"),
                 SettingValues.defaults(new OciImageSourceProvider().settings()));
-        return new OciImageSource(context, OciSettings.from(context.settings()),
+        return new OciImageSource(
+                context,
+                OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));
     }
 
@@ -130,10 +143,12 @@ class OciAuthPullTest {
 
     @Test
     void aPublicImagePullsWithAnAnonymousBearerToken() {
-        Image image = source(Map.of()).pull(ref("public/app:v1"), PullOptions.defaults(), event -> { });
+        Image image = source(Map.of()).pull(ref("public/app:v1"), PullOptions.defaults(), event -> {});
 
         assertEquals(1, image.baseDisks().size());
-        assertTrue(issuer.grants().contains("anonymous repository:public/app:pull -> pull"), issuer.grants().toString());
+        assertTrue(
+                issuer.grants().contains("anonymous repository:public/app:pull -> pull"),
+                issuer.grants().toString());
         assertEquals(List.of(publicLayer.digest()), blobHost.served());
     }
 
@@ -141,13 +156,19 @@ class OciAuthPullTest {
     void aPrivateImageWithoutCredentialsIsRefusedInOneLineAtOnce() {
         long start = System.nanoTime();
 
-        CocoonException refused = assertThrows(CocoonException.class,
-                () -> source(Map.of()).pull(ref("private/app:v1"), PullOptions.defaults(), event -> { }));
+        CocoonException refused = assertThrows(
+                CocoonException.class,
+                () -> source(Map.of()).pull(ref("private/app:v1"), PullOptions.defaults(), event -> {}));
 
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "refused at once, not after retries");
-        assertEquals("registry " + proxy.host() + " requires authentication to pull private/app and no credentials for it were found",
+        assertEquals(
+                "registry " + proxy.host()
+                        + " requires authentication to pull private/app and no credentials for it were found",
                 refused.getMessage());
-        assertTrue(refused.hint().startsWith("run 'docker login " + proxy.host() + "' or put them in $DOCKER_CONFIG/config.json"),
+        assertTrue(
+                refused.hint()
+                        .startsWith(
+                                "run 'docker login " + proxy.host() + "' or put them in $DOCKER_CONFIG/config.json"),
                 refused.hint());
         assertFalse((refused.getMessage() + refused.hint()).contains("\n"));
         assertEquals(List.of(), blobHost.served());
@@ -158,10 +179,13 @@ class OciAuthPullTest {
     void wrongCredentialsAreRefusedInOneLineNamingWhereTheyCameFrom() throws Exception {
         Map<String, String> environment = dockerConfig(auths(Map.of("auth", basic("alice:wrong"))));
 
-        CocoonException refused = assertThrows(CocoonException.class,
-                () -> source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> { }));
+        CocoonException refused = assertThrows(
+                CocoonException.class,
+                () -> source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> {}));
 
-        assertEquals("registry " + proxy.host() + " rejected the credentials of alice from " + dockerConfig.resolve("config.json"),
+        assertEquals(
+                "registry " + proxy.host() + " rejected the credentials of alice from "
+                        + dockerConfig.resolve("config.json"),
                 refused.getMessage());
         assertTrue(refused.hint().contains("docker login " + proxy.host()), refused.hint());
         assertFalse((refused.getMessage() + refused.hint()).contains("\n"));
@@ -172,9 +196,11 @@ class OciAuthPullTest {
         Map<String, String> environment = dockerConfig(auths(Map.of("auth", basic("alice:secret"))));
         ImageSource source = source(environment);
 
-        Image image = source.pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
+        Image image = source.pull(ref("private/app:v1"), PullOptions.defaults(), event -> {});
         assertEquals(1, image.baseDisks().size());
-        assertTrue(issuer.grants().contains("alice repository:private/app:pull -> pull"), issuer.grants().toString());
+        assertTrue(
+                issuer.grants().contains("alice repository:private/app:pull -> pull"),
+                issuer.grants().toString());
 
         proxy.clear();
         blobHost.clear();
@@ -182,24 +208,33 @@ class OciAuthPullTest {
         Image again = source.pull(ref("private/app:v1"), PullOptions.defaults(), events::add);
 
         assertEquals(image, again);
-        assertTrue(events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")), events.toString());
-        assertEquals(List.of("HEAD /v2/private/app/manifests/v1", "HEAD /v2/private/app/manifests/v1"), proxy.requests(),
+        assertTrue(
+                events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")),
+                events.toString());
+        assertEquals(
+                List.of("HEAD /v2/private/app/manifests/v1", "HEAD /v2/private/app/manifests/v1"),
+                proxy.requests(),
                 "one HEAD that the registry answers with its token realm, one with the token");
         assertEquals(List.of(), blobHost.served(), "no layer byte is fetched again");
     }
 
     @Test
     void anIdentityTokenFromDockerLoginIsExchangedForAPullTokenByThePullAndTheWarmProbe() throws Exception {
-        Map<String, String> environment = dockerConfig(auths(Map.of("auth", basic("<token>:"), "identitytoken", "alice-identity-token")));
+        Map<String, String> environment =
+                dockerConfig(auths(Map.of("auth", basic("<token>:"), "identitytoken", "alice-identity-token")));
         ImageSource source = source(environment);
 
-        Image image = source.pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
+        Image image = source.pull(ref("private/app:v1"), PullOptions.defaults(), event -> {});
         assertEquals(1, image.baseDisks().size());
-        assertTrue(issuer.grants().contains("alice repository:private/app:pull -> pull"), issuer.grants().toString());
+        assertTrue(
+                issuer.grants().contains("alice repository:private/app:pull -> pull"),
+                issuer.grants().toString());
 
         List<ProgressEvent> events = new ArrayList<>();
         source.pull(ref("private/app:v1"), PullOptions.defaults(), events::add);
-        assertTrue(events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")), events.toString());
+        assertTrue(
+                events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")),
+                events.toString());
     }
 
     @Test
@@ -214,10 +249,11 @@ class OciAuthPullTest {
                 printf '{"ServerURL":"%%s","Username":"alice","Secret":"secret"}' "$server"
                 """.formatted(asked));
         Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
-        Map<String, String> environment = new java.util.HashMap<>(dockerConfig(Map.of("credHelpers", Map.of(proxy.host(), "test"))));
+        Map<String, String> environment =
+                new java.util.HashMap<>(dockerConfig(Map.of("credHelpers", Map.of(proxy.host(), "test"))));
         environment.put("PATH", helpers.toString());
 
-        Image image = source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
+        Image image = source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> {});
 
         assertEquals(1, image.baseDisks().size());
         assertEquals("get " + proxy.host(), Files.readString(asked), "docker's protocol: get, the registry on stdin");
@@ -225,14 +261,17 @@ class OciAuthPullTest {
 
     @Test
     void blobsRedirectedToAnObjectStoreGetThereWithoutTheRegistrysAuthorization() throws Exception {
-        HttpResponse<String> withAuthorization = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(blobHost.location("private/app", privateLayer.digest())))
-                .header("Authorization", "Bearer any").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> withAuthorization = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(blobHost.location("private/app", privateLayer.digest())))
+                                .header("Authorization", "Bearer any")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(400, withAuthorization.statusCode(), "the object store refuses a second authentication");
         blobHost.clear();
         Map<String, String> environment = dockerConfig(auths(Map.of("auth", basic("alice:secret"))));
 
-        source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> { });
+        source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> {});
 
         assertEquals(List.of(privateLayer.digest()), proxy.blobFetches(), "the registry was asked for the blob");
         assertEquals(List.of(privateLayer.digest()), blobHost.served(), "and the object store sent it");

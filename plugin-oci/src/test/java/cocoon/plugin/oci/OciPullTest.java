@@ -1,5 +1,11 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.Disk;
@@ -20,13 +26,6 @@ import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.config.ConfigSection;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -34,12 +33,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Pulls from a real registry on loopback, through a proxy that counts and can corrupt blob downloads. */
 @Timeout(120)
@@ -51,6 +50,7 @@ class OciPullTest {
 
     @TempDir
     Path root;
+
     @TempDir
     Path scratch;
 
@@ -76,8 +76,13 @@ class OciPullTest {
 
     private ImageSource source(Map<String, String> settings) {
         OciImageSourceProvider provider = new OciImageSourceProvider();
-        return provider.open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
-                ConfigSection.read(null, provider.kind(), provider.settings(), settings).values()));
+        return provider.open(Contexts.of(
+                LockScope.imageSource("oci"),
+                root,
+                root.resolve("run"),
+                root.resolve("log"),
+                ConfigSection.read(null, provider.kind(), provider.settings(), settings)
+                        .values()));
     }
 
     private ImageSource source() {
@@ -129,10 +134,15 @@ class OciPullTest {
     void pullsTheAmd64ImageOfAManifestListIntoOneErofsDiskPerLayer() throws Exception {
         Layer base = baseLayer();
         Layer upper = upperLayer();
-        Layer armOnly = new TestLayer().file("arm.txt", "arm64 only", 0644, 0, 0).gzip();
+        Layer armOnly =
+                new TestLayer().file("arm.txt", "arm64 only", 0644, 0, 0).gzip();
         var amd64 = registry.pushImage("test/multi", "amd64", RegistryFixture.DOCKER_MANIFEST, List.of(base, upper));
         var arm64 = registry.pushImage("test/multi", "arm64", RegistryFixture.DOCKER_MANIFEST, List.of(armOnly));
-        registry.pushIndex("test/multi", "v1", RegistryFixture.DOCKER_LIST, RegistryFixture.DOCKER_MANIFEST,
+        registry.pushIndex(
+                "test/multi",
+                "v1",
+                RegistryFixture.DOCKER_LIST,
+                RegistryFixture.DOCKER_MANIFEST,
                 List.of(new Platform("linux", "arm64", arm64), new Platform("linux", "amd64", amd64)));
         List<ProgressEvent> events = new ArrayList<>();
 
@@ -143,12 +153,25 @@ class OciPullTest {
         assertEquals(amd64.digest(), image.digest());
         assertEquals(BootSpec.firmware(), image.boot());
         Path blobs = root.resolve("images/oci/blobs/sha256");
-        assertEquals(List.of(
-                new Disk(blobs.resolve(base.hex() + ".erofs"), DiskFormat.RAW, true, base.hex().substring(0, 20), null),
-                new Disk(blobs.resolve(upper.hex() + ".erofs"), DiskFormat.RAW, true, upper.hex().substring(0, 20), null)),
+        assertEquals(
+                List.of(
+                        new Disk(
+                                blobs.resolve(base.hex() + ".erofs"),
+                                DiskFormat.RAW,
+                                true,
+                                base.hex().substring(0, 20),
+                                null),
+                        new Disk(
+                                blobs.resolve(upper.hex() + ".erofs"),
+                                DiskFormat.RAW,
+                                true,
+                                upper.hex().substring(0, 20),
+                                null)),
                 image.baseDisks());
         assertFalse(proxy.blobFetches().contains(armOnly.digest()), "the arm64 layer is never fetched");
-        assertTrue(events.stream().anyMatch(e -> e.phase() == ProgressEvent.Phase.DONE && e.item().equals(base.hex().substring(0, 12))));
+        assertTrue(events.stream()
+                .anyMatch(e -> e.phase() == ProgressEvent.Phase.DONE
+                        && e.item().equals(base.hex().substring(0, 12))));
         assertTrue(image.sizeBytes() > 0);
         assertEquals(List.of(image), source().list());
         assertEmpty(root.resolve("tmp"));
@@ -185,40 +208,49 @@ class OciPullTest {
         assertEquals(040750, data.mode());
         Path upperTree = scratch.resolve("upper");
         ErofsInspector.extract(top, upperTree);
-        assertFalse(Files.exists(upperTree.resolve("data/.wh..wh..opq"), LinkOption.NOFOLLOW_LINKS), "no OCI marker remains");
+        assertFalse(
+                Files.exists(upperTree.resolve("data/.wh..wh..opq"), LinkOption.NOFOLLOW_LINKS),
+                "no OCI marker remains");
         assertFalse(Files.exists(upperTree.resolve("etc/.wh.gone.conf"), LinkOption.NOFOLLOW_LINKS));
         assertEquals("fresh\n", Files.readString(upperTree.resolve("data/new.txt")));
 
         String index = Files.readString(root.resolve("images/oci/index.json"));
-        assertTrue(index.contains(amd64.digest()) && index.contains(base.digest()) && index.contains(upper.digest()), index);
+        assertTrue(
+                index.contains(amd64.digest()) && index.contains(base.digest()) && index.contains(upper.digest()),
+                index);
     }
 
     @Test
     void cachedLayersAreNeverFetchedAgainAndSharedLayersOnlyOnce() throws Exception {
-        Layer base = new TestLayer().dir("usr", 0755).file("usr/shared.txt", "shared base", 0644, 0, 0).gzip();
+        Layer base = new TestLayer()
+                .dir("usr", 0755)
+                .file("usr/shared.txt", "shared base", 0644, 0, 0)
+                .gzip();
         Layer first = new TestLayer().file("first.txt", "first", 0644, 0, 0).gzip();
         Layer kernel = bootLayer(scratch);
         registry.pushImage("test/dedup", "one", RegistryFixture.OCI_MANIFEST, List.of(base, first));
         registry.pushImage("test/dedup", "two", RegistryFixture.OCI_MANIFEST, List.of(base, kernel));
         ImageSource source = source();
 
-        source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> { });
+        source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> {});
         assertEquals(List.of(base.digest(), first.digest()), sorted(proxy.blobFetches(), base, first));
 
         proxy.clear();
-        Image again = source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> { });
-        assertEquals(List.of("HEAD /v2/test/dedup/manifests/one"), proxy.requests(),
+        Image again = source.pull(ref("test/dedup:one"), PullOptions.defaults(), event -> {});
+        assertEquals(
+                List.of("HEAD /v2/test/dedup/manifests/one"),
+                proxy.requests(),
                 "a repeat pull of an unchanged tag is one HEAD request, and no layer blob");
         assertEquals(source.list().get(0), again);
 
-        Image pinned = source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> { });
+        Image pinned = source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> {});
         proxy.clear();
-        assertEquals(pinned, source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> { }));
+        assertEquals(pinned, source.pull(ref("test/dedup@" + again.digest()), PullOptions.defaults(), event -> {}));
         assertEquals(List.of(), proxy.requests(), "a digest reference already pulled needs no request at all");
         source.delete(pinned);
 
         proxy.clear();
-        Image two = source.pull(ref("test/dedup:two"), PullOptions.defaults(), event -> { });
+        Image two = source.pull(ref("test/dedup:two"), PullOptions.defaults(), event -> {});
         assertEquals(List.of(kernel.digest()), proxy.blobFetches(), "only the layer not yet stored is fetched");
 
         Path bootDir = root.resolve("images/oci/boot").resolve(kernel.hex());
@@ -228,20 +260,23 @@ class OciPullTest {
         ErofsInspector.fsck(two.baseDisks().get(1).path());
 
         proxy.clear();
-        source.pull(ref("test/dedup:one"), new PullOptions(false, true, null, null, null), event -> { });
+        source.pull(ref("test/dedup:one"), new PullOptions(false, true, null, null, null), event -> {});
         assertEquals(2, proxy.blobFetches().size(), "--force downloads again");
         assertEquals(2, source.list().size());
     }
 
     @Test
     void aCorruptedBlobIsRejectedAndLeavesNothingInTheStore() throws Exception {
-        Layer layer = new TestLayer().file("payload.bin", "x".repeat(5000), 0644, 0, 0).gzip();
+        Layer layer = new TestLayer()
+                .file("payload.bin", "x".repeat(5000), 0644, 0, 0)
+                .gzip();
         registry.pushImage("test/corrupt", "v1", RegistryFixture.OCI_MANIFEST, List.of(layer));
         proxy.corrupt(layer.digest());
 
         ImageSource source = source();
-        DigestMismatchException error = assertThrows(DigestMismatchException.class,
-                () -> source.pull(ref("test/corrupt:v1"), PullOptions.defaults(), event -> { }));
+        DigestMismatchException error = assertThrows(
+                DigestMismatchException.class,
+                () -> source.pull(ref("test/corrupt:v1"), PullOptions.defaults(), event -> {}));
 
         assertTrue(error.getMessage().contains(layer.digest()), error.getMessage());
         assertFalse(Files.exists(root.resolve("images/oci/blobs/sha256").resolve(layer.hex() + ".erofs")));
@@ -250,7 +285,11 @@ class OciPullTest {
         assertEquals(java.util.Set.of(), source.files());
 
         proxy.corrupt(null);
-        assertEquals(1, source.pull(ref("test/corrupt:v1"), PullOptions.defaults(), event -> { }).baseDisks().size(),
+        assertEquals(
+                1,
+                source.pull(ref("test/corrupt:v1"), PullOptions.defaults(), event -> {})
+                        .baseDisks()
+                        .size(),
                 "the same pull succeeds once the data is intact");
     }
 
@@ -259,17 +298,33 @@ class OciPullTest {
         Path outside = scratch.resolve("outside");
         Files.createDirectories(outside);
         Map<String, Layer> hostile = Map.of(
-                "dotdot", new TestLayer().file("../../escaped.txt", "x", 0644, 0, 0).gzip(),
-                "absolute", new TestLayer().file(outside.resolve("absolute.txt").toString(), "x", 0644, 0, 0).gzip(),
-                "through-symlink", new TestLayer().symlink("evil", outside.toString()).file("evil/through-link.txt", "x", 0644, 0, 0).gzip(),
-                "hardlink-out", new TestLayer().hardlink("passwd", "../../../../etc/passwd").gzip());
+                "dotdot",
+                        new TestLayer()
+                                .file("../../escaped.txt", "x", 0644, 0, 0)
+                                .gzip(),
+                "absolute",
+                        new TestLayer()
+                                .file(outside.resolve("absolute.txt").toString(), "x", 0644, 0, 0)
+                                .gzip(),
+                "through-symlink",
+                        new TestLayer()
+                                .symlink("evil", outside.toString())
+                                .file("evil/through-link.txt", "x", 0644, 0, 0)
+                                .gzip(),
+                "hardlink-out",
+                        new TestLayer()
+                                .hardlink("passwd", "../../../../etc/passwd")
+                                .gzip());
         ImageSource source = source();
         for (var entry : hostile.entrySet()) {
             registry.pushImage("test/hostile", entry.getKey(), RegistryFixture.OCI_MANIFEST, List.of(entry.getValue()));
-            UnsafeLayerException error = assertThrows(UnsafeLayerException.class,
-                    () -> source.pull(ref("test/hostile:" + entry.getKey()), PullOptions.defaults(), event -> { }), entry.getKey());
+            UnsafeLayerException error = assertThrows(
+                    UnsafeLayerException.class,
+                    () -> source.pull(ref("test/hostile:" + entry.getKey()), PullOptions.defaults(), event -> {}),
+                    entry.getKey());
             assertTrue(error.getMessage().contains("unsafe"), error.getMessage());
-            assertFalse(Files.exists(root.resolve("images/oci/blobs/sha256").resolve(entry.getValue().hex() + ".erofs")));
+            assertFalse(Files.exists(root.resolve("images/oci/blobs/sha256")
+                    .resolve(entry.getValue().hex() + ".erofs")));
         }
         assertEmpty(outside);
         assertEmpty(root.resolve("tmp"));
@@ -279,18 +334,21 @@ class OciPullTest {
 
     @Test
     void aTarBombStopsAtTheConfiguredBound() throws Exception {
-        Layer gzipBomb = new TestLayer().file("zeros", new byte[3 << 20], 0644, 0, 0).gzip();
-        Layer zstdBomb = new TestLayer().file("zeros", new byte[5 << 20], 0644, 0, 0).zstd(scratch);
+        Layer gzipBomb =
+                new TestLayer().file("zeros", new byte[3 << 20], 0644, 0, 0).gzip();
+        Layer zstdBomb =
+                new TestLayer().file("zeros", new byte[5 << 20], 0644, 0, 0).zstd(scratch);
         Layer manyEntries = manyFiles(50);
         registry.pushImage("test/bomb", "gzip", RegistryFixture.OCI_MANIFEST, List.of(gzipBomb));
         registry.pushImage("test/bomb", "zstd", RegistryFixture.OCI_MANIFEST, List.of(zstdBomb));
         registry.pushImage("test/bomb", "entries", RegistryFixture.OCI_MANIFEST, List.of(manyEntries));
-        ImageSource source = source(Map.of("max_layer_size", "1M", "max_layer_entries", "20",
-                "min_free", "0"));
+        ImageSource source = source(Map.of("max_layer_size", "1M", "max_layer_entries", "20", "min_free", "0"));
 
         for (String tag : List.of("gzip", "zstd", "entries")) {
-            LayerTooLargeException error = assertThrows(LayerTooLargeException.class,
-                    () -> source.pull(ref("test/bomb:" + tag), PullOptions.defaults(), event -> { }), tag);
+            LayerTooLargeException error = assertThrows(
+                    LayerTooLargeException.class,
+                    () -> source.pull(ref("test/bomb:" + tag), PullOptions.defaults(), event -> {}),
+                    tag);
             assertTrue(error.hint().contains("max_layer_"), error.hint());
         }
         assertEmpty(root.resolve("tmp"));
@@ -303,10 +361,10 @@ class OciPullTest {
         Layer after = new TestLayer().file("version", "2", 0644, 0, 0).gzip();
         ImageSource source = source();
         registry.pushImage("test/moving", "stable", RegistryFixture.DOCKER_MANIFEST, List.of(before));
-        Image old = source.pull(ref("test/moving:stable"), PullOptions.defaults(), event -> { });
+        Image old = source.pull(ref("test/moving:stable"), PullOptions.defaults(), event -> {});
         var moved = registry.pushImage("test/moving", "stable", RegistryFixture.DOCKER_MANIFEST, List.of(after));
 
-        Image current = source.pull(ref("test/moving:stable"), PullOptions.defaults(), event -> { });
+        Image current = source.pull(ref("test/moving:stable"), PullOptions.defaults(), event -> {});
 
         assertEquals(moved.digest(), current.digest());
         assertNotEquals(old.digest(), current.digest());
@@ -326,8 +384,9 @@ class OciPullTest {
 
     @Test
     void aMissingTagIsNotFound() {
-        NotFoundException error = assertThrows(NotFoundException.class,
-                () -> source().pull(ref("test/nothing:here"), PullOptions.defaults(), event -> { }));
+        NotFoundException error = assertThrows(
+                NotFoundException.class,
+                () -> source().pull(ref("test/nothing:here"), PullOptions.defaults(), event -> {}));
         assertTrue(error.getMessage().contains("test/nothing:here"), error.getMessage());
     }
 
@@ -339,7 +398,8 @@ class OciPullTest {
         assertFalse(source.handles("https://cloud-images.ubuntu.com/noble.img"));
         assertFalse(source.handles("Not A Reference"));
         assertTrue(source.check().usable(), source.check().detail());
-        assertFalse(source.check().detail().contains("mkfs.ext4"), "the disk builder's tool is on the disk builder's line");
+        assertFalse(
+                source.check().detail().contains("mkfs.ext4"), "the disk builder's tool is on the disk builder's line");
     }
 
     @Test
@@ -360,7 +420,9 @@ class OciPullTest {
 
     private static List<String> sorted(List<String> fetched, Layer... order) {
         List<String> known = Stream.of(order).map(Layer::digest).toList();
-        return fetched.stream().sorted((a, b) -> Integer.compare(known.indexOf(a), known.indexOf(b))).toList();
+        return fetched.stream()
+                .sorted((a, b) -> Integer.compare(known.indexOf(a), known.indexOf(b)))
+                .toList();
     }
 
     private static void assertEmpty(Path dir) throws Exception {
@@ -371,5 +433,4 @@ class OciPullTest {
             assertEquals(List.of(), entries.toList(), dir + " is empty");
         }
     }
-
 }

@@ -1,5 +1,11 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import cocoon.api.InvalidInputException;
 import cocoon.plugin.oci.registry.OciReference;
 import org.junit.jupiter.api.Test;
@@ -7,29 +13,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class OciReferenceTest {
 
     private static final String DIGEST = "sha256:" + "ab".repeat(32);
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "ubuntu:24.04,                docker.io/library/ubuntu:24.04",
-            "ubuntu,                      docker.io/library/ubuntu:latest",
-            "library/ubuntu,              docker.io/library/ubuntu:latest",
-            "docker.io/ubuntu:22.04,      docker.io/library/ubuntu:22.04",
-            "index.docker.io/org/app:1,   docker.io/org/app:1",
-            "org/app:v1,                  docker.io/org/app:v1",
-            "ghcr.io/org/img:tag,         ghcr.io/org/img:tag",
-            "GHCR.io/org/img,             ghcr.io/org/img:latest",
-            "localhost:5000/img,          localhost:5000/img:latest",
-            "localhost/img,               localhost/img:latest",
-            "127.0.0.1:5000/a/b/c:1.0,    127.0.0.1:5000/a/b/c:1.0",
+        "ubuntu:24.04,                docker.io/library/ubuntu:24.04",
+        "ubuntu,                      docker.io/library/ubuntu:latest",
+        "library/ubuntu,              docker.io/library/ubuntu:latest",
+        "docker.io/ubuntu:22.04,      docker.io/library/ubuntu:22.04",
+        "index.docker.io/org/app:1,   docker.io/org/app:1",
+        "org/app:v1,                  docker.io/org/app:v1",
+        "ghcr.io/org/img:tag,         ghcr.io/org/img:tag",
+        "GHCR.io/org/img,             ghcr.io/org/img:latest",
+        "localhost:5000/img,          localhost:5000/img:latest",
+        "localhost/img,               localhost/img:latest",
+        "127.0.0.1:5000/a/b/c:1.0,    127.0.0.1:5000/a/b/c:1.0",
     })
     void normalisesReferencesAsUsersTypeThem(String typed, String canonical) {
         assertEquals(canonical, OciReference.parse(typed).canonical());
@@ -74,7 +74,18 @@ class OciReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Ubuntu:24.04", "ubuntu:", "ubuntu@sha256:abc", "", "  ", "a b", "img:tag:more", "scratch", "/abs/path"})
+    @ValueSource(
+            strings = {
+                "Ubuntu:24.04",
+                "ubuntu:",
+                "ubuntu@sha256:abc",
+                "",
+                "  ",
+                "a b",
+                "img:tag:more",
+                "scratch",
+                "/abs/path"
+            })
     void badSyntaxIsAnInvalidInputWithTheAcceptedForm(String typed) {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> OciReference.parse(typed));
         assertTrue(error.getMessage().contains("not a valid OCI image reference"), error.getMessage());

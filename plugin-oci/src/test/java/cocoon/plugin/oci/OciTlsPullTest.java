@@ -1,5 +1,10 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import cocoon.api.CocoonException;
 import cocoon.api.ImageSource;
 import cocoon.api.InvalidInputException;
@@ -11,22 +16,16 @@ import cocoon.plugin.oci.testing.TestCertificates;
 import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pulls from a registry that speaks only TLS, with a certificate from a test CA (made with the openssl
@@ -50,8 +49,14 @@ class OciTlsPullTest {
         assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
         work = Files.createTempDirectory("cocoon-tls-registry-");
         registry = RegistryFixture.start(work);
-        registry.pushImage("test/tls", "v1", RegistryFixture.OCI_MANIFEST,
-                List.of(new TestLayer().dir("etc", 0755).file("etc/motd", "over TLS\n", 0644, 0, 0).gzip()));
+        registry.pushImage(
+                "test/tls",
+                "v1",
+                RegistryFixture.OCI_MANIFEST,
+                List.of(new TestLayer()
+                        .dir("etc", 0755)
+                        .file("etc/motd", "over TLS\n", 0644, 0, 0)
+                        .gzip()));
         TestCertificates certificates = TestCertificates.forAddress(work, address.get());
         caPem = certificates.caPem();
         tls = registry.tlsFront(work, address.get(), certificates.certificate(), certificates.key());
@@ -70,7 +75,11 @@ class OciTlsPullTest {
 
     private ImageSource source() {
         OciImageSourceProvider provider = new OciImageSourceProvider();
-        return provider.open(Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
+        return provider.open(Contexts.of(
+                LockScope.imageSource("oci"),
+                root,
+                root.resolve("run"),
+                root.resolve("log"),
                 SettingValues.defaults(provider.settings())));
     }
 
@@ -79,20 +88,30 @@ class OciTlsPullTest {
     void anUnknownCaIsRefusedUntilTheCaFileOrInsecureSaysOtherwise() {
         String reference = tls.host() + "/test/tls:v1";
 
-        CocoonException refused = assertThrows(CocoonException.class,
-                () -> source().pull(reference, PullOptions.defaults(), event -> { }));
+        CocoonException refused = assertThrows(
+                CocoonException.class, () -> source().pull(reference, PullOptions.defaults(), event -> {}));
         assertTrue(refused.hint().contains("--ca-file"), refused.hint());
         assertTrue(refused.getMessage().endsWith("signed by a CA this host does not trust"), refused.getMessage());
 
-        assertEquals(1, source().pull(reference, new PullOptions(true, false, null, null, null), event -> { })
-                .baseDisks().size());
+        assertEquals(
+                1,
+                source().pull(reference, new PullOptions(true, false, null, null, null), event -> {})
+                        .baseDisks()
+                        .size());
 
-        InvalidInputException notACertificate = assertThrows(InvalidInputException.class, () -> source().pull(reference,
-                new PullOptions(false, false, null, null, work.resolve("server.csr")), event -> { }));
+        InvalidInputException notACertificate = assertThrows(
+                InvalidInputException.class,
+                () -> source().pull(
+                                reference,
+                                new PullOptions(false, false, null, null, work.resolve("server.csr")),
+                                event -> {}));
         assertTrue(notACertificate.getMessage().contains("server.csr"), notACertificate.getMessage());
 
-        assertEquals(1, source().pull(reference, new PullOptions(false, true, null, null, caPem), event -> { })
-                .baseDisks().size());
+        assertEquals(
+                1,
+                source().pull(reference, new PullOptions(false, true, null, null, caPem), event -> {})
+                        .baseDisks()
+                        .size());
     }
 
     @Test
@@ -104,10 +123,13 @@ class OciTlsPullTest {
         }
         long start = System.nanoTime();
 
-        CocoonException e = assertThrows(CocoonException.class,
-                () -> source().pull(address + ":" + closed + "/test/tls:v1", PullOptions.defaults(), event -> { }));
+        CocoonException e = assertThrows(
+                CocoonException.class,
+                () -> source().pull(address + ":" + closed + "/test/tls:v1", PullOptions.defaults(), event -> {}));
 
         assertTrue(e.getMessage().startsWith("cannot reach registry " + address + ":" + closed), e.getMessage());
-        assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(10), "jib's retries took over");
+        assertTrue(
+                System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(10),
+                "jib's retries took over");
     }
 }

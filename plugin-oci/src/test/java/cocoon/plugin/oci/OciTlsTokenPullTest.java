@@ -1,12 +1,17 @@
 package cocoon.plugin.oci;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import cocoon.api.CocoonException;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
 import cocoon.api.PluginContext;
-import cocoon.api.SettingValues;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
+import cocoon.api.SettingValues;
 import cocoon.plugin.oci.image.OciImageSource;
 import cocoon.plugin.oci.image.OciSettings;
 import cocoon.plugin.oci.layer.LayerUnpacker;
@@ -17,12 +22,6 @@ import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.plugin.oci.testing.TokenIssuer;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,11 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A registry as hosted ones are: TLS only, on an address that is not loopback (so the TLS preflight and
@@ -54,6 +53,7 @@ class OciTlsTokenPullTest {
 
     @TempDir
     Path root;
+
     @TempDir
     Path home;
 
@@ -63,13 +63,26 @@ class OciTlsTokenPullTest {
         assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
         work = Files.createTempDirectory("cocoon-tls-token-registry-");
         open = RegistryFixture.start(work);
-        open.pushImage("private/app", "v1", RegistryFixture.OCI_MANIFEST,
-                List.of(new TestLayer().dir("etc", 0755).file("etc/motd", "private over TLS\n", 0644, 0, 0).gzip()));
+        open.pushImage(
+                "private/app",
+                "v1",
+                RegistryFixture.OCI_MANIFEST,
+                List.of(new TestLayer()
+                        .dir("etc", 0755)
+                        .file("etc/motd", "private over TLS\n", 0644, 0, 0)
+                        .gzip()));
         TestCertificates certificates = TestCertificates.forAddress(work, address.get());
         caPem = certificates.caPem();
         issuer = TokenIssuer.startTls(work, address.get(), certificates, Map.of("alice", "secret"), Map.of());
-        guarded = open.tlsTokenFront(work, address.get(), certificates.certificate(), certificates.key(), issuer.realm(),
-                TokenIssuer.SERVICE, TokenIssuer.ISSUER, issuer.certificate());
+        guarded = open.tlsTokenFront(
+                work,
+                address.get(),
+                certificates.certificate(),
+                certificates.key(),
+                issuer.realm(),
+                TokenIssuer.SERVICE,
+                TokenIssuer.ISSUER,
+                issuer.certificate());
     }
 
     @AfterAll
@@ -87,9 +100,15 @@ class OciTlsTokenPullTest {
     }
 
     private ImageSource source(Map<String, String> environment) {
-        PluginContext context = Contexts.of(LockScope.imageSource("oci"), root, root.resolve("run"), root.resolve("log"),
+        PluginContext context = Contexts.of(
+                LockScope.imageSource("oci"),
+                root,
+                root.resolve("run"),
+                root.resolve("log"),
                 SettingValues.defaults(new OciImageSourceProvider().settings()));
-        return new OciImageSource(context, OciSettings.from(context.settings()),
+        return new OciImageSource(
+                context,
+                OciSettings.from(context.settings()),
                 new DockerCredentials(environment, home, context.processes()));
     }
 
@@ -99,20 +118,26 @@ class OciTlsTokenPullTest {
         PullOptions trustingTheCa = new PullOptions(false, false, null, null, caPem);
         long start = System.nanoTime();
 
-        CocoonException refused = assertThrows(CocoonException.class, () -> source(Map.of()).pull(reference, trustingTheCa, event -> { }));
-        assertTrue(refused.getMessage().startsWith("registry " + guarded.host() + " requires authentication"), refused.getMessage());
+        CocoonException refused =
+                assertThrows(CocoonException.class, () -> source(Map.of()).pull(reference, trustingTheCa, event -> {}));
+        assertTrue(
+                refused.getMessage().startsWith("registry " + guarded.host() + " requires authentication"),
+                refused.getMessage());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "refused at once, not after retries");
 
         Path dockerConfig = Files.createDirectories(home.resolve("docker-config"));
         String auth = Base64.getEncoder().encodeToString("alice:secret".getBytes(StandardCharsets.UTF_8));
-        Files.writeString(dockerConfig.resolve("config.json"), "{\"auths\":{\"https://" + guarded.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+        Files.writeString(
+                dockerConfig.resolve("config.json"),
+                "{\"auths\":{\"https://" + guarded.host() + "\":{\"auth\":\"" + auth + "\"}}}");
         ImageSource source = source(Map.of("DOCKER_CONFIG", dockerConfig.toString()));
-        Image image = source.pull(reference, trustingTheCa, event -> { });
+        Image image = source.pull(reference, trustingTheCa, event -> {});
         assertEquals(1, image.baseDisks().size());
 
         List<ProgressEvent> events = new ArrayList<>();
         assertEquals(image, source.pull(reference, trustingTheCa, events::add));
-        assertTrue(events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")),
+        assertTrue(
+                events.stream().anyMatch(event -> String.valueOf(event.detail()).startsWith("up to date")),
                 "the probe gets its token from the HTTPS realm with the credentials: " + events);
     }
 }

@@ -1,7 +1,6 @@
 package cocoon.plugin.qemu;
 
 import cocoon.api.InvalidInputException;
-
 import java.util.Locale;
 
 /**
@@ -13,7 +12,8 @@ record Acceleration(Accelerator accelerator, String cpuModel, boolean usable, St
 
     /** What QEMU's {@code -machine accel=} takes. */
     enum Accelerator {
-        KVM, TCG;
+        KVM,
+        TCG;
 
         String option() {
             return name().toLowerCase(Locale.ROOT);
@@ -22,7 +22,9 @@ record Acceleration(Accelerator accelerator, String cpuModel, boolean usable, St
 
     /** What a user may ask for. */
     enum Mode {
-        AUTO, KVM, TCG;
+        AUTO,
+        KVM,
+        TCG;
 
         static Mode parse(String value) {
             if (value == null || value.isBlank()) {
@@ -51,12 +53,18 @@ record Acceleration(Accelerator accelerator, String cpuModel, boolean usable, St
             case TCG -> tcg("TCG requested");
             case KVM -> {
                 if (!host.deviceUsable()) {
-                    yield new Acceleration(Accelerator.KVM, "host", false,
+                    yield new Acceleration(
+                            Accelerator.KVM,
+                            "host",
+                            false,
                             "KVM requested but " + host.device() + " is missing or not read-write for this user");
                 }
                 // -cpu host aborts under PVM (it cannot set MSR 0x10a), so PVM gets QEMU's default model.
                 yield host.isPvm()
-                        ? new Acceleration(Accelerator.KVM, "qemu64", true,
+                        ? new Acceleration(
+                                Accelerator.KVM,
+                                "qemu64",
+                                true,
                                 "KVM is PVM (nested): only PVM-enabled guest kernels will boot")
                         : kvm("KVM requested");
             }

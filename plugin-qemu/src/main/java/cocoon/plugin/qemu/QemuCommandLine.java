@@ -7,7 +7,6 @@ import cocoon.api.Nic;
 import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +19,7 @@ final class QemuCommandLine {
     /** The serial console goes to the PTY behind this chardev; {@code console()} looks it up by this label. */
     static final String CONSOLE_CHARDEV = "con0";
 
-    private QemuCommandLine() {
-    }
+    private QemuCommandLine() {}
 
     static List<String> render(QemuSettings settings, Acceleration accel, VmRecord vm, VmPaths paths) {
         QemuFiles files = QemuFiles.of(paths);
@@ -36,8 +34,11 @@ final class QemuCommandLine {
         add(argv, "-nodefaults", "-no-user-config", "-display", "none");
         add(argv, "-pidfile", files.pidFile().toString());
         add(argv, "-qmp", files.qmpOption());
-        add(argv, "-chardev", "pty,id=" + CONSOLE_CHARDEV + ",logfile=" + QemuOptions.escape(files.consoleLog().toString())
-                + ",logappend=on");
+        add(
+                argv,
+                "-chardev",
+                "pty,id=" + CONSOLE_CHARDEV + ",logfile="
+                        + QemuOptions.escape(files.consoleLog().toString()) + ",logappend=on");
         add(argv, "-serial", "chardev:" + CONSOLE_CHARDEV);
         add(argv, "-device", "virtio-rng-pci");
         List<Nic> nics = vm.network().nics();
@@ -52,9 +53,16 @@ final class QemuCommandLine {
             }
             add(argv, "-append", withSerialConsole(boot.cmdline()));
         } else {
-            add(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
-                    + QemuOptions.escape(settings.firmwareCode().toString()));
-            add(argv, "-drive", "if=pflash,format=raw,unit=1,file=" + QemuOptions.escape(files.firmwareVars().toString()));
+            add(
+                    argv,
+                    "-drive",
+                    "if=pflash,format=raw,unit=0,readonly=on,file="
+                            + QemuOptions.escape(settings.firmwareCode().toString()));
+            add(
+                    argv,
+                    "-drive",
+                    "if=pflash,format=raw,unit=1,file="
+                            + QemuOptions.escape(files.firmwareVars().toString()));
         }
         List<Disk> disks = vm.disks();
         for (int i = 0; i < disks.size(); i++) {
@@ -65,20 +73,32 @@ final class QemuCommandLine {
 
     /** A user-mode card: published ports are the netdev's host forwards, to the guest's user-mode address. */
     private static void addNic(List<String> argv, String id, Nic nic) {
-        StringBuilder netdev = new StringBuilder(switch (nic.backend()) {
-            case USER -> "user";
-        }).append(",id=").append(id);
+        StringBuilder netdev = new StringBuilder(
+                        switch (nic.backend()) {
+                            case USER -> "user";
+                        })
+                .append(",id=")
+                .append(id);
         for (PublishedPort port : nic.published()) {
-            netdev.append(",hostfwd=").append(port.protocol().label()).append(':').append(port.hostIp()).append(':')
-                    .append(port.hostPort()).append("-:").append(port.guestPort());
+            netdev.append(",hostfwd=")
+                    .append(port.protocol().label())
+                    .append(':')
+                    .append(port.hostIp())
+                    .append(':')
+                    .append(port.hostPort())
+                    .append("-:")
+                    .append(port.guestPort());
         }
         add(argv, "-netdev", netdev.toString(), "-device", "virtio-net-pci,netdev=" + id + ",mac=" + nic.mac());
     }
 
     private static void addDisk(List<String> argv, String id, Disk disk) {
-        StringBuilder drive = new StringBuilder("if=none,id=").append(id)
-                .append(",file=").append(QemuOptions.escape(disk.path().toString()))
-                .append(",format=").append(disk.format().option());
+        StringBuilder drive = new StringBuilder("if=none,id=")
+                .append(id)
+                .append(",file=")
+                .append(QemuOptions.escape(disk.path().toString()))
+                .append(",format=")
+                .append(disk.format().option());
         if (disk.readOnly()) {
             drive.append(",readonly=on");
         }
@@ -105,8 +125,8 @@ final class QemuCommandLine {
 
     private static long positive(long value, String what) {
         if (value <= 0) {
-            throw new InvalidInputException("the VM's " + what + " must be positive, not " + value,
-                    "recreate the VM with a positive " + what);
+            throw new InvalidInputException(
+                    "the VM's " + what + " must be positive, not " + value, "recreate the VM with a positive " + what);
         }
         return value;
     }

@@ -4,7 +4,6 @@ import cocoon.api.VmState;
 import cocoon.api.VmmControl;
 import cocoon.plugin.qemu.qmp.QmpClient;
 import cocoon.plugin.qemu.qmp.QmpCommand;
-
 import java.io.IOException;
 import java.time.Duration;
 

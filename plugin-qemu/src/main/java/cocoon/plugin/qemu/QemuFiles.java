@@ -2,7 +2,6 @@ package cocoon.plugin.qemu;
 
 import cocoon.api.VmPaths;
 import cocoon.api.VmmLayout;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,7 +24,8 @@ record QemuFiles(Path runDir, Path qmpSocket, Path consoleLog, Path qemuLog, Pat
 
     /** QEMU writes the console log itself: it is created private before QEMU runs. */
     VmmLayout layout() {
-        return new VmmLayout(QemuHypervisor.NAME, runDir, qmpSocket, qmpOption(), qemuLog, List.of(consoleLog), List.of());
+        return new VmmLayout(
+                QemuHypervisor.NAME, runDir, qmpSocket, qmpOption(), qemuLog, List.of(consoleLog), List.of());
     }
 
     /** QEMU's {@code -pidfile}: the same file the launcher writes, so QEMU rewrites the same pid and deletes it on a clean exit. */

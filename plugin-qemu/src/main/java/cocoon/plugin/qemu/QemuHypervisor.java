@@ -14,7 +14,6 @@ import cocoon.api.VmmProcess;
 import cocoon.api.VmmProcesses;
 import cocoon.plugin.qemu.qmp.QmpClient;
 import cocoon.plugin.qemu.qmp.QmpCommand;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +29,7 @@ final class QemuHypervisor implements Hypervisor {
     static final String NAME = "qemu";
     /** The VM option {@code create --accel} sets. */
     static final String ACCEL = "accel";
+
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
     private final Processes processes;
@@ -60,7 +60,8 @@ final class QemuHypervisor implements Hypervisor {
         Acceleration accel = Acceleration.choose(null, settings.accel(), host);
         String detail = version.of(binary.get()) + " at " + binary.get() + "; " + accel.reason();
         if (!Files.isReadable(settings.firmwareCode())) {
-            detail += "; no UEFI firmware at " + settings.firmwareCode() + ": images without a kernel will not boot (install ovmf)";
+            detail += "; no UEFI firmware at " + settings.firmwareCode()
+                    + ": images without a kernel will not boot (install ovmf)";
         }
         return accel.usable() ? Availability.ok(detail) : Availability.missing(detail + "; set [qemu] accel = \"tcg\"");
     }
@@ -70,11 +71,14 @@ final class QemuHypervisor implements Hypervisor {
     public Map<String, String> options(Map<String, String> requested) {
         for (String key : requested.keySet()) {
             if (!key.equals(ACCEL)) {
-                throw new InvalidInputException("QEMU has no VM option '" + key + "'", "QEMU takes --accel auto|kvm|tcg");
+                throw new InvalidInputException(
+                        "QEMU has no VM option '" + key + "'", "QEMU takes --accel auto|kvm|tcg");
             }
         }
         String accel = requested.get(ACCEL);
-        return accel == null ? Map.of() : Map.of(ACCEL, Acceleration.Mode.parse(accel).label());
+        return accel == null
+                ? Map.of()
+                : Map.of(ACCEL, Acceleration.Mode.parse(accel).label());
     }
 
     @Override
@@ -108,13 +112,15 @@ final class QemuHypervisor implements Hypervisor {
     public Path console(VmRecord vm, VmPaths paths) {
         QemuFiles files = QemuFiles.of(paths);
         if (process(paths).livePid(vm.pid()) == 0) {
-            throw new ConflictException("VM " + vm.name() + " is not running", "start it with cocoon start " + vm.name());
+            throw new ConflictException(
+                    "VM " + vm.name() + " is not running", "start it with cocoon start " + vm.name());
         }
         List<QmpCommand.ChardevInfo> chardevs;
         try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QemuControl.QMP_TIMEOUT)) {
             chardevs = qmp.execute(QmpCommand.QUERY_CHARDEV);
         } catch (IOException e) {
-            throw new HypervisorException("cannot ask QEMU of VM " + vm.name() + " for its console: " + e.getMessage(),
+            throw new HypervisorException(
+                    "cannot ask QEMU of VM " + vm.name() + " for its console: " + e.getMessage(),
                     "check " + files.qemuLog() + "; cocoon stop --force " + vm.name() + " ends it");
         }
         return chardevs.stream()
@@ -123,7 +129,8 @@ final class QemuHypervisor implements Hypervisor {
                 .filter(filename -> filename != null && filename.startsWith("pty:"))
                 .map(filename -> Path.of(filename.substring("pty:".length())))
                 .findFirst()
-                .orElseThrow(() -> new HypervisorException("QEMU of VM " + vm.name() + " has no PTY console",
+                .orElseThrow(() -> new HypervisorException(
+                        "QEMU of VM " + vm.name() + " has no PTY console",
                         "the VM was started by another tool or an older Cocoon; restart it"));
     }
 

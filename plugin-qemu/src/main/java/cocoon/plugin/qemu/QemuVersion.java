@@ -2,7 +2,6 @@ package cocoon.plugin.qemu;
 
 import cocoon.api.CocoonException;
 import cocoon.api.Processes;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +35,8 @@ final class QemuVersion {
         String key;
         try {
             BasicFileAttributes attributes = Files.readAttributes(binary.toRealPath(), BasicFileAttributes.class);
-            key = binary.toRealPath() + " " + attributes.size() + " " + attributes.lastModifiedTime().toMillis();
+            key = binary.toRealPath() + " " + attributes.size() + " "
+                    + attributes.lastModifiedTime().toMillis();
         } catch (IOException e) {
             return probe(binary);
         }
@@ -53,7 +53,9 @@ final class QemuVersion {
 
     private String probe(Path binary) {
         try {
-            String out = processes.runAllowingFailure(List.of(binary.toString(), "--version"), TIMEOUT).stdout();
+            String out = processes
+                    .runAllowingFailure(List.of(binary.toString(), "--version"), TIMEOUT)
+                    .stdout();
             String first = out.lines().findFirst().orElse("").strip();
             return first.isEmpty() ? "QEMU (version unknown)" : first;
         } catch (CocoonException e) {

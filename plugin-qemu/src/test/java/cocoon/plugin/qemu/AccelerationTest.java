@@ -1,21 +1,20 @@
 package cocoon.plugin.qemu;
 
-import cocoon.api.Availability;
-import cocoon.api.InvalidInputException;
-import cocoon.runtime.plugin.Contexts;
-import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cocoon.api.Availability;
+import cocoon.api.InvalidInputException;
+import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.store.LockScope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AccelerationTest {
 
@@ -97,24 +96,35 @@ class AccelerationTest {
     void theVmsChoiceOverridesTheConfigUnlessItIsAuto() throws IOException {
         KvmHost kvmHost = host(true, "kvm", "kvm_intel");
 
-        assertEquals(Acceleration.Accelerator.KVM, Acceleration.choose("KVM", "tcg", kvmHost).accelerator());
-        assertEquals(Acceleration.Accelerator.TCG, Acceleration.choose("auto", "tcg", kvmHost).accelerator());
-        assertEquals(Acceleration.Accelerator.TCG, Acceleration.choose(null, "tcg", kvmHost).accelerator());
+        assertEquals(
+                Acceleration.Accelerator.KVM,
+                Acceleration.choose("KVM", "tcg", kvmHost).accelerator());
+        assertEquals(
+                Acceleration.Accelerator.TCG,
+                Acceleration.choose("auto", "tcg", kvmHost).accelerator());
+        assertEquals(
+                Acceleration.Accelerator.TCG,
+                Acceleration.choose(null, "tcg", kvmHost).accelerator());
     }
 
     @Test
     void anUnknownAccelerationIsInvalidInput() throws IOException {
         KvmHost kvmHost = host(true, "kvm", "kvm_intel");
 
-        InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> Acceleration.choose("hvf", "auto", kvmHost));
+        InvalidInputException e =
+                assertThrows(InvalidInputException.class, () -> Acceleration.choose("hvf", "auto", kvmHost));
         assertTrue(e.hint().contains("auto, kvm or tcg"));
     }
 
     @Test
     void checkSaysWhichAcceleratorItWillUseAndWhy() throws IOException {
         KvmHost pvm = host(true, "kvm", "kvm_pvm");
-        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
+        var context = Contexts.of(
+                LockScope.hypervisor("qemu"),
+                dir.resolve("root"),
+                dir.resolve("run"),
+                dir.resolve("log"),
+                TestVms.settings(Map.of()));
 
         Availability availability = new QemuHypervisor(context, pvm).check();
 
@@ -130,7 +140,11 @@ class AccelerationTest {
 
     @Test
     void checkReportsAMissingBinaryWithWhatToInstall() throws IOException {
-        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"),
+        var context = Contexts.of(
+                LockScope.hypervisor("qemu"),
+                dir.resolve("root"),
+                dir.resolve("run"),
+                dir.resolve("log"),
                 TestVms.settings(Map.of("binary", "/nonexistent/qemu-system-x86_64")));
 
         Availability availability = new QemuHypervisor(context, host(false)).check();

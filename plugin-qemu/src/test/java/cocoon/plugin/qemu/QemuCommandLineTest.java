@@ -1,5 +1,9 @@
 package cocoon.plugin.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
@@ -11,49 +15,68 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class QemuCommandLineTest {
 
     private static final QemuSettings SETTINGS = QemuSettings.from(TestVms.settings(Map.of()));
     private static final Acceleration TCG = Acceleration.choose(Acceleration.Mode.TCG, KvmHost.system());
-    private static final VmPaths PATHS = new VmPaths(Path.of("/var/lib/cocoon/vms/abc"), Path.of("/run/cocoon/abc"),
-            Path.of("/var/log/cocoon/abc"));
+    private static final VmPaths PATHS =
+            new VmPaths(Path.of("/var/lib/cocoon/vms/abc"), Path.of("/run/cocoon/abc"), Path.of("/var/log/cocoon/abc"));
 
     private static final List<String> COMMON = List.of(
             "qemu-system-x86_64",
-            "-name", "web",
-            "-machine", "q35,accel=tcg",
-            "-cpu", "max",
-            "-m", "512M",
-            "-smp", "1",
-            "-nodefaults", "-no-user-config", "-display", "none",
-            "-pidfile", "/run/cocoon/abc/pid",
-            "-qmp", "unix:/run/cocoon/abc/qmp.sock,server=on,wait=off",
-            "-chardev", "pty,id=con0,logfile=/var/log/cocoon/abc/console.log,logappend=on",
-            "-serial", "chardev:con0",
-            "-device", "virtio-rng-pci");
+            "-name",
+            "web",
+            "-machine",
+            "q35,accel=tcg",
+            "-cpu",
+            "max",
+            "-m",
+            "512M",
+            "-smp",
+            "1",
+            "-nodefaults",
+            "-no-user-config",
+            "-display",
+            "none",
+            "-pidfile",
+            "/run/cocoon/abc/pid",
+            "-qmp",
+            "unix:/run/cocoon/abc/qmp.sock,server=on,wait=off",
+            "-chardev",
+            "pty,id=con0,logfile=/var/log/cocoon/abc/console.log,logappend=on",
+            "-serial",
+            "chardev:con0",
+            "-device",
+            "virtio-rng-pci");
 
     @Test
     void aUserModeCardForwardsEachPublishedPortAndCarriesTheRecordedMac() {
-        Nic nic = new Nic(Nic.Backend.USER, "52:54:00:0a:0b:0c", "10.0.2.15", 24, "10.0.2.2", List.of("10.0.2.3"),
+        Nic nic = new Nic(
+                Nic.Backend.USER,
+                "52:54:00:0a:0b:0c",
+                "10.0.2.15",
+                24,
+                "10.0.2.2",
+                List.of("10.0.2.3"),
                 List.of(PublishedPort.parse("8080:80"), PublishedPort.parse("0.0.0.0:5353:53/udp")));
-        VmRecord vm = withNetwork(TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of()), new VmNetwork("user", List.of(nic)));
+        VmRecord vm = withNetwork(
+                TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of()), new VmNetwork("user", List.of(nic)));
 
         List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
 
-        assertEquals(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
-                        "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:0a:0b:0c"),
+        assertEquals(
+                List.of(
+                        "-netdev",
+                        "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+                        "-device",
+                        "virtio-net-pci,netdev=net0,mac=52:54:00:0a:0b:0c"),
                 argv.subList(argv.indexOf("-netdev"), argv.indexOf("-netdev") + 4));
     }
 
@@ -68,13 +91,26 @@ class QemuCommandLineTest {
     }
 
     private static VmRecord withNetwork(VmRecord vm, VmNetwork network) {
-        return new VmRecord(vm.id(), vm.name(), vm.state(), vm.spec(), vm.image(), vm.boot(), vm.disks(), vm.created(),
-                vm.started(), vm.pid(), vm.error(), network);
+        return new VmRecord(
+                vm.id(),
+                vm.name(),
+                vm.state(),
+                vm.spec(),
+                vm.image(),
+                vm.boot(),
+                vm.disks(),
+                vm.created(),
+                vm.started(),
+                vm.pid(),
+                vm.error(),
+                network);
     }
 
     @Test
     void kernelBootAttachesReadOnlyLayersThenTheCowDiskAndPutsTheConsoleOnTheSerialPort() {
-        BootSpec boot = BootSpec.kernel(Path.of("/img/boot/vmlinuz"), Path.of("/img/boot/initrd"),
+        BootSpec boot = BootSpec.kernel(
+                Path.of("/img/boot/vmlinuz"),
+                Path.of("/img/boot/initrd"),
                 "cocoon.layers=sha256-bbbb,sha256-aaaa cocoon.cow=cocoon-cow");
         List<Disk> disks = List.of(
                 new Disk(Path.of("/img/blobs/aaaa.erofs"), DiskFormat.RAW, true, "sha256-aaaa", null),
@@ -82,34 +118,42 @@ class QemuCommandLineTest {
                 new Disk(Path.of("/var/lib/cocoon/vms/abc/cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));
         VmRecord vm = TestVms.record("web", "tcg", 512, boot, disks);
 
-        List<String> expected = concat(COMMON, List.of(
-                "-kernel", "/img/boot/vmlinuz",
-                "-initrd", "/img/boot/initrd",
-                "-append", "cocoon.layers=sha256-bbbb,sha256-aaaa cocoon.cow=cocoon-cow console=ttyS0",
-                "-drive", "if=none,id=disk0,file=/img/blobs/aaaa.erofs,format=raw,readonly=on",
-                "-device", "virtio-blk-pci,drive=disk0,serial=sha256-aaaa",
-                "-drive", "if=none,id=disk1,file=/img/blobs/bbbb.erofs,format=raw,readonly=on",
-                "-device", "virtio-blk-pci,drive=disk1,serial=sha256-bbbb",
-                "-drive", "if=none,id=disk2,file=/var/lib/cocoon/vms/abc/cow.raw,format=raw",
-                "-device", "virtio-blk-pci,drive=disk2,serial=cocoon-cow"));
+        List<String> expected = concat(
+                COMMON,
+                List.of(
+                        "-kernel", "/img/boot/vmlinuz",
+                        "-initrd", "/img/boot/initrd",
+                        "-append", "cocoon.layers=sha256-bbbb,sha256-aaaa cocoon.cow=cocoon-cow console=ttyS0",
+                        "-drive", "if=none,id=disk0,file=/img/blobs/aaaa.erofs,format=raw,readonly=on",
+                        "-device", "virtio-blk-pci,drive=disk0,serial=sha256-aaaa",
+                        "-drive", "if=none,id=disk1,file=/img/blobs/bbbb.erofs,format=raw,readonly=on",
+                        "-device", "virtio-blk-pci,drive=disk1,serial=sha256-bbbb",
+                        "-drive", "if=none,id=disk2,file=/var/lib/cocoon/vms/abc/cow.raw,format=raw",
+                        "-device", "virtio-blk-pci,drive=disk2,serial=cocoon-cow"));
         assertEquals(expected, QemuCommandLine.render(SETTINGS, TCG, vm, PATHS));
     }
 
     @Test
     void uefiBootUsesReadOnlyFirmwareCodeAndThePerVmVariableStoreAndAttachesOverlayAndSeed() {
         List<Disk> disks = List.of(
-                new Disk(Path.of("/var/lib/cocoon/vms/abc/overlay.qcow2"), DiskFormat.QCOW2, false, null,
+                new Disk(
+                        Path.of("/var/lib/cocoon/vms/abc/overlay.qcow2"),
+                        DiskFormat.QCOW2,
+                        false,
+                        null,
                         Path.of("/img/cloudimg/blobs/cafe.qcow2")),
                 new Disk(Path.of("/var/lib/cocoon/vms/abc/cidata.img"), DiskFormat.RAW, true, "cidata", null));
         VmRecord vm = TestVms.record("web", "tcg", 512, BootSpec.firmware(), disks);
 
-        List<String> expected = concat(COMMON, List.of(
-                "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
-                "-drive", "if=pflash,format=raw,unit=1,file=/var/lib/cocoon/vms/abc/OVMF_VARS.fd",
-                "-drive", "if=none,id=disk0,file=/var/lib/cocoon/vms/abc/overlay.qcow2,format=qcow2",
-                "-device", "virtio-blk-pci,drive=disk0",
-                "-drive", "if=none,id=disk1,file=/var/lib/cocoon/vms/abc/cidata.img,format=raw,readonly=on",
-                "-device", "virtio-blk-pci,drive=disk1,serial=cidata"));
+        List<String> expected = concat(
+                COMMON,
+                List.of(
+                        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                        "-drive", "if=pflash,format=raw,unit=1,file=/var/lib/cocoon/vms/abc/OVMF_VARS.fd",
+                        "-drive", "if=none,id=disk0,file=/var/lib/cocoon/vms/abc/overlay.qcow2,format=qcow2",
+                        "-device", "virtio-blk-pci,drive=disk0",
+                        "-drive", "if=none,id=disk1,file=/var/lib/cocoon/vms/abc/cidata.img,format=raw,readonly=on",
+                        "-device", "virtio-blk-pci,drive=disk1,serial=cidata"));
         assertEquals(expected, QemuCommandLine.render(SETTINGS, TCG, vm, PATHS));
     }
 
@@ -139,9 +183,19 @@ class QemuCommandLineTest {
     @Test
     void memoryIsRoundedUpToWholeMebibytesAndAnExistingSerialConsoleIsNotRepeated() {
         BootSpec boot = BootSpec.kernel(Path.of("/k"), null, "quiet console=ttyS0");
-        VmRecord vm = new VmRecord("id", "web", VmState.CREATED,
+        VmRecord vm = new VmRecord(
+                "id",
+                "web",
+                VmState.CREATED,
                 new VmSpec("web", 2, 100 * TestVms.MIB + 1, 0, "qemu", Map.of("accel", "tcg"), null),
-                null, boot, List.of(), null, null, 0, null, null);
+                null,
+                boot,
+                List.of(),
+                null,
+                null,
+                0,
+                null,
+                null);
 
         List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
 
@@ -160,8 +214,8 @@ class QemuCommandLineTest {
 
     @Test
     void settingsTakeTheConfiguredValuesAndTheDeclarationsRefuseBadOnes() {
-        QemuSettings custom = QemuSettings.from(TestVms.settings(Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64",
-                "start_timeout", "7s", "accel", "TCG")));
+        QemuSettings custom = QemuSettings.from(TestVms.settings(
+                Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64", "start_timeout", "7s", "accel", "TCG")));
         assertEquals("/opt/qemu/bin/qemu-system-x86_64", custom.binary());
         assertEquals(Duration.ofSeconds(7), custom.startTimeout());
         assertEquals("tcg", custom.accel());

@@ -1,5 +1,11 @@
 package cocoon.plugin.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import cocoon.api.BootSpec;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
@@ -13,12 +19,6 @@ import cocoon.plugin.qemu.qmp.QmpClient;
 import cocoon.plugin.qemu.qmp.QmpCommand;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +28,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real {@code qemu-system-x86_64} under TCG with 128 MiB. A UEFI VM without a bootable disk is the
@@ -66,7 +65,12 @@ class QemuLiveTest {
     }
 
     private PluginContext context(Map<String, String> settings) {
-        return Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(settings));
+        return Contexts.of(
+                LockScope.hypervisor("qemu"),
+                dir.resolve("root"),
+                dir.resolve("run"),
+                dir.resolve("log"),
+                TestVms.settings(settings));
     }
 
     private QemuHypervisor qemu(PluginContext pluginContext) {
@@ -98,9 +102,13 @@ class QemuLiveTest {
 
         VmRecord vm = launch(qemu, created, paths);
 
-        assertEquals(vm.pid(), Long.parseLong(Files.readString(paths.runDir().resolve("pid")).strip()));
+        assertEquals(
+                vm.pid(),
+                Long.parseLong(Files.readString(paths.runDir().resolve("pid")).strip()));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
-        assertEquals(Files.size(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd")), Files.size(paths.vmDir().resolve("OVMF_VARS.fd")));
+        assertEquals(
+                Files.size(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd")),
+                Files.size(paths.vmDir().resolve("OVMF_VARS.fd")));
         assertTrue(Files.exists(paths.logDir().resolve("console.log")));
         assertEquals(VmState.RUNNING, qemu.state(vm, paths));
         Path console = qemu.console(vm, paths);
@@ -189,21 +197,30 @@ class QemuLiveTest {
     @Test
     void aMissingDiskFailsTheLaunchWithQemusOwnMessage() throws Exception {
         Path absent = dir.resolve("absent.raw");
-        VmRecord vm = TestVms.record("nodisk", "tcg", 128, BootSpec.firmware(),
+        VmRecord vm = TestVms.record(
+                "nodisk",
+                "tcg",
+                128,
+                BootSpec.firmware(),
                 List.of(new Disk(absent, DiskFormat.RAW, false, "cocoon-cow", null)));
         VmPaths paths = paths(vm);
         QemuHypervisor qemu = qemu(context);
 
         HypervisorException e = assertThrows(HypervisorException.class, () -> qemu.launch(vm, paths));
 
-        assertTrue(e.getMessage().contains("Could not open '" + absent + "': No such file or directory"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("Could not open '" + absent + "': No such file or directory"), e.getMessage());
         assertFalse(Files.exists(paths.runDir()), "run dir left behind");
     }
 
     @Test
     void aDiskInTheWrongFormatFailsTheLaunchWithQemusOwnMessage() throws Exception {
         Path notQcow2 = Files.writeString(dir.resolve("plain.img"), "not an image");
-        VmRecord vm = TestVms.record("badformat", "tcg", 128, BootSpec.firmware(),
+        VmRecord vm = TestVms.record(
+                "badformat",
+                "tcg",
+                128,
+                BootSpec.firmware(),
                 List.of(new Disk(notQcow2, DiskFormat.QCOW2, false, null, null)));
         VmPaths paths = paths(vm);
         QemuHypervisor qemu = qemu(context);
@@ -229,8 +246,12 @@ class QemuLiveTest {
         assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(8)) < 0);
         String marker = QemuFiles.of(paths).qmpOption();
-        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().arguments()
-                        .map(args -> String.join(" ", args).contains(marker)).orElse(false)),
+        assertTrue(
+                ProcessHandle.allProcesses()
+                        .noneMatch(p -> p.info()
+                                .arguments()
+                                .map(args -> String.join(" ", args).contains(marker))
+                                .orElse(false)),
                 "the silent process survived");
     }
 

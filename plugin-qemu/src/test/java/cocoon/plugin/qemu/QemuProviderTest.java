@@ -1,14 +1,13 @@
 package cocoon.plugin.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import cocoon.api.Hypervisor;
 import cocoon.api.SettingValues;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ServiceLoader;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class QemuProviderTest {
 
@@ -21,8 +20,13 @@ class QemuProviderTest {
                 .orElseThrow();
 
         assertEquals(50, qemu.preference());
-        assertEquals(new QemuSettings("qemu-system-x86_64", "auto", Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
-                        Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), Duration.ofSeconds(30)),
+        assertEquals(
+                new QemuSettings(
+                        "qemu-system-x86_64",
+                        "auto",
+                        Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
+                        Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
+                        Duration.ofSeconds(30)),
                 QemuSettings.from(SettingValues.defaults(qemu.settings())));
     }
 }

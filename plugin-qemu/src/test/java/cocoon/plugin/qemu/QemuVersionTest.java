@@ -1,18 +1,17 @@
 package cocoon.plugin.qemu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class QemuVersionTest {
 
@@ -28,11 +27,18 @@ class QemuVersionTest {
     }
 
     private long runs() throws IOException {
-        return Files.exists(dir.resolve("runs")) ? Files.readAllLines(dir.resolve("runs")).size() : 0;
+        return Files.exists(dir.resolve("runs"))
+                ? Files.readAllLines(dir.resolve("runs")).size()
+                : 0;
     }
 
     private QemuVersion versions() {
-        var context = Contexts.of(LockScope.hypervisor("qemu"), dir.resolve("root"), dir.resolve("run"), dir.resolve("log"), TestVms.settings(Map.of()));
+        var context = Contexts.of(
+                LockScope.hypervisor("qemu"),
+                dir.resolve("root"),
+                dir.resolve("run"),
+                dir.resolve("log"),
+                TestVms.settings(Map.of()));
         return new QemuVersion(context.processes(), context.runDir());
     }
 
@@ -44,7 +50,10 @@ class QemuVersionTest {
         assertEquals("QEMU emulator version 7.2.22", versions().of(binary));
 
         assertEquals(1, runs());
-        assertEquals(2, Files.readAllLines(dir.resolve("run").resolve(QemuVersion.CACHE_FILE)).size());
+        assertEquals(
+                2,
+                Files.readAllLines(dir.resolve("run").resolve(QemuVersion.CACHE_FILE))
+                        .size());
     }
 
     @Test
@@ -53,7 +62,8 @@ class QemuVersionTest {
         versions().of(binary);
 
         fakeQemu("QEMU emulator version 9.0.1");
-        Files.setLastModifiedTime(binary, FileTime.fromMillis(Files.getLastModifiedTime(binary).toMillis() + 5_000));
+        Files.setLastModifiedTime(
+                binary, FileTime.fromMillis(Files.getLastModifiedTime(binary).toMillis() + 5_000));
 
         assertEquals("QEMU emulator version 9.0.1", versions().of(binary));
         assertEquals(2, runs());

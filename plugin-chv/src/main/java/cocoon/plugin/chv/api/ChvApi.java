@@ -2,7 +2,6 @@ package cocoon.plugin.chv.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +10,8 @@ import java.time.Duration;
 public final class ChvApi {
 
     private static final String PREFIX = "/api/v1/";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final UnixHttpClient http;
 
@@ -52,7 +51,8 @@ public final class ChvApi {
         checked("PUT", endpoint, http.send("PUT", PREFIX + endpoint, null, new byte[0]));
     }
 
-    private static HttpResponse checked(String method, String endpoint, HttpResponse response) throws ApiStatusException {
+    private static HttpResponse checked(String method, String endpoint, HttpResponse response)
+            throws ApiStatusException {
         if (!response.successful()) {
             throw new ApiStatusException(method + " " + endpoint, response);
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +15,13 @@ import java.nio.file.Path;
  */
 public final class ChvEvents {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** One event; {@code properties} are not read. */
-    public record Event(String source, String event) {
-    }
+    public record Event(String source, String event) {}
 
-    private ChvEvents() {
-    }
+    private ChvEvents() {}
 
     /**
      * Whether the VMM went through its own shutdown ({@code vmm shutdown}, after {@code vm shutdown} and
@@ -35,7 +32,8 @@ public final class ChvEvents {
         if (!Files.isRegularFile(file)) {
             return false;
         }
-        try (MappingIterator<Event> events = JSON.readerFor(Event.class).without(JsonParser.Feature.AUTO_CLOSE_SOURCE)
+        try (MappingIterator<Event> events = JSON.readerFor(Event.class)
+                .without(JsonParser.Feature.AUTO_CLOSE_SOURCE)
                 .readValues(file.toFile())) {
             while (events.hasNextValue()) {
                 Event event = events.nextValue();

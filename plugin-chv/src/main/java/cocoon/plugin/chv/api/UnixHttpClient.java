@@ -47,7 +47,9 @@ public final class UnixHttpClient {
                 writeRequest(channel, method, target, contentType, body);
                 return readResponse(new BufferedInputStream(Channels.newInputStream(channel)), method);
             } catch (AsynchronousCloseException e) {
-                throw new IOException(method + " " + target + " got no answer on " + socket + " within " + timeout.toMillis() + " ms", e);
+                throw new IOException(
+                        method + " " + target + " got no answer on " + socket + " within " + timeout.toMillis() + " ms",
+                        e);
             } finally {
                 deadline.interrupt();
             }
@@ -63,10 +65,13 @@ public final class UnixHttpClient {
         }
     }
 
-    private static void writeRequest(SocketChannel channel, String method, String target, String contentType, byte[] body)
-            throws IOException {
+    private static void writeRequest(
+            SocketChannel channel, String method, String target, String contentType, byte[] body) throws IOException {
         StringBuilder head = new StringBuilder()
-                .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                .append(method)
+                .append(' ')
+                .append(target)
+                .append(" HTTP/1.1\r\n")
                 .append("Host: localhost\r\n")
                 .append("Accept: application/json\r\n")
                 .append("Connection: close\r\n");
@@ -78,7 +83,9 @@ public final class UnixHttpClient {
         }
         head.append("\r\n");
         ByteBuffer buffer = ByteBuffer.allocate(head.length() + body.length);
-        buffer.put(head.toString().getBytes(StandardCharsets.US_ASCII)).put(body).flip();
+        buffer.put(head.toString().getBytes(StandardCharsets.US_ASCII))
+                .put(body)
+                .flip();
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
@@ -102,12 +109,16 @@ public final class UnixHttpClient {
             if (colon <= 0) {
                 throw new IOException("bad HTTP header: " + line);
             }
-            headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+            headers.put(
+                    line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                    line.substring(colon + 1).strip());
         }
-        return new HttpResponse(status, parts.length > 2 ? parts[2] : "", headers, readBody(in, method, status, headers));
+        return new HttpResponse(
+                status, parts.length > 2 ? parts[2] : "", headers, readBody(in, method, status, headers));
     }
 
-    private static byte[] readBody(InputStream in, String method, int status, Map<String, String> headers) throws IOException {
+    private static byte[] readBody(InputStream in, String method, int status, Map<String, String> headers)
+            throws IOException {
         if (method.equals("HEAD") || status == 204 || status == 304 || status / 100 == 1) {
             return new byte[0];
         }

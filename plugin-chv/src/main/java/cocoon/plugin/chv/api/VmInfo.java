@@ -13,16 +13,20 @@ public record VmInfo(
 
     /** Cloud Hypervisor's VmState enum. */
     public static final String CREATED = "Created";
+
     public static final String RUNNING = "Running";
     public static final String SHUTDOWN = "Shutdown";
     public static final String PAUSED = "Paused";
     public static final String BREAK_POINT = "BreakPoint";
 
-    public record Config(@JsonProperty("console") Console console, @JsonProperty("serial") Console serial) {
-    }
+    public record Config(
+            @JsonProperty("console") Console console,
+            @JsonProperty("serial") Console serial) {}
 
     /** A ConsoleConfig; {@code mode} is {@code Off}, {@code Pty}, {@code Tty}, {@code File}, {@code Socket} or {@code Null}. */
-    public record Console(@JsonProperty("file") String file, @JsonProperty("mode") String mode) {
+    public record Console(
+            @JsonProperty("file") String file,
+            @JsonProperty("mode") String mode) {
 
         public boolean isPty() {
             return "Pty".equals(mode) && file != null && !file.isBlank();

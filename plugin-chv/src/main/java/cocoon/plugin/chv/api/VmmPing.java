@@ -1,7 +1,6 @@
 package cocoon.plugin.chv.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.List;
 
 /** {@code GET /api/v1/vmm.ping}: the VMM's version and pid. */
@@ -9,5 +8,4 @@ public record VmmPing(
         @JsonProperty("build_version") String buildVersion,
         @JsonProperty("version") String version,
         @JsonProperty("pid") long pid,
-        @JsonProperty("features") List<String> features) {
-}
+        @JsonProperty("features") List<String> features) {}

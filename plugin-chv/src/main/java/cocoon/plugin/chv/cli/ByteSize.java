@@ -5,8 +5,7 @@ public final class ByteSize {
 
     private static final long KIB = 1024;
 
-    private ByteSize() {
-    }
+    private ByteSize() {}
 
     /** The largest suffix that represents {@code bytes} exactly, so the guest gets precisely what was asked for. */
     public static String format(long bytes) {

@@ -5,7 +5,6 @@ import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.HypervisorException;
 import cocoon.api.VmRecord;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,7 @@ public final class ChvCommand {
     /** Direct-kernel guests talk on the virtio console, which Cloud Hypervisor exposes as a PTY. */
     static final String KERNEL_CONSOLE = "console=hvc0";
 
-    private ChvCommand() {
-    }
+    private ChvCommand() {}
 
     public static List<String> render(String binary, VmRecord vm, VmFiles files, Path firmware, ChvVersion version) {
         List<String> argv = new ArrayList<>();
@@ -73,7 +71,8 @@ public final class ChvCommand {
      * overlay reads its base through its backing file, so that base is never attached on its own.
      */
     static List<String> disks(List<Disk> disks, ChvVersion version) {
-        Set<Path> backingFiles = disks.stream().map(Disk::backingFile).filter(Objects::nonNull).collect(Collectors.toSet());
+        Set<Path> backingFiles =
+                disks.stream().map(Disk::backingFile).filter(Objects::nonNull).collect(Collectors.toSet());
         return disks.stream()
                 .filter(disk -> !backingFiles.contains(disk.path()))
                 .map(disk -> disk(disk, version))
@@ -110,7 +109,8 @@ public final class ChvCommand {
     /** Cloud Hypervisor splits option lists on ',' and each pair on '=' with no quoting, so neither may appear in a value. */
     private static String optionValue(String value) {
         if (value.indexOf(',') >= 0 || value.indexOf('=') >= 0) {
-            throw new HypervisorException("'" + value + "' contains ',' or '=', which Cloud Hypervisor's option syntax cannot carry",
+            throw new HypervisorException(
+                    "'" + value + "' contains ',' or '=', which Cloud Hypervisor's option syntax cannot carry",
                     "use root, run and log directories (and disk serials) without those characters");
         }
         return value;

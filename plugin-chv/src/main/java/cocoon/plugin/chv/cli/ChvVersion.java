@@ -25,7 +25,8 @@ public record ChvVersion(int major, int minor, int patch) implements Comparable<
             return Optional.empty();
         }
         int patch = matcher.group(3) == null ? 0 : Integer.parseInt(matcher.group(3));
-        return Optional.of(new ChvVersion(Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)), patch));
+        return Optional.of(
+                new ChvVersion(Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2)), patch));
     }
 
     public boolean atLeast(ChvVersion other) {

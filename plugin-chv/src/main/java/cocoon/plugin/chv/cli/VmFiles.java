@@ -2,7 +2,6 @@ package cocoon.plugin.chv.cli;
 
 import cocoon.api.VmPaths;
 import cocoon.api.VmmLayout;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,7 +42,13 @@ public record VmFiles(Path runDir, Path logDir) {
 
     /** The event log belongs to one run: made empty and private before each start, removed with the run. */
     public VmmLayout layout() {
-        return new VmmLayout(HYPERVISOR, runDir, apiSocket(), apiSocket().toString(), hypervisorLog(),
-                List.of(serialLog(), events()), List.of(events(), apiSocketLock()));
+        return new VmmLayout(
+                HYPERVISOR,
+                runDir,
+                apiSocket(),
+                apiSocket().toString(),
+                hypervisorLog(),
+                List.of(serialLog(), events()),
+                List.of(events(), apiSocketLock()));
     }
 }

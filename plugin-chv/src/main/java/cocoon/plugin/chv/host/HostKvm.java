@@ -24,18 +24,21 @@ public final class HostKvm {
     /** Empty when KVM is usable; otherwise what is wrong and what to do. */
     public Optional<String> problem() {
         if (!Files.exists(kvmDevice)) {
-            return Optional.of(kvmDevice + " does not exist: enable virtualization in the firmware and load kvm_intel or kvm_amd"
-                    + " (or use --hypervisor qemu, which falls back to TCG)");
+            return Optional.of(
+                    kvmDevice + " does not exist: enable virtualization in the firmware and load kvm_intel or kvm_amd"
+                            + " (or use --hypervisor qemu, which falls back to TCG)");
         }
         try {
             // Opening it read-write is exactly what the hypervisor will do.
             new RandomAccessFile(kvmDevice.toFile(), "rw").close();
         } catch (IOException e) {
-            return Optional.of("cannot open " + kvmDevice + " read-write (" + e.getMessage() + "): add your user to the kvm group");
+            return Optional.of("cannot open " + kvmDevice + " read-write (" + e.getMessage()
+                    + "): add your user to the kvm group");
         }
         if (isPvmOnly()) {
-            return Optional.of("KVM here is PVM (kvm_pvm loaded, no kvm_intel or kvm_amd): stock guest kernels hang under it;"
-                    + " use --hypervisor qemu (TCG) on this host");
+            return Optional.of(
+                    "KVM here is PVM (kvm_pvm loaded, no kvm_intel or kvm_amd): stock guest kernels hang under it;"
+                            + " use --hypervisor qemu (TCG) on this host");
         }
         return Optional.empty();
     }

@@ -2,7 +2,6 @@ package cocoon.plugin.cloudimage.disk;
 
 import cocoon.api.InvalidInputException;
 import cocoon.api.VmSpec;
-
 import java.util.regex.Pattern;
 
 /**
@@ -16,14 +15,14 @@ record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login) {
 
     CloudConfig {
         if (login != null && !USER_NAME.matcher(login.user()).matches()) {
-            throw new InvalidInputException("user name \"" + login.user() + "\" is not a valid Linux login",
+            throw new InvalidInputException(
+                    "user name \"" + login.user() + "\" is not a valid Linux login",
                     "use lower-case letters, digits, '-' and '_', starting with a letter, at most 32 characters");
         }
     }
 
     String metaData() {
-        return "instance-id: " + quote(instanceId) + "\n"
-                + "local-hostname: " + quote(hostname) + "\n";
+        return "instance-id: " + quote(instanceId) + "\n" + "local-hostname: " + quote(hostname) + "\n";
     }
 
     String userData() {
@@ -32,13 +31,19 @@ record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login) {
             return yaml.toString();
         }
         yaml.append("users:\n")
-                .append("  - name: ").append(quote(login.user())).append('\n')
+                .append("  - name: ")
+                .append(quote(login.user()))
+                .append('\n')
                 .append("    shell: /bin/bash\n")
-                .append("    sudo: ").append(quote("ALL=(ALL) NOPASSWD:ALL")).append('\n');
+                .append("    sudo: ")
+                .append(quote("ALL=(ALL) NOPASSWD:ALL"))
+                .append('\n');
         if (login.password() != null) {
             // An unlocked password is what makes the console login work.
             yaml.append("    lock_passwd: false\n")
-                    .append("    plain_text_passwd: ").append(quote(login.password())).append('\n');
+                    .append("    plain_text_passwd: ")
+                    .append(quote(login.password()))
+                    .append('\n');
         }
         if (!login.sshAuthorizedKeys().isEmpty()) {
             yaml.append("    ssh_authorized_keys:\n");

@@ -15,7 +15,6 @@ import cocoon.plugin.cloudimage.CloudImageSourceProvider;
 import cocoon.plugin.cloudimage.StorageException;
 import cocoon.plugin.cloudimage.qemu.Qcow2Header;
 import cocoon.plugin.cloudimage.qemu.QemuImg;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,14 +53,18 @@ final class OverlayDiskBuilder implements DiskBuilder {
     @Override
     public VmDisks plan(Image image, VmSpec spec, Path vmDir) {
         Path base = base(image);
-        return new VmDisks(List.of(
-                new Disk(vmDir.resolve(OVERLAY), DiskFormat.QCOW2, false, "cocoon-root", base),
-                new Disk(vmDir.resolve(SEED), DiskFormat.RAW, true, "cidata", null)), "");
+        return new VmDisks(
+                List.of(
+                        new Disk(vmDir.resolve(OVERLAY), DiskFormat.QCOW2, false, "cocoon-root", base),
+                        new Disk(vmDir.resolve(SEED), DiskFormat.RAW, true, "cidata", null)),
+                "");
     }
 
     private static Path base(Image image) {
-        if (!CloudImageSourceProvider.KIND.equals(image.kind()) || image.baseDisks().size() != 1) {
-            throw new InvalidInputException("image " + image.reference() + " is not a cloud image with one base disk",
+        if (!CloudImageSourceProvider.KIND.equals(image.kind())
+                || image.baseDisks().size() != 1) {
+            throw new InvalidInputException(
+                    "image " + image.reference() + " is not a cloud image with one base disk",
                     "create the VM from an image pulled by URL");
         }
         return image.baseDisks().get(0).path();
@@ -91,8 +94,8 @@ final class OverlayDiskBuilder implements DiskBuilder {
             }
         } catch (IOException e) {
             deleteAll(List.of(overlay, seed));
-            throw StorageException.of("cannot create the disks in", vmDir, e,
-                    "check permissions and free space under the root dir");
+            throw StorageException.of(
+                    "cannot create the disks in", vmDir, e, "check permissions and free space under the root dir");
         } catch (RuntimeException e) {
             deleteAll(List.of(overlay, seed));
             throw e;

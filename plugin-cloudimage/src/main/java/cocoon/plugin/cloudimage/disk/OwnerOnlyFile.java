@@ -16,10 +16,10 @@ import java.util.Set;
 final class OwnerOnlyFile {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-    private static final FileAttribute<Set<PosixFilePermission>> AT_CREATION = PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+    private static final FileAttribute<Set<PosixFilePermission>> AT_CREATION =
+            PosixFilePermissions.asFileAttribute(OWNER_ONLY);
 
-    private OwnerOnlyFile() {
-    }
+    private OwnerOnlyFile() {}
 
     /** Creates {@code file}, empty and 0600; fails if it exists. */
     static Path create(Path file) throws IOException {

@@ -3,7 +3,6 @@ package cocoon.plugin.cloudimage.disk;
 import cocoon.api.Processes;
 import cocoon.api.ToolException;
 import cocoon.plugin.cloudimage.StorageException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -42,8 +41,8 @@ final class SeedDisk {
             Path metaData = Files.writeString(staging.resolve("meta-data"), config.metaData(), StandardCharsets.UTF_8);
             Path userData = Files.writeString(staging.resolve("user-data"), config.userData(), StandardCharsets.UTF_8);
             processes.run(List.of("mkfs.vfat", "-n", "cidata", image.toString()), timeout);
-            processes.run(List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"),
-                    timeout);
+            processes.run(
+                    List.of("mcopy", "-i", image.toString(), metaData.toString(), userData.toString(), "::/"), timeout);
         } catch (ToolException e) {
             throw StorageException.of(e, image.getParent());
         } finally {

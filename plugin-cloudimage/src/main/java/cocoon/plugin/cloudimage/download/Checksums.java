@@ -1,7 +1,6 @@
 package cocoon.plugin.cloudimage.download;
 
 import cocoon.api.InvalidInputException;
-
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -16,14 +15,14 @@ public final class Checksums {
     /** BSD style, as Fedora's CHECKSUM files write it: {@code SHA256 (name) = HEX}. */
     private static final Pattern BSD_LINE = Pattern.compile("^SHA256 \\((.+)\\) = ([0-9a-fA-F]{64})$");
 
-    private Checksums() {
-    }
+    private Checksums() {}
 
     /** The hex digest of a {@code sha256:HEX} option. */
     public static String parseOption(String checksum) {
         String hex = checksum.startsWith("sha256:") ? checksum.substring("sha256:".length()) : checksum;
         if (!HEX.matcher(hex).matches()) {
-            throw new InvalidInputException("checksum " + checksum + " is not sha256:<64 hex digits>",
+            throw new InvalidInputException(
+                    "checksum " + checksum + " is not sha256:<64 hex digits>",
                     "pass the image's digest as sha256:<hex>");
         }
         return hex.toLowerCase(Locale.ROOT);

@@ -2,7 +2,6 @@ package cocoon.plugin.cloudimage.download;
 
 import cocoon.plugin.cloudimage.DownloadException;
 import cocoon.plugin.cloudimage.StorageException;
-
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,15 +21,17 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
     /** A size announced by the server (the whole file), refused before any byte of it is stored. */
     void checkAnnounced(URI uri, long total) {
         if (total > maxBytes) {
-            throw new DownloadException("GET " + uri + ": the server announces " + human(total)
-                    + ", more than [cloudimg] max_size = " + human(maxBytes),
+            throw new DownloadException(
+                    "GET " + uri + ": the server announces " + human(total) + ", more than [cloudimg] max_size = "
+                            + human(maxBytes),
                     "if the image really is that large raise max_size in the [cloudimg] section of the config file");
         }
     }
 
     /** The body would pass {@code maxBytes}: more is coming than any image this host accepts. */
     DownloadException tooLarge(URI uri) {
-        return new DownloadException("GET " + uri + ": the body goes on past [cloudimg] max_size = " + human(maxBytes),
+        return new DownloadException(
+                "GET " + uri + ": the body goes on past [cloudimg] max_size = " + human(maxBytes),
                 "if the image really is that large raise max_size in the [cloudimg] section of the config file; "
                         + "otherwise the server is broken");
     }
@@ -40,8 +41,9 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
         long usable = usable(dir);
         if (usable - Math.max(0, needed) < minFreeBytes) {
             String what = needed > 0 ? "needs " + human(needed) + " more but " : "cannot start: ";
-            throw new DownloadException("GET " + uri + ": " + what + human(usable) + " free under " + dir
-                    + " ([cloudimg] min_free = " + human(minFreeBytes) + ")",
+            throw new DownloadException(
+                    "GET " + uri + ": " + what + human(usable) + " free under " + dir + " ([cloudimg] min_free = "
+                            + human(minFreeBytes) + ")",
                     "free some space (cocoon gc) and pull again to resume, or lower min_free in the [cloudimg] section");
         }
     }
@@ -50,7 +52,8 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
         try {
             return Files.getFileStore(dir).getUsableSpace();
         } catch (IOException e) {
-            throw StorageException.of("cannot read the free space of", dir, e, "check that the root dir is mounted and readable");
+            throw StorageException.of(
+                    "cannot read the free space of", dir, e, "check that the root dir is mounted and readable");
         }
     }
 
@@ -62,7 +65,8 @@ public record DownloadLimits(long maxBytes, long minFreeBytes) {
         int exp = Math.min(5, (63 - Long.numberOfLeadingZeros(bytes)) / 10);
         double value = bytes / (double) (1L << (10 * exp));
         String digits = value >= 100 || value == Math.rint(value)
-                ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.1f", value);
+                ? String.format(Locale.ROOT, "%.0f", value)
+                : String.format(Locale.ROOT, "%.1f", value);
         return digits + "KMGTP".charAt(exp - 1);
     }
 }

@@ -4,7 +4,6 @@ import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.plugin.cloudimage.DownloadException;
 import cocoon.plugin.cloudimage.StorageException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -34,6 +33,7 @@ public final class Downloader implements AutoCloseable {
     private static final long PROGRESS_STEP = 1 << 20;
     /** How often (in bytes received) free space is looked at again while a body streams. */
     private static final long ROOM_STEP = 64L << 20;
+
     private static final int SUMS_LIMIT = 4 << 20;
 
     /** What the server said about the stored copy's validators. */
@@ -45,11 +45,9 @@ public final class Downloader implements AutoCloseable {
 
     /** The result: either the stored copy is current, or the part file now holds the whole body. */
     public sealed interface Outcome {
-        record NotModified() implements Outcome {
-        }
+        record NotModified() implements Outcome {}
 
-        record Fetched(Path file, String sha256Hex, long bytes, String etag, String lastModified) implements Outcome {
-        }
+        record Fetched(Path file, String sha256Hex, long bytes, String etag, String lastModified) implements Outcome {}
     }
 
     private final HttpFetcher fetcher;
@@ -105,7 +103,12 @@ public final class Downloader implements AutoCloseable {
                 String hex = HexFormat.of().formatHex(hashPrefix(part, offset).digest());
                 progress.on(ProgressEvent.message(item, "already downloaded (" + offset + " bytes)"));
                 progress.on(ProgressEvent.done(item, offset, "sha256:" + hex));
-                return new Outcome.Fetched(part.path(), hex, offset, partial.get().etag(), partial.get().lastModified());
+                return new Outcome.Fetched(
+                        part.path(),
+                        hex,
+                        offset,
+                        partial.get().etag(),
+                        partial.get().lastModified());
             }
             // The server no longer has bytes past our offset: the file changed. Start over once.
             part.restart();
@@ -143,8 +146,16 @@ public final class Downloader implements AutoCloseable {
         return stream(uri, response, part, offset, total, item, progress, etag, lastModified);
     }
 
-    private Outcome.Fetched stream(URI uri, HttpResponse<InputStream> response, PartFile part, long offset, long total,
-                                   String item, ProgressListener progress, String etag, String lastModified) {
+    private Outcome.Fetched stream(
+            URI uri,
+            HttpResponse<InputStream> response,
+            PartFile part,
+            long offset,
+            long total,
+            String item,
+            ProgressListener progress,
+            String etag,
+            String lastModified) {
         MessageDigest sha256 = hashPrefix(part, offset);
         FileChannel out = part.channel();
         long[] written = {offset};
@@ -164,9 +175,11 @@ public final class Downloader implements AutoCloseable {
         fetcher.copyBody(uri, response.body(), (buffer, length) -> {
             if (written[0] + length > cap) {
                 part.restart();
-                throw written[0] + length > limits.maxBytes() ? limits.tooLarge(uri)
-                        : new DownloadException("GET " + uri + ": body longer than the " + total + " bytes announced",
-                        "the server is misbehaving; try another mirror");
+                throw written[0] + length > limits.maxBytes()
+                        ? limits.tooLarge(uri)
+                        : new DownloadException(
+                                "GET " + uri + ": body longer than the " + total + " bytes announced",
+                                "the server is misbehaving; try another mirror");
             }
             if (written[0] - roomChecked[0] >= ROOM_STEP) {
                 roomChecked[0] = written[0];
@@ -188,7 +201,8 @@ public final class Downloader implements AutoCloseable {
             }
         });
         if (total >= 0 && written[0] < total) {
-            throw new DownloadException("GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
+            throw new DownloadException(
+                    "GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
                     "the connection was cut; pull again to resume");
         }
         try {
@@ -236,14 +250,15 @@ public final class Downloader implements AutoCloseable {
                 position += n;
             }
         } catch (IOException e) {
-            throw StorageException.of("cannot read the partial download", part.path(), e,
-                    "pull again with --force to start over");
+            throw StorageException.of(
+                    "cannot read the partial download", part.path(), e, "pull again with --force to start over");
         }
         return sha256;
     }
 
     private static long rangeStart(HttpResponse<?> response) {
-        return response.headers().firstValue("Content-Range")
+        return response.headers()
+                .firstValue("Content-Range")
                 .map(CONTENT_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
@@ -252,7 +267,8 @@ public final class Downloader implements AutoCloseable {
 
     /** The file size a 416 answer names ({@code Content-Range: bytes *}{@code /N}), or -1. */
     private static long unsatisfiedLength(HttpResponse<?> response) {
-        return response.headers().firstValue("Content-Range")
+        return response.headers()
+                .firstValue("Content-Range")
                 .map(UNSATISFIED_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
@@ -262,12 +278,18 @@ public final class Downloader implements AutoCloseable {
     /** The size of the whole file, or -1 when the server does not say. */
     private static long totalLength(HttpResponse<?> response, long offset) {
         if (response.statusCode() == 206) {
-            Matcher range = response.headers().firstValue("Content-Range").map(CONTENT_RANGE::matcher).orElseThrow();
+            Matcher range = response.headers()
+                    .firstValue("Content-Range")
+                    .map(CONTENT_RANGE::matcher)
+                    .orElseThrow();
             if (range.matches() && !"*".equals(range.group(3))) {
                 return Long.parseLong(range.group(3));
             }
         }
-        return response.headers().firstValueAsLong("Content-Length").stream().map(n -> n + offset).findFirst().orElse(-1L);
+        return response.headers().firstValueAsLong("Content-Length").stream()
+                .map(n -> n + offset)
+                .findFirst()
+                .orElse(-1L);
     }
 
     private static void closeBody(HttpResponse<InputStream> response) {

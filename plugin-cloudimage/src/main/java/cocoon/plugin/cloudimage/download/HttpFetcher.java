@@ -1,7 +1,6 @@
 package cocoon.plugin.cloudimage.download;
 
 import cocoon.plugin.cloudimage.DownloadException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -64,16 +63,20 @@ final class HttpFetcher implements AutoCloseable {
                 return response;
             }
             closeQuietly(response.body());
-            String location = response.headers().firstValue("Location").orElseThrow(() -> new DownloadException(
-                    "GET " + uri + ": HTTP " + response.statusCode() + " redirect without a Location",
-                    "the server is misconfigured; use the final URL"));
+            String location = response.headers()
+                    .firstValue("Location")
+                    .orElseThrow(() -> new DownloadException(
+                            "GET " + uri + ": HTTP " + response.statusCode() + " redirect without a Location",
+                            "the server is misconfigured; use the final URL"));
             if (hop >= settings.maxRedirects()) {
-                throw new DownloadException("GET " + uri + ": more than " + settings.maxRedirects() + " redirects",
+                throw new DownloadException(
+                        "GET " + uri + ": more than " + settings.maxRedirects() + " redirects",
                         "the server redirects in a loop; use the final URL or raise max_redirects");
             }
             URI next = current.resolve(location);
             if ("https".equals(current.getScheme()) && !"https".equals(next.getScheme())) {
-                throw new DownloadException("GET " + uri + ": redirected from HTTPS to " + next,
+                throw new DownloadException(
+                        "GET " + uri + ": redirected from HTTPS to " + next,
                         "refusing to leave HTTPS; use an HTTPS mirror");
             }
             current = next;
@@ -106,11 +109,15 @@ final class HttpFetcher implements AutoCloseable {
         AtomicBoolean timedOut = new AtomicBoolean();
         long limitNanos = settings.readTimeout().toNanos();
         long period = Math.max(20, settings.readTimeout().toMillis() / 4);
-        ScheduledFuture<?> check = watchdog.scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastBytes.get() > limitNanos && timedOut.compareAndSet(false, true)) {
-                closeQuietly(body);
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> check = watchdog.scheduleAtFixedRate(
+                () -> {
+                    if (System.nanoTime() - lastBytes.get() > limitNanos && timedOut.compareAndSet(false, true)) {
+                        closeQuietly(body);
+                    }
+                },
+                period,
+                period,
+                TimeUnit.MILLISECONDS);
         long total = 0;
         try (body) {
             byte[] buffer = new byte[128 * 1024];
@@ -123,21 +130,26 @@ final class HttpFetcher implements AutoCloseable {
             return total;
         } catch (IOException e) {
             if (timedOut.get()) {
-                throw new DownloadException("GET " + uri + ": no data for " + settings.readTimeout().toSeconds()
-                        + " s after " + total + " bytes", "the server stalled; pull again to resume");
+                throw new DownloadException(
+                        "GET " + uri + ": no data for " + settings.readTimeout().toSeconds() + " s after " + total
+                                + " bytes",
+                        "the server stalled; pull again to resume");
             }
-            throw new DownloadException("GET " + uri + ": transfer broke after " + total + " bytes: " + oneLine(e),
-                    "pull again to resume", e);
+            throw new DownloadException(
+                    "GET " + uri + ": transfer broke after " + total + " bytes: " + oneLine(e),
+                    "pull again to resume",
+                    e);
         } finally {
             check.cancel(false);
         }
     }
 
     DownloadException statusError(URI uri, int status) {
-        String hint = status == 404 || status == 410 ? "check the URL; the image is not there"
-                : status == 401 || status == 403 ? "the server refuses access to this URL"
-                : status >= 500 ? "the server failed; try again later or use another mirror"
-                : "check the URL";
+        String hint = status == 404 || status == 410
+                ? "check the URL; the image is not there"
+                : status == 401 || status == 403
+                        ? "the server refuses access to this URL"
+                        : status >= 500 ? "the server failed; try again later or use another mirror" : "check the URL";
         return new DownloadException("GET " + uri + ": HTTP " + status, hint);
     }
 
@@ -148,17 +160,27 @@ final class HttpFetcher implements AutoCloseable {
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            throw new DownloadException("GET " + uri + ": connecting to " + where + " timed out after "
-                    + settings.connectTimeout().toSeconds() + " s", "check the host and your network", e);
+            throw new DownloadException(
+                    "GET " + uri + ": connecting to " + where + " timed out after "
+                            + settings.connectTimeout().toSeconds() + " s",
+                    "check the host and your network",
+                    e);
         } catch (HttpTimeoutException e) {
-            throw new DownloadException("GET " + uri + ": no response from " + where + " within "
-                    + settings.readTimeout().toSeconds() + " s", "the server is not answering; try again later", e);
+            throw new DownloadException(
+                    "GET " + uri + ": no response from " + where + " within "
+                            + settings.readTimeout().toSeconds() + " s",
+                    "the server is not answering; try again later",
+                    e);
         } catch (ConnectException e) {
-            throw new DownloadException("GET " + uri + ": cannot connect to " + where + " (connection refused)",
-                    "check the host and port; is the server running?", e);
+            throw new DownloadException(
+                    "GET " + uri + ": cannot connect to " + where + " (connection refused)",
+                    "check the host and port; is the server running?",
+                    e);
         } catch (SSLException e) {
-            throw new DownloadException("GET " + uri + ": TLS with " + where + " failed: " + oneLine(e),
-                    "if the server uses a private CA, pass it with --ca-file", e);
+            throw new DownloadException(
+                    "GET " + uri + ": TLS with " + where + " failed: " + oneLine(e),
+                    "if the server uses a private CA, pass it with --ca-file",
+                    e);
         } catch (IOException e) {
             throw new DownloadException("GET " + uri + ": " + oneLine(e), "check the URL and your network", e);
         } catch (InterruptedException e) {

@@ -7,5 +7,4 @@ import java.time.Duration;
  *
  * @param readTimeout  longest wait for response headers or for the next bytes of a body
  */
-public record HttpSettings(Duration connectTimeout, Duration readTimeout, int maxRedirects) {
-}
+public record HttpSettings(Duration connectTimeout, Duration readTimeout, int maxRedirects) {}

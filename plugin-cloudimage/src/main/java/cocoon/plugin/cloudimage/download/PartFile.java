@@ -3,7 +3,6 @@ package cocoon.plugin.cloudimage.download;
 import cocoon.api.ConflictException;
 import cocoon.api.JsonFiles;
 import cocoon.plugin.cloudimage.StorageException;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -40,8 +39,8 @@ public final class PartFile implements AutoCloseable {
         Path path = tmpDir.resolve("cloudimg-" + urlHash(url) + ".part");
         try {
             Files.createDirectories(tmpDir);
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -50,12 +49,15 @@ public final class PartFile implements AutoCloseable {
             }
             if (lock == null) {
                 channel.close();
-                throw new ConflictException("another pull of " + url + " is in progress",
-                        "wait for it to finish, then pull again");
+                throw new ConflictException(
+                        "another pull of " + url + " is in progress", "wait for it to finish, then pull again");
             }
             return new PartFile(path, channel, json);
         } catch (IOException e) {
-            throw StorageException.of("cannot open the download file", path, e,
+            throw StorageException.of(
+                    "cannot open the download file",
+                    path,
+                    e,
                     "check permissions and free space under the root dir, then pull again");
         }
     }
@@ -91,8 +93,8 @@ public final class PartFile implements AutoCloseable {
             channel.truncate(0);
             Files.deleteIfExists(validatorsPath);
         } catch (IOException e) {
-            throw StorageException.of("cannot start the download over in", path, e,
-                    "remove the file by hand, then pull again");
+            throw StorageException.of(
+                    "cannot start the download over in", path, e, "remove the file by hand, then pull again");
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param dataFile      a qcow2 external data file, or null
  * @param extentFiles   the files a VMDK reads its data from (itself, for the formats we accept)
  */
-public record ImageInfo(String format, long virtualSize, String backingFile, String dataFile, List<String> extentFiles) {
+public record ImageInfo(
+        String format, long virtualSize, String backingFile, String dataFile, List<String> extentFiles) {
 
     public ImageInfo {
         extentFiles = List.copyOf(extentFiles);

@@ -3,7 +3,6 @@ package cocoon.plugin.cloudimage.qemu;
 import cocoon.plugin.cloudimage.NotADiskImageException;
 import cocoon.plugin.cloudimage.StorageException;
 import cocoon.plugin.cloudimage.UnsafeImageException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,8 +31,7 @@ public final class ImageSniffer {
     /** Stored little-endian at offset 0x40 of a VDI header. */
     private static final int VDI_SIGNATURE = 0xbeda107f;
 
-    private ImageSniffer() {
-    }
+    private ImageSniffer() {}
 
     public static SourceFormat sniff(Path file, String source) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -59,8 +57,11 @@ public final class ImageSniffer {
             if (head.limit() >= 0x44 && Integer.reverseBytes(head.getInt(0x40)) == VDI_SIGNATURE) {
                 return SourceFormat.VDI;
             }
-            if (size > 0 && size % SECTOR == 0 && head.limit() >= SECTOR
-                    && (head.get(510) & 0xff) == 0x55 && (head.get(511) & 0xff) == 0xaa) {
+            if (size > 0
+                    && size % SECTOR == 0
+                    && head.limit() >= SECTOR
+                    && (head.get(510) & 0xff) == 0x55
+                    && (head.get(511) & 0xff) == 0xaa) {
                 return SourceFormat.RAW;
             }
             throw new NotADiskImageException(source, size);

@@ -17,8 +17,7 @@ public final class Qcow2Header {
     private static final int SIZE_OFFSET = 24;
     private static final int READ = 32;
 
-    private Qcow2Header() {
-    }
+    private Qcow2Header() {}
 
     /** The disk size the guest sees; IOException if the file is not a qcow2 image of version 2 or 3. */
     public static long virtualSize(Path image) throws IOException {

@@ -2,7 +2,6 @@ package cocoon.plugin.cloudimage.qemu;
 
 import cocoon.api.Processes;
 import cocoon.plugin.cloudimage.UnsafeImageException;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,8 +25,11 @@ public final class QemuImg {
     }
 
     public ImageInfo info(Path image, SourceFormat format) {
-        String json = processes.run(List.of("qemu-img", "info", "-U", "-f", format.qemuName(), "--output=json",
-                image.toString()), QUICK).stdout();
+        String json = processes
+                .run(
+                        List.of("qemu-img", "info", "-U", "-f", format.qemuName(), "--output=json", image.toString()),
+                        QUICK)
+                .stdout();
         return ImageInfo.parse(json);
     }
 
@@ -53,13 +55,34 @@ public final class QemuImg {
     }
 
     public void convertToQcow2(Path source, SourceFormat format, Path target) {
-        processes.run(List.of("qemu-img", "convert", "-U", "-f", format.qemuName(), "-O", "qcow2",
-                source.toString(), target.toString()), writeTimeout);
+        processes.run(
+                List.of(
+                        "qemu-img",
+                        "convert",
+                        "-U",
+                        "-f",
+                        format.qemuName(),
+                        "-O",
+                        "qcow2",
+                        source.toString(),
+                        target.toString()),
+                writeTimeout);
     }
 
     /** A qcow2 overlay that reads through to {@code base} and takes every write itself. */
     public void createOverlay(Path base, Path overlay, long sizeBytes) {
-        processes.run(List.of("qemu-img", "create", "-f", "qcow2", "-F", "qcow2", "-b", base.toString(),
-                overlay.toString(), Long.toString(sizeBytes)), writeTimeout);
+        processes.run(
+                List.of(
+                        "qemu-img",
+                        "create",
+                        "-f",
+                        "qcow2",
+                        "-F",
+                        "qcow2",
+                        "-b",
+                        base.toString(),
+                        overlay.toString(),
+                        Long.toString(sizeBytes)),
+                writeTimeout);
     }
 }

@@ -4,7 +4,6 @@ import cocoon.api.CocoonException;
 import cocoon.api.PluginContext;
 import cocoon.api.StoreLock;
 import cocoon.plugin.cloudimage.StorageException;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -91,7 +90,8 @@ public final class CloudImageStore {
             Files.delete(finished);
             return target;
         } catch (IOException e) {
-            throw new CocoonException("cannot store " + target + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot store " + target + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }
     }
@@ -104,8 +104,8 @@ public final class CloudImageStore {
         try (Stream<Path> files = Files.list(blobsDir())) {
             return files.filter(Files::isRegularFile).collect(Collectors.toUnmodifiableSet());
         } catch (IOException e) {
-            throw StorageException.of("cannot list the cloud image bases in", blobsDir(), e,
-                    "check the permissions of the root dir");
+            throw StorageException.of(
+                    "cannot list the cloud image bases in", blobsDir(), e, "check the permissions of the root dir");
         }
     }
 

@@ -11,7 +11,6 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.Processes;
 import cocoon.api.VmDisks;
 import cocoon.api.VmSpec;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.FileAlreadyExistsException;
@@ -36,6 +35,7 @@ public final class CowDiskBuilder implements DiskBuilder {
     static final String COW_FILE = "cow.raw";
     /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
     static final long MIN_BYTES = 16L << 20;
+
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Processes processes;
@@ -56,7 +56,8 @@ public final class CowDiskBuilder implements DiskBuilder {
     @Override
     public VmDisks build(Image image, VmSpec spec, Path vmDir) {
         if (spec.storageBytes() < MIN_BYTES) {
-            throw new InvalidInputException("storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",
+            throw new InvalidInputException(
+                    "storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",
                     "give at least " + (MIN_BYTES >> 20) + "M of storage");
         }
         Path cow = vmDir.resolve(COW_FILE);
@@ -86,10 +87,13 @@ public final class CowDiskBuilder implements DiskBuilder {
                 file.setLength(bytes);
             }
         } catch (FileAlreadyExistsException e) {
-            throw new ConflictException("the VM folder already has a writable disk: " + cow, "remove the VM first (cocoon rm)");
+            throw new ConflictException(
+                    "the VM folder already has a writable disk: " + cow, "remove the VM first (cocoon rm)");
         } catch (IOException e) {
             deleteQuietly(cow);
-            throw new CocoonException("cannot create " + cow + ": " + e.getMessage(), "check free space and permissions under the root dir");
+            throw new CocoonException(
+                    "cannot create " + cow + ": " + e.getMessage(),
+                    "check free space and permissions under the root dir");
         }
     }
 
@@ -100,7 +104,8 @@ public final class CowDiskBuilder implements DiskBuilder {
                 try {
                     Files.deleteIfExists(disk.path());
                 } catch (IOException e) {
-                    throw new CocoonException("cannot remove " + disk.path() + ": " + e.getMessage(), "remove it by hand");
+                    throw new CocoonException(
+                            "cannot remove " + disk.path() + ": " + e.getMessage(), "remove it by hand");
                 }
             }
         }
@@ -108,7 +113,8 @@ public final class CowDiskBuilder implements DiskBuilder {
 
     @Override
     public Availability check() {
-        return processes.which("mkfs.ext4")
+        return processes
+                .which("mkfs.ext4")
                 .map(found -> Availability.ok("mkfs.ext4 found at " + found))
                 .orElseGet(() -> Availability.missing("missing mkfs.ext4 (apt-get install e2fsprogs)"));
     }

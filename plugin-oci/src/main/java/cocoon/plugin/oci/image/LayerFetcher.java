@@ -9,7 +9,6 @@ import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.registry.LayerDescriptor;
 import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.store.OciStore;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +51,8 @@ final class LayerFetcher {
         Map<String, LayerDescriptor> distinct = new LinkedHashMap<>();
         layers.forEach(layer -> distinct.putIfAbsent(layer.digest(), layer));
         AtomicInteger threadNumber = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, distinct.size()),
+        ExecutorService pool = Executors.newFixedThreadPool(
+                Math.min(parallel, distinct.size()),
                 task -> new Thread(task, "cocoon-oci-layer-" + threadNumber.incrementAndGet()));
         List<Future<?>> running = new ArrayList<>();
         try {
@@ -65,8 +65,10 @@ final class LayerFetcher {
                     task.get();
                 } catch (ExecutionException e) {
                     if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException runtime ? runtime
-                                : new CocoonException("pulling a layer failed: " + e.getCause(), "retry the pull", e.getCause());
+                        failure = e.getCause() instanceof RuntimeException runtime
+                                ? runtime
+                                : new CocoonException(
+                                        "pulling a layer failed: " + e.getCause(), "retry the pull", e.getCause());
                         running.forEach(other -> other.cancel(false));
                     }
                 } catch (CancellationException e) {
@@ -132,8 +134,9 @@ final class LayerFetcher {
     }
 
     /** Runs on its own thread: streams the blob into the pipe, and ends the pipe once jib has verified it. */
-    private static void download(RegistrySession session, LayerDescriptor layer, BlobPipe pipe, String item,
-                                 ProgressListener progress) throws IOException {
+    private static void download(
+            RegistrySession session, LayerDescriptor layer, BlobPipe pipe, String item, ProgressListener progress)
+            throws IOException {
         long[] reported = {0};
         try {
             session.download(layer, pipe.sink(), bytes -> {
@@ -174,7 +177,8 @@ final class LayerFetcher {
             Files.createDirectories(tmpDir);
             return Files.createTempDirectory(tmpDir, "oci-layer-" + item + "-");
         } catch (IOException e) {
-            throw new CocoonException("cannot create a work folder in " + tmpDir + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot create a work folder in " + tmpDir + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }
     }

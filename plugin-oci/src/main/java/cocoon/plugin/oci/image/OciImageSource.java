@@ -26,7 +26,6 @@ import cocoon.plugin.oci.registry.ResolvedManifest;
 import cocoon.plugin.oci.store.IndexEntry;
 import cocoon.plugin.oci.store.LayerRecord;
 import cocoon.plugin.oci.store.OciStore;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +58,8 @@ public final class OciImageSource implements ImageSource {
         this.context = context;
         this.settings = settings;
         this.credentials = credentials;
-        this.store = new OciStore(context.rootDir(), context.json(), context.locks().own(OciStore.INDEX_LOCK));
+        this.store =
+                new OciStore(context.rootDir(), context.json(), context.locks().own(OciStore.INDEX_LOCK));
     }
 
     @Override
@@ -95,7 +95,8 @@ public final class OciImageSource implements ImageSource {
             if (!options.force()) {
                 Optional<IndexEntry> current = upToDate(reference, options.insecure(), credential);
                 if (current.isPresent()) {
-                    progress.on(ProgressEvent.message(reference.canonical(),
+                    progress.on(ProgressEvent.message(
+                            reference.canonical(),
                             "up to date: " + current.get().manifestDigest() + " is in the store"));
                     return image(current.get());
                 }
@@ -103,8 +104,10 @@ public final class OciImageSource implements ImageSource {
             ResolvedManifest manifest;
             try (RegistrySession session = RegistrySession.open(reference, options.insecure(), credential.get())) {
                 manifest = session.resolve();
-                progress.on(ProgressEvent.message(reference.canonical(),
-                        "manifest " + manifest.digest() + ", " + manifest.layers().size() + " layers"));
+                progress.on(ProgressEvent.message(
+                        reference.canonical(),
+                        "manifest " + manifest.digest() + ", "
+                                + manifest.layers().size() + " layers"));
                 fetcher(progress).fetchAll(session, manifest.layers(), options.force(), progress);
             }
             IndexEntry entry = indexEntry(reference, manifest);
@@ -118,17 +121,19 @@ public final class OciImageSource implements ImageSource {
      * request, a tag one HEAD. Layers are only checked to exist: they were verified when stored, and
      * are read-only since.
      */
-    private Optional<IndexEntry> upToDate(OciReference reference, boolean insecure,
-                                          Supplier<Optional<RegistryCredential>> credential) {
+    private Optional<IndexEntry> upToDate(
+            OciReference reference, boolean insecure, Supplier<Optional<RegistryCredential>> credential) {
         IndexEntry entry = store.readIndex().images().get(reference.canonical());
-        if (entry == null || entry.referenceDigest() == null
+        if (entry == null
+                || entry.referenceDigest() == null
                 || !entry.layers().stream().allMatch(layer -> store.hasLayer(layer.hex()))) {
             return Optional.empty();
         }
         if (reference.digest() != null) {
             return Optional.of(entry).filter(stored -> reference.digest().equals(stored.referenceDigest()));
         }
-        return ManifestProbe.currentDigest(reference, insecure, credential).filter(entry.referenceDigest()::equals)
+        return ManifestProbe.currentDigest(reference, insecure, credential)
+                .filter(entry.referenceDigest()::equals)
                 .map(digest -> entry);
     }
 
@@ -151,7 +156,9 @@ public final class OciImageSource implements ImageSource {
         var limits = settings.limits();
         LayerConverter converter = new LayerConverter(
                 new LayerArchive(processes, limits, settings.toolTimeout()),
-                new LayerUnpacker(new SpecialFiles(processes), limits,
+                new LayerUnpacker(
+                        new SpecialFiles(processes),
+                        limits,
                         notice -> progress.on(ProgressEvent.message("unpack", notice))),
                 new ErofsWriter(processes, settings.erofsCompression(), settings.toolTimeout()));
         return new LayerFetcher(store, converter, context.tmpDir(), settings.parallelDownloads());
@@ -159,17 +166,33 @@ public final class OciImageSource implements ImageSource {
 
     /** The kernel is the topmost layer's {@code /boot/vmlinuz*}; the initrd likewise the topmost one. */
     private IndexEntry indexEntry(OciReference reference, ResolvedManifest manifest) {
-        List<LayerRecord> layers = manifest.layers().stream().map(layer -> new LayerRecord(layer.digest(), layer.size())).toList();
+        List<LayerRecord> layers = manifest.layers().stream()
+                .map(layer -> new LayerRecord(layer.digest(), layer.size()))
+                .toList();
         String kernel = topmostBootFile(layers, "vmlinuz");
         String initrd = topmostBootFile(layers, "initrd");
-        IndexEntry draft = new IndexEntry(reference.canonical(), manifest.digest(), manifest.referenceDigest(),
-                layers, kernel, initrd, 0, Instant.now());
+        IndexEntry draft = new IndexEntry(
+                reference.canonical(),
+                manifest.digest(),
+                manifest.referenceDigest(),
+                layers,
+                kernel,
+                initrd,
+                0,
+                Instant.now());
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
         }
-        return new IndexEntry(draft.reference(), draft.manifestDigest(), draft.referenceDigest(),
-                layers, kernel, initrd, size, draft.created());
+        return new IndexEntry(
+                draft.reference(),
+                draft.manifestDigest(),
+                draft.referenceDigest(),
+                layers,
+                kernel,
+                initrd,
+                size,
+                draft.created());
     }
 
     private String topmostBootFile(List<LayerRecord> layers, String name) {
@@ -186,16 +209,26 @@ public final class OciImageSource implements ImageSource {
         try {
             return Files.size(file);
         } catch (IOException e) {
-            throw new CocoonException("a stored file vanished during the pull: " + file,
+            throw new CocoonException(
+                    "a stored file vanished during the pull: " + file,
                     "another Cocoon command may have removed it; pull again");
         }
     }
 
     private Image image(IndexEntry entry) {
-        BootSpec boot = entry.kernel() == null ? BootSpec.firmware()
-                : BootSpec.kernel(store.dir().resolve(entry.kernel()),
-                        entry.initrd() == null ? null : store.dir().resolve(entry.initrd()), "");
-        return new Image(KIND, entry.reference(), entry.manifestDigest(), entry.sizeBytes(), entry.created(), boot,
+        BootSpec boot = entry.kernel() == null
+                ? BootSpec.firmware()
+                : BootSpec.kernel(
+                        store.dir().resolve(entry.kernel()),
+                        entry.initrd() == null ? null : store.dir().resolve(entry.initrd()),
+                        "");
+        return new Image(
+                KIND,
+                entry.reference(),
+                entry.manifestDigest(),
+                entry.sizeBytes(),
+                entry.created(),
+                boot,
                 baseDisks(entry.layers()));
     }
 
@@ -209,8 +242,15 @@ public final class OciImageSource implements ImageSource {
             topmost.putIfAbsent(layers.get(i).hex(), layers.get(i));
         }
         List<Disk> disks = new ArrayList<>();
-        topmost.values().forEach(layer -> disks.add(0,
-                new Disk(store.erofs(layer.hex()), DiskFormat.RAW, true, layer.hex().substring(0, SERIAL_HEX), null)));
+        topmost.values()
+                .forEach(layer -> disks.add(
+                        0,
+                        new Disk(
+                                store.erofs(layer.hex()),
+                                DiskFormat.RAW,
+                                true,
+                                layer.hex().substring(0, SERIAL_HEX),
+                                null)));
         return disks;
     }
 

@@ -36,13 +36,17 @@ public final class BootCandidates {
 
     /** The newest kernel's file name in {@code /boot}. */
     public Optional<String> kernel() {
-        return kernels.stream().max(Comparator.comparing(name -> name.substring(KERNEL.length()), VersionOrder.INSTANCE));
+        return kernels.stream()
+                .max(Comparator.comparing(name -> name.substring(KERNEL.length()), VersionOrder.INSTANCE));
     }
 
     /** The initrd matching {@link #kernel()} ({@code vmlinuz-X} pairs with {@code initrd.img-X}), else the newest one. */
     public Optional<String> initrd() {
-        Optional<String> matching = kernel().map(kernel -> INITRD + kernel.substring(KERNEL.length())).filter(initrds::contains);
-        return matching.isPresent() ? matching
-                : initrds.stream().max(Comparator.comparing(name -> name.substring(INITRD.length()), VersionOrder.INSTANCE));
+        Optional<String> matching = kernel().map(kernel -> INITRD + kernel.substring(KERNEL.length()))
+                .filter(initrds::contains);
+        return matching.isPresent()
+                ? matching
+                : initrds.stream()
+                        .max(Comparator.comparing(name -> name.substring(INITRD.length()), VersionOrder.INSTANCE));
     }
 }

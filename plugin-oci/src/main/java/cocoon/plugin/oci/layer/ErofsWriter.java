@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.layer;
 
 import cocoon.api.Processes;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package cocoon.plugin.oci.layer;
 
 import cocoon.api.CocoonException;
 import cocoon.api.Processes;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,17 +63,22 @@ public final class LayerArchive {
         long room = Files.getFileStore(tar.getParent()).getUsableSpace() - limits.minFreeBytes();
         long cap = Math.min(limits.maxBytes() + TAR_OVERHEAD, room);
         if (cap <= 0) {
-            throw new LayerTooLargeException("not enough free disk to decompress layer " + layer,
+            throw new LayerTooLargeException(
+                    "not enough free disk to decompress layer " + layer,
                     "free some space (cocoon gc) or lower [oci] min_free");
         }
-        List<String> argv = List.of("prlimit", "--fsize=" + cap, "zstd", "-d", "-q", "-f", "-o", tar.toString(), blob.toString());
+        List<String> argv =
+                List.of("prlimit", "--fsize=" + cap, "zstd", "-d", "-q", "-f", "-o", tar.toString(), blob.toString());
         Processes.Result result = processes.runAllowingFailure(argv, timeout);
         if (result.exitCode() != 0) {
             if (Files.exists(tar) && Files.size(tar) >= cap) {
-                throw new LayerTooLargeException("layer " + layer + " decompresses to more than " + cap + " bytes",
+                throw new LayerTooLargeException(
+                        "layer " + layer + " decompresses to more than " + cap + " bytes",
                         "it may be a zstd bomb; if the image is genuine raise [oci] max_layer_size or free disk space");
             }
-            throw new CocoonException("zstd could not decompress layer " + layer + ": " + result.stderr().strip(),
+            throw new CocoonException(
+                    "zstd could not decompress layer " + layer + ": "
+                            + result.stderr().strip(),
                     "the blob is damaged or not zstd; push the image again");
         }
     }

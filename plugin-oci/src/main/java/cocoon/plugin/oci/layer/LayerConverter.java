@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.layer;
 
 import cocoon.api.CocoonException;
-
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,12 +37,15 @@ public final class LayerConverter {
             Path rootfs = Files.createDirectory(work.resolve("rootfs"));
             Files.setAttribute(rootfs, "unix:mode", 0755);
             BootCandidates boot;
-            try (InputStream tar = archive.open(new FilterInputStream(blob) {
-                @Override
-                public void close() {
-                    // The blob stays open to be read to its end below.
-                }
-            }, work, layer)) {
+            try (InputStream tar = archive.open(
+                    new FilterInputStream(blob) {
+                        @Override
+                        public void close() {
+                            // The blob stays open to be read to its end below.
+                        }
+                    },
+                    work,
+                    layer)) {
                 boot = unpacker.unpack(tar, rootfs, layer);
             }
             blob.transferTo(OutputStream.nullOutputStream());
@@ -54,8 +56,10 @@ public final class LayerConverter {
             erofs.write(rootfs, image);
             return new ConvertedLayer(image, kernel, initrd);
         } catch (IOException e) {
-            throw new CocoonException("cannot unpack layer " + layer + ": " + e.getMessage(),
-                    "if the disk is full free space (cocoon gc); otherwise the layer is damaged, push the image again", e);
+            throw new CocoonException(
+                    "cannot unpack layer " + layer + ": " + e.getMessage(),
+                    "if the disk is full free space (cocoon gc); otherwise the layer is damaged, push the image again",
+                    e);
         }
     }
 
@@ -66,7 +70,8 @@ public final class LayerConverter {
         // A later entry may have replaced /boot by a symlink: only a real file in a real folder is copied.
         Path boot = rootfs.resolve("boot");
         Path file = boot.resolve(name.get());
-        if (!Files.isDirectory(boot, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(boot, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         Files.copy(file, target);

@@ -1,11 +1,9 @@
 package cocoon.plugin.oci.layer;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.net.URLDecoder;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -25,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Unpacks one layer tar into a folder exactly as the guest must see it (modes, owners, links,
@@ -57,7 +56,8 @@ public final class LayerUnpacker {
             TarArchiveEntry entry;
             while ((entry = entries.getNextEntry()) != null) {
                 if (++run.entries > limits.maxEntries()) {
-                    throw new LayerTooLargeException("layer " + layer + " has more than " + limits.maxEntries() + " entries",
+                    throw new LayerTooLargeException(
+                            "layer " + layer + " has more than " + limits.maxEntries() + " entries",
                             "it may be a tar bomb; if the image is genuine raise [oci] max_layer_entries");
                 }
                 run.extract(entry, entries);
@@ -138,8 +138,10 @@ public final class LayerUnpacker {
                 copy(content, target, name);
                 regular = true;
             } else {
-                throw new UnsafeLayerException(layer, name, "has a tar entry type Cocoon does not unpack (type '"
-                        + (char) entry.getLinkFlag() + "')");
+                throw new UnsafeLayerException(
+                        layer,
+                        name,
+                        "has a tar entry type Cocoon does not unpack (type '" + (char) entry.getLinkFlag() + "')");
             }
             boot.seen(relative, regular);
             applyAttributes(target, entry, entry.isSymbolicLink());
@@ -147,13 +149,15 @@ public final class LayerUnpacker {
 
         void copy(InputStream content, Path target, String name) throws IOException {
             byte[] buffer = new byte[64 * 1024];
-            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (OutputStream out =
+                    Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 int read;
                 while ((read = content.read(buffer)) > 0) {
                     bytes += read;
                     if (bytes > limits.maxBytes()) {
-                        throw new LayerTooLargeException("layer " + layer + " unpacks to more than " + limits.maxBytes()
-                                + " bytes (at \"" + name + "\")",
+                        throw new LayerTooLargeException(
+                                "layer " + layer + " unpacks to more than " + limits.maxBytes() + " bytes (at \"" + name
+                                        + "\")",
                                 "it may be a tar bomb; if the image is genuine raise [oci] max_layer_size");
                     }
                     if (bytes >= nextSpaceCheck) {
@@ -168,8 +172,9 @@ public final class LayerUnpacker {
         void checkFreeSpace() throws IOException {
             long free = Files.getFileStore(root).getUsableSpace();
             if (free < limits.minFreeBytes()) {
-                throw new LayerTooLargeException("only " + free + " bytes left free on the disk of " + root
-                        + " while unpacking layer " + layer, "free some space (cocoon gc) or lower [oci] min_free");
+                throw new LayerTooLargeException(
+                        "only " + free + " bytes left free on the disk of " + root + " while unpacking layer " + layer,
+                        "free some space (cocoon gc) or lower [oci] min_free");
             }
         }
 
@@ -191,20 +196,23 @@ public final class LayerUnpacker {
             applyXattrs(target, entry);
             FileTime mtime = entry.getLastModifiedTime();
             if (mtime != null) {
-                Files.getFileAttributeView(target, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, null, null);
+                Files.getFileAttributeView(target, BasicFileAttributeView.class, NOFOLLOW)
+                        .setTimes(mtime, null, null);
             }
         }
 
         void applyXattrs(Path target, TarArchiveEntry entry) {
             entry.getExtraPaxHeaders().forEach((key, value) -> {
                 if (key.startsWith("LIBARCHIVE.xattr.")) {
-                    String xattr = URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
+                    String xattr =
+                            URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
                     special.setXattr(target, xattr, Base64.getDecoder().decode(value));
                 } else if (key.startsWith("SCHILY.xattr.")) {
                     String xattr = key.substring("SCHILY.xattr.".length());
                     if (value.indexOf('\uFFFD') >= 0) {
                         // The tar reader decodes PAX values as UTF-8, so binary values arrive damaged.
-                        notices.accept("layer " + layer + ": skipped binary xattr " + xattr + " on " + root.relativize(target));
+                        notices.accept("layer " + layer + ": skipped binary xattr " + xattr + " on "
+                                + root.relativize(target));
                     } else {
                         special.setXattr(target, xattr, value.getBytes(StandardCharsets.UTF_8));
                     }
@@ -225,13 +233,15 @@ public final class LayerUnpacker {
             for (String part : parts.subList(0, parts.size() - 1)) {
                 dir = dir.resolve(part);
                 if (Files.isSymbolicLink(dir)) {
-                    throw new UnsafeLayerException(layer, name, "would be written through the symlink " + root.relativize(dir));
+                    throw new UnsafeLayerException(
+                            layer, name, "would be written through the symlink " + root.relativize(dir));
                 }
                 if (!Files.exists(dir, NOFOLLOW)) {
                     Files.createDirectory(dir);
                     Files.setAttribute(dir, "unix:mode", 0755);
                 } else if (!Files.isDirectory(dir, NOFOLLOW)) {
-                    throw new UnsafeLayerException(layer, name, "has a parent that is not a folder: " + root.relativize(dir));
+                    throw new UnsafeLayerException(
+                            layer, name, "has a parent that is not a folder: " + root.relativize(dir));
                 }
             }
             return dir;
@@ -247,11 +257,15 @@ public final class LayerUnpacker {
             for (int i = 0; i < parts.size(); i++) {
                 path = path.resolve(parts.get(i));
                 if (i < parts.size() - 1 && Files.isSymbolicLink(path)) {
-                    throw new UnsafeLayerException(layer, name, "is a hard link through the symlink " + root.relativize(path));
+                    throw new UnsafeLayerException(
+                            layer, name, "is a hard link through the symlink " + root.relativize(path));
                 }
             }
             if (!Files.exists(path, NOFOLLOW) || Files.isDirectory(path, NOFOLLOW)) {
-                throw new UnsafeLayerException(layer, name, "is a hard link to \"" + linkName + "\", which is not an earlier file of the layer");
+                throw new UnsafeLayerException(
+                        layer,
+                        name,
+                        "is a hard link to \"" + linkName + "\", which is not an earlier file of the layer");
             }
             return path;
         }

@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.layer;
 
 import cocoon.api.Processes;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -25,12 +24,26 @@ public final class SpecialFiles {
     void mknod(Path path, char type, int major, int minor) {
         List<String> argv = type == 'p'
                 ? List.of("mknod", path.toString(), "p")
-                : List.of("mknod", path.toString(), String.valueOf(type), Integer.toString(major), Integer.toString(minor));
+                : List.of(
+                        "mknod",
+                        path.toString(),
+                        String.valueOf(type),
+                        Integer.toString(major),
+                        Integer.toString(minor));
         processes.run(argv, TIMEOUT);
     }
 
     /** Sets an xattr on the path itself, never on what a symlink points to. */
     void setXattr(Path path, String name, byte[] value) {
-        processes.run(List.of("setfattr", "-h", "-n", name, "-v", "0x" + HexFormat.of().formatHex(value), path.toString()), TIMEOUT);
+        processes.run(
+                List.of(
+                        "setfattr",
+                        "-h",
+                        "-n",
+                        name,
+                        "-v",
+                        "0x" + HexFormat.of().formatHex(value),
+                        path.toString()),
+                TIMEOUT);
     }
 }

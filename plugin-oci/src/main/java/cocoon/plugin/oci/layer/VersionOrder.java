@@ -19,7 +19,8 @@ final class VersionOrder implements Comparator<String> {
             String runB = b.substring(j, endB);
             boolean digitsA = Character.isDigit(a.charAt(i));
             boolean digitsB = Character.isDigit(b.charAt(j));
-            int order = digitsA && digitsB ? new BigInteger(runA).compareTo(new BigInteger(runB)) : runA.compareTo(runB);
+            int order =
+                    digitsA && digitsB ? new BigInteger(runA).compareTo(new BigInteger(runB)) : runA.compareTo(runB);
             if (order != 0) {
                 return order;
             }

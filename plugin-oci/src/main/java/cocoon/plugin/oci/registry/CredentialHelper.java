@@ -6,7 +6,6 @@ import cocoon.api.ToolException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +22,7 @@ final class CredentialHelper {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** Processes gives programs no stdin, so a fixed script feeds the address; both stay parameters, never parsed. */
     private static final String FEED_SERVER_ON_STDIN = "printf '%s' \"$1\" | exec \"$0\" get";
+
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final Processes processes;
@@ -44,13 +44,16 @@ final class CredentialHelper {
 
     /** The helper's credentials for {@code server}; none when it has none stored. */
     Optional<RegistryCredential> get(String server) {
-        Path executable = locate().orElseThrow(() -> new CocoonException(program + " (named by " + origin + ") is not installed",
+        Path executable = locate().orElseThrow(() -> new CocoonException(
+                program + " (named by " + origin + ") is not installed",
                 "install it or put it on PATH, or remove it from that file"));
         Processes.Result answer;
         try {
-            answer = processes.runAllowingFailure(List.of("sh", "-c", FEED_SERVER_ON_STDIN, executable.toString(), server), TIMEOUT);
+            answer = processes.runAllowingFailure(
+                    List.of("sh", "-c", FEED_SERVER_ON_STDIN, executable.toString(), server), TIMEOUT);
         } catch (ToolException e) {
-            throw new CocoonException("credential helper " + program + " failed for " + server + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "credential helper " + program + " failed for " + server + ": " + e.getMessage(),
                     "check it with: printf %s " + server + " | " + program + " get");
         }
         String said = (answer.stdout() + " " + answer.stderr()).strip();
@@ -58,8 +61,10 @@ final class CredentialHelper {
             if (said.toLowerCase(Locale.ROOT).contains("credentials not found")) {
                 return Optional.empty();
             }
-            throw new CocoonException("credential helper " + program + " failed for " + server + " (exit " + answer.exitCode()
-                    + "): " + said.replaceAll("\\s*\\n\\s*", " | "), "check it with: printf %s " + server + " | " + program + " get");
+            throw new CocoonException(
+                    "credential helper " + program + " failed for " + server + " (exit " + answer.exitCode() + "): "
+                            + said.replaceAll("\\s*\\n\\s*", " | "),
+                    "check it with: printf %s " + server + " | " + program + " get");
         }
         JsonNode json;
         try {
@@ -68,13 +73,16 @@ final class CredentialHelper {
             json = null;
         }
         if (json == null || !json.isObject()) {
-            throw new CocoonException("credential helper " + program + " answered " + server + " with something other than JSON",
+            throw new CocoonException(
+                    "credential helper " + program + " answered " + server + " with something other than JSON",
                     "check it with: printf %s " + server + " | " + program + " get");
         }
         String username = json.path("Username").asText("");
         String secret = json.path("Secret").asText("");
-        return secret.isEmpty() ? Optional.empty()
-                : Optional.of(new RegistryCredential(username, secret, "credential helper " + program + " (" + origin + ")"));
+        return secret.isEmpty()
+                ? Optional.empty()
+                : Optional.of(
+                        new RegistryCredential(username, secret, "credential helper " + program + " (" + origin + ")"));
     }
 
     private Optional<Path> locate() {

@@ -4,7 +4,6 @@ import cocoon.api.CocoonException;
 import cocoon.api.Processes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +28,9 @@ public final class DockerCredentials {
 
     /** The key docker files Docker Hub credentials under, and hands its helpers. */
     static final String DOCKER_HUB_SERVER = "https://index.docker.io/v1/";
-    private static final Set<String> DOCKER_HUB_HOSTS = Set.of("index.docker.io", "docker.io", OciReference.DOCKER_HUB_API);
+
+    private static final Set<String> DOCKER_HUB_HOSTS =
+            Set.of("index.docker.io", "docker.io", OciReference.DOCKER_HUB_API);
 
     private final Map<String, String> environment;
     private final Path home;
@@ -62,9 +63,12 @@ public final class DockerCredentials {
             return Optional.empty();
         }
         String server = serverAddress(reference);
-        Set<String> hosts = DOCKER_HUB_HOSTS.contains(reference.registry()) ? DOCKER_HUB_HOSTS : Set.of(reference.registry());
+        Set<String> hosts =
+                DOCKER_HUB_HOSTS.contains(reference.registry()) ? DOCKER_HUB_HOSTS : Set.of(reference.registry());
         Optional<String> helper = entry(config.get().path("credHelpers"), server, hosts)
-                .filter(JsonNode::isTextual).map(JsonNode::asText).filter(name -> !name.isBlank());
+                .filter(JsonNode::isTextual)
+                .map(JsonNode::asText)
+                .filter(name -> !name.isBlank());
         if (helper.isPresent()) {
             return helper(helper.get(), "credHelpers", file).get(server);
         }
@@ -74,7 +78,9 @@ public final class DockerCredentials {
             return inline;
         }
         String store = config.get().path("credsStore").asText("");
-        return store.isBlank() ? Optional.empty() : helper(store, "credsStore", file).get(server);
+        return store.isBlank()
+                ? Optional.empty()
+                : helper(store, "credsStore", file).get(server);
     }
 
     /** Docker Hub under docker's historical key; any other registry by host[:port], as the user wrote it. */
@@ -128,14 +134,17 @@ public final class DockerCredentials {
             }
             int colon = decoded.indexOf(':');
             if (colon <= 0) {
-                throw new CocoonException("the \"auth\" of " + registry + " in " + file + " is not base64 of user:password",
+                throw new CocoonException(
+                        "the \"auth\" of " + registry + " in " + file + " is not base64 of user:password",
                         "run docker login " + registry + " again, or fix that entry");
             }
-            return Optional.of(new RegistryCredential(decoded.substring(0, colon), decoded.substring(colon + 1), source));
+            return Optional.of(
+                    new RegistryCredential(decoded.substring(0, colon), decoded.substring(colon + 1), source));
         }
         String username = auth.path("username").asText("");
         String password = auth.path("password").asText("");
-        return username.isEmpty() || password.isEmpty() ? Optional.empty()
+        return username.isEmpty() || password.isEmpty()
+                ? Optional.empty()
                 : Optional.of(new RegistryCredential(username, password, source));
     }
 
@@ -150,7 +159,8 @@ public final class DockerCredentials {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new CocoonException("cannot read the registry credentials in " + file + ": " + oneLine(e.getMessage()),
+            throw new CocoonException(
+                    "cannot read the registry credentials in " + file + ": " + oneLine(e.getMessage()),
                     "fix the file (docker login rewrites it), or set DOCKER_CONFIG to a folder with a valid config.json");
         }
     }

@@ -4,7 +4,6 @@ import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.http.Request;
 import com.google.cloud.tools.jib.http.Response;
-
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -22,6 +21,7 @@ final class LoopbackHttpClient extends FailoverHttpClient {
 
     /** A registry on this host answers at once; one that does not is left to jib's usual failover. */
     private static final int PROBE_TIMEOUT_MILLIS = 2_000;
+
     private static final int BAD_REQUEST = 400;
 
     private LoopbackHttpClient(Consumer<LogEvent> logger) {
@@ -34,7 +34,8 @@ final class LoopbackHttpClient extends FailoverHttpClient {
      */
     static Optional<FailoverHttpClient> ifPlainHttp(String registry, Consumer<LogEvent> logger) {
         try {
-            HttpURLConnection ping = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL().openConnection();
+            HttpURLConnection ping = (HttpURLConnection)
+                    URI.create("http://" + registry + "/v2/").toURL().openConnection();
             ping.setConnectTimeout(PROBE_TIMEOUT_MILLIS);
             ping.setReadTimeout(PROBE_TIMEOUT_MILLIS);
             ping.setInstanceFollowRedirects(false);
@@ -51,7 +52,8 @@ final class LoopbackHttpClient extends FailoverHttpClient {
     // URL's constructors are deprecated for not validating; URI would refuse URLs jib builds and sends today.
     @SuppressWarnings("deprecation")
     public Response call(String httpMethod, URL url, Request request) throws IOException {
-        URL plain = url.getProtocol().equals("https") ? new URL("http", url.getHost(), url.getPort(), url.getFile()) : url;
+        URL plain =
+                url.getProtocol().equals("https") ? new URL("http", url.getHost(), url.getPort(), url.getFile()) : url;
         return super.call(httpMethod, plain, request);
     }
 }

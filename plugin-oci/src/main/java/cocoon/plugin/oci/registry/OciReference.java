@@ -3,7 +3,6 @@ package cocoon.plugin.oci.registry;
 import cocoon.api.InvalidInputException;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
-
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -29,7 +28,8 @@ public record OciReference(String registry, String repository, String tag, Strin
     public static OciReference parse(String text) {
         String trimmed = text == null ? "" : text.strip();
         if (URL_SCHEME.matcher(trimmed).find()) {
-            throw new InvalidInputException("\"" + trimmed + "\" is a URL, not an OCI image reference",
+            throw new InvalidInputException(
+                    "\"" + trimmed + "\" is a URL, not an OCI image reference",
                     "cloud images are pulled by http(s) URL; registry images by name, e.g. ubuntu:24.04");
         }
         ImageReference parsed;
@@ -39,13 +39,15 @@ public record OciReference(String registry, String repository, String tag, Strin
             parsed = null;
         }
         if (parsed == null || parsed.isScratch()) {
-            throw new InvalidInputException("\"" + trimmed + "\" is not a valid OCI image reference",
+            throw new InvalidInputException(
+                    "\"" + trimmed + "\" is not a valid OCI image reference",
                     "write [registry[:port]/]repository[:tag][@sha256:<64 hex>], e.g. ubuntu:24.04, "
                             + "ghcr.io/org/image:tag or localhost:5000/image; repository names are lower case");
         }
         String registry = parsed.getRegistry().toLowerCase(Locale.ROOT);
         if (!validPort(registry)) {
-            throw new InvalidInputException("\"" + trimmed + "\" names the port of " + registry + ", which does not exist",
+            throw new InvalidInputException(
+                    "\"" + trimmed + "\" names the port of " + registry + ", which does not exist",
                     "a registry port is a number from 1 to 65535, e.g. localhost:5000/image");
         }
         String repository = parsed.getRepository();
@@ -53,7 +55,11 @@ public record OciReference(String registry, String repository, String tag, Strin
             registry = DOCKER_HUB_API;
             repository = repository.contains("/") ? repository : "library/" + repository;
         }
-        return new OciReference(registry, repository, parsed.getTag().orElse(null), parsed.getDigest().orElse(null));
+        return new OciReference(
+                registry,
+                repository,
+                parsed.getTag().orElse(null),
+                parsed.getDigest().orElse(null));
     }
 
     private static boolean validPort(String registry) {
@@ -62,8 +68,11 @@ public record OciReference(String registry, String repository, String tag, Strin
             return true;
         }
         String port = registry.substring(colon + 1);
-        return port.length() <= 5 && port.chars().allMatch(Character::isDigit) && !port.isEmpty()
-                && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535;
+        return port.length() <= 5
+                && port.chars().allMatch(Character::isDigit)
+                && !port.isEmpty()
+                && Integer.parseInt(port) >= 1
+                && Integer.parseInt(port) <= 65535;
     }
 
     /** Whether this source should claim the reference: not a URL, and well-formed. */

@@ -14,7 +14,6 @@ import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -43,8 +42,11 @@ public final class RegistrySession implements AutoCloseable {
     private final RegistryClient client;
     private final Optional<RegistryCredential> credential;
 
-    private RegistrySession(OciReference reference, FailoverHttpClient http, RegistryClient client,
-                            Optional<RegistryCredential> credential) {
+    private RegistrySession(
+            OciReference reference,
+            FailoverHttpClient http,
+            RegistryClient client,
+            Optional<RegistryCredential> credential) {
         this.reference = reference;
         this.http = http;
         this.client = client;
@@ -56,18 +58,23 @@ public final class RegistrySession implements AutoCloseable {
      * when the registry asks for it. Blob downloads redirected to another host (object stores) carry no
      * Authorization header there: jib's HTTP client drops it when it follows a redirect.
      */
-    public static RegistrySession open(OciReference reference, boolean insecure, Optional<RegistryCredential> credential) {
+    public static RegistrySession open(
+            OciReference reference, boolean insecure, Optional<RegistryCredential> credential) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
         if (!plainHttpAllowed) {
             TlsPreflight.check(reference);
         }
-        FailoverHttpClient http = (reference.isLoopback() ? LoopbackHttpClient.ifPlainHttp(reference.registry(), RegistrySession::quiet)
-                : Optional.<FailoverHttpClient>empty())
+        FailoverHttpClient http = (reference.isLoopback()
+                        ? LoopbackHttpClient.ifPlainHttp(reference.registry(), RegistrySession::quiet)
+                        : Optional.<FailoverHttpClient>empty())
                 .orElseGet(() -> new FailoverHttpClient(plainHttpAllowed, plainHttpAllowed, RegistrySession::quiet));
         try {
             // jib reads the user name "<token>" as docker does: the secret is an identity (refresh) token.
-            Credential jibCredential = credential.map(given -> Credential.from(given.username(), given.secret())).orElse(null);
-            RegistryClient client = RegistryClient.factory(EventHandlers.NONE, reference.registry(), reference.repository(), http)
+            Credential jibCredential = credential
+                    .map(given -> Credential.from(given.username(), given.secret()))
+                    .orElse(null);
+            RegistryClient client = RegistryClient.factory(
+                            EventHandlers.NONE, reference.registry(), reference.repository(), http)
                     .setCredential(jibCredential)
                     .setUserAgent("cocoon")
                     .newRegistryClient();
@@ -83,8 +90,7 @@ public final class RegistrySession implements AutoCloseable {
     }
 
     /** jib's log events: dropped, as the user sees failures through cocoon's own errors. */
-    private static void quiet(LogEvent event) {
-    }
+    private static void quiet(LogEvent event) {}
 
     /** The reference's linux/amd64 manifest: a manifest list or OCI index is followed to that platform. */
     public ResolvedManifest resolve() {
@@ -94,23 +100,28 @@ public final class RegistrySession implements AutoCloseable {
             if (top.getManifest() instanceof ManifestListTemplate list) {
                 List<String> candidates = list.getDigestsForPlatform(ARCHITECTURE, OS);
                 if (candidates.isEmpty()) {
-                    throw new NotFoundException(reference.canonical() + " has no " + OS + "/" + ARCHITECTURE + " image",
+                    throw new NotFoundException(
+                            reference.canonical() + " has no " + OS + "/" + ARCHITECTURE + " image",
                             "pick a tag built for " + OS + "/" + ARCHITECTURE);
                 }
                 image = pullManifest(candidates.get(0));
             }
             if (!(image.getManifest() instanceof BuildableManifestTemplate manifest)) {
-                throw new InvalidInputException(reference.canonical() + " has a "
-                        + image.getManifest().getClass().getSimpleName() + " manifest, which Cocoon cannot read",
+                throw new InvalidInputException(
+                        reference.canonical() + " has a "
+                                + image.getManifest().getClass().getSimpleName()
+                                + " manifest, which Cocoon cannot read",
                         "push it again as a Docker v2 schema 2 or OCI image (any current docker, buildah or skopeo does)");
             }
             List<LayerDescriptor> layers = manifest.getLayers().stream()
                     .map(layer -> new LayerDescriptor(layer.getDigest().toString(), layer.getSize()))
                     .toList();
             if (layers.isEmpty()) {
-                throw new InvalidInputException(reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
+                throw new InvalidInputException(
+                        reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
             }
-            return new ResolvedManifest(image.getDigest().toString(), top.getDigest().toString(), layers);
+            return new ResolvedManifest(
+                    image.getDigest().toString(), top.getDigest().toString(), layers);
         } catch (CocoonException e) {
             throw e;
         } catch (Exception e) {
@@ -122,7 +133,9 @@ public final class RegistrySession implements AutoCloseable {
     private ManifestAndDigest<ManifestTemplate> pullManifest(String qualifier) throws Exception {
         ManifestAndDigest<ManifestTemplate> pulled = withinDeadline(qualifier);
         if (qualifier.startsWith("sha256:") && !pulled.getDigest().toString().equals(qualifier)) {
-            throw new DigestMismatchException("manifest " + qualifier + " of " + reference.canonical(), qualifier,
+            throw new DigestMismatchException(
+                    "manifest " + qualifier + " of " + reference.canonical(),
+                    qualifier,
                     pulled.getDigest().toString());
         }
         return pulled;
@@ -139,12 +152,15 @@ public final class RegistrySession implements AutoCloseable {
             return fetch.get(MANIFEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             shutDown(http);
-            throw new CocoonException("the registry did not finish sending the manifest of " + reference.canonical()
-                    + " within " + MANIFEST_DEADLINE.toSeconds() + " s", "the registry is broken or hostile; check it, or try again later");
+            throw new CocoonException(
+                    "the registry did not finish sending the manifest of " + reference.canonical() + " within "
+                            + MANIFEST_DEADLINE.toSeconds() + " s",
+                    "the registry is broken or hostile; check it, or try again later");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof OutOfMemoryError) {
                 shutDown(http);
-                throw new CocoonException("the manifest of " + reference.canonical() + " is too large to be a manifest",
+                throw new CocoonException(
+                        "the manifest of " + reference.canonical() + " is too large to be a manifest",
                         "the registry is broken or hostile; check it");
             }
             throw e.getCause() instanceof Exception cause ? cause : e;
@@ -160,17 +176,22 @@ public final class RegistrySession implements AutoCloseable {
         // On overrun the connections are cut: closing the response would otherwise drain an endless body.
         CountingStream out = new CountingStream(target, bytesSoFar, layer.size(), () -> shutDown(http));
         try {
-            client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> { }, count -> { }).writeTo(out);
+            client.pullBlob(DescriptorDigest.fromDigest(layer.digest()), size -> {}, count -> {})
+                    .writeTo(out);
         } catch (Exception e) {
             if (out.overrun) {
-                throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
-                        layer.size() + " bytes", "more");
+                throw new DigestMismatchException(
+                        "layer " + layer.digest() + " of " + reference.canonical() + " size",
+                        layer.size() + " bytes",
+                        "more");
             }
             throw RegistryErrors.translate(e, reference, "downloading layer " + layer.digest(), credential);
         }
         if (out.count != layer.size()) {
-            throw new DigestMismatchException("layer " + layer.digest() + " of " + reference.canonical() + " size",
-                    layer.size() + " bytes", out.count + " bytes");
+            throw new DigestMismatchException(
+                    "layer " + layer.digest() + " of " + reference.canonical() + " size",
+                    layer.size() + " bytes",
+                    out.count + " bytes");
         }
     }
 

@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.registry;
 
 import cocoon.api.CocoonException;
-
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -17,12 +16,13 @@ final class TlsPreflight {
 
     private static final int TIMEOUT_MILLIS = 10_000;
 
-    private TlsPreflight() {
-    }
+    private TlsPreflight() {}
 
     static void check(OciReference reference) {
         try {
-            HttpURLConnection ping = (HttpURLConnection) URI.create("https://" + reference.registry() + "/v2/").toURL().openConnection();
+            HttpURLConnection ping = (HttpURLConnection) URI.create("https://" + reference.registry() + "/v2/")
+                    .toURL()
+                    .openConnection();
             ping.setConnectTimeout(TIMEOUT_MILLIS);
             ping.setReadTimeout(TIMEOUT_MILLIS);
             ping.setInstanceFollowRedirects(false);
@@ -30,8 +30,9 @@ final class TlsPreflight {
             ping.getResponseCode();
             ping.disconnect();
         } catch (SSLException e) {
-            throw new CocoonException("registry " + reference.registry() + " has no TLS certificate this host trusts: "
-                    + why(e), "pass its CA certificate with --ca-file, or --insecure if you trust the network");
+            throw new CocoonException(
+                    "registry " + reference.registry() + " has no TLS certificate this host trusts: " + why(e),
+                    "pass its CA certificate with --ca-file, or --insecure if you trust the network");
         } catch (IOException | RuntimeException e) {
             throw RegistryErrors.translate(e, reference, "connecting");
         }

@@ -6,7 +6,6 @@ import cocoon.api.NotFoundException;
 import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ConvertedLayer;
 import cocoon.plugin.oci.layer.LayerUnpacker;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -58,6 +56,7 @@ public final class OciStore {
 
     /** Layer images are never written again, and no other user may read what a VM boots from. */
     private static final int OWNER_READ_ONLY = 0400;
+
     private static final int OWNER_READ_WRITE = 0600;
 
     /**
@@ -78,7 +77,8 @@ public final class OciStore {
             Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
             moveDurably(layer.erofs(), target);
         } catch (IOException e) {
-            throw new CocoonException("cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
+            throw new CocoonException(
+                    "cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
         }
     }
@@ -129,7 +129,8 @@ public final class OciStore {
     public void remove(String reference) {
         updateIndex(index -> {
             if (!index.images().containsKey(reference)) {
-                throw new NotFoundException("no OCI image " + reference + " in the store", "cocoon list shows what is there");
+                throw new NotFoundException(
+                        "no OCI image " + reference + " in the store", "cocoon list shows what is there");
             }
             var images = new TreeMap<>(index.images());
             images.remove(reference);
@@ -153,7 +154,8 @@ public final class OciStore {
         try (Stream<Path> walk = Files.walk(top, depth)) {
             walk.filter(p -> !p.equals(top)).filter(keep).forEach(into::add);
         } catch (IOException e) {
-            throw new CocoonException("cannot list " + top + ": " + e.getMessage(), "check permissions under the root dir");
+            throw new CocoonException(
+                    "cannot list " + top + ": " + e.getMessage(), "check permissions under the root dir");
         }
     }
 

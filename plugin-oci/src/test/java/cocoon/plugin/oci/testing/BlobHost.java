@@ -2,7 +2,6 @@ package cocoon.plugin.oci.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,7 +30,8 @@ public final class BlobHost implements AutoCloseable {
 
     private final HttpServer server;
     private final String registryHost;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String> served = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
 
@@ -77,8 +77,9 @@ public final class BlobHost implements AutoCloseable {
             if (exchange.getRequestHeaders().containsKey("Authorization")) {
                 refused.add(path);
                 byte[] error = ("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed; only the "
-                        + "X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization "
-                        + "header should be specified</Message></Error>").getBytes(StandardCharsets.UTF_8);
+                                + "X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization "
+                                + "header should be specified</Message></Error>")
+                        .getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(400, error.length);
                 exchange.getResponseBody().write(error);
                 return;
@@ -87,8 +88,11 @@ public final class BlobHost implements AutoCloseable {
             int slash = blob.lastIndexOf('/');
             String repository = blob.substring(0, slash);
             String digest = blob.substring(slash + 1);
-            HttpResponse<InputStream> upstream = http.send(HttpRequest.newBuilder(
-                            URI.create("http://" + registryHost + "/v2/" + repository + "/blobs/" + digest)).GET().build(),
+            HttpResponse<InputStream> upstream = http.send(
+                    HttpRequest.newBuilder(
+                                    URI.create("http://" + registryHost + "/v2/" + repository + "/blobs/" + digest))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream bytes = upstream.body()) {
                 if (upstream.statusCode() != 200) {
@@ -96,7 +100,9 @@ public final class BlobHost implements AutoCloseable {
                     return;
                 }
                 exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-                exchange.sendResponseHeaders(200, upstream.headers().firstValueAsLong("Content-Length").orElse(0));
+                exchange.sendResponseHeaders(
+                        200,
+                        upstream.headers().firstValueAsLong("Content-Length").orElse(0));
                 try (OutputStream out = exchange.getResponseBody()) {
                     bytes.transferTo(out);
                 }

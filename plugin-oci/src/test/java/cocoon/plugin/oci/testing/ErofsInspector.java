@@ -30,8 +30,7 @@ public final class ErofsInspector {
         }
     }
 
-    private ErofsInspector() {
-    }
+    private ErofsInspector() {}
 
     /** Runs fsck.erofs and returns its output; fails the caller if the image is damaged. */
     public static String fsck(Path image) throws IOException, InterruptedException {
@@ -93,7 +92,8 @@ public final class ErofsInspector {
         byte[] value = new byte[valueSize];
         area.get(position + 4, name);
         area.get(position + 4 + nameLength, value);
-        into.put(XATTR_PREFIX.getOrDefault(index, "?" + index + ".") + new String(name, StandardCharsets.UTF_8),
+        into.put(
+                XATTR_PREFIX.getOrDefault(index, "?" + index + ".") + new String(name, StandardCharsets.UTF_8),
                 new String(value, StandardCharsets.UTF_8));
         return position + ((4 + nameLength + valueSize + 3) & ~3);
     }

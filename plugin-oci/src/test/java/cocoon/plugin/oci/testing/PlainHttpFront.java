@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.testing;
 
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -27,7 +26,8 @@ public final class PlainHttpFront implements AutoCloseable {
 
     /** Listens on a free loopback port in front of {@code server}. */
     public static PlainHttpFront before(HttpServer server) throws IOException {
-        PlainHttpFront door = new PlainHttpFront(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+        PlainHttpFront door = new PlainHttpFront(
+                new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
                 server.getAddress().getPort());
         Thread.ofVirtual().start(door::acceptLoop);
         return door;

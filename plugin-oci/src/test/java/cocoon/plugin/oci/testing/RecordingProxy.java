@@ -2,12 +2,10 @@ package cocoon.plugin.oci.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,14 +29,16 @@ import java.util.regex.Pattern;
 public final class RecordingProxy implements AutoCloseable {
 
     private static final Pattern BLOB_PATH = Pattern.compile("/v2/(.+)/blobs/(sha256:[0-9a-f]{64})");
-    private static final Set<String> HOP_HEADERS = Set.of("connection", "content-length", "transfer-encoding", "host",
-            "expect", "upgrade", "keep-alive");
+    private static final Set<String> HOP_HEADERS =
+            Set.of("connection", "content-length", "transfer-encoding", "host", "expect", "upgrade", "keep-alive");
 
     private final PlainHttpFront front;
     private final HttpServer server;
     private final String upstream;
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile String corruptDigest;
     private volatile BlobHost blobHost;
@@ -70,8 +70,10 @@ public final class RecordingProxy implements AutoCloseable {
 
     /** The blob GETs seen, by digest. */
     public List<String> blobFetches() {
-        return requests.stream().filter(line -> line.startsWith("GET ") && line.contains("/blobs/sha256:"))
-                .map(line -> line.substring(line.indexOf("/blobs/") + "/blobs/".length())).toList();
+        return requests.stream()
+                .filter(line -> line.startsWith("GET ") && line.contains("/blobs/sha256:"))
+                .map(line -> line.substring(line.indexOf("/blobs/") + "/blobs/".length()))
+                .toList();
     }
 
     public void clear() {
@@ -99,13 +101,18 @@ public final class RecordingProxy implements AutoCloseable {
             }
             BlobHost redirect = blobHost;
             Matcher blob = BLOB_PATH.matcher(exchange.getRequestURI().getPath());
-            if (redirect != null && method.equals("GET") && blob.matches()
-                    && http.send(toRegistry(exchange, "HEAD", new byte[0]), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+            if (redirect != null
+                    && method.equals("GET")
+                    && blob.matches()
+                    && http.send(toRegistry(exchange, "HEAD", new byte[0]), HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            == 200) {
                 exchange.getResponseHeaders().set("Location", redirect.location(blob.group(1), blob.group(2)));
                 exchange.sendResponseHeaders(307, -1);
                 return;
             }
-            HttpResponse<byte[]> response = http.send(toRegistry(exchange, method, body), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response =
+                    http.send(toRegistry(exchange, method, body), HttpResponse.BodyHandlers.ofByteArray());
             byte[] answer = response.body();
             String corrupt = corruptDigest;
             if (corrupt != null && method.equals("GET") && path.endsWith("/blobs/" + corrupt) && answer.length > 0) {
@@ -119,7 +126,9 @@ public final class RecordingProxy implements AutoCloseable {
             });
             boolean noBody = method.equals("HEAD") || response.statusCode() == 204 || response.statusCode() == 304;
             if (noBody) {
-                response.headers().firstValue("Content-Length").ifPresent(length -> exchange.getResponseHeaders().set("Content-Length", length));
+                response.headers()
+                        .firstValue("Content-Length")
+                        .ifPresent(length -> exchange.getResponseHeaders().set("Content-Length", length));
             }
             exchange.sendResponseHeaders(response.statusCode(), noBody || answer.length == 0 ? -1 : answer.length);
             if (!noBody && answer.length > 0) {
@@ -132,9 +141,14 @@ public final class RecordingProxy implements AutoCloseable {
 
     /** The client's request, sent on to the registry with its own headers. */
     private HttpRequest toRegistry(HttpExchange exchange, String method, byte[] body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + upstream + exchange.getRequestURI()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://" + upstream + exchange.getRequestURI()))
                 .timeout(Duration.ofSeconds(60))
-                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        method,
+                        body.length == 0
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {
             if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(value -> request.header(name, value));

@@ -30,7 +30,8 @@ public final class RegistryFixture implements AutoCloseable {
 
     private final Process process;
     private final String host;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private RegistryFixture(Process process, String host) {
         this.process = process;
@@ -49,7 +50,8 @@ public final class RegistryFixture implements AutoCloseable {
      * A second registry over the same storage, on {@code address}, that speaks only TLS with
      * {@code certificate} and {@code key} (PEM): what is pushed through this fixture can be pulled from it.
      */
-    public RegistryFixture tlsFront(Path workDir, String address, Path certificate, Path key) throws IOException, InterruptedException {
+    public RegistryFixture tlsFront(Path workDir, String address, Path certificate, Path key)
+            throws IOException, InterruptedException {
         String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
         RegistryFixture front = serve(workDir, "tls-registry", address, workDir.resolve("storage"), tls);
         front.awaitListening(workDir.resolve("tls-registry.log"));
@@ -63,17 +65,33 @@ public final class RegistryFixture implements AutoCloseable {
      */
     public RegistryFixture tokenFront(Path workDir, String realm, String service, String issuer, Path rootCertificate)
             throws IOException, InterruptedException {
-        RegistryFixture front = serve(workDir, "token-registry", "127.0.0.1", workDir.resolve("storage"),
+        RegistryFixture front = serve(
+                workDir,
+                "token-registry",
+                "127.0.0.1",
+                workDir.resolve("storage"),
                 tokenAuth(realm, service, issuer, rootCertificate));
         front.awaitListening(workDir.resolve("token-registry.log"));
         return front;
     }
 
     /** {@link #tokenFront} that speaks only TLS, on {@code address}, as {@link #tlsFront} does. */
-    public RegistryFixture tlsTokenFront(Path workDir, String address, Path certificate, Path key, String realm, String service,
-                                         String issuer, Path rootCertificate) throws IOException, InterruptedException {
+    public RegistryFixture tlsTokenFront(
+            Path workDir,
+            String address,
+            Path certificate,
+            Path key,
+            String realm,
+            String service,
+            String issuer,
+            Path rootCertificate)
+            throws IOException, InterruptedException {
         String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
-        RegistryFixture front = serve(workDir, "tls-token-registry", address, workDir.resolve("storage"),
+        RegistryFixture front = serve(
+                workDir,
+                "tls-token-registry",
+                address,
+                workDir.resolve("storage"),
                 tls + tokenAuth(realm, service, issuer, rootCertificate));
         front.awaitListening(workDir.resolve("tls-token-registry.log"));
         return front;
@@ -144,7 +162,9 @@ public final class RegistryFixture implements AutoCloseable {
                 throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
             }
             try {
-                if (http.send(request("/v2/").GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (http.send(request("/v2/").GET().build(), HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -158,25 +178,35 @@ public final class RegistryFixture implements AutoCloseable {
     /** Uploads a blob in one request and returns its digest. */
     public String pushBlob(String repository, byte[] content) throws IOException, InterruptedException {
         String digest = digest(content);
-        HttpResponse<Void> start = http.send(request("/v2/" + repository + "/blobs/uploads/")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> start = http.send(
+                request("/v2/" + repository + "/blobs/uploads/")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         expect(start, 202, "start upload");
         String location = start.headers().firstValue("Location").orElseThrow();
         URI upload = URI.create("http://" + host + "/").resolve(location);
         String separator = upload.getQuery() == null ? "?" : "&";
-        HttpResponse<Void> put = http.send(HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest))
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> put = http.send(
+                HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest))
+                        .header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         expect(put, 201, "finish upload of " + digest);
         return digest;
     }
 
     /** Puts a manifest (or index) under a tag and returns its digest. */
-    public String pushManifest(String repository, String tag, String mediaType, String json) throws IOException, InterruptedException {
+    public String pushManifest(String repository, String tag, String mediaType, String json)
+            throws IOException, InterruptedException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> put = http.send(request("/v2/" + repository + "/manifests/" + tag)
-                .header("Content-Type", mediaType)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = http.send(
+                request("/v2/" + repository + "/manifests/" + tag)
+                        .header("Content-Type", mediaType)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (put.statusCode() != 201) {
             throw new IllegalStateException("manifest push answered " + put.statusCode() + ": " + put.body());
         }
@@ -187,18 +217,22 @@ public final class RegistryFixture implements AutoCloseable {
      * Pushes the layers (compressed blobs, bottom first) and a config, then a single-platform manifest
      * of {@code mediaType} ({@link #OCI_MANIFEST} or {@link #DOCKER_MANIFEST}) under {@code tag}.
      */
-    public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers) throws IOException, InterruptedException {
+    public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers)
+            throws IOException, InterruptedException {
         boolean oci = mediaType.equals(OCI_MANIFEST);
-        String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        String config =
+                "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
         byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
         String configDigest = pushBlob(repository, configBytes);
         List<String> layerJson = new ArrayList<>();
         for (Layer layer : layers) {
             String digest = pushBlob(repository, layer.blob());
-            layerJson.add("{\"mediaType\":\"" + layer.mediaType(oci) + "\",\"digest\":\"" + digest + "\",\"size\":" + layer.blob().length + "}");
+            layerJson.add("{\"mediaType\":\"" + layer.mediaType(oci) + "\",\"digest\":\"" + digest + "\",\"size\":"
+                    + layer.blob().length + "}");
         }
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + mediaType + "\","
-                + "\"config\":{\"mediaType\":\"" + (oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json")
+                + "\"config\":{\"mediaType\":\""
+                + (oci ? "application/vnd.oci.image.config.v1+json" : "application/vnd.docker.container.image.v1+json")
                 + "\",\"digest\":\"" + configDigest + "\",\"size\":" + configBytes.length + "},"
                 + "\"layers\":[" + String.join(",", layerJson) + "]}";
         String digest = pushManifest(repository, tag, mediaType, manifest);
@@ -206,16 +240,22 @@ public final class RegistryFixture implements AutoCloseable {
     }
 
     /** A manifest list / OCI index under {@code tag} naming one manifest per platform ({@code os/arch}). */
-    public String pushIndex(String repository, String tag, String listType, String manifestType,
-                            List<Platform> platforms) throws IOException, InterruptedException {
+    public String pushIndex(
+            String repository, String tag, String listType, String manifestType, List<Platform> platforms)
+            throws IOException, InterruptedException {
         List<String> entries = new ArrayList<>();
         for (Platform platform : platforms) {
-            entries.add("{\"mediaType\":\"" + manifestType + "\",\"digest\":\"" + platform.manifest().digest() + "\",\"size\":"
+            entries.add("{\"mediaType\":\"" + manifestType + "\",\"digest\":\""
+                    + platform.manifest().digest() + "\",\"size\":"
                     + platform.manifest().size() + ",\"platform\":{\"architecture\":\"" + platform.architecture()
                     + "\",\"os\":\"" + platform.os() + "\"}}");
         }
-        return pushManifest(repository, tag, listType,
-                "{\"schemaVersion\":2,\"mediaType\":\"" + listType + "\",\"manifests\":[" + String.join(",", entries) + "]}");
+        return pushManifest(
+                repository,
+                tag,
+                listType,
+                "{\"schemaVersion\":2,\"mediaType\":\"" + listType + "\",\"manifests\":[" + String.join(",", entries)
+                        + "]}");
     }
 
     /** A pushed manifest: its digest and byte size, as an index refers to it. */
@@ -228,9 +268,13 @@ public final class RegistryFixture implements AutoCloseable {
     public record Layer(byte[] blob, boolean zstd) {
         String mediaType(boolean oci) {
             if (oci) {
-                return zstd ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar+gzip";
+                return zstd
+                        ? "application/vnd.oci.image.layer.v1.tar+zstd"
+                        : "application/vnd.oci.image.layer.v1.tar+gzip";
             }
-            return zstd ? "application/vnd.docker.image.rootfs.diff.tar.zstd" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+            return zstd
+                    ? "application/vnd.docker.image.rootfs.diff.tar.zstd"
+                    : "application/vnd.docker.image.rootfs.diff.tar.gzip";
         }
 
         public String digest() {
@@ -244,7 +288,9 @@ public final class RegistryFixture implements AutoCloseable {
 
     public static String digest(byte[] content) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

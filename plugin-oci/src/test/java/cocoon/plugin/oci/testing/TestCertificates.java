@@ -38,17 +38,60 @@ public record TestCertificates(Path caPem, Path certificate, Path key) {
     public static TestCertificates forAddress(Path dir, String address) throws IOException, InterruptedException {
         Path caPem = dir.resolve("ca.pem");
         Path caKey = dir.resolve("ca.key");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", caKey.toString(),
-                "-out", caPem.toString(), "-days", "2", "-subj", "/CN=Cocoon Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                caKey.toString(),
+                "-out",
+                caPem.toString(),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Cocoon Test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign");
         Path key = dir.resolve("server.key");
         Path csr = dir.resolve("server.csr");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
-                "-out", csr.toString(), "-subj", "/CN=" + address);
-        Path extensions = Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:" + address + "\nextendedKeyUsage=serverAuth\n");
+        openssl(
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                csr.toString(),
+                "-subj",
+                "/CN=" + address);
+        Path extensions = Files.writeString(
+                dir.resolve("server.ext"), "subjectAltName=IP:" + address + "\nextendedKeyUsage=serverAuth\n");
         Path certificate = dir.resolve("server.pem");
-        openssl("x509", "-req", "-in", csr.toString(), "-CA", caPem.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
-                "-out", certificate.toString(), "-days", "2", "-extfile", extensions.toString());
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                caPem.toString(),
+                "-CAkey",
+                caKey.toString(),
+                "-CAcreateserial",
+                "-out",
+                certificate.toString(),
+                "-days",
+                "2",
+                "-extfile",
+                extensions.toString());
         return new TestCertificates(caPem, certificate, key);
     }
 
@@ -59,7 +102,8 @@ public record TestCertificates(Path caPem, Path certificate, Path key) {
             served = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(pem);
         }
         String pkcs8 = Files.readString(key).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        PrivateKey privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
+        PrivateKey privateKey = KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
         char[] password = "test".toCharArray();
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
@@ -79,7 +123,9 @@ public record TestCertificates(Path caPem, Path certificate, Path key) {
         for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
             if (nic.isUp() && !nic.isLoopback()) {
                 for (InetAddress address : nic.inetAddresses().toList()) {
-                    if (address instanceof Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+                    if (address instanceof Inet4Address
+                            && !address.isLoopbackAddress()
+                            && !address.isLinkLocalAddress()) {
                         return Optional.of(address.getHostAddress());
                     }
                 }

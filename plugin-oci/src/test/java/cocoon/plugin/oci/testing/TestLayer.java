@@ -1,9 +1,5 @@
 package cocoon.plugin.oci.testing;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /** Builds a layer tar entry by entry, the way image builders write them, then compresses it. */
 public final class TestLayer {
@@ -122,9 +121,11 @@ public final class TestLayer {
         Path out = Path.of(in + ".zst");
         Files.write(in, tarBytes());
         Process process = new ProcessBuilder(List.of("zstd", "-q", "-f", "-o", out.toString(), in.toString()))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         if (process.waitFor() != 0) {
-            throw new IOException("zstd failed: " + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            throw new IOException(
+                    "zstd failed: " + new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
         return new RegistryFixture.Layer(Files.readAllBytes(out), true);
     }

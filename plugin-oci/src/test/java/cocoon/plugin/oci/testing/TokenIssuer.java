@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -55,15 +54,23 @@ public final class TokenIssuer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final List<String> grants = new CopyOnWriteArrayList<>();
 
-    private TokenIssuer(HttpServer server, String base, PrivateKey key, Path certificate, Map<String, String> passwords,
-                        Map<String, String> refreshTokens) throws IOException, GeneralSecurityException {
+    private TokenIssuer(
+            HttpServer server,
+            String base,
+            PrivateKey key,
+            Path certificate,
+            Map<String, String> passwords,
+            Map<String, String> refreshTokens)
+            throws IOException, GeneralSecurityException {
         this.server = server;
         this.base = base;
         this.key = key;
         this.certificate = certificate;
         try (InputStream pem = Files.newInputStream(certificate)) {
-            this.certificateBase64 = Base64.getEncoder().encodeToString(
-                    CertificateFactory.getInstance("X.509").generateCertificate(pem).getEncoded());
+            this.certificateBase64 = Base64.getEncoder()
+                    .encodeToString(CertificateFactory.getInstance("X.509")
+                            .generateCertificate(pem)
+                            .getEncoded());
         }
         this.passwords = Map.copyOf(passwords);
         this.refreshTokens = Map.copyOf(refreshTokens);
@@ -82,26 +89,48 @@ public final class TokenIssuer implements AutoCloseable {
     }
 
     /** Like {@link #start}, but over HTTPS on {@code address} with {@code tls}' certificate, as hosted realms are. */
-    public static TokenIssuer startTls(Path dir, String address, TestCertificates tls, Map<String, String> passwords,
-                                       Map<String, String> refreshTokens) throws IOException, InterruptedException, GeneralSecurityException {
+    public static TokenIssuer startTls(
+            Path dir,
+            String address,
+            TestCertificates tls,
+            Map<String, String> passwords,
+            Map<String, String> refreshTokens)
+            throws IOException, InterruptedException, GeneralSecurityException {
         HttpsServer server = HttpsServer.create(new InetSocketAddress(address, 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
         return serve(server, "https://" + address + ":" + server.getAddress().getPort(), dir, passwords, refreshTokens);
     }
 
-    private static TokenIssuer serve(HttpServer server, String base, Path dir, Map<String, String> passwords,
-                                     Map<String, String> refreshTokens) throws IOException, InterruptedException, GeneralSecurityException {
+    private static TokenIssuer serve(
+            HttpServer server, String base, Path dir, Map<String, String> passwords, Map<String, String> refreshTokens)
+            throws IOException, InterruptedException, GeneralSecurityException {
         Path keyPem = dir.resolve("token-signing.key");
         Path certificate = dir.resolve("token-signing.pem");
-        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", keyPem.toString(), "-out", certificate.toString(), "-days", "2", "-subj", "/CN=" + ISSUER)
-                .redirectErrorStream(true).start();
+        Process openssl = new ProcessBuilder(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-nodes",
+                        "-keyout",
+                        keyPem.toString(),
+                        "-out",
+                        certificate.toString(),
+                        "-days",
+                        "2",
+                        "-subj",
+                        "/CN=" + ISSUER)
+                .redirectErrorStream(true)
+                .start();
         String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (openssl.waitFor() != 0) {
             throw new IllegalStateException("openssl failed: " + output);
         }
-        String pkcs8 = Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
+        String pkcs8 =
+                Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PrivateKey key = KeyFactory.getInstance("RSA")
+                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pkcs8)));
         TokenIssuer issuer = new TokenIssuer(server, base, key, certificate, passwords, refreshTokens);
         server.createContext("/token", issuer::answer);
         server.start();
@@ -146,15 +175,26 @@ public final class TokenIssuer implements AutoCloseable {
                     continue;
                 }
                 List<String> granted = List.of(parts[2].split(",")).stream()
-                        .filter(action -> user != null ? action.equals("pull") || action.equals("push")
+                        .filter(action -> user != null
+                                ? action.equals("pull") || action.equals("push")
                                 : action.equals("pull") && parts[1].startsWith(PUBLIC_PREFIX))
                         .toList();
                 grants.add((user == null ? "anonymous" : user) + " " + scope + " -> " + String.join(",", granted));
                 access.add(Map.of("type", "repository", "name", parts[1], "actions", granted));
             }
             String token = sign(user == null ? "" : user, access);
-            send(exchange, 200, Map.of("token", token, "access_token", token, "expires_in", 300,
-                    "issued_at", Instant.now().toString()));
+            send(
+                    exchange,
+                    200,
+                    Map.of(
+                            "token",
+                            token,
+                            "access_token",
+                            token,
+                            "expires_in",
+                            300,
+                            "issued_at",
+                            Instant.now().toString()));
         } catch (GeneralSecurityException e) {
             throw new IOException(e);
         }
@@ -176,7 +216,8 @@ public final class TokenIssuer implements AutoCloseable {
         if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             throw new SecurityException("basic authentication expected");
         }
-        String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
+        String decoded =
+                new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
         int colon = decoded.indexOf(':');
         String user = colon < 0 ? decoded : decoded.substring(0, colon);
         if (colon < 0 || !decoded.substring(colon + 1).equals(passwords.get(user))) {
@@ -188,10 +229,26 @@ public final class TokenIssuer implements AutoCloseable {
     private String sign(String subject, List<Map<String, Object>> access) throws IOException, GeneralSecurityException {
         long now = Instant.now().getEpochSecond();
         Map<String, Object> header = Map.of("typ", "JWT", "alg", "RS256", "x5c", List.of(certificateBase64));
-        Map<String, Object> claims = Map.of("iss", ISSUER, "sub", subject, "aud", SERVICE, "exp", now + 300,
-                "nbf", now - 10, "iat", now, "jti", UUID.randomUUID().toString(), "access", access);
+        Map<String, Object> claims = Map.of(
+                "iss",
+                ISSUER,
+                "sub",
+                subject,
+                "aud",
+                SERVICE,
+                "exp",
+                now + 300,
+                "nbf",
+                now - 10,
+                "iat",
+                now,
+                "jti",
+                UUID.randomUUID().toString(),
+                "access",
+                access);
         Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
-        String signed = url.encodeToString(json.writeValueAsBytes(header)) + "." + url.encodeToString(json.writeValueAsBytes(claims));
+        String signed = url.encodeToString(json.writeValueAsBytes(header)) + "."
+                + url.encodeToString(json.writeValueAsBytes(claims));
         Signature rsa = Signature.getInstance("SHA256withRSA");
         rsa.initSign(key);
         rsa.update(signed.getBytes(StandardCharsets.US_ASCII));

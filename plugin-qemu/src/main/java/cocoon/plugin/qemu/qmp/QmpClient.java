@@ -3,7 +3,6 @@ package cocoon.plugin.qemu.qmp;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -33,8 +32,8 @@ public final class QmpClient implements AutoCloseable {
 
     /** Built on first use, so {@link #greets} never pays for it. */
     private static final class Mapper {
-        static final ObjectMapper JSON = new ObjectMapper()
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        static final ObjectMapper JSON =
+                new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     }
 
     private final SocketChannel channel;
@@ -88,7 +87,7 @@ public final class QmpClient implements AutoCloseable {
      */
     public static boolean greets(Path socket, Duration timeout) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-             Selector selector = Selector.open()) {
+                Selector selector = Selector.open()) {
             channel.configureBlocking(false);
             QmpClient client = new QmpClient(channel, selector, timeout);
             long deadline = System.nanoTime() + client.timeoutNanos;
@@ -109,7 +108,8 @@ public final class QmpClient implements AutoCloseable {
                 return Mapper.JSON.convertValue(message.get("return"), command.returns());
             }
             if (message.has("error")) {
-                throw new QmpErrorException(command.execute(), Mapper.JSON.treeToValue(message.get("error"), QmpCommand.ErrorReply.class));
+                throw new QmpErrorException(
+                        command.execute(), Mapper.JSON.treeToValue(message.get("error"), QmpCommand.ErrorReply.class));
             }
             if (!message.has("event")) {
                 throw new IOException("unexpected QMP message while waiting for " + command.execute() + ": " + message);
@@ -129,7 +129,8 @@ public final class QmpClient implements AutoCloseable {
     }
 
     private void send(byte[] json, long deadline) throws IOException {
-        ByteBuffer out = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+        ByteBuffer out =
+                ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
         while (out.hasRemaining()) {
             if (channel.write(out) == 0) {
                 await(SelectionKey.OP_WRITE, deadline, "sending to QMP");
@@ -176,8 +177,8 @@ public final class QmpClient implements AutoCloseable {
     private void await(int ops, long deadline, String what) throws IOException {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
-            throw new SocketTimeoutException(what + ": no answer within "
-                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+            throw new SocketTimeoutException(
+                    what + ": no answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
         }
         key.interestOps(ops);
         selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));

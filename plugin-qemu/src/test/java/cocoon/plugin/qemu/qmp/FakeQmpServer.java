@@ -31,7 +31,8 @@ final class FakeQmpServer implements AutoCloseable {
         private final OutputStream out;
 
         private Session(SocketChannel channel) {
-            this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+            this.in =
+                    new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
             this.out = Channels.newOutputStream(channel);
         }
 

@@ -1,7 +1,10 @@
 package cocoon.plugin.qemu.qmp;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,12 +12,8 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class QmpClientTest {
 
@@ -39,22 +38,23 @@ class QmpClientTest {
     @Test
     void negotiatesCapabilitiesThenSkipsEventsUntilTheAnswerArrives() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
-            negotiate(session);
-            session.receive();
-            session.send(POWERDOWN_EVENT);
-            session.send("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"RESUME\"}");
-            // One reply split across two writes, the way a busy socket may deliver it.
-            session.sendRaw("{\"return\": {\"status\": \"run");
-            Thread.sleep(50);
-            session.sendRaw("ning\", \"singlestep\": false, \"running\": true}}\r\n");
-            session.receive();
-        });
-             QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
+                    negotiate(session);
+                    session.receive();
+                    session.send(POWERDOWN_EVENT);
+                    session.send("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"RESUME\"}");
+                    // One reply split across two writes, the way a busy socket may deliver it.
+                    session.sendRaw("{\"return\": {\"status\": \"run");
+                    Thread.sleep(50);
+                    session.sendRaw("ning\", \"singlestep\": false, \"running\": true}}\r\n");
+                    session.receive();
+                });
+                QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
 
             QmpCommand.StatusInfo status = client.execute(QmpCommand.QUERY_STATUS);
 
             assertEquals(new QmpCommand.StatusInfo("running", true), status);
-            assertEquals(List.of("{\"execute\":\"qmp_capabilities\"}", "{\"execute\":\"query-status\"}"),
+            assertEquals(
+                    List.of("{\"execute\":\"qmp_capabilities\"}", "{\"execute\":\"query-status\"}"),
                     server.received.subList(0, 2));
         }
     }
@@ -63,13 +63,14 @@ class QmpClientTest {
     @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void readsTheChardevListIgnoringFieldsItDoesNotUse() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
-            negotiate(session);
-            session.receive();
-            session.send("{\"return\": [{\"frontend-open\": true, \"filename\": \"pty:/dev/pts/7\", \"label\": \"con0\"}, "
-                    + "{\"frontend-open\": true, \"filename\": \"unix:/run/x/qmp.sock,server=on\", \"label\": \"compat_monitor0\"}]}");
-            session.receive();
-        });
-             QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
+                    negotiate(session);
+                    session.receive();
+                    session.send(
+                            "{\"return\": [{\"frontend-open\": true, \"filename\": \"pty:/dev/pts/7\", \"label\": \"con0\"}, "
+                                    + "{\"frontend-open\": true, \"filename\": \"unix:/run/x/qmp.sock,server=on\", \"label\": \"compat_monitor0\"}]}");
+                    session.receive();
+                });
+                QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
 
             List<QmpCommand.ChardevInfo> chardevs = client.execute(QmpCommand.QUERY_CHARDEV);
 
@@ -82,13 +83,14 @@ class QmpClientTest {
     @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void anErrorReplyFailsTheCommandWithQemusDescription() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
-            negotiate(session);
-            session.receive();
-            session.send(POWERDOWN_EVENT);
-            session.send("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command quit has not been found\"}}");
-            session.receive();
-        });
-             QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
+                    negotiate(session);
+                    session.receive();
+                    session.send(POWERDOWN_EVENT);
+                    session.send(
+                            "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command quit has not been found\"}}");
+                    session.receive();
+                });
+                QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
 
             QmpErrorException e = assertThrows(QmpErrorException.class, () -> client.execute(QmpCommand.QUIT));
 
@@ -168,7 +170,8 @@ class QmpClientTest {
         try (FakeQmpServer server = new FakeQmpServer(socket(), FakeQmpServer.Session::listenUntilHangUp)) {
             long start = System.nanoTime();
 
-            boolean greeted = assertTimeoutPreemptively(Duration.ofSeconds(3), () -> QmpClient.greets(socket(), Duration.ofMillis(200)));
+            boolean greeted = assertTimeoutPreemptively(
+                    Duration.ofSeconds(3), () -> QmpClient.greets(socket(), Duration.ofMillis(200)));
 
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
             assertFalse(greeted);
