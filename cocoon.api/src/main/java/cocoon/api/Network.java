@@ -1,11 +1,12 @@
 package cocoon.api;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
- * How a VM reaches and is reached from the world: one provider per mode ({@code user}, {@code none}, later
- * {@code bridge}). A network plans a VM's cards at {@code create} (kept in the record, so MAC and address are
+ * How a VM reaches and is reached from the world: one provider per mode ({@code user}, {@code none}, {@code bridge}). A network plans a VM's cards at {@code create} (kept in the record, so MAC and address are
  * stable) and readies the host for them at {@code start}; the hypervisor only renders the cards.
  */
 public interface Network {
@@ -57,10 +58,34 @@ public interface Network {
      */
     VmNetwork plan(Request request);
 
+    /** Whether this mode's host tools and permissions are in place, for {@code cocoon doctor}. */
+    default Availability check() {
+        return Availability.ok("needs nothing on the host");
+    }
+
+    /**
+     * The cards a new VM gets, with whatever must be held for it (a bridge mode's address lease) taken for good:
+     * what {@code create} records. Released by {@link #release}.
+     */
+    default VmNetwork reserve(Request request) {
+        return plan(request);
+    }
+
     /**
      * Readies the host for the VM's cards right before its hypervisor starts.
      *
      * @throws ConflictException when something on the host is in the way, such as a published port in use
      */
     void beforeStart(VmRecord vm);
+
+    /** Undoes {@link #beforeStart} once the VM's hypervisor is gone (stop, rm, found dead); idempotent. */
+    default void afterStop(VmRecord vm) {}
+
+    /** Gives back what {@link #reserve} held for a VM being removed; idempotent. */
+    default void release(VmRecord vm) {}
+
+    /** Files this network keeps for VMs that no longer exist ({@code vmIds} are those that do), for {@code gc}. */
+    default List<Path> garbage(Set<String> vmIds) {
+        return List.of();
+    }
 }

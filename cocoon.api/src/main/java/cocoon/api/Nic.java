@@ -13,6 +13,7 @@ import java.util.List;
  * @param gateway   the guest's default route, or empty for none
  * @param dns       the name servers the guest is told to use
  * @param published host ports forwarded to the guest
+ * @param device    the host's network device for the card (a TAP's name), or empty when the hypervisor has none
  */
 public record Nic(
         Backend backend,
@@ -21,18 +22,22 @@ public record Nic(
         int prefix,
         String gateway,
         List<String> dns,
-        List<PublishedPort> published) {
+        List<PublishedPort> published,
+        String device) {
 
     /** How a hypervisor attaches a card; each driver says which it can render ({@link Hypervisor#nicBackends()}). */
     public enum Backend {
         /** User-mode networking inside the hypervisor process (QEMU's {@code user} netdev): rootless, published ports are its host forwards. */
-        USER
+        USER,
+        /** A TAP device on the host, named by {@link #device()}, which the network creates before the start. */
+        TAP
     }
 
     public Nic {
         gateway = gateway == null ? "" : gateway;
         dns = List.copyOf(dns);
         published = List.copyOf(published);
+        device = device == null ? "" : device;
     }
 
     /** {@code 10.0.2.15/24}. */

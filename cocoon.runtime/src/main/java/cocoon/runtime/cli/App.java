@@ -57,7 +57,8 @@ final class App {
     }
 
     Collector collector() {
-        return new Collector(vms, plugins.sources(), settings.rootDir(), settings.runDir(), settings.logDir());
+        return new Collector(
+                vms, plugins.sources(), plugins.networks(), settings.rootDir(), settings.runDir(), settings.logDir());
     }
 
     /** {@code <image>/plugins}, from the launcher's {@code cocoon.home}; {@code COCOON_PLUGIN_DIR} overrides. */

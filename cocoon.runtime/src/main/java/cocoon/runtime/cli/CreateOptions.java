@@ -54,8 +54,9 @@ final class CreateOptions {
                 Path.class, "FILE", "Cloud images: public key file to authorize (repeatable).", "--ssh-key");
         network = command.option(
                 String.class,
-                "auto|user|none",
-                "Network (default: [defaults] network, auto: user-mode networking where the hypervisor has it, else none).",
+                "auto|bridge|user|none",
+                "Network (default: [defaults] network; auto: bridge as root or with CAP_NET_ADMIN, else user-mode"
+                        + " networking where the hypervisor has it, else none).",
                 "--network");
         publish = command.repeatable(
                 String.class,

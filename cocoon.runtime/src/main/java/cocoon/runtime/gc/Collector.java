@@ -3,6 +3,7 @@ package cocoon.runtime.gc;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
 import cocoon.api.ImageSource;
+import cocoon.api.Network;
 import cocoon.api.StoreLock;
 import cocoon.api.VmRecord;
 import cocoon.runtime.store.FileStoreLocks;
@@ -27,14 +28,17 @@ import java.util.stream.Stream;
 public final class Collector {
 
     private final VmStore vms;
+    private final List<Network> networks;
     private final List<ImageSource> sources;
     private final Path rootDir;
     private final Path tmpDir;
     private final Path runDir;
     private final Path logDir;
 
-    public Collector(VmStore vms, List<ImageSource> sources, Path rootDir, Path runDir, Path logDir) {
+    public Collector(
+            VmStore vms, List<ImageSource> sources, List<Network> networks, Path rootDir, Path runDir, Path logDir) {
         this.vms = vms;
+        this.networks = List.copyOf(networks);
         this.sources = sources;
         this.rootDir = rootDir;
         this.tmpDir = rootDir.resolve("tmp");
@@ -94,6 +98,11 @@ public final class Collector {
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
         unusedLocks(ids, garbage);
+        for (Network network : networks) {
+            for (Path file : network.garbage(ids)) {
+                garbage.add(new Garbage(file, network.mode() + " network file of no VM", size(file)));
+            }
+        }
         Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {

@@ -134,6 +134,11 @@ public final class Plugins {
         return new NetworkChoice(null, passedOver);
     }
 
+    /** Every network mode, opened: what gc asks for the files it keeps. */
+    public List<Network> networks() {
+        return catalog.networks().stream().map(this::open).toList();
+    }
+
     public List<String> hypervisorNames() {
         return catalog.hypervisors().stream().map(Hypervisor.Provider::name).toList();
     }
@@ -144,6 +149,7 @@ public final class Plugins {
         catalog.sources().forEach(p -> lines.put("image source " + p.kind(), open(p).check()));
         catalog.diskBuilders().forEach(p -> lines.put("disk builder " + p.kind(), open(p).check()));
         catalog.hypervisors().forEach(p -> lines.put("hypervisor " + p.name(), open(p).check()));
+        catalog.networks().forEach(p -> lines.put("network " + p.name(), open(p).check()));
         return lines;
     }
 

@@ -68,7 +68,7 @@ public final class Lifecycle {
         VmSpec spec =
                 spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
         String id = newId();
-        VmNetwork network = network(request, spec, id);
+        VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())
                 .plan(image, spec, store.paths(id).vmDir());
         return record(id, spec, image, disks, network);
@@ -85,7 +85,7 @@ public final class Lifecycle {
                     VmStore.requireFree(spec.name(), taken);
                     String id = newId();
                     // Planned before the disks are built: a refused --publish leaves nothing written.
-                    VmNetwork network = network(request, spec, id);
+                    VmNetwork network = network(request, spec, id, true);
                     return record(
                             id,
                             spec,
@@ -137,6 +137,7 @@ public final class Lifecycle {
             try {
                 pid = hypervisor.launch(record, paths);
             } catch (CocoonException e) {
+                afterStop(record);
                 store.update(record.id(), r -> r.failed(e.getMessage()));
                 throw e;
             }
@@ -149,6 +150,7 @@ public final class Lifecycle {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
             hypervisor.powerOff(record, paths, timeout, force);
+            afterStop(record);
             return store.update(record.id(), VmRecord::stopped);
         });
     }
@@ -161,13 +163,25 @@ public final class Lifecycle {
                         "stop it first (cocoon stop " + record.name() + ") or pass --force");
             }
             hypervisor.powerOff(record, paths, stopTimeout, true);
+            afterStop(record);
             store.deleteRecord(record.id());
+            if (!record.network().nics().isEmpty()) {
+                // After the record: a kill in between leaves a lease of no VM, which gc removes.
+                plugins.network(record.network().mode()).release(record);
+            }
             plugins.diskBuilder(record.image().kind()).remove(record.disks());
             deleteQuietly(paths.vmDir());
             deleteQuietly(paths.runDir());
             deleteQuietly(paths.logDir());
             return record;
         });
+    }
+
+    /** Takes down what the VM's network set up on the host for its hypervisor, now gone. */
+    private void afterStop(VmRecord record) {
+        if (!record.network().nics().isEmpty()) {
+            plugins.network(record.network().mode()).afterStop(record);
+        }
     }
 
     /** What start, stop and rm do once they hold the VM: the record as it is now, its hypervisor and folders. */
@@ -255,8 +269,11 @@ public final class Lifecycle {
                 new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
     }
 
-    /** The mode asked for (or the configured default), planned for this VM on its hypervisor. */
-    private VmNetwork network(CreateRequest request, VmSpec spec, String id) {
+    /**
+     * The mode asked for (or the configured default), planned for this VM on its hypervisor; {@code reserve}
+     * holds what the plan needs (a bridge address) for good, as create does and run does not.
+     */
+    private VmNetwork network(CreateRequest request, VmSpec spec, String id, boolean reserve) {
         Hypervisor hypervisor = plugins.hypervisor(spec.hypervisor());
         String requested = request.network() != null
                 ? request.network()
@@ -279,7 +296,8 @@ public final class Lifecycle {
         if (!choice.passedOver().isEmpty()) {
             notices.accept("--network auto chose " + network.mode() + " for VM " + spec.name() + " (" + why + ")");
         }
-        return network.plan(new Network.Request(id, spec.name(), hypervisor, published));
+        Network.Request planned = new Network.Request(id, spec.name(), hypervisor, published);
+        return reserve ? network.reserve(planned) : network.plan(planned);
     }
 
     private static List<String> sshKeys(List<Path> files) {

@@ -55,7 +55,7 @@ class CollectorTest {
     }
 
     private Collector collector(FakeSource... sources) {
-        return new Collector(vms, List.of(sources), host.root, host.run, host.log);
+        return new Collector(vms, List.of(sources), List.of(), host.root, host.run, host.log);
     }
 
     private Map<Path, String> garbage() {

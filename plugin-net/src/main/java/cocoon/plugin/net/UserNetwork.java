@@ -57,7 +57,8 @@ final class UserNetwork implements Network {
                 PREFIX,
                 GATEWAY,
                 List.of(DNS),
-                request.published());
+                request.published(),
+                "");
         return new VmNetwork(MODE, List.of(nic));
     }
 

@@ -71,23 +71,32 @@ final class QemuCommandLine {
         return List.copyOf(argv);
     }
 
-    /** A user-mode card: published ports are the netdev's host forwards, to the guest's user-mode address. */
+    /**
+     * A user-mode card forwards published ports itself, to the guest's user-mode address; a TAP card is joined to
+     * the host device its network made, whose ports the network's own rules publish.
+     */
     private static void addNic(List<String> argv, String id, Nic nic) {
         StringBuilder netdev = new StringBuilder(
                         switch (nic.backend()) {
                             case USER -> "user";
+                            case TAP -> "tap";
                         })
                 .append(",id=")
                 .append(id);
-        for (PublishedPort port : nic.published()) {
-            netdev.append(",hostfwd=")
-                    .append(port.protocol().label())
-                    .append(':')
-                    .append(port.hostIp())
-                    .append(':')
-                    .append(port.hostPort())
-                    .append("-:")
-                    .append(port.guestPort());
+        if (nic.backend() == Nic.Backend.TAP) {
+            // script=no: QEMU must not run /etc/qemu-ifup; the network already made and attached the TAP.
+            netdev.append(",ifname=").append(nic.device()).append(",script=no,downscript=no");
+        } else {
+            for (PublishedPort port : nic.published()) {
+                netdev.append(",hostfwd=")
+                        .append(port.protocol().label())
+                        .append(':')
+                        .append(port.hostIp())
+                        .append(':')
+                        .append(port.hostPort())
+                        .append("-:")
+                        .append(port.guestPort());
+            }
         }
         add(argv, "-netdev", netdev.toString(), "-device", "virtio-net-pci,netdev=" + id + ",mac=" + nic.mac());
     }

@@ -83,7 +83,7 @@ final class QemuHypervisor implements Hypervisor {
 
     @Override
     public Set<Nic.Backend> nicBackends() {
-        return Set.of(Nic.Backend.USER);
+        return Set.of(Nic.Backend.USER, Nic.Backend.TAP);
     }
 
     @Override

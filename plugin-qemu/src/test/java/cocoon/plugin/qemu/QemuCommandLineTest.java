@@ -65,7 +65,8 @@ class QemuCommandLineTest {
                 24,
                 "10.0.2.2",
                 List.of("10.0.2.3"),
-                List.of(PublishedPort.parse("8080:80"), PublishedPort.parse("0.0.0.0:5353:53/udp")));
+                List.of(PublishedPort.parse("8080:80"), PublishedPort.parse("0.0.0.0:5353:53/udp")),
+                "");
         VmRecord vm = withNetwork(
                 TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of()), new VmNetwork("user", List.of(nic)));
 
@@ -75,6 +76,32 @@ class QemuCommandLineTest {
                 List.of(
                         "-netdev",
                         "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
+                        "-device",
+                        "virtio-net-pci,netdev=net0,mac=52:54:00:0a:0b:0c"),
+                argv.subList(argv.indexOf("-netdev"), argv.indexOf("-netdev") + 4));
+    }
+
+    @Test
+    void aTapCardJoinsTheNetworksDeviceWithoutQemusIfupScripts() {
+        Nic nic = new Nic(
+                Nic.Backend.TAP,
+                "52:54:00:0a:0b:0c",
+                "198.51.100.2",
+                24,
+                "198.51.100.1",
+                List.of(),
+                List.of(),
+                "ck0a0b0c0d0e0f");
+        VmRecord vm = withNetwork(
+                TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of()),
+                new VmNetwork("bridge", List.of(nic)));
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, vm, PATHS);
+
+        assertEquals(
+                List.of(
+                        "-netdev",
+                        "tap,id=net0,ifname=ck0a0b0c0d0e0f,script=no,downscript=no",
                         "-device",
                         "virtio-net-pci,netdev=net0,mac=52:54:00:0a:0b:0c"),
                 argv.subList(argv.indexOf("-netdev"), argv.indexOf("-netdev") + 4));

@@ -1,0 +1,86 @@
+package cocoon.plugin.net;
+
+import cocoon.api.CocoonException;
+import cocoon.api.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The host's side of the bridge mode, made with {@code ip} and {@code nft}: the bridge, one TAP per running VM
+ * and Cocoon's table. Every step is idempotent, so the next start or stop repairs whatever a kill left.
+ */
+final class BridgeHost {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Processes processes;
+    private final String bridge;
+    private final Subnet subnet;
+    private final Path ipForward;
+    private final Path rulesetFile;
+
+    BridgeHost(Processes processes, String bridge, Subnet subnet, Path ipForward, Path rulesetFile) {
+        this.processes = processes;
+        this.bridge = bridge;
+        this.subnet = subnet;
+        this.ipForward = ipForward;
+        this.rulesetFile = rulesetFile;
+    }
+
+    /** The bridge up with the gateway's address, made on first use (and again after a reboot took it). */
+    void ensureBridge() {
+        if (processes
+                        .runAllowingFailure(List.of("ip", "link", "show", "dev", bridge), TIMEOUT)
+                        .exitCode()
+                != 0) {
+            ip("link", "add", "name", bridge, "type", "bridge");
+        }
+        ip("addr", "replace", subnet.gateway() + "/" + subnet.prefix(), "dev", bridge);
+        ip("link", "set", "dev", bridge, "up");
+    }
+
+    /** Guests' egress is routed by the host, which Linux does only with forwarding on. */
+    void enableForwarding() {
+        try {
+            if (!Files.readString(ipForward).strip().equals("1")) {
+                Files.writeString(ipForward, "1\n");
+            }
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot turn on IPv4 forwarding in " + ipForward + ": " + e.getMessage(),
+                    "run as root, or set net.ipv4.ip_forward=1 with sysctl");
+        }
+    }
+
+    /** A fresh TAP on the bridge: one a killed run left behind is replaced, not reused half-configured. */
+    void addTap(String tap) {
+        removeTap(tap);
+        ip("tuntap", "add", "dev", tap, "mode", "tap");
+        ip("link", "set", "dev", tap, "master", bridge, "up");
+    }
+
+    void removeTap(String tap) {
+        processes.runAllowingFailure(List.of("ip", "link", "del", "dev", tap), TIMEOUT);
+    }
+
+    /** Replaces Cocoon's whole table in one {@code nft -f} transaction. */
+    void applyRules(NatRuleset rules) {
+        try {
+            Files.createDirectories(rulesetFile.getParent());
+            Files.writeString(rulesetFile, rules.render());
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot write " + rulesetFile + ": " + e.getMessage(), "check permissions of " + rulesetFile);
+        }
+        processes.run(List.of("nft", "-f", rulesetFile.toString()), TIMEOUT);
+    }
+
+    private void ip(String... args) {
+        List<String> argv = new java.util.ArrayList<>(List.of("ip"));
+        argv.addAll(List.of(args));
+        processes.run(argv, TIMEOUT);
+    }
+}

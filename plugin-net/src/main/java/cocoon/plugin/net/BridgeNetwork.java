@@ -1,0 +1,186 @@
+package cocoon.plugin.net;
+
+import cocoon.api.Availability;
+import cocoon.api.Hypervisor;
+import cocoon.api.InvalidInputException;
+import cocoon.api.Network;
+import cocoon.api.Nic;
+import cocoon.api.Processes;
+import cocoon.api.StoreLock;
+import cocoon.api.VmNetwork;
+import cocoon.api.VmRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code bridge}: each VM's card is a TAP on a Linux bridge Cocoon makes, with a stable address from
+ * {@code [network] subnet} leased at create, and the subnet's egress masqueraded by Cocoon's nftables table.
+ * Needs root or CAP_NET_ADMIN.
+ */
+final class BridgeNetwork implements Network {
+
+    static final String MODE = "bridge";
+    static final String TAP_PREFIX = "ck";
+
+    private final Processes processes;
+    private final String bridge;
+    private final Subnet subnet;
+    private final List<String> dns;
+    private final Leases leases;
+    private final BridgeHost host;
+    private final StoreLock hostLock;
+    private final BooleanSupplier privileged;
+
+    BridgeNetwork(
+            Processes processes,
+            String bridge,
+            Subnet subnet,
+            List<String> dns,
+            Leases leases,
+            BridgeHost host,
+            StoreLock hostLock,
+            BooleanSupplier privileged) {
+        this.processes = processes;
+        this.bridge = bridge;
+        this.subnet = subnet;
+        this.dns = List.copyOf(dns);
+        this.leases = leases;
+        this.host = host;
+        this.hostLock = hostLock;
+        this.privileged = privileged;
+    }
+
+    /** {@code ck} and 12 hex digits of the VM id: unique enough, and within Linux's 15 characters. */
+    static String tapOf(String vmId) {
+        return TAP_PREFIX + vmId.substring(0, Math.min(12, vmId.length()));
+    }
+
+    @Override
+    public String mode() {
+        return MODE;
+    }
+
+    @Override
+    public Availability availability(Hypervisor hypervisor) {
+        if (!hypervisor.nicBackends().contains(Nic.Backend.TAP)) {
+            return Availability.missing("hypervisor " + hypervisor.name() + " cannot use a TAP yet");
+        }
+        return check();
+    }
+
+    @Override
+    public Availability check() {
+        List<String> missing = new ArrayList<>();
+        if (!privileged.getAsBoolean()) {
+            missing.add("making network devices needs root or CAP_NET_ADMIN");
+        }
+        for (String tool : List.of("ip", "nft")) {
+            if (processes.which(tool).isEmpty()) {
+                missing.add("no " + tool + " (install " + (tool.equals("ip") ? "iproute2" : "nftables") + ")");
+            }
+        }
+        if (!Files.exists(Path.of("/dev/net/tun"))) {
+            missing.add("no /dev/net/tun (load the tun module)");
+        }
+        if (!missing.isEmpty()) {
+            return Availability.missing(String.join("; ", missing));
+        }
+        String detail = "bridge " + bridge + " on " + subnet + ", gateway " + subnet.gateway() + "; "
+                + (Files.isDirectory(Path.of("/sys/module/bridge"))
+                        ? "bridge module loaded"
+                        : "bridge module loaded on first use")
+                + "; " + (forwarding() ? "ip_forward on" : "ip_forward off (Cocoon turns it on at the first start)");
+        return Availability.ok(detail);
+    }
+
+    @Override
+    public VmNetwork plan(Request request) {
+        refuseUnusable(request);
+        return planned(request, leases.peek());
+    }
+
+    @Override
+    public VmNetwork reserve(Request request) {
+        refuseUnusable(request);
+        return planned(request, leases.take(request.vmId()));
+    }
+
+    private VmNetwork planned(Request request, String address) {
+        Nic nic = new Nic(
+                Nic.Backend.TAP,
+                Macs.of(request.vmId()),
+                address,
+                subnet.prefix(),
+                subnet.gateway(),
+                dns,
+                List.of(),
+                tapOf(request.vmId()));
+        return new VmNetwork(MODE, List.of(nic));
+    }
+
+    private void refuseUnusable(Request request) {
+        Availability availability = availability(request.hypervisor());
+        if (!availability.usable()) {
+            throw new InvalidInputException(
+                    "--network bridge: " + availability.detail(), "run as root, or create the VM with --network user");
+        }
+        if (!request.published().isEmpty()) {
+            throw new InvalidInputException(
+                    "--publish with --network bridge is not available yet",
+                    "reach the VM at its address, or create it with --network user to publish ports");
+        }
+    }
+
+    @Override
+    @SuppressWarnings("try") // held for the block; the body never names it
+    public void beforeStart(VmRecord vm) {
+        try (var held = hostLock.exclusive()) {
+            host.ensureBridge();
+            host.enableForwarding();
+            host.applyRules(rules());
+            for (Nic nic : vm.network().nics()) {
+                host.addTap(nic.device());
+            }
+        }
+    }
+
+    @Override
+    @SuppressWarnings("try") // held for the block; the body never names it
+    public void afterStop(VmRecord vm) {
+        try (var held = hostLock.exclusive()) {
+            for (Nic nic : vm.network().nics()) {
+                host.removeTap(nic.device());
+            }
+            host.applyRules(rules());
+        }
+    }
+
+    @Override
+    public void release(VmRecord vm) {
+        leases.release(vm.id());
+    }
+
+    @Override
+    public List<Path> garbage(Set<String> vmIds) {
+        return leases.orphans(vmIds);
+    }
+
+    private NatRuleset rules() {
+        return new NatRuleset(NatRuleset.TABLE, subnet);
+    }
+
+    private static boolean forwarding() {
+        try {
+            return Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward"))
+                    .strip()
+                    .equals("1");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
