@@ -81,7 +81,8 @@ public record Settings(
                     "network",
                     "auto",
                     Stream.concat(Stream.of("auto"), modes.stream()).toList(),
-                    "network of a new VM; auto: user-mode networking where the hypervisor has it, else none");
+                    "network of a new VM; auto: bridge as root, else user-mode networking where the hypervisor has it,"
+                            + " else none");
         }
 
         static List<Setting<?>> declared(Setting<String> hypervisor, Setting<String> network) {

@@ -11,15 +11,15 @@ import java.util.List;
 public final class BridgeNetworkProvider extends cocoon.api.Network.Registration {
 
     static final Setting<String> BRIDGE =
-            Setting.text("bridge", "cocoon0", "The Linux bridge of --network bridge, made on first use.");
+            Setting.text("bridge", "cocoon0", "the Linux bridge of --network bridge, made on first use");
     static final Setting<String> SUBNET = Setting.text(
             "subnet",
             "10.89.0.0/16",
-            "IPv4 subnet of the bridge: its first address is the host's and the guests' gateway.");
+            "IPv4 subnet of the bridge: its first address is the host's and the guests' gateway");
     static final Setting<String> DNS = Setting.text(
             "dns",
             Resolvers.HOST,
-            "Name servers of bridge guests: \"host\" (the host's upstream resolvers), addresses, or \"\" for none.");
+            "name servers of bridge guests: \"host\" (the host's upstream resolvers), addresses, or \"\" for none");
 
     /** CAP_NET_ADMIN's bit in the capability sets of /proc/self/status. */
     private static final long CAP_NET_ADMIN = 1L << 12;
