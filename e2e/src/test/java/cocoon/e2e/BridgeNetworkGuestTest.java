@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --network bridge} end to end with two demo guests under QEMU (TCG): each gets a leased address on a
- * bridge Cocoon makes, answers HTTP from the host side at that address, and one guest reaches the other. Cocoon,
+ * bridge Cocoon makes, answers HTTP from the host side at that address and through a port published on
+ * 127.0.0.1, and one guest reaches the other. Cocoon,
  * QEMU and every client run inside a network namespace the test creates and deletes (DESIGN §6), on a
  * documentation subnet: the bridge, the TAPs and the nftables table exist only there and go with it.
  */
@@ -39,6 +40,9 @@ class BridgeNetworkGuestTest {
     private static final String SECOND = "web2";
     private static final String FIRST_ADDRESS = "198.51.100.2";
     private static final String SECOND_ADDRESS = "198.51.100.3";
+    private static final String CLASH = "clash";
+    private static final int FIRST_PORT = 8080;
+    private static final int SECOND_PORT = 8081;
     private static final String PAGE = "Hello from the Cocoon demo VM";
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
 
@@ -81,26 +85,26 @@ class BridgeNetworkGuestTest {
 
     @Test
     @Order(1)
-    void publishingInBridgeModeIsRefusedInOneLineUntilItIsImplemented() {
-        CocoonCli.Run refused =
-                inside.run("create", "--name", "published", "--network", "bridge", "-p", "8080:80", guest.image());
+    void aPublishedHostAddressThisHostLacksIsRefusedInOneLineWithNoLeaseTaken() {
+        CocoonCli.Run refused = inside.run(
+                "create", "--name", "published", "--network", "bridge", "-p", "203.0.113.9:8080:80", guest.image());
 
         assertNotEquals(0, refused.exit());
         assertEquals(1, refused.err().strip().lines().count(), refused.err());
-        assertTrue(refused.err().contains("--publish with --network bridge is not available yet"), refused.err());
+        assertTrue(refused.err().contains("203.0.113.9 is not an address of this host"), refused.err());
         assertEquals(List.of(), leases());
     }
 
     @Test
     @Order(2)
     void twoVmsGetTheFirstAddressesOfTheSubnetAndATapCard() throws Exception {
-        String planned = inside.run(flags("run", FIRST)).ok().out();
+        String planned = inside.run(flags("run", FIRST, FIRST_PORT)).ok().out();
         assertTrue(planned.contains("-netdev tap,id=net0,ifname=ck"), planned);
         assertTrue(planned.contains(",script=no,downscript=no "), planned);
 
         long create = System.nanoTime();
-        inside.run(flags("create", FIRST)).ok();
-        inside.run(flags("create", SECOND)).ok();
+        inside.run(flags("create", FIRST, FIRST_PORT)).ok();
+        inside.run(flags("create", SECOND, SECOND_PORT)).ok();
         GuestFixture.report("create two --network bridge", create);
 
         JsonNode first = network(FIRST);
@@ -108,6 +112,9 @@ class BridgeNetworkGuestTest {
         assertEquals(FIRST_ADDRESS + "/24", first.get("address").asText());
         assertEquals("198.51.100.1", first.get("gateway").asText());
         assertEquals("192.0.2.53", first.get("dns").get(0).asText());
+        assertEquals(
+                "127.0.0.1:" + FIRST_PORT + ":80/tcp",
+                first.get("published").get(0).asText());
         assertEquals(SECOND_ADDRESS + "/24", network(SECOND).get("address").asText());
         assertEquals(List.of(FIRST_ADDRESS, SECOND_ADDRESS), leases());
     }
@@ -130,15 +137,42 @@ class BridgeNetworkGuestTest {
         assertTrue(link.contains("inet 198.51.100.1/24"), link);
         String table = inNamespace("nft", "list", "table", "ip", "cocoon");
         assertTrue(table.contains("ip saddr 198.51.100.0/24 ip daddr != 198.51.100.0/24 masquerade"), table);
+        assertTrue(table.contains("tcp dport " + FIRST_PORT + " dnat to " + FIRST_ADDRESS + ":80"), table);
 
         long curl = System.nanoTime();
         awaitPage(FIRST_ADDRESS);
         awaitPage(SECOND_ADDRESS);
         GuestFixture.report("curl both guests at their addresses", curl);
+        long published = System.nanoTime();
+        awaitPage("127.0.0.1:" + FIRST_PORT);
+        awaitPage("127.0.0.1:" + SECOND_PORT);
+        GuestFixture.report("curl both guests through ports published on 127.0.0.1", published);
     }
 
     @Test
     @Order(4)
+    void aHostPortAnotherRunningVmPublishesFailsTheStartNamingThatVm() throws IOException {
+        inside.run(flags("create", CLASH, FIRST_PORT)).ok();
+        String before = inNamespace("nft", "list", "table", "ip", "cocoon");
+        try {
+            CocoonCli.Run start = inside.run("start", CLASH);
+            assertNotEquals(0, start.exit());
+            assertEquals(1, start.err().strip().lines().count(), start.err());
+            assertTrue(
+                    start.err()
+                            .contains("host port 127.0.0.1:" + FIRST_PORT + "/tcp published by VM " + CLASH
+                                    + " is published by running VM " + FIRST),
+                    start.err());
+            assertEquals(
+                    before, inNamespace("nft", "list", "table", "ip", "cocoon"), "the refused start changed the table");
+            assertFalse(inNamespace("ip", "-o", "link").contains(tapOf(CLASH)), "the refused start left a TAP");
+        } finally {
+            inside.run(Duration.ofMinutes(2), null, "rm", "--force", CLASH).ok();
+        }
+    }
+
+    @Test
+    @Order(5)
     void theSecondGuestFetchesTheFirstGuestsPageByAddress() {
         String out = inside.run(Duration.ofSeconds(90), "wget -qO- http://" + FIRST_ADDRESS + "/\n", "console", SECOND)
                 .ok()
@@ -147,7 +181,7 @@ class BridgeNetworkGuestTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void stopAndStartKeepAddressAndMacAndTakeTheTapAwayInBetween() throws Exception {
         JsonNode before = network(FIRST);
         String tap = tapOf(FIRST);
@@ -155,6 +189,8 @@ class BridgeNetworkGuestTest {
 
         inside.run(Duration.ofMinutes(2), null, "stop", "--force", FIRST).ok();
         assertFalse(inNamespace("ip", "-o", "link").contains(tap), "the TAP outlived stop");
+        String table = inNamespace("nft", "list", "table", "ip", "cocoon");
+        assertFalse(table.contains("dport " + FIRST_PORT), "the published port outlived stop: " + table);
 
         inside.run("start", FIRST).ok();
         guest.awaitConsole(FIRST, GuestFixture.BANNER, 2, GuestFixture.BOOT_TIMEOUT);
@@ -162,10 +198,11 @@ class BridgeNetworkGuestTest {
         assertEquals(before.get("address"), after.get("address"));
         assertEquals(before.get("mac"), after.get("mac"));
         awaitPage(FIRST_ADDRESS);
+        awaitPage("127.0.0.1:" + FIRST_PORT);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void rmAndGcLeaveNoTapAndNoLease() throws Exception {
         String firstTap = tapOf(FIRST);
         String secondTap = tapOf(SECOND);
@@ -176,11 +213,15 @@ class BridgeNetworkGuestTest {
         String links = inNamespace("ip", "-o", "link");
         assertFalse(links.contains(firstTap) || links.contains(secondTap), links);
         assertEquals(List.of(), leases());
+        String table = inNamespace("nft", "list", "table", "ip", "cocoon");
+        assertFalse(table.contains("dnat"), table);
     }
 
-    private static String[] flags(String command, String name) {
+    private static String[] flags(String command, String name, int port) {
         return new String[] {
             command,
+            "-p",
+            "127.0.0.1:" + port + ":80",
             "--network",
             "bridge",
             "--name",

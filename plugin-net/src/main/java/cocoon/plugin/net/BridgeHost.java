@@ -19,14 +19,14 @@ final class BridgeHost {
     private final Processes processes;
     private final String bridge;
     private final Subnet subnet;
-    private final Path ipForward;
+    private final Path ipv4Settings;
     private final Path rulesetFile;
 
-    BridgeHost(Processes processes, String bridge, Subnet subnet, Path ipForward, Path rulesetFile) {
+    BridgeHost(Processes processes, String bridge, Subnet subnet, Path ipv4Settings, Path rulesetFile) {
         this.processes = processes;
         this.bridge = bridge;
         this.subnet = subnet;
-        this.ipForward = ipForward;
+        this.ipv4Settings = ipv4Settings;
         this.rulesetFile = rulesetFile;
     }
 
@@ -40,18 +40,24 @@ final class BridgeHost {
         }
         ip("addr", "replace", subnet.gateway() + "/" + subnet.prefix(), "dev", bridge);
         ip("link", "set", "dev", bridge, "up");
+        // A port published on 127.0.0.1 is DNATed to a guest with its loopback source kept until the
+        // masquerade: Linux routes such packets out of the bridge only with route_localnet on it.
+        turnOn(ipv4Settings.resolve("conf").resolve(bridge).resolve("route_localnet"));
     }
 
     /** Guests' egress is routed by the host, which Linux does only with forwarding on. */
     void enableForwarding() {
+        turnOn(ipv4Settings.resolve("ip_forward"));
+    }
+
+    private static void turnOn(Path setting) {
         try {
-            if (!Files.readString(ipForward).strip().equals("1")) {
-                Files.writeString(ipForward, "1\n");
+            if (!Files.readString(setting).strip().equals("1")) {
+                Files.writeString(setting, "1\n");
             }
         } catch (IOException e) {
             throw new CocoonException(
-                    "cannot turn on IPv4 forwarding in " + ipForward + ": " + e.getMessage(),
-                    "run as root, or set net.ipv4.ip_forward=1 with sysctl");
+                    "cannot turn on " + setting + ": " + e.getMessage(), "run as root, or set it to 1 with sysctl");
         }
     }
 

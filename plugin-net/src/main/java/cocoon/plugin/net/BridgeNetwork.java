@@ -1,11 +1,13 @@
 package cocoon.plugin.net;
 
 import cocoon.api.Availability;
+import cocoon.api.ConflictException;
 import cocoon.api.Hypervisor;
 import cocoon.api.InvalidInputException;
 import cocoon.api.Network;
 import cocoon.api.Nic;
 import cocoon.api.Processes;
+import cocoon.api.PublishedPort;
 import cocoon.api.StoreLock;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
@@ -19,7 +21,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code bridge}: each VM's card is a TAP on a Linux bridge Cocoon makes, with a stable address from
- * {@code [network] subnet} leased at create, and the subnet's egress masqueraded by Cocoon's nftables table.
+ * {@code [network] subnet} leased at create; the subnet's egress is masqueraded and published ports are
+ * DNATed to the guests by Cocoon's nftables table.
  * Needs root or CAP_NET_ADMIN.
  */
 final class BridgeNetwork implements Network {
@@ -33,6 +36,8 @@ final class BridgeNetwork implements Network {
     private final List<String> dns;
     private final Leases leases;
     private final BridgeHost host;
+    private final RunningCards running;
+    private final HostAddresses hostAddresses;
     private final StoreLock hostLock;
     private final BooleanSupplier privileged;
 
@@ -43,6 +48,8 @@ final class BridgeNetwork implements Network {
             List<String> dns,
             Leases leases,
             BridgeHost host,
+            RunningCards running,
+            HostAddresses hostAddresses,
             StoreLock hostLock,
             BooleanSupplier privileged) {
         this.processes = processes;
@@ -51,6 +58,8 @@ final class BridgeNetwork implements Network {
         this.dns = List.copyOf(dns);
         this.leases = leases;
         this.host = host;
+        this.running = running;
+        this.hostAddresses = hostAddresses;
         this.hostLock = hostLock;
         this.privileged = privileged;
     }
@@ -118,7 +127,7 @@ final class BridgeNetwork implements Network {
                 subnet.prefix(),
                 subnet.gateway(),
                 dns,
-                List.of(),
+                request.published(),
                 tapOf(request.vmId()));
         return new VmNetwork(MODE, List.of(nic));
     }
@@ -129,22 +138,37 @@ final class BridgeNetwork implements Network {
             throw new InvalidInputException(
                     "--network bridge: " + availability.detail(), "run as root, or create the VM with --network user");
         }
-        if (!request.published().isEmpty()) {
-            throw new InvalidInputException(
-                    "--publish with --network bridge is not available yet",
-                    "reach the VM at its address, or create it with --network user to publish ports");
-        }
+        HostPorts.check(request.published(), hostAddresses);
     }
 
+    /**
+     * Under the host lock, so two starts never write the table from different views: the ports checked against
+     * other running VMs and the host, the bridge, forwarding, this VM among the running ones, the table, the TAP.
+     * A failure on the way takes this VM's part out again.
+     */
     @Override
     @SuppressWarnings("try") // held for the block; the body never names it
     public void beforeStart(VmRecord vm) {
         try (var held = hostLock.exclusive()) {
-            host.ensureBridge();
-            host.enableForwarding();
-            host.applyRules(rules());
-            for (Nic nic : vm.network().nics()) {
-                host.addTap(nic.device());
+            List<PublishedPort> published = new ArrayList<>();
+            vm.network().nics().forEach(nic -> published.addAll(nic.published()));
+            refuseTaken(vm, published);
+            HostPorts.requireFree(vm.name(), published);
+            try {
+                host.ensureBridge();
+                host.enableForwarding();
+                running.add(vm.id(), vm.name(), vm.network().nics());
+                host.applyRules(rules());
+                for (Nic nic : vm.network().nics()) {
+                    host.addTap(nic.device());
+                }
+            } catch (RuntimeException e) {
+                try {
+                    takeDown(vm);
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
             }
         }
     }
@@ -153,10 +177,36 @@ final class BridgeNetwork implements Network {
     @SuppressWarnings("try") // held for the block; the body never names it
     public void afterStop(VmRecord vm) {
         try (var held = hostLock.exclusive()) {
-            for (Nic nic : vm.network().nics()) {
-                host.removeTap(nic.device());
+            takeDown(vm);
+        }
+    }
+
+    private void takeDown(VmRecord vm) {
+        for (Nic nic : vm.network().nics()) {
+            host.removeTap(nic.device());
+        }
+        running.remove(vm.id());
+        host.applyRules(rules());
+    }
+
+    /** DNAT binds no socket, so a port another running VM publishes is found here, not by the probe. */
+    private void refuseTaken(VmRecord vm, List<PublishedPort> published) {
+        for (RunningCards.Owned other : running.forwards()) {
+            if (other.vmId().equals(vm.id())) {
+                continue;
             }
-            host.applyRules(rules());
+            PublishedPort theirs = other.forward().port();
+            for (PublishedPort port : published) {
+                boolean sameAddress = port.hostIp().equals(theirs.hostIp())
+                        || port.hostIp().equals("0.0.0.0")
+                        || theirs.hostIp().equals("0.0.0.0");
+                if (sameAddress && port.hostPort() == theirs.hostPort() && port.protocol() == theirs.protocol()) {
+                    throw new ConflictException(
+                            "host port " + port.hostSide() + " published by VM " + vm.name()
+                                    + " is published by running VM " + other.vmName(),
+                            "stop " + other.vmName() + ", or recreate one of them with another --publish");
+                }
+            }
         }
     }
 
@@ -167,11 +217,16 @@ final class BridgeNetwork implements Network {
 
     @Override
     public List<Path> garbage(Set<String> vmIds) {
-        return leases.orphans(vmIds);
+        List<Path> garbage = new ArrayList<>(leases.orphans(vmIds));
+        garbage.addAll(running.orphans(vmIds));
+        return garbage;
     }
 
     private NatRuleset rules() {
-        return new NatRuleset(NatRuleset.TABLE, subnet);
+        return new NatRuleset(
+                NatRuleset.TABLE,
+                subnet,
+                running.forwards().stream().map(RunningCards.Owned::forward).toList());
     }
 
     private static boolean forwarding() {

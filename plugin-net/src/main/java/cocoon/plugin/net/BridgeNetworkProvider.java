@@ -47,8 +47,10 @@ public final class BridgeNetworkProvider extends cocoon.api.Network.Registration
                         context.processes(),
                         bridge,
                         subnet,
-                        Path.of("/proc/sys/net/ipv4/ip_forward"),
+                        Path.of("/proc/sys/net/ipv4"),
                         context.runDir().resolve("network").resolve(NatRuleset.TABLE + ".nft")),
+                new RunningCards(context.runDir().resolve("network").resolve("running")),
+                HostAddresses.system(),
                 context.locks().own("host"),
                 BridgeNetworkProvider::mayMakeDevices);
     }

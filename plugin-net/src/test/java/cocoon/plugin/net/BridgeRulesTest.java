@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocoon.api.InvalidInputException;
+import cocoon.api.PublishedPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,17 +15,43 @@ import org.junit.jupiter.api.io.TempDir;
 class BridgeRulesTest {
 
     @Test
-    void theTableIsReplacedWholeAndMasqueradesOnlyTheSubnetsEgress() {
+    void theTableIsReplacedWholeMasqueradingEgressAndDnatingEachPublishedPort() {
+        NatRuleset rules = new NatRuleset(
+                "cocoon",
+                Subnet.parse("198.51.100.0/24"),
+                List.of(
+                        new NatRuleset.Forward(PublishedPort.parse("127.0.0.1:8080:80"), "198.51.100.2"),
+                        new NatRuleset.Forward(PublishedPort.parse("0.0.0.0:5353:53/udp"), "198.51.100.3")));
+
         assertEquals("""
                 table ip cocoon {}
                 delete table ip cocoon
                 table ip cocoon {
+                    chain prerouting {
+                        type nat hook prerouting priority dstnat; policy accept;
+                        ip daddr 127.0.0.1 tcp dport 8080 dnat to 198.51.100.2:80
+                        fib daddr type local udp dport 5353 dnat to 198.51.100.3:53
+                    }
+                    chain output {
+                        type nat hook output priority -100; policy accept;
+                        ip daddr 127.0.0.1 tcp dport 8080 dnat to 198.51.100.2:80
+                        fib daddr type local udp dport 5353 dnat to 198.51.100.3:53
+                    }
                     chain postrouting {
                         type nat hook postrouting priority srcnat; policy accept;
                         ip saddr 198.51.100.0/24 ip daddr != 198.51.100.0/24 masquerade
+                        ip saddr 127.0.0.0/8 ip daddr 198.51.100.0/24 masquerade
                     }
                 }
-                """, new NatRuleset("cocoon", Subnet.parse("198.51.100.0/24")).render());
+                """, rules.render());
+    }
+
+    @Test
+    void withNoVmRunningOnlyTheEgressMasqueradeIsLeft() {
+        String rules = new NatRuleset("cocoon", Subnet.parse("192.0.2.0/24"), List.of()).render();
+
+        assertTrue(rules.contains("ip saddr 192.0.2.0/24 ip daddr != 192.0.2.0/24 masquerade"), rules);
+        assertTrue(!rules.contains("dnat"), rules);
     }
 
     @Test

@@ -1,0 +1,92 @@
+package cocoon.plugin.net;
+
+import cocoon.api.CocoonException;
+import cocoon.api.Nic;
+import cocoon.api.PublishedPort;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The published ports of the bridge VMs that run now, one file per VM under the run dir (so a reboot forgets
+ * them with the TAPs): what Cocoon's table is rebuilt from. Only touched under the bridge's host lock.
+ */
+final class RunningCards {
+
+    private final Path dir;
+
+    RunningCards(Path dir) {
+        this.dir = dir;
+    }
+
+    void add(String vmId, String vmName, List<Nic> nics) {
+        List<String> lines = new ArrayList<>(List.of("name " + vmName));
+        for (Nic nic : nics) {
+            nic.published().forEach(port -> lines.add(port + " " + nic.address()));
+        }
+        try {
+            Files.createDirectories(dir);
+            Path temp = dir.resolve(vmId + ".tmp");
+            Files.write(temp, lines);
+            Files.move(temp, dir.resolve(vmId), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot record the published ports of VM " + vmId + " in " + dir + ": " + e.getMessage(),
+                    "check permissions of " + dir);
+        }
+    }
+
+    void remove(String vmId) {
+        try {
+            Files.deleteIfExists(dir.resolve(vmId));
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot remove " + dir.resolve(vmId) + ": " + e.getMessage(), "check permissions of " + dir);
+        }
+    }
+
+    /** The files of VMs not among {@code vmIds}: an rm killed before it took its VM out. */
+    List<Path> orphans(java.util.Set<String> vmIds) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> !vmIds.contains(file.getFileName().toString()))
+                    .toList();
+        } catch (IOException e) {
+            throw new CocoonException("cannot list " + dir + ": " + e.getMessage(), "check permissions of " + dir);
+        }
+    }
+
+    /** Every running VM's forwards, each with the id and name of its VM. */
+    List<Owned> forwards() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Owned> forwards = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> !f.getFileName().toString().endsWith(".tmp"))
+                    .toList()) {
+                List<String> lines = Files.readAllLines(file);
+                String name = lines.isEmpty() ? "" : lines.getFirst().substring("name ".length());
+                for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                    int space = line.indexOf(' ');
+                    forwards.add(new Owned(
+                            file.getFileName().toString(),
+                            name,
+                            new NatRuleset.Forward(
+                                    PublishedPort.parse(line.substring(0, space)), line.substring(space + 1))));
+                }
+            }
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot read the published ports in " + dir + ": " + e.getMessage(), "check permissions of " + dir);
+        }
+        return forwards;
+    }
+
+    record Owned(String vmId, String vmName, NatRuleset.Forward forward) {}
+}
