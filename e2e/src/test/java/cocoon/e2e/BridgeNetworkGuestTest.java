@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bridge Cocoon makes, answers HTTP from the host side at that address and through a port published on
  * 127.0.0.1, and one guest reaches the other. Cocoon,
  * QEMU and every client run inside a network namespace the test creates and deletes (DESIGN §6), on a
- * documentation subnet: the bridge, the TAPs and the nftables table exist only there and go with it.
+ * documentation subnet: the bridge, the TAPs and the nftables table exist only there and go with it. The
+ * "outside world" is a second namespace joined by a veth pair, whose HTTP server the guests reach only through
+ * Cocoon's masquerade (it has no route back to the bridge's subnet).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BridgeNetworkGuestTest {
@@ -40,6 +42,10 @@ class BridgeNetworkGuestTest {
     private static final String SECOND = "web2";
     private static final String FIRST_ADDRESS = "198.51.100.2";
     private static final String SECOND_ADDRESS = "198.51.100.3";
+    private static final String OUTSIDE =
+            "cocoon-e2e-out-" + ProcessHandle.current().pid();
+    private static final String OUTSIDE_ADDRESS = "203.0.113.1";
+    private static final String OUTSIDE_PAGE = "Hello from outside the namespace";
     private static final String CLASH = "clash";
     private static final int FIRST_PORT = 8080;
     private static final int SECOND_PORT = 8081;
@@ -49,6 +55,8 @@ class BridgeNetworkGuestTest {
     private static GuestFixture guest;
     private static CocoonCli inside;
     private static boolean namespaceMade;
+    private static boolean outsideMade;
+    private static Process outsideServer;
 
     @BeforeAll
     static void namespaceAndImage(@TempDir Path dir) throws Exception {
@@ -57,6 +65,9 @@ class BridgeNetworkGuestTest {
         tool("ip", "netns", "add", NS);
         namespaceMade = true;
         tool("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
+        tool("ip", "netns", "add", OUTSIDE);
+        outsideMade = true;
+        outsideWorld(Files.createDirectories(dir.resolve("outside")));
         inside = guest.cocoon().inNetworkNamespace(NS);
         inside.config("""
                 [network]
@@ -77,10 +88,49 @@ class BridgeNetworkGuestTest {
                 guest.close();
             }
         } finally {
+            if (outsideServer != null) {
+                outsideServer.destroyForcibly().waitFor();
+            }
             if (namespaceMade) {
                 tool("ip", "netns", "del", NS);
             }
+            if (outsideMade) {
+                tool("ip", "netns", "del", OUTSIDE);
+            }
         }
+    }
+
+    /**
+     * The veth pair is made from inside the test's namespace with its peer sent straight to the outside one, so
+     * no device ever exists in the host's namespace; the test namespace's default route points at the outside.
+     */
+    private static void outsideWorld(Path site) throws Exception {
+        tool(
+                "ip", "netns", "exec", NS, "ip", "link", "add", "cc-in", "type", "veth", "peer", "name", "cc-out",
+                "netns", OUTSIDE);
+        tool("ip", "netns", "exec", NS, "ip", "addr", "add", "203.0.113.2/24", "dev", "cc-in");
+        tool("ip", "netns", "exec", NS, "ip", "link", "set", "cc-in", "up");
+        tool("ip", "netns", "exec", NS, "ip", "route", "add", "default", "via", OUTSIDE_ADDRESS);
+        tool("ip", "netns", "exec", OUTSIDE, "ip", "link", "set", "lo", "up");
+        tool("ip", "netns", "exec", OUTSIDE, "ip", "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", "cc-out");
+        tool("ip", "netns", "exec", OUTSIDE, "ip", "link", "set", "cc-out", "up");
+        Files.writeString(site.resolve("index.html"), OUTSIDE_PAGE + "\n");
+        outsideServer = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        OUTSIDE,
+                        "python3",
+                        "-m",
+                        "http.server",
+                        "80",
+                        "--bind",
+                        OUTSIDE_ADDRESS,
+                        "--directory",
+                        site.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     @Test
@@ -182,6 +232,25 @@ class BridgeNetworkGuestTest {
 
     @Test
     @Order(6)
+    void aGuestReachesTheOutsideWorldThroughTheMasquerade() {
+        String[] out = {""};
+        GuestFixture.await(
+                Duration.ofSeconds(60),
+                () -> "wget http://" + OUTSIDE_ADDRESS + "/ in " + SECOND + " printed: " + out[0],
+                () -> {
+                    out[0] = inside.run(
+                                    Duration.ofSeconds(90),
+                                    "wget -qO- http://" + OUTSIDE_ADDRESS + "/\n",
+                                    "console",
+                                    SECOND)
+                            .ok()
+                            .out();
+                    return out[0].contains(OUTSIDE_PAGE);
+                });
+    }
+
+    @Test
+    @Order(7)
     void stopAndStartKeepAddressAndMacAndTakeTheTapAwayInBetween() throws Exception {
         JsonNode before = network(FIRST);
         String tap = tapOf(FIRST);
@@ -202,7 +271,7 @@ class BridgeNetworkGuestTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void rmAndGcLeaveNoTapAndNoLease() throws Exception {
         String firstTap = tapOf(FIRST);
         String secondTap = tapOf(SECOND);
