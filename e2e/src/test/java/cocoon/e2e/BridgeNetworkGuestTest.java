@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -344,7 +345,7 @@ class BridgeNetworkGuestTest {
     }
 
     private static String inNamespace(String... command) {
-        List<String> argv = new java.util.ArrayList<>(List.of("ip", "netns", "exec", NS));
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", NS));
         argv.addAll(List.of(command));
         try {
             Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();

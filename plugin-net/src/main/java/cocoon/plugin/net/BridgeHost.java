@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -85,7 +86,7 @@ final class BridgeHost {
     }
 
     private void ip(String... args) {
-        List<String> argv = new java.util.ArrayList<>(List.of("ip"));
+        List<String> argv = new ArrayList<>(List.of("ip"));
         argv.addAll(List.of(args));
         processes.run(argv, TIMEOUT);
     }

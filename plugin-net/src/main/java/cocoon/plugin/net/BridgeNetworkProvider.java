@@ -1,5 +1,7 @@
 package cocoon.plugin.net;
 
+import cocoon.api.InvalidInputException;
+import cocoon.api.Network;
 import cocoon.api.PluginContext;
 import cocoon.api.Setting;
 import java.io.IOException;
@@ -8,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Registers {@code bridge}: what {@code auto} picks first where Cocoon may make network devices. */
-public final class BridgeNetworkProvider extends cocoon.api.Network.Registration {
+public final class BridgeNetworkProvider extends Network.Registration {
 
     static final Setting<String> BRIDGE =
             Setting.text("bridge", "cocoon0", "the Linux bridge of --network bridge, made on first use");
@@ -31,7 +33,7 @@ public final class BridgeNetworkProvider extends cocoon.api.Network.Registration
     private static BridgeNetwork network(PluginContext context) {
         String bridge = context.settings().get(BRIDGE);
         if (!bridge.matches("[A-Za-z0-9_-]{1,15}")) {
-            throw new cocoon.api.InvalidInputException(
+            throw new InvalidInputException(
                     "[network] bridge '" + bridge + "' is not a network device name",
                     "use up to 15 letters, digits, '-' or '_', e.g. cocoon0");
         }

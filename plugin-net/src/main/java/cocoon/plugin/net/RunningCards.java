@@ -6,8 +6,10 @@ import cocoon.api.PublishedPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -31,7 +33,7 @@ final class RunningCards {
             Files.createDirectories(dir);
             Path temp = dir.resolve(vmId + ".tmp");
             Files.write(temp, lines);
-            Files.move(temp, dir.resolve(vmId), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(temp, dir.resolve(vmId), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new CocoonException(
                     "cannot record the published ports of VM " + vmId + " in " + dir + ": " + e.getMessage(),
@@ -49,7 +51,7 @@ final class RunningCards {
     }
 
     /** The files of VMs not among {@code vmIds}: an rm killed before it took its VM out. */
-    List<Path> orphans(java.util.Set<String> vmIds) {
+    List<Path> orphans(Set<String> vmIds) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }

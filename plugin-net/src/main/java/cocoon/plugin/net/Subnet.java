@@ -1,6 +1,7 @@
 package cocoon.plugin.net;
 
 import cocoon.api.InvalidInputException;
+import java.util.OptionalInt;
 
 /**
  * An IPv4 subnet of the bridge: its first address is the host's side and the guests' gateway, the rest but the
@@ -52,19 +53,19 @@ record Subnet(int network, int prefix) {
                 + (address & 0xFF);
     }
 
-    static java.util.OptionalInt addressOf(String dotted) {
+    static OptionalInt addressOf(String dotted) {
         String[] octets = dotted.split("\\.", -1);
         if (octets.length != 4) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         }
         int address = 0;
         for (String octet : octets) {
             if (!octet.matches("\\d{1,3}") || Integer.parseInt(octet) > 255) {
-                return java.util.OptionalInt.empty();
+                return OptionalInt.empty();
             }
             address = (address << 8) | Integer.parseInt(octet);
         }
-        return java.util.OptionalInt.of(address);
+        return OptionalInt.of(address);
     }
 
     private static InvalidInputException notASubnet(String cidr) {
