@@ -273,6 +273,25 @@ class BridgeNetworkGuestTest {
 
     @Test
     @Order(8)
+    void afterTheHostLosesTheBridgeAndTheTableAsInARebootStartBringsTheVmBack() throws Exception {
+        inside.run(Duration.ofMinutes(2), null, "stop", "--force", FIRST).ok();
+        tool("ip", "netns", "exec", NS, "ip", "link", "del", "cocoon0");
+        tool("ip", "netns", "exec", NS, "nft", "delete", "table", "ip", "cocoon");
+
+        inside.run("start", FIRST).ok();
+        guest.awaitConsole(FIRST, GuestFixture.BANNER, 3, GuestFixture.BOOT_TIMEOUT);
+
+        assertEquals(FIRST_ADDRESS + "/24", network(FIRST).get("address").asText());
+        awaitPage(FIRST_ADDRESS);
+        awaitPage("127.0.0.1:" + FIRST_PORT);
+        String table = inNamespace("nft", "list", "table", "ip", "cocoon");
+        assertTrue(
+                table.contains("tcp dport " + SECOND_PORT + " dnat to " + SECOND_ADDRESS + ":80"),
+                "the table was rebuilt without the other running VM's port: " + table + runningCards());
+    }
+
+    @Test
+    @Order(9)
     void rmAndGcLeaveNoTapAndNoLease() throws Exception {
         String firstTap = tapOf(FIRST);
         String secondTap = tapOf(SECOND);
@@ -315,12 +334,23 @@ class BridgeNetworkGuestTest {
     }
 
     private static String tapOf(String vm) throws IOException {
-        return "ck"
-                + JSON.readTree(inside.run("inspect", vm).ok().out())
-                        .get("vm")
-                        .get("id")
-                        .asText()
-                        .substring(0, 12);
+        JsonNode inspected = JSON.readTree(inside.run("inspect", vm).ok().out());
+        String tap = inspected.get("network").get("tap").asText();
+        assertEquals("ck" + inspected.get("vm").get("id").asText().substring(0, 12), tap);
+        return tap;
+    }
+
+    private static String runningCards() throws IOException {
+        StringBuilder cards = new StringBuilder();
+        Path dir = inside.root().resolve("network").resolve("running");
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    cards.append('\n').append(file.getFileName()).append(": ").append(Files.readString(file));
+                }
+            }
+        }
+        return cards.toString();
     }
 
     private static List<String> leases() {

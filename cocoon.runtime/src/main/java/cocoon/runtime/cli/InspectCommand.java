@@ -35,14 +35,23 @@ final class InspectCommand extends CliCommand {
     /** The record plus its network at a glance and where its files live. */
     record Inspection(VmRecord vm, NetworkView network, VmPaths paths) {}
 
-    /** The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes them. */
+    /**
+     * The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes
+     * them, {@code tap} the host's device of a bridge card.
+     */
     record NetworkView(
-            String mode, String mac, String address, String gateway, List<String> dns, List<String> published) {
+            String mode,
+            String mac,
+            String address,
+            String gateway,
+            List<String> dns,
+            List<String> published,
+            String tap) {
 
         static NetworkView of(VmRecord vm) {
             List<Nic> nics = vm.network().nics();
             if (nics.isEmpty()) {
-                return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of());
+                return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of(), null);
             }
             Nic nic = nics.getFirst();
             return new NetworkView(
@@ -51,7 +60,8 @@ final class InspectCommand extends CliCommand {
                     nic.cidr(),
                     nic.gateway(),
                     nic.dns(),
-                    nic.published().stream().map(PublishedPort::toString).toList());
+                    nic.published().stream().map(PublishedPort::toString).toList(),
+                    nic.device().isEmpty() ? null : nic.device());
         }
     }
 }

@@ -104,6 +104,10 @@ final class BridgeNetwork implements Network {
                         ? "bridge module loaded"
                         : "bridge module loaded on first use")
                 + "; " + (forwarding() ? "ip_forward on" : "ip_forward off (Cocoon turns it on at the first start)");
+        if (isOn(Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables"))) {
+            // Typical of Docker hosts: bridged frames then also pass the host's iptables FORWARD chain.
+            detail += "; br_netfilter is loaded: a FORWARD policy of drop (Docker, ufw) also drops VM traffic";
+        }
         return Availability.ok(detail);
     }
 
@@ -230,10 +234,12 @@ final class BridgeNetwork implements Network {
     }
 
     private static boolean forwarding() {
+        return isOn(Path.of("/proc/sys/net/ipv4/ip_forward"));
+    }
+
+    private static boolean isOn(Path setting) {
         try {
-            return Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward"))
-                    .strip()
-                    .equals("1");
+            return Files.readString(setting).strip().equals("1");
         } catch (IOException e) {
             return false;
         }

@@ -38,6 +38,7 @@ public final class BridgeNetworkProvider extends Network.Registration {
                     "use up to 15 letters, digits, '-' or '_', e.g. cocoon0");
         }
         Subnet subnet = Subnet.parse(context.settings().get(SUBNET));
+        // Under the root dir, not the run dir: gc (also after every rm) removes run-dir entries that are no VM's.
         Path state = context.rootDir().resolve("network");
         return new BridgeNetwork(
                 context.processes(),
@@ -50,8 +51,8 @@ public final class BridgeNetworkProvider extends Network.Registration {
                         bridge,
                         subnet,
                         Path.of("/proc/sys/net/ipv4"),
-                        context.runDir().resolve("network").resolve(NatRuleset.TABLE + ".nft")),
-                new RunningCards(context.runDir().resolve("network").resolve("running")),
+                        state.resolve(NatRuleset.TABLE + ".nft")),
+                new RunningCards(state.resolve("running")),
                 HostAddresses.system(),
                 context.locks().own("host"),
                 BridgeNetworkProvider::mayMakeDevices);

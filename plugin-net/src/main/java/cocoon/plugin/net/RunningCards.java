@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The published ports of the bridge VMs that run now, one file per VM under the run dir (so a reboot forgets
- * them with the TAPs): what Cocoon's table is rebuilt from. Only touched under the bridge's host lock.
+ * The published ports of the bridge VMs that run now, one file per VM: what Cocoon's table is rebuilt from.
+ * Only touched under the bridge's host lock; a VM's file goes at its stop, rm or failed start.
  */
 final class RunningCards {
 
