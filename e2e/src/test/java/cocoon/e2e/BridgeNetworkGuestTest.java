@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,23 +48,19 @@ class BridgeNetworkGuestTest {
     private static final int FIRST_PORT = 8080;
     private static final int SECOND_PORT = 8081;
     private static final String PAGE = "Hello from the Cocoon demo VM";
-    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
 
     private static GuestFixture guest;
     private static CocoonCli inside;
-    private static boolean namespaceMade;
-    private static boolean outsideMade;
+    private static NetworkNamespace namespace;
+    private static NetworkNamespace outside;
     private static Process outsideServer;
 
     @BeforeAll
     static void namespaceAndImage(@TempDir Path dir) throws Exception {
         guest = GuestFixture.start(dir);
         guest.cocoon().run("pull", "--quiet", guest.image()).ok();
-        tool("ip", "netns", "add", NS);
-        namespaceMade = true;
-        tool("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
-        tool("ip", "netns", "add", OUTSIDE);
-        outsideMade = true;
+        namespace = NetworkNamespace.create(NS);
+        outside = NetworkNamespace.create(OUTSIDE);
         outsideWorld(Files.createDirectories(dir.resolve("outside")));
         inside = guest.cocoon().inNetworkNamespace(NS);
         inside.config("""
@@ -92,11 +85,11 @@ class BridgeNetworkGuestTest {
             if (outsideServer != null) {
                 outsideServer.destroyForcibly().waitFor();
             }
-            if (namespaceMade) {
-                tool("ip", "netns", "del", NS);
+            if (namespace != null) {
+                namespace.close();
             }
-            if (outsideMade) {
-                tool("ip", "netns", "del", OUTSIDE);
+            if (outside != null) {
+                outside.close();
             }
         }
     }
@@ -106,15 +99,12 @@ class BridgeNetworkGuestTest {
      * no device ever exists in the host's namespace; the test namespace's default route points at the outside.
      */
     private static void outsideWorld(Path site) throws Exception {
-        tool(
-                "ip", "netns", "exec", NS, "ip", "link", "add", "cc-in", "type", "veth", "peer", "name", "cc-out",
-                "netns", OUTSIDE);
-        tool("ip", "netns", "exec", NS, "ip", "addr", "add", "203.0.113.2/24", "dev", "cc-in");
-        tool("ip", "netns", "exec", NS, "ip", "link", "set", "cc-in", "up");
-        tool("ip", "netns", "exec", NS, "ip", "route", "add", "default", "via", OUTSIDE_ADDRESS);
-        tool("ip", "netns", "exec", OUTSIDE, "ip", "link", "set", "lo", "up");
-        tool("ip", "netns", "exec", OUTSIDE, "ip", "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", "cc-out");
-        tool("ip", "netns", "exec", OUTSIDE, "ip", "link", "set", "cc-out", "up");
+        namespace.exec("ip", "link", "add", "cc-in", "type", "veth", "peer", "name", "cc-out", "netns", OUTSIDE);
+        namespace.exec("ip", "addr", "add", "203.0.113.2/24", "dev", "cc-in");
+        namespace.exec("ip", "link", "set", "cc-in", "up");
+        namespace.exec("ip", "route", "add", "default", "via", OUTSIDE_ADDRESS);
+        outside.exec("ip", "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", "cc-out");
+        outside.exec("ip", "link", "set", "cc-out", "up");
         Files.writeString(site.resolve("index.html"), OUTSIDE_PAGE + "\n");
         outsideServer = new ProcessBuilder(
                         "ip",
@@ -275,8 +265,8 @@ class BridgeNetworkGuestTest {
     @Order(8)
     void afterTheHostLosesTheBridgeAndTheTableAsInARebootStartBringsTheVmBack() throws Exception {
         inside.run(Duration.ofMinutes(2), null, "stop", "--force", FIRST).ok();
-        tool("ip", "netns", "exec", NS, "ip", "link", "del", "cocoon0");
-        tool("ip", "netns", "exec", NS, "nft", "delete", "table", "ip", "cocoon");
+        namespace.exec("ip", "link", "del", "cocoon0");
+        namespace.exec("nft", "delete", "table", "ip", "cocoon");
 
         inside.run("start", FIRST).ok();
         guest.awaitConsole(FIRST, GuestFixture.BANNER, 3, GuestFixture.BOOT_TIMEOUT);
@@ -375,22 +365,6 @@ class BridgeNetworkGuestTest {
     }
 
     private static String inNamespace(String... command) {
-        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", NS));
-        argv.addAll(List.of(command));
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            process.waitFor(10, TimeUnit.SECONDS);
-            return out;
-        } catch (IOException e) {
-            return e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static void tool(String... command) throws IOException, InterruptedException {
-        GuestFixture.exec(TOOL_TIMEOUT, command);
+        return namespace.output(command);
     }
 }

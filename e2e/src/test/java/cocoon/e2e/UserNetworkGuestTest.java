@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,19 +38,16 @@ class UserNetworkGuestTest {
     private static final String NS = "cocoon-e2e-net-" + ProcessHandle.current().pid();
     private static final int PORT = 8080;
     private static final String PAGE = "Hello from the Cocoon demo VM";
-    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
 
     private static GuestFixture guest;
     private static CocoonCli inside;
-    private static boolean namespaceMade;
+    private static NetworkNamespace namespace;
 
     @BeforeAll
     static void namespaceAndImage(@TempDir Path dir) throws Exception {
         guest = GuestFixture.start(dir);
         guest.cocoon().run("pull", "--quiet", guest.image()).ok();
-        tool("ip", "netns", "add", NS);
-        namespaceMade = true;
-        tool("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up");
+        namespace = NetworkNamespace.create(NS);
         inside = guest.cocoon().inNetworkNamespace(NS);
     }
 
@@ -65,8 +61,8 @@ class UserNetworkGuestTest {
                 guest.close();
             }
         } finally {
-            if (namespaceMade) {
-                tool("ip", "netns", "del", NS);
+            if (namespace != null) {
+                namespace.close();
             }
         }
     }
@@ -206,28 +202,7 @@ class UserNetworkGuestTest {
     }
 
     private static String curlInside() {
-        try {
-            Process curl = new ProcessBuilder(
-                            "ip",
-                            "netns",
-                            "exec",
-                            NS,
-                            "curl",
-                            "-sS",
-                            "--max-time",
-                            "5",
-                            "http://127.0.0.1:" + PORT + "/")
-                    .redirectErrorStream(true)
-                    .start();
-            String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            curl.waitFor(10, TimeUnit.SECONDS);
-            return out;
-        } catch (IOException e) {
-            return e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return namespace.output("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + PORT + "/");
     }
 
     private static String[] concat(String command, String[] flags) {
@@ -235,9 +210,5 @@ class UserNetworkGuestTest {
         all[0] = command;
         System.arraycopy(flags, 0, all, 1, flags.length);
         return all;
-    }
-
-    private static void tool(String... command) throws IOException, InterruptedException {
-        GuestFixture.exec(TOOL_TIMEOUT, command);
     }
 }

@@ -1,0 +1,70 @@
+package cocoon.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A network namespace a test makes and deletes (DESIGN §6), its loopback up: whatever a test runs in it,
+ * guests included, can reach nothing outside it. Deleting it removes every device and table made inside.
+ */
+final class NetworkNamespace implements AutoCloseable {
+
+    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String name;
+
+    private NetworkNamespace(String name) {
+        this.name = name;
+    }
+
+    /** {@code ip netns add NAME}, then {@code lo} up inside it. */
+    static NetworkNamespace create(String name) throws IOException, InterruptedException {
+        GuestFixture.exec(TOOL_TIMEOUT, "ip", "netns", "add", name);
+        NetworkNamespace namespace = new NetworkNamespace(name);
+        namespace.exec("ip", "link", "set", "lo", "up");
+        return namespace;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Runs {@code command} inside the namespace; its output is shown only when it fails. */
+    void exec(String... command) throws IOException, InterruptedException {
+        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        inside.addAll(List.of(command));
+        GuestFixture.exec(TOOL_TIMEOUT, inside.toArray(String[]::new));
+    }
+
+    /** What {@code command} printed inside the namespace (stdout and stderr), however it ended: for polling. */
+    String output(String... command) {
+        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        inside.addAll(List.of(command));
+        try {
+            Process process =
+                    new ProcessBuilder(inside).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Deletes the namespace and everything made inside it; an interrupt is kept for the caller to see. */
+    @Override
+    public void close() throws IOException {
+        try {
+            GuestFixture.exec(TOOL_TIMEOUT, "ip", "netns", "del", name);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
