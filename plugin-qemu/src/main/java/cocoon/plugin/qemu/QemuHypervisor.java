@@ -41,7 +41,7 @@ final class QemuHypervisor implements Hypervisor {
     QemuHypervisor(PluginContext context, KvmHost host) {
         this.processes = context.processes();
         this.vmms = context.vmms();
-        this.settings = QemuSettings.from(context.settings());
+        this.settings = new QemuSettings(context.settings());
         this.host = host;
         this.version = new QemuVersion(processes, context.runDir());
     }

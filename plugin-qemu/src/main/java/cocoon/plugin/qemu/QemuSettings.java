@@ -35,8 +35,9 @@ record QemuSettings(String binary, String accel, Path firmwareCode, Path firmwar
 
     static final List<Setting<?>> DECLARED = List.of(BINARY, ACCEL, FIRMWARE_CODE, FIRMWARE_VARS, START_TIMEOUT);
 
-    static QemuSettings from(SettingValues settings) {
-        return new QemuSettings(
+    /** The section's values, as the runtime read and checked them against {@link #DECLARED}. */
+    QemuSettings(SettingValues settings) {
+        this(
                 settings.get(BINARY),
                 settings.get(ACCEL),
                 settings.get(FIRMWARE_CODE),

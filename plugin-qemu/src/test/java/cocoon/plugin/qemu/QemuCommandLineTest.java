@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class QemuCommandLineTest {
 
-    private static final QemuSettings SETTINGS = QemuSettings.from(TestVms.settings(Map.of()));
+    private static final QemuSettings SETTINGS = new QemuSettings(TestVms.settings(Map.of()));
     private static final Acceleration TCG = Acceleration.choose(Acceleration.Mode.TCG, KvmHost.system());
     private static final VmPaths PATHS =
             new VmPaths(Path.of("/var/lib/cocoon/vms/abc"), Path.of("/run/cocoon/abc"), Path.of("/var/log/cocoon/abc"));
@@ -241,7 +241,7 @@ class QemuCommandLineTest {
 
     @Test
     void settingsTakeTheConfiguredValuesAndTheDeclarationsRefuseBadOnes() {
-        QemuSettings custom = QemuSettings.from(TestVms.settings(
+        QemuSettings custom = new QemuSettings(TestVms.settings(
                 Map.of("binary", "/opt/qemu/bin/qemu-system-x86_64", "start_timeout", "7s", "accel", "TCG")));
         assertEquals("/opt/qemu/bin/qemu-system-x86_64", custom.binary());
         assertEquals(Duration.ofSeconds(7), custom.startTimeout());

@@ -27,6 +27,6 @@ class QemuProviderTest {
                         Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd"),
                         Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"),
                         Duration.ofSeconds(30)),
-                QemuSettings.from(SettingValues.defaults(qemu.settings())));
+                new QemuSettings(SettingValues.defaults(qemu.settings())));
     }
 }
