@@ -44,20 +44,7 @@ class ConcurrencyTest {
                     List<String> problems = new ArrayList<>();
                     List<String[]> commands = new ArrayList<>();
                     for (int i = 0; i < contenders; i++) {
-                        commands.add(new String[] {
-                            "create",
-                            "--network",
-                            "none",
-                            "--name",
-                            "same" + round,
-                            "--hypervisor",
-                            "chv",
-                            "--memory",
-                            "256M",
-                            "--storage",
-                            "64M",
-                            store.image()
-                        });
+                        commands.add(create("same" + round));
                     }
                     commands.add(new String[] {"gc", "--horizon", "0s"});
                     List<CocoonCli.Run> runs = together(commands);
@@ -89,21 +76,7 @@ class ConcurrencyTest {
                 round -> {
                     List<String> problems = new ArrayList<>();
                     String name = "twice" + round;
-                    store.cocoon()
-                            .run(
-                                    "create",
-                                    "--network",
-                                    "none",
-                                    "--name",
-                                    name,
-                                    "--hypervisor",
-                                    "chv",
-                                    "--memory",
-                                    "256M",
-                                    "--storage",
-                                    "64M",
-                                    store.image())
-                            .ok();
+                    store.cocoon().run(create(name)).ok();
                     String id = id(name);
                     List<CocoonCli.Run> runs =
                             together(List.of(new String[] {"start", name}, new String[] {"start", name}));
@@ -132,21 +105,7 @@ class ConcurrencyTest {
                 round -> {
                     List<String> problems = new ArrayList<>();
                     String name = "rmstart" + round;
-                    store.cocoon()
-                            .run(
-                                    "create",
-                                    "--network",
-                                    "none",
-                                    "--name",
-                                    name,
-                                    "--hypervisor",
-                                    "chv",
-                                    "--memory",
-                                    "256M",
-                                    "--storage",
-                                    "64M",
-                                    store.image())
-                            .ok();
+                    store.cocoon().run(create(name)).ok();
                     String id = id(name);
                     List<CocoonCli.Run> runs =
                             together(List.of(new String[] {"start", name}, new String[] {"rm", name}));
@@ -212,52 +171,11 @@ class ConcurrencyTest {
                 "4 creates of distinct names, 2 rms of older VMs and a gc at once: every create that exited 0 is listed with all its files, every rm'd VM is gone",
                 round -> {
                     List<String> problems = new ArrayList<>();
-                    store.cocoon()
-                            .run(
-                                    "create",
-                                    "--network",
-                                    "none",
-                                    "--name",
-                                    "old-a" + round,
-                                    "--hypervisor",
-                                    "chv",
-                                    "--memory",
-                                    "256M",
-                                    "--storage",
-                                    "64M",
-                                    store.image())
-                            .ok();
-                    store.cocoon()
-                            .run(
-                                    "create",
-                                    "--network",
-                                    "none",
-                                    "--name",
-                                    "old-b" + round,
-                                    "--hypervisor",
-                                    "chv",
-                                    "--memory",
-                                    "256M",
-                                    "--storage",
-                                    "64M",
-                                    store.image())
-                            .ok();
+                    store.cocoon().run(create("old-a" + round)).ok();
+                    store.cocoon().run(create("old-b" + round)).ok();
                     List<String[]> commands = new ArrayList<>();
                     for (int i = 0; i < 4; i++) {
-                        commands.add(new String[] {
-                            "create",
-                            "--network",
-                            "none",
-                            "--name",
-                            "new" + i + "-" + round,
-                            "--hypervisor",
-                            "chv",
-                            "--memory",
-                            "256M",
-                            "--storage",
-                            "64M",
-                            store.image()
-                        });
+                        commands.add(create("new" + i + "-" + round));
                     }
                     commands.add(new String[] {"rm", "old-a" + round});
                     commands.add(new String[] {"rm", "old-b" + round});
@@ -324,6 +242,24 @@ class ConcurrencyTest {
                 "%.1f s per round; most commands in the store at once, per round: %s"
                         .formatted((System.nanoTime() - started) / 1e9 / ROUNDS, RACES));
         assertEquals(List.of(), failures);
+    }
+
+    /** {@code create} of a small Cloud Hypervisor (double) VM without a network card, as every race here makes them. */
+    private static String[] create(String name) {
+        return new String[] {
+            "create",
+            "--network",
+            "none",
+            "--name",
+            name,
+            "--hypervisor",
+            "chv",
+            "--memory",
+            "256M",
+            "--storage",
+            "64M",
+            store.image()
+        };
     }
 
     /**
