@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,12 +185,17 @@ class UserNetworkGuestTest {
                         NS,
                         "python3",
                         "-c",
-                        "import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + PORT
+                        "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+                                + " s.bind(('127.0.0.1'," + PORT
                                 + ")); s.listen(); print('held', flush=True); time.sleep(120)")
                 .redirectErrorStream(true)
                 .start();
         try {
-            assertEquals("held", new String(holder.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
+            // SO_REUSEADDR: the curl connections of the test before may leave the port in TIME_WAIT, which is no
+            // holder.
+            String said = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertEquals("held", said, "the holder could not bind 127.0.0.1:" + PORT + ": " + said);
             CocoonCli.Run start = inside.run("start", VM);
             assertNotEquals(0, start.exit());
             assertEquals(1, start.err().strip().lines().count(), start.err());
