@@ -6,6 +6,7 @@ import cocoon.api.Disk;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
 import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.api.Processes;
@@ -102,6 +103,12 @@ final class CloudHypervisor implements Hypervisor {
                 VmFiles.of(paths),
                 settings.firmware(),
                 found.version().orElse(ChvVersion.CURRENT));
+    }
+
+    /** A TAP the network made before the start; Cloud Hypervisor has no user-mode networking. */
+    @Override
+    public Set<Nic.Backend> nicBackends() {
+        return Set.of(Nic.Backend.TAP);
     }
 
     /** Cloud Hypervisor always runs on KVM: {@code accel} may say so, anything else is refused. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocoon.api.Availability;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
 import cocoon.api.SettingValues;
 import cocoon.plugin.chv.host.HostKvm;
 import cocoon.runtime.plugin.Contexts;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,5 +134,13 @@ class ChvCheckTest {
                 assertThrows(InvalidInputException.class, () -> VmFixtures.settings(Map.of("start_timeout", "soon")));
         assertEquals("config: [chv] start_timeout = \"soon\" is not valid", error.getMessage());
         assertEquals("start_timeout takes a duration such as 500ms, 30s, 5m or 1h", error.hint());
+    }
+
+    /** So {@code --network auto} picks bridge for a Cloud Hypervisor VM where Cocoon may make devices, as for QEMU. */
+    @Test
+    void itRendersTapCardsAndNoUserModeOnes() throws IOException {
+        CloudHypervisor chv = driver("cloud-hypervisor", kvm("kvm_intel"), dir.resolve("CLOUDHV.fd"));
+
+        assertEquals(Set.of(Nic.Backend.TAP), chv.nicBackends());
     }
 }

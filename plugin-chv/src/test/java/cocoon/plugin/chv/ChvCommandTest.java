@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.HypervisorException;
+import cocoon.api.Nic;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
 import cocoon.plugin.chv.cli.ChvCommand;
 import cocoon.plugin.chv.cli.ChvVersion;
@@ -139,5 +141,46 @@ class ChvCommandTest {
                         FIRMWARE,
                         ChvVersion.CURRENT));
         assertTrue(error.getMessage().contains("/run/a,b"), error.getMessage());
+    }
+
+    @Test
+    void aBridgeVmGetsOneNetValueWithItsTapAndMacAndTheNetworkWordsOnItsKernelCommandLine() {
+        List<String> argv = render(VmFixtures.bridgedOciVm(ROOT, 512 * MIB), ChvVersion.CURRENT);
+
+        int net = argv.indexOf("--net");
+        assertEquals(
+                List.of(
+                        "path=/srv/cocoon/lib/vms/0f3c9a2b7d41/cow.raw,image_type=raw,serial=cocoon-cow",
+                        "--net",
+                        "tap=ck0f3c9a2b7d41,mac=52:54:00:0f:3c:9a",
+                        "--rng"),
+                argv.subList(net - 1, net + 3),
+                String.join(" ", argv));
+        assertEquals(
+                "quiet cocoon.layers=3333bbbb4444,1111aaaa2222 cocoon.cow=cocoon-cow cocoon.hostname=web"
+                        + " cocoon.net=52:54:00:0f:3c:9a,192.0.2.2/24,192.0.2.1,192.0.2.53 console=hvc0",
+                argv.get(argv.indexOf("--cmdline") + 1));
+    }
+
+    @Test
+    void aVmWithNetworkNoneGetsNoNetOptionAndNoNetworkWords() {
+        VmRecord none = VmFixtures.withNetwork(VmFixtures.ociVm(ROOT, 512 * MIB), VmNetwork.none());
+
+        List<String> argv = render(none, ChvVersion.CURRENT);
+
+        assertFalse(argv.contains("--net"), String.join(" ", argv));
+        assertFalse(argv.get(argv.indexOf("--cmdline") + 1).contains("cocoon.net="), String.join(" ", argv));
+    }
+
+    @Test
+    void aUserModeCardIsRefusedNamingBridgeAndQemu() {
+        Nic user = new Nic(
+                Nic.Backend.USER, VmFixtures.MAC, "10.0.2.15", 24, "10.0.2.2", List.of("10.0.2.3"), List.of(), "");
+        VmRecord vm = VmFixtures.withNetwork(VmFixtures.ociVm(ROOT, 512 * MIB), new VmNetwork("user", List.of(user)));
+
+        HypervisorException error = assertThrows(HypervisorException.class, () -> render(vm, ChvVersion.CURRENT));
+
+        assertEquals("VM web has a user-mode network card, which Cloud Hypervisor does not have", error.getMessage());
+        assertEquals("recreate it with --network bridge, or with --hypervisor qemu", error.hint());
     }
 }

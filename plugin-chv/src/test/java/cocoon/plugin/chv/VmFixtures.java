@@ -3,7 +3,9 @@ package cocoon.plugin.chv;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.Nic;
 import cocoon.api.SettingValues;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
@@ -19,6 +21,10 @@ final class VmFixtures {
 
     static final long MIB = 1024L * 1024;
     static final String ID = "0f3c9a2b7d41";
+    /** The bridge mode's names for this VM: {@code ck} and 12 hex digits of its id, and a MAC from the id. */
+    static final String TAP = "ck" + ID;
+
+    static final String MAC = "52:54:00:0f:3c:9a";
 
     private VmFixtures() {}
 
@@ -57,6 +63,29 @@ final class VmFixtures {
                 new Disk(vmDir.resolve("overlay.qcow2"), DiskFormat.QCOW2, false, "cocoon-root", base),
                 new Disk(vmDir.resolve("cidata.img"), DiskFormat.RAW, true, "cidata", null));
         return record(spec(memoryBytes), BootSpec.firmware(), disks);
+    }
+
+    /** The kernel VM with one bridge card, and the guest contract's words the runtime adds at create (DESIGN §5a). */
+    static VmRecord bridgedOciVm(Path root, long memoryBytes) {
+        VmRecord vm = ociVm(root, memoryBytes);
+        Nic nic = new Nic(Nic.Backend.TAP, MAC, "192.0.2.2", 24, "192.0.2.1", List.of("192.0.2.53"), List.of(), TAP);
+        return withNetwork(vm, new VmNetwork("bridge", List.of(nic)));
+    }
+
+    static VmRecord withNetwork(VmRecord vm, VmNetwork network) {
+        return new VmRecord(
+                vm.id(),
+                vm.name(),
+                vm.state(),
+                vm.spec(),
+                vm.image(),
+                vm.boot().withCmdline(network.kernelWords(vm.name())),
+                vm.disks(),
+                vm.created(),
+                vm.started(),
+                vm.pid(),
+                vm.error(),
+                network);
     }
 
     static VmRecord record(VmSpec spec, BootSpec boot, List<Disk> disks) {

@@ -44,10 +44,11 @@ final class UserNetwork implements Network {
     public VmNetwork plan(Request request) {
         Availability availability = availability(request.hypervisor());
         if (!availability.usable()) {
+            boolean bridges = request.hypervisor().nicBackends().contains(Nic.Backend.TAP);
             throw new InvalidInputException(
                     "--network user: " + availability.detail(),
-                    "create the VM with --hypervisor qemu; bridge networking, the way for "
-                            + request.hypervisor().name() + ", comes next");
+                    (bridges ? "use --network bridge (as root or with CAP_NET_ADMIN), or " : "")
+                            + "create the VM with --hypervisor qemu");
         }
         HostPorts.check(request.published(), host);
         Nic nic = new Nic(

@@ -4,6 +4,7 @@ import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.HypervisorException;
+import cocoon.api.Nic;
 import cocoon.api.VmRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +51,11 @@ public final class ChvCommand {
             argv.add("--disk");
             argv.addAll(disks);
         }
+        List<String> nets = nets(vm);
+        if (!nets.isEmpty()) {
+            argv.add("--net");
+            argv.addAll(nets);
+        }
         option(argv, "--rng", "src=/dev/urandom");
         if (vm.spec().memoryBytes() >= BALLOON_MIN_MEMORY) {
             option(argv, "--balloon", "size=0,deflate_on_oom=on");
@@ -77,6 +83,25 @@ public final class ChvCommand {
                 .filter(disk -> !backingFiles.contains(disk.path()))
                 .map(disk -> disk(disk, version))
                 .toList();
+    }
+
+    /**
+     * One value per card, in the record's order. Cloud Hypervisor opens the TAP the network made by its name and
+     * does not touch its addresses; its default of one queue pair matches the single-queue TAP the bridge mode
+     * makes (more queues would need a multi-queue TAP, a mismatch it refuses).
+     */
+    private static List<String> nets(VmRecord vm) {
+        return vm.network().nics().stream().map(nic -> net(vm, nic)).toList();
+    }
+
+    private static String net(VmRecord vm, Nic nic) {
+        return switch (nic.backend()) {
+            case TAP -> "tap=" + optionValue(nic.device()) + ",mac=" + optionValue(nic.mac());
+            case USER ->
+                throw new HypervisorException(
+                        "VM " + vm.name() + " has a user-mode network card, which Cloud Hypervisor does not have",
+                        "recreate it with --network bridge, or with --hypervisor qemu");
+        };
     }
 
     private static String disk(Disk disk, ChvVersion version) {
