@@ -57,7 +57,11 @@ public class FakeCloudHypervisor {
         VALUELESS,
         IMAGE_TYPE,
         LOCK,
-        HOTPLUG
+        HOTPLUG,
+        MAC,
+        IP,
+        VHOST_MODE,
+        FD_LIST
     }
 
     static final Map<String, Arity> OPTIONS = new LinkedHashMap<>();
@@ -204,10 +208,38 @@ public class FakeCloudHypervisor {
         KEYS.put("serial", Map.copyOf(console));
         console.put("iommu", Kind.TOGGLE);
         KEYS.put("console", console);
+        // vmm/src/config.rs NetConfig::parse: its own keys plus the PCI ones (id, pci_segment, pci_device_id, iommu).
+        Map<String, Kind> net = new LinkedHashMap<>(pci);
+        net.putAll(Map.of("tap", Kind.TEXT, "ip", Kind.IP, "mask", Kind.IP, "mac", Kind.MAC, "host_mac", Kind.MAC));
+        for (String toggle : List.of("offload_tso", "offload_ufo", "offload_csum", "vhost_user")) {
+            net.put(toggle, Kind.TOGGLE);
+        }
+        for (String number : List.of(
+                "mtu",
+                "queue_size",
+                "num_queues",
+                "bw_size",
+                "bw_one_time_burst",
+                "bw_refill_time",
+                "ops_size",
+                "ops_one_time_burst",
+                "ops_refill_time")) {
+            net.put(number, Kind.INT);
+        }
+        net.put("socket", Kind.TEXT);
+        net.put("vhost_mode", Kind.VHOST_MODE);
+        net.put("fd", Kind.FD_LIST);
+        KEYS.put("net", net);
     }
 
     static final Pattern BYTES = Pattern.compile("\\d+[KMG]?");
     static final Pattern INT = Pattern.compile("\\d+");
+    /** net_util/src/mac.rs MacAddr::parse_str: six colon-separated parts of exactly two hex digits. */
+    static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    /** Rust's Ipv4Addr parser: four decimal octets, no leading zeros. */
+    static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    /** option_parser IntegerList: one number, or a bracketed comma-separated list. */
+    static final Pattern FD_LIST = Pattern.compile("\\d+|\\[\\d+(,\\d+)*]");
 
     /** Exit with clap's usage-error status and wording. */
     static void usageError(String message) {
@@ -347,6 +379,10 @@ public class FakeCloudHypervisor {
                     Set.of("raw", "qcow2", "vhd", "vhdx", "vmdk").contains(text.toLowerCase(Locale.ROOT));
                 case LOCK -> Set.of("byte-range", "full").contains(text);
                 case HOTPLUG -> Set.of("acpi", "virtio-mem").contains(text.toLowerCase(Locale.ROOT));
+                case MAC -> MAC.matcher(text).matches();
+                case IP -> IPV4.matcher(text).matches() || ipv6(text);
+                case VHOST_MODE -> Set.of("client", "server").contains(text.toLowerCase(Locale.ROOT));
+                case FD_LIST -> FD_LIST.matcher(text).matches();
                 case TEXT, VALUELESS -> true;
             };
             if (!ok) {
@@ -355,6 +391,19 @@ public class FakeCloudHypervisor {
             parsed.put(parts[0], text);
         }
         return parsed;
+    }
+
+    /** Newer releases parse ip and mask as an IpAddr, so an IPv6 literal is accepted too. */
+    static boolean ipv6(String text) {
+        if (!text.contains(":")) {
+            return false;
+        }
+        try {
+            java.net.Inet6Address.ofLiteral(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static void configError(String option, String detail) {
@@ -399,6 +448,7 @@ public class FakeCloudHypervisor {
     Map<String, String> cpus;
     Map<String, String> memory;
     final List<Map<String, String>> disks = new ArrayList<>();
+    final List<Map<String, String>> nets = new ArrayList<>();
     Map<String, String> balloon;
     Console serial;
     Console console;
@@ -443,6 +493,9 @@ public class FakeCloudHypervisor {
             }
             disks.add(parsed);
         }
+        for (String net : args.getOrDefault("net", List.of())) {
+            nets.add(net(parseValue("net", net)));
+        }
         serial = consoleMode("serial", one("serial", "null"));
         console = consoleMode("console", one("console", "tty"));
         if (serial.mode().equals("Tty") && console.mode().equals("Tty")) {
@@ -451,6 +504,44 @@ public class FakeCloudHypervisor {
                     "Error validating configuration",
                     "Console mode tty specified for both serial and console");
         }
+    }
+
+    /**
+     * vmm/src/config.rs NetConfig::parse and validate: a MAC is made up when none is given (a random locally
+     * administered one); fewer than two queues, or more queue pairs than vCPUs, fail the validation. Only a
+     * named TAP is emulated: without {@code tap=} Cloud Hypervisor makes a TAP of its own or uses descriptors
+     * or a vhost-user socket, none of which this double can stand in for.
+     */
+    Map<String, String> net(Map<String, String> parsed) {
+        if (!parsed.containsKey("tap") || parsed.containsKey("fd") || on(parsed, "vhost_user")) {
+            chainError("fake-cloud-hypervisor emulates only --net tap=<name> (valid Cloud Hypervisor syntax, untested"
+                    + " here)");
+        }
+        Map<String, String> net = new LinkedHashMap<>(parsed);
+        net.putIfAbsent("num_queues", "2");
+        net.putIfAbsent("queue_size", "256");
+        if (!net.containsKey("mac")) {
+            java.util.Random random = new java.util.Random();
+            StringBuilder mac = new StringBuilder("2e");
+            for (int i = 0; i < 5; i++) {
+                mac.append(String.format(":%02x", random.nextInt(256)));
+            }
+            net.put("mac", mac.toString());
+        }
+        int queues = Integer.parseInt(net.get("num_queues"));
+        if (queues < 2) {
+            chainError(
+                    "Error parsing config",
+                    "Error validating configuration",
+                    "Number of queues to virtio_net less than 2");
+        }
+        if (queues / 2 > Integer.parseInt(cpus.getOrDefault("boot", "1"))) {
+            chainError(
+                    "Error parsing config",
+                    "Error validating configuration",
+                    "Number of vCPUs is insufficient for number of queues");
+        }
+        return net;
     }
 
     Console consoleMode(String option, String value) {
@@ -548,6 +639,9 @@ public class FakeCloudHypervisor {
         for (int i = 0; i < disks.size(); i++) {
             ids.add("_disk" + i);
         }
+        for (int i = 0; i < nets.size(); i++) {
+            ids.add(netId(i));
+        }
         ids.add("_rng");
         if (console.mode().equals("Pty")
                 || console.mode().equals("File")
@@ -558,6 +652,14 @@ public class FakeCloudHypervisor {
             ids.add("_balloon");
         }
         return ids;
+    }
+
+    /**
+     * device_manager.rs next_device_name: one counter for every device named by Cloud Hypervisor, so the first
+     * card after three disks is _net3; an {@code id=} given on the command line is kept.
+     */
+    String netId(int index) {
+        return nets.get(index).getOrDefault("id", "_net" + (disks.size() + index));
     }
 
     // ---- create and boot ----
@@ -595,7 +697,7 @@ public class FakeCloudHypervisor {
         }
     }
 
-    /** What Cloud Hypervisor opens when it creates the VM: payload files, disk files, qcow2 backing policy. */
+    /** What Cloud Hypervisor opens when it creates the VM: payload files, disk files, qcow2 backing policy, TAPs. */
     void validateBoot() throws IOException {
         for (String payload : List.of("kernel", "initramfs", "firmware")) {
             if (args.containsKey(payload) && !Files.isRegularFile(Path.of(one(payload, "")))) {
@@ -641,6 +743,101 @@ public class FakeCloudHypervisor {
                             "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
                 }
             }
+        }
+        openTaps();
+    }
+
+    /**
+     * What Cloud Hypervisor does with each {@code --net tap=NAME} when it creates the VM's devices, after the
+     * disks (device_manager.rs make_virtio_devices): net_util/src/open_tap.rs checks an existing TAP's
+     * multi-queue flag against the queue pairs asked for, then tap.rs Tap::open_named opens /dev/net/tun and
+     * TUNSETIFF attaches to the TAP of that name, or creates it when there is none (which needs CAP_NET_ADMIN:
+     * EPERM otherwise). The kernel refuses a name that is some other kind of device (EINVAL) and a second
+     * attach to a single-queue TAP (EBUSY).
+     */
+    void openTaps() {
+        List<String> attached = new ArrayList<>();
+        for (Map<String, String> net : nets) {
+            String name = net.get("tap");
+            int queuePairs = Integer.parseInt(net.get("num_queues")) / 2;
+            Path device = Path.of("/sys/class/net", name);
+            // Only TUN/TAP devices have tun_flags (e.g. 0x1002: IFF_TAP | IFF_NO_PI).
+            String flagsText = read(device.resolve("tun_flags")).strip();
+            int flags = flagsText.isEmpty() ? 0 : Integer.decode(flagsText);
+            if (!flagsText.isEmpty()) {
+                boolean multiQueue = (flags & IFF_MULTI_QUEUE) != 0;
+                if (multiQueue && queuePairs == 1) {
+                    openTapsError("Error related to the multiqueue support (no support device side)");
+                }
+                if (!multiQueue && queuePairs > 1) {
+                    openTapsError("Error related to the multiqueue support (no support TAP side)");
+                }
+            }
+            if (name.length() > 15) {
+                tapError("Interface name too long (max length is 15): " + name);
+            }
+            if (!Files.exists(Path.of("/dev/net/tun"))) {
+                tapError("Couldn't open /dev/net/tun", "No such file or directory (os error 2)");
+            }
+            if (Files.exists(device)) {
+                if ((flags & IFF_TAP) == 0) {
+                    tapError("Unable to configure tap interface", "Invalid argument (os error 22)");
+                }
+                if (attached.contains(name) && queuePairs == 1) {
+                    tapError("Unable to configure tap interface", "Device or resource busy (os error 16)");
+                }
+                attached.add(name);
+            } else if (!netAdmin()) {
+                tapError("Unable to configure tap interface", "Operation not permitted (os error 1)");
+            } else {
+                chainError(
+                        "Error booting VM",
+                        "The VM could not boot",
+                        "Error from device manager",
+                        "Cannot create virtio-net device",
+                        "fake-cloud-hypervisor does not create TAPs: Cloud Hypervisor would make " + name
+                                + " here, on no bridge, and remove it when it exits");
+            }
+        }
+    }
+
+    static final int IFF_TAP = 0x0002;
+    static final int IFF_MULTI_QUEUE = 0x0100;
+    /** CAP_NET_ADMIN's bit in CapEff. */
+    static final long CAP_NET_ADMIN = 1L << 12;
+
+    static void openTapsError(String... cause) {
+        List<String> chain = new ArrayList<>(List.of(
+                "Error booting VM",
+                "The VM could not boot",
+                "Error from device manager",
+                "Cannot create virtio-net device",
+                "Failed to open taps"));
+        chain.addAll(List.of(cause));
+        chainError(chain.toArray(String[]::new));
+    }
+
+    static void tapError(String... cause) {
+        List<String> chain = new ArrayList<>(List.of("Open tap device failed"));
+        chain.addAll(List.of(cause));
+        openTapsError(chain.toArray(String[]::new));
+    }
+
+    /** Whether this process may create network devices: CAP_NET_ADMIN in /proc/self/status. */
+    static boolean netAdmin() {
+        for (String line : read(Path.of("/proc/self/status")).split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                return (Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16) & CAP_NET_ADMIN) != 0;
+            }
+        }
+        return false;
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 
@@ -1003,6 +1200,26 @@ public class FakeCloudHypervisor {
                     .append(",\"num_queues\":1,\"queue_size\":128}");
         }
         diskJson.append(']');
+        String netJson = "null";
+        if (!nets.isEmpty()) {
+            StringBuilder list = new StringBuilder("[");
+            for (int i = 0; i < nets.size(); i++) {
+                Map<String, String> net = nets.get(i);
+                list.append(i > 0 ? "," : "")
+                        .append("{\"tap\":")
+                        .append(json(net.get("tap")))
+                        .append(",\"mac\":")
+                        .append(json(net.get("mac").toLowerCase(Locale.ROOT)))
+                        .append(",\"num_queues\":")
+                        .append(net.get("num_queues"))
+                        .append(",\"queue_size\":")
+                        .append(net.get("queue_size"))
+                        .append(",\"id\":")
+                        .append(json(netId(i)))
+                        .append('}');
+            }
+            netJson = list.append(']').toString();
+        }
         String boot = cpus.getOrDefault("boot", "1");
         long size = bytes(memory.getOrDefault("size", "512M"));
         return "{\"config\":{"
@@ -1012,6 +1229,7 @@ public class FakeCloudHypervisor {
                 + json(one("initramfs", null))
                 + ",\"cmdline\":" + json(one("cmdline", null)) + ",\"firmware\":" + json(one("firmware", null)) + "},"
                 + "\"disks\":" + diskJson + ","
+                + "\"net\":" + netJson + ","
                 + "\"balloon\":"
                 + (balloon == null
                         ? "null"

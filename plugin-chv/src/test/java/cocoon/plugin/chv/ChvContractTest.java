@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import cocoon.api.ConflictException;
 import cocoon.api.HypervisorException;
@@ -12,7 +13,10 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
 import cocoon.plugin.chv.api.ChvApi;
+import cocoon.plugin.chv.api.UnixHttpClient;
 import cocoon.plugin.chv.api.VmInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -328,6 +333,74 @@ class ChvContractTest {
         HypervisorException error =
                 assertThrows(HypervisorException.class, () -> doomed.hypervisor.launch(vm, doomed.paths()));
         assertTrue(error.getMessage().contains("No such file or directory"), error.getMessage());
+    }
+
+    // ---- network cards (issue #17), inside a network namespace the test makes (DESIGN §6) ----
+
+    @Test
+    void aBridgeVmBootsOnTheTapItsNetworkMadeWithItsMacAndNetworkWords() throws Exception {
+        assumeTrue(NetworkNamespace.canCreate(), "making a network namespace and a TAP needs root and ip");
+        try (NetworkNamespace namespace = NetworkNamespace.create("chv-tap")) {
+            namespace.exec("ip", "tuntap", "add", "dev", VmFixtures.TAP, "mode", "tap");
+            FakeChv chv = new FakeChv(root, Map.of(), Map.of(), namespace.launcher());
+            VmPaths paths = chv.paths();
+            VmRecord vm = FakeChv.withFiles(VmFixtures.bridgedOciVm(root, 512 * MIB));
+
+            long pid = chv.hypervisor.launch(vm, paths);
+            VmRecord running = vm.running(pid, Instant.now());
+            try {
+                assertEquals(VmState.RUNNING, chv.hypervisor.state(running, paths));
+                JsonNode config = info(paths).get("config");
+                assertEquals(
+                        "[{\"tap\":\"ck0f3c9a2b7d41\",\"mac\":\"52:54:00:0f:3c:9a\",\"num_queues\":2,"
+                                + "\"queue_size\":256,\"id\":\"_net3\"}]",
+                        config.get("net").toString());
+                assertTrue(
+                        config.at("/payload/cmdline")
+                                .asText()
+                                .contains(" cocoon.hostname=web"
+                                        + " cocoon.net=52:54:00:0f:3c:9a,192.0.2.2/24,192.0.2.1,192.0.2.53 "),
+                        config.toString());
+            } finally {
+                chv.hypervisor.powerOff(running, paths, Duration.ofSeconds(20), false);
+            }
+            assertFalse(alive(pid));
+            assertRunDirClean(paths);
+        }
+    }
+
+    @Test
+    void aBridgeVmWhoseTapIsGoneFailsToStartWithCloudHypervisorsReasonOnOneLine() throws Exception {
+        assumeTrue(NetworkNamespace.canCreate(), "making a network namespace needs root and ip");
+        try (NetworkNamespace namespace = NetworkNamespace.create("chv-notap")) {
+            // Without CAP_NET_ADMIN, as an unprivileged Cloud Hypervisor runs: it may open a TAP, not make one.
+            List<String> launcher = new ArrayList<>(namespace.launcher());
+            launcher.addAll(List.of("setpriv", "--bounding-set=-net_admin"));
+            FakeChv chv = new FakeChv(root, Map.of(), Map.of(), launcher);
+            VmPaths paths = chv.paths();
+            VmRecord vm = FakeChv.withFiles(VmFixtures.bridgedOciVm(root, 512 * MIB));
+
+            HypervisorException error = assertThrows(HypervisorException.class, () -> chv.hypervisor.launch(vm, paths));
+
+            assertTrue(
+                    error.getMessage().startsWith("cloud-hypervisor exited while starting VM web: "),
+                    error.getMessage());
+            assertTrue(
+                    error.getMessage()
+                            .contains("3: Cannot create virtio-net device | 4: Failed to open taps | 5: Open tap device"
+                                    + " failed | 6: Unable to configure tap interface | 7: Operation not permitted"
+                                    + " (os error 1)"),
+                    error.getMessage());
+            assertFalse(error.getMessage().contains("\n"), error.getMessage());
+            assertRunDirClean(paths);
+        }
+    }
+
+    private static JsonNode info(VmPaths paths) throws IOException {
+        var response = new UnixHttpClient(paths.runDir().resolve("api.sock"), Duration.ofSeconds(5))
+                .send("GET", "/api/v1/vm.info", null, new byte[0]);
+        assertEquals(200, response.status(), response.bodyText());
+        return new ObjectMapper().readTree(response.body());
     }
 
     private static void awaitGone(long pid) throws InterruptedException {

@@ -28,6 +28,12 @@ final class FakeChv {
     final Hypervisor hypervisor;
 
     FakeChv(Path root, Map<String, String> environment, Map<String, String> settings) throws IOException {
+        this(root, environment, settings, List.of());
+    }
+
+    /** The double started through {@code launcher}, such as a {@link NetworkNamespace}'s. */
+    FakeChv(Path root, Map<String, String> environment, Map<String, String> settings, List<String> launcher)
+            throws IOException {
         this.root = root;
         this.requests = root.resolve("requests.log");
         this.firmware = root.resolve("CLOUDHV.fd");
@@ -36,7 +42,9 @@ final class FakeChv {
         StringBuilder script = new StringBuilder("#!/bin/bash\nexport FAKE_CHV_RECORD='" + requests + "'\n");
         environment.forEach((name, value) ->
                 script.append("export ").append(name).append("='").append(value).append("'\n"));
-        script.append("exec '").append(FAKE).append("' \"$@\"\n");
+        script.append("exec ");
+        launcher.forEach(word -> script.append(word).append(' '));
+        script.append('\'').append(FAKE).append("' \"$@\"\n");
         Files.writeString(wrapper, script);
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         Map<String, String> all = new HashMap<>(Map.of(
