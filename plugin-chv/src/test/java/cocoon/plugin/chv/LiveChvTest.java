@@ -13,8 +13,12 @@ import cocoon.api.Hypervisor;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
+import cocoon.plugin.chv.api.UnixHttpClient;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,32 +34,28 @@ import org.junit.jupiter.api.io.TempDir;
  * The driver against a real Cloud Hypervisor: set {@code COCOON_TEST_CH} to the binary (and
  * {@code COCOON_TEST_CH_FIRMWARE} to CLOUDHV.fd if it is not at the default path) on a host with
  * usable, non-PVM KVM. The guest is the firmware with an empty disk: enough to prove launch, the
- * real API, the PTY console and the power-off path without an image.
+ * real API, the PTY console, the power-off path and a bridge card on its TAP without an image.
  */
 class LiveChvTest {
 
     @TempDir
     Path root;
 
+    private String binary;
+    private String firmware;
     private Hypervisor chv;
 
     @BeforeEach
     void requireRealCloudHypervisor() {
-        String binary = System.getenv("COCOON_TEST_CH");
+        binary = System.getenv("COCOON_TEST_CH");
         assumeTrue(
                 binary != null && !binary.isBlank(),
                 "COCOON_TEST_CH is not set: no real cloud-hypervisor to test against");
-        String firmware = System.getenv()
+        firmware = System.getenv()
                 .getOrDefault(
                         "COCOON_TEST_CH_FIRMWARE",
                         ChvSettings.FIRMWARE.defaultValue().toString());
-        chv = new ChvProvider()
-                .open(Contexts.of(
-                        LockScope.hypervisor("chv"),
-                        root.resolve("lib"),
-                        root.resolve("run"),
-                        root.resolve("log"),
-                        VmFixtures.settings(Map.of("binary", binary, "firmware", firmware))));
+        chv = open(binary);
         Availability availability = chv.check();
         assumeTrue(availability.usable(), "Cloud Hypervisor cannot run here: " + availability.detail());
         assumeTrue(
@@ -63,17 +63,32 @@ class LiveChvTest {
                 "no UEFI firmware at " + firmware + " (set COCOON_TEST_CH_FIRMWARE)");
     }
 
-    @Test
-    void aFirmwareVmRunsHasAPtySerialConsoleAndStops() throws Exception {
+    private Hypervisor open(String program) {
+        return new ChvProvider()
+                .open(Contexts.of(
+                        LockScope.hypervisor("chv"),
+                        root.resolve("lib"),
+                        root.resolve("run"),
+                        root.resolve("log"),
+                        VmFixtures.settings(Map.of("binary", program, "firmware", firmware))));
+    }
+
+    /** The UEFI firmware with an empty disk: enough for Cloud Hypervisor to create every device and run. */
+    private VmRecord firmwareVm() throws IOException {
         Path disk = root.resolve("lib/vms/" + VmFixtures.ID + "/empty.raw");
         Files.createDirectories(disk.getParent());
         try (RandomAccessFile file = new RandomAccessFile(disk.toFile(), "rw")) {
             file.setLength(8 * VmFixtures.MIB);
         }
-        VmRecord vm = VmFixtures.record(
+        return VmFixtures.record(
                 VmFixtures.spec(256 * VmFixtures.MIB),
                 BootSpec.firmware(),
                 List.of(new Disk(disk, DiskFormat.RAW, false, "cocoon-empty", null)));
+    }
+
+    @Test
+    void aFirmwareVmRunsHasAPtySerialConsoleAndStops() throws Exception {
+        VmRecord vm = firmwareVm();
         VmPaths paths = VmFixtures.paths(root);
 
         long pid = chv.launch(vm, paths);
@@ -86,5 +101,44 @@ class LiveChvTest {
         }
         assertEquals(VmState.STOPPED, chv.state(running, paths));
         assertFalse(Files.exists(paths.runDir().resolve("api.sock")));
+    }
+
+    /**
+     * The bridge card as {@code start} hands it to the driver: a TAP that exists (here in a network namespace the
+     * test makes, so nothing touches the host's network, DESIGN §6), and Cloud Hypervisor started in the same
+     * namespace, which attaches to the TAP by name, sets it up and reports the card with the record's MAC.
+     */
+    @Test
+    void aVmWithABridgeCardRunsOnItsTapWithItsMac() throws Exception {
+        assumeTrue(NetworkNamespace.canCreate(), "making a network namespace and a TAP needs root and ip");
+        try (NetworkNamespace namespace = NetworkNamespace.create("chv-live")) {
+            namespace.exec("ip", "tuntap", "add", "dev", VmFixtures.TAP, "mode", "tap");
+            Hypervisor inside = open(namespace
+                    .wrap(Path.of(binary), root.resolve("cloud-hypervisor"))
+                    .toString());
+            VmRecord vm = VmFixtures.withNetwork(firmwareVm(), VmFixtures.bridge());
+            VmPaths paths = VmFixtures.paths(root);
+
+            long pid = inside.launch(vm, paths);
+            VmRecord running = vm.running(pid, Instant.now());
+            try {
+                assertEquals(VmState.RUNNING, inside.state(running, paths));
+                JsonNode card = info(paths).at("/config/net/0");
+                assertEquals(VmFixtures.TAP, card.path("tap").asText(), card.toString());
+                assertEquals(VmFixtures.MAC, card.path("mac").asText(), card.toString());
+                String link = namespace.exec("ip", "-o", "link", "show", "dev", VmFixtures.TAP);
+                assertTrue(link.contains(",UP"), link);
+            } finally {
+                inside.powerOff(running, paths, Duration.ofSeconds(5), false);
+            }
+            assertEquals(VmState.STOPPED, inside.state(running, paths));
+        }
+    }
+
+    private static JsonNode info(VmPaths paths) throws IOException {
+        var response = new UnixHttpClient(paths.runDir().resolve("api.sock"), Duration.ofSeconds(5))
+                .send("GET", "/api/v1/vm.info", null, new byte[0]);
+        assertEquals(200, response.status(), response.bodyText());
+        return new ObjectMapper().readTree(response.body());
     }
 }

@@ -67,11 +67,16 @@ final class VmFixtures {
 
     /** The kernel VM with one bridge card, and the guest contract's words the runtime adds at create (DESIGN §5a). */
     static VmRecord bridgedOciVm(Path root, long memoryBytes) {
-        VmRecord vm = ociVm(root, memoryBytes);
-        Nic nic = new Nic(Nic.Backend.TAP, MAC, "192.0.2.2", 24, "192.0.2.1", List.of("192.0.2.53"), List.of(), TAP);
-        return withNetwork(vm, new VmNetwork("bridge", List.of(nic)));
+        return withNetwork(ociVm(root, memoryBytes), bridge());
     }
 
+    /** What the bridge mode plans for this VM on a documentation subnet: its TAP, its MAC, the first free address. */
+    static VmNetwork bridge() {
+        Nic nic = new Nic(Nic.Backend.TAP, MAC, "192.0.2.2", 24, "192.0.2.1", List.of("192.0.2.53"), List.of(), TAP);
+        return new VmNetwork("bridge", List.of(nic));
+    }
+
+    /** The VM with these cards; as at create, only a direct-kernel boot gets the network words. */
     static VmRecord withNetwork(VmRecord vm, VmNetwork network) {
         return new VmRecord(
                 vm.id(),
@@ -79,7 +84,7 @@ final class VmFixtures {
                 vm.state(),
                 vm.spec(),
                 vm.image(),
-                vm.boot().withCmdline(network.kernelWords(vm.name())),
+                vm.boot().bootsKernel() ? vm.boot().withCmdline(network.kernelWords(vm.name())) : vm.boot(),
                 vm.disks(),
                 vm.created(),
                 vm.started(),
