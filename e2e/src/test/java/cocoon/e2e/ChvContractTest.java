@@ -81,6 +81,10 @@ class ChvContractTest {
                 firmware = "%s"
                 start_timeout = "60s"
                 stop_grace = "3s"
+
+                [network]
+                subnet = "192.0.2.0/24"
+                dns = "192.0.2.53"
                 """.formatted(FAKE, firmware));
         cocoon().run("pull", "--quiet", image).ok();
     }
@@ -106,10 +110,21 @@ class ChvContractTest {
         CocoonCli cocoon = cocoon();
         Path requests = dir.resolve("requests.log");
 
-        List<String> planned = argv(
-                cocoon.run("run", "--hypervisor", "chv", "--cpu", "1", "--memory", "512M", "--storage", "128M", image)
-                        .ok()
-                        .out());
+        List<String> planned = argv(cocoon.run(
+                        "run",
+                        "--network",
+                        "none",
+                        "--hypervisor",
+                        "chv",
+                        "--cpu",
+                        "1",
+                        "--memory",
+                        "512M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok()
+                .out());
         String plannedId = planned.get(2).replaceAll(".*/run/([0-9a-f]{16})/api.sock", "$1");
         Path blobs = store.resolve("root/images/oci/blobs/sha256");
         Path boot = store.resolve("root/images/oci/boot").resolve(base.hex());
@@ -371,10 +386,19 @@ class ChvContractTest {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
             cocoon.run("pull", "--quiet", url).ok();
 
-            List<String> planned =
-                    argv(cocoon.run("run", "--hypervisor", "chv", "--memory", "512M", "--storage", "128M", url)
-                            .ok()
-                            .out());
+            List<String> planned = argv(cocoon.run(
+                            "run",
+                            "--network",
+                            "none",
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "512M",
+                            "--storage",
+                            "128M",
+                            url)
+                    .ok()
+                    .out());
             assertEquals(
                     store.resolve("CLOUDHV.fd").toString(),
                     planned.get(planned.indexOf("--firmware") + 1),
@@ -452,6 +476,117 @@ class ChvContractTest {
         long again = startedPid(cocoon.run("start", "halts").ok().out(), "halts");
         cocoon.run("stop", "--force", "halts").ok();
         assertFalse(alive(again));
+    }
+
+    @Test
+    void userModeNetworkingOnChvIsRefusedInOneLineNamingBridgeAndQemu() throws Exception {
+        CocoonCli.Run refused = cocoon().run(
+                        "create",
+                        "--network",
+                        "user",
+                        "--name",
+                        "slirp",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image);
+
+        assertEquals(1, refused.exit(), refused.err());
+        assertEquals(
+                "cocoon: --network user: hypervisor chv has no user-mode networking: use --network bridge (as root or"
+                        + " with CAP_NET_ADMIN), or create the VM with --hypervisor qemu",
+                refused.err().strip());
+        assertFalse(
+                JSON.readTree(cocoon().run("ps", "--format", "json").ok().out())
+                        .toString()
+                        .contains("slirp"),
+                "the refused create left a record");
+    }
+
+    /**
+     * {@code --network auto} picks bridge for a Cloud Hypervisor VM where Cocoon may make devices; the card is a
+     * {@code --net tap=,mac=} value and the network words reach {@code --cmdline}; start makes the TAP before the
+     * double opens it by name, stop removes it. Cocoon and the double run inside a network namespace the test makes
+     * (DESIGN §6), on a documentation subnet: the bridge, the TAP and the nftables table exist only there.
+     */
+    @Test
+    void aBridgeVmOnChvRunsOnTheTapStartMadeAndStopRemoves() throws Exception {
+        try (NetworkNamespace namespace = NetworkNamespace.create(
+                "cocoon-e2e-chv-" + ProcessHandle.current().pid())) {
+            CocoonCli inside = cocoon().inNetworkNamespace(namespace.name());
+            List<String> planned =
+                    argv(inside.run("run", "--hypervisor", "chv", "--memory", "256M", "--storage", "128M", image)
+                            .ok()
+                            .out());
+            String plannedId = planned.get(2).replaceAll(".*/run/([0-9a-f]{16})/api.sock", "$1");
+            assertEquals(
+                    List.of("--net", "tap=" + tapOf(plannedId) + ",mac=" + macOf(plannedId), "--rng"),
+                    planned.subList(planned.indexOf("--net"), planned.indexOf("--net") + 3),
+                    "auto chose bridge: " + planned);
+            assertTrue(
+                    planned.get(planned.indexOf("--cmdline") + 1)
+                            .endsWith(" cocoon.net=" + macOf(plannedId) + ",192.0.2.2/24,192.0.2.1,192.0.2.53"
+                                    + " console=hvc0"),
+                    planned.toString());
+
+            String id = inside.run(
+                            "create",
+                            "--network",
+                            "bridge",
+                            "--name",
+                            "netted",
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "256M",
+                            "--storage",
+                            "128M",
+                            image)
+                    .ok()
+                    .out()
+                    .strip()
+                    .replace("netted ", "");
+            try {
+                long pid = startedPid(inside.run("start", "netted").ok().out(), "netted");
+                List<String> started = hypervisorArguments(pid);
+                assertEquals(
+                        "tap=" + tapOf(id) + ",mac=" + macOf(id),
+                        started.get(started.indexOf("--net") + 1),
+                        started.toString());
+                assertTrue(
+                        started.get(started.indexOf("--cmdline") + 1)
+                                .contains(" cocoon.hostname=netted cocoon.net=" + macOf(id)
+                                        + ",192.0.2.2/24,192.0.2.1,192.0.2.53 "),
+                        started.toString());
+                assertTrue(
+                        namespace
+                                .output("ip", "-o", "link", "show", "master", "cocoon0")
+                                .contains(tapOf(id)),
+                        namespace.output("ip", "-o", "link"));
+                assertEquals(
+                        tapOf(id),
+                        JSON.readTree(inside.run("inspect", "netted").ok().out())
+                                .at("/network/tap")
+                                .asText());
+
+                inside.run("stop", "netted").ok();
+                assertFalse(alive(pid), "the hypervisor exited");
+                assertFalse(namespace.output("ip", "-o", "link").contains(tapOf(id)), "the TAP outlived stop");
+            } finally {
+                inside.run(Duration.ofMinutes(2), null, "rm", "--force", "netted");
+            }
+        }
+    }
+
+    private static String tapOf(String vmId) {
+        return "ck" + vmId.substring(0, 12);
+    }
+
+    private static String macOf(String vmId) {
+        return "52:54:00:" + vmId.substring(0, 2) + ":" + vmId.substring(2, 4) + ":" + vmId.substring(4, 6);
     }
 
     @Test
