@@ -237,7 +237,8 @@ public class FakeCloudHypervisor {
     /** net_util/src/mac.rs MacAddr::parse_str: six colon-separated parts of exactly two hex digits. */
     static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
     /** Rust's Ipv4Addr parser: four decimal octets, no leading zeros. */
-    static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    static final Pattern IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     /** option_parser IntegerList: one number, or a bracketed comma-separated list. */
     static final Pattern FD_LIST = Pattern.compile("\\d+|\\[\\d+(,\\d+)*]");
 
@@ -827,7 +828,10 @@ public class FakeCloudHypervisor {
     static boolean netAdmin() {
         for (String line : read(Path.of("/proc/self/status")).split("\n")) {
             if (line.startsWith("CapEff:")) {
-                return (Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16) & CAP_NET_ADMIN) != 0;
+                return (Long.parseUnsignedLong(
+                                        line.substring("CapEff:".length()).strip(), 16)
+                                & CAP_NET_ADMIN)
+                        != 0;
             }
         }
         return false;
