@@ -266,7 +266,7 @@ public final class Lifecycle {
                 storage,
                 hypervisor.name(),
                 options,
-                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
+                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())));
     }
 
     /**
@@ -323,6 +323,13 @@ public final class Lifecycle {
             }
         }
         return keys;
+    }
+
+    /** As given at create, made absolute: {@code cocoon ssh} may run from another folder. */
+    private static List<Path> absolute(List<Path> files) {
+        return files == null
+                ? List.of()
+                : files.stream().map(file -> file.toAbsolutePath().normalize()).toList();
     }
 
     private static void range(String flag, long value, long min, long max) {

@@ -27,7 +27,7 @@ class JsonOutputTest {
 
     @Test
     void psAndInspectShowThePasswordRedactedButTheRecordKeepsIt() throws Exception {
-        VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada")));
+        VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada"), List.of()));
 
         String ps = JsonOutput.render(List.of(record));
         String inspect =

@@ -146,7 +146,13 @@ class OverlayDiskBuilderTest {
     @Test
     void invalidUserNameLeavesNoDisksBehind() {
         VmSpec bad = new VmSpec(
-                "web-1", 1, 256 * MIB, 4 * MIB, "qemu", Map.of(), new VmSpec.CloudInit("Root Admin", "pw", List.of()));
+                "web-1",
+                1,
+                256 * MIB,
+                4 * MIB,
+                "qemu",
+                Map.of(),
+                new VmSpec.CloudInit("Root Admin", "pw", List.of(), List.of()));
 
         assertThrows(InvalidInputException.class, () -> builder.build(image, bad, vmDir));
 
@@ -165,7 +171,8 @@ class OverlayDiskBuilderTest {
                 new VmSpec.CloudInit(
                         "alice",
                         "s3cr\"et\\",
-                        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
+                        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop"),
+                        List.of()));
     }
 
     private static String sortedLines(String text) {

@@ -28,7 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ProvidersTest {
 
     private static final VmSpec SPEC = new VmSpec(
-            "web", 1, 256L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("alice", "secret", List.of()));
+            "web",
+            1,
+            256L << 20,
+            64L << 20,
+            "qemu",
+            Map.of(),
+            new VmSpec.CloudInit("alice", "secret", List.of(), List.of()));
 
     @TempDir
     Path dir;
