@@ -70,7 +70,7 @@ public final class Lifecycle {
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())
-                .plan(image, spec, store.paths(id).vmDir());
+                .plan(image, spec, network, store.paths(id).vmDir());
         return record(id, spec, image, disks, network);
     }
 
@@ -90,18 +90,18 @@ public final class Lifecycle {
                             id,
                             spec,
                             image,
-                            buildDisks(image, spec, store.paths(id).vmDir()),
+                            buildDisks(image, spec, network, store.paths(id).vmDir()),
                             network);
                 });
             }
         }
     }
 
-    private VmDisks buildDisks(Image image, VmSpec spec, Path vmDir) {
+    private VmDisks buildDisks(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         DiskBuilder builder = plugins.diskBuilder(image.kind());
         try {
             Files.createDirectories(vmDir);
-            return builder.build(image, spec, vmDir);
+            return builder.build(image, spec, network, vmDir);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(vmDir);
             if (e instanceof CocoonException ce) {
