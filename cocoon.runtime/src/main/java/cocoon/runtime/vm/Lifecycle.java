@@ -20,6 +20,7 @@ import cocoon.runtime.config.Settings;
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.ssh.SshEndpoint;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
@@ -129,25 +130,29 @@ public final class Lifecycle {
             if (record.boot().bootsKernel()) {
                 requireFile(record, record.boot().kernel(), "kernel");
             }
-            if (!record.network().nics().isEmpty()) {
-                plugins.network(record.network().mode()).beforeStart(record);
-            }
+            VmRecord launched = record.network().nics().isEmpty()
+                    ? record
+                    : record.withNetwork(
+                            plugins.network(record.network().mode()).beforeStart(record));
             store.prepareWrite(record);
             long pid;
             try {
-                pid = hypervisor.launch(record, paths);
+                pid = hypervisor.launch(launched, paths);
             } catch (CocoonException e) {
                 afterStop(record);
                 store.update(record.id(), r -> r.failed(e.getMessage()));
                 throw e;
             }
             Instant now = Instant.now();
-            return store.update(record.id(), r -> r.running(pid, now));
+            VmRecord running = store.update(record.id(), r -> r.running(pid, now));
+            SshEndpoint.of(launched.network()).ifPresent(endpoint -> endpoint.record(paths.runDir()));
+            return running;
         });
     }
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
+            SshEndpoint.forget(paths.runDir());
             // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
             hypervisor.powerOff(record, paths, timeout, force);
             afterStop(record);
