@@ -22,13 +22,16 @@ public interface DiskBuilder {
      * What {@link #build} would create, with the same paths, creating nothing: {@code cocoon run} renders
      * the hypervisor command from it.
      */
-    VmDisks plan(Image image, VmSpec spec, Path vmDir);
+    VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir);
 
     /**
      * Creates the VM's disks inside {@code vmDir} and returns every disk the VM boots with, base
      * layers first, plus what the kernel command line must say about them.
+     *
+     * @param network the VM's cards as its network planned them, for a disk that tells the guest about them
+     *                (a cloud image's seed)
      */
-    VmDisks build(Image image, VmSpec spec, Path vmDir);
+    VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir);
 
     /** Removes the writable disks it created; shared bases are never touched. */
     void remove(List<Disk> disks);

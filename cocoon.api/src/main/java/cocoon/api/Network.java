@@ -72,11 +72,13 @@ public interface Network {
     }
 
     /**
-     * Readies the host for the VM's cards right before its hypervisor starts.
+     * Readies the host for the VM's cards right before its hypervisor starts, and returns the cards as the
+     * hypervisor is to run them this time: the recorded ones, plus what the mode gives every running VM on its
+     * own (user mode: a loopback port forwarded to the guest's SSH port, picked free now).
      *
      * @throws ConflictException when something on the host is in the way, such as a published port in use
      */
-    void beforeStart(VmRecord vm);
+    VmNetwork beforeStart(VmRecord vm);
 
     /** Undoes {@link #beforeStart} once the VM's hypervisor is gone (stop, rm, found dead); idempotent. */
     default void afterStop(VmRecord vm) {}

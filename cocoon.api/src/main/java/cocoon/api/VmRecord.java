@@ -44,6 +44,11 @@ public record VmRecord(
         return new VmRecord(id, name, VmState.STOPPED, spec, image, boot, disks, created, started, 0, null, network);
     }
 
+    /** The same VM with its cards as one run has them ({@link Network#beforeStart}), for its hypervisor to render. */
+    public VmRecord withNetwork(VmNetwork cards) {
+        return new VmRecord(id, name, state, spec, image, boot, disks, created, started, pid, error, cards);
+    }
+
     public VmRecord failed(String why) {
         return new VmRecord(id, name, VmState.ERROR, spec, image, boot, disks, created, started, 0, why, network);
     }

@@ -1,5 +1,6 @@
 package cocoon.api;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -22,10 +23,16 @@ public record VmSpec(
         hypervisorOptions = hypervisorOptions == null ? Map.of() : Map.copyOf(hypervisorOptions);
     }
 
-    /** The login a cloud image's seed disk provisions. */
-    public record CloudInit(String user, String password, List<String> sshAuthorizedKeys) {
+    /**
+     * The login a cloud image's seed disk provisions.
+     *
+     * @param sshKeyFiles the public-key files the authorized keys were read from, absolute: {@code cocoon ssh}
+     *                    logs in with the private key beside each; records older than it read as none
+     */
+    public record CloudInit(String user, String password, List<String> sshAuthorizedKeys, List<Path> sshKeyFiles) {
         public CloudInit {
             sshAuthorizedKeys = List.copyOf(sshAuthorizedKeys);
+            sshKeyFiles = sshKeyFiles == null ? List.of() : List.copyOf(sshKeyFiles);
         }
     }
 }

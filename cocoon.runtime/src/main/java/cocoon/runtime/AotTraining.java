@@ -136,7 +136,7 @@ public final class AotTraining {
                     10L << 30,
                     hypervisors.get(i % hypervisors.size()),
                     Map.of(),
-                    new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
+                    new VmSpec.CloudInit("cocoon", "cocoon", List.of(), List.of()));
             List<Disk> disks = List.of(
                     new Disk(dir.resolve("base.erofs"), DiskFormat.RAW, true, "base", null),
                     new Disk(dir.resolve("cow.raw"), DiskFormat.RAW, false, "cocoon-cow", null));

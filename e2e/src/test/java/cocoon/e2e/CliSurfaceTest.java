@@ -31,6 +31,7 @@ class CliSurfaceTest {
             "ps",
             "inspect",
             "console",
+            "ssh",
             "rm",
             "version",
             "doctor",

@@ -125,6 +125,17 @@ abstract class CliCommand implements Runnable {
                 .description(description)));
     }
 
+    /** Every positional argument from {@code index} on, as given (after {@code --}, options too); empty when none. */
+    final Value<List<String>> remaining(int index, String label, String description) {
+        return new Value<>(add(PositionalParamSpec.builder()
+                .index(index + "..*")
+                .arity("0..*")
+                .type(List.class)
+                .auxiliaryTypes(String.class)
+                .paramLabel(label)
+                .description(description)));
+    }
+
     private ArgSpec add(OptionSpec.Builder option) {
         OptionSpec built = option.build();
         spec.addOption(built);

@@ -5,7 +5,10 @@ import cocoon.api.Nic;
 import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
+import cocoon.api.VmState;
+import cocoon.runtime.ssh.SshEndpoint;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code cocoon inspect VM}: the full record, live state included, as JSON. */
 final class InspectCommand extends CliCommand {
@@ -28,8 +31,10 @@ final class InspectCommand extends CliCommand {
         }
         App app = root.app();
         VmRecord record = app.lifecycle().live(app.vms().resolve(vm.get()));
-        JsonOutput.print(
-                new Inspection(record, NetworkView.of(record), app.lifecycle().paths(record)));
+        VmPaths paths = app.lifecycle().paths(record);
+        Optional<SshEndpoint> ssh =
+                record.state() == VmState.RUNNING ? SshEndpoint.recorded(paths.runDir()) : Optional.empty();
+        JsonOutput.print(new Inspection(record, NetworkView.of(record, ssh), paths));
     }
 
     /** The record plus its network at a glance and where its files live. */
@@ -37,7 +42,8 @@ final class InspectCommand extends CliCommand {
 
     /**
      * The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes
-     * them, {@code tap} the host's device of a bridge card.
+     * them, {@code tap} the host's device of a bridge card, {@code ssh} where {@code cocoon ssh} connects while the
+     * VM runs ({@code 127.0.0.1:40123}: in user mode a loopback port picked at start).
      */
     record NetworkView(
             String mode,
@@ -46,12 +52,13 @@ final class InspectCommand extends CliCommand {
             String gateway,
             List<String> dns,
             List<String> published,
-            String tap) {
+            String tap,
+            String ssh) {
 
-        static NetworkView of(VmRecord vm) {
+        static NetworkView of(VmRecord vm, Optional<SshEndpoint> ssh) {
             List<Nic> nics = vm.network().nics();
             if (nics.isEmpty()) {
-                return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of(), null);
+                return new NetworkView(vm.network().mode(), null, null, null, List.of(), List.of(), null, null);
             }
             Nic nic = nics.getFirst();
             return new NetworkView(
@@ -61,7 +68,8 @@ final class InspectCommand extends CliCommand {
                     nic.gateway(),
                     nic.dns(),
                     nic.published().stream().map(PublishedPort::toString).toList(),
-                    nic.device().isEmpty() ? null : nic.device());
+                    nic.device().isEmpty() ? null : nic.device(),
+                    ssh.map(SshEndpoint::toString).orElse(null));
         }
     }
 }

@@ -55,6 +55,23 @@ public final class HostProcesses implements Processes {
         }
     }
 
+    /**
+     * Runs a program on the user's own terminal (stdin, stdout and stderr are Cocoon's) until it exits, and
+     * returns its exit status. No timeout: it is an interactive session, as long as the user keeps it.
+     */
+    public int runAttached(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).inheritIO().start();
+            return process.waitFor();
+        } catch (IOException e) {
+            throw new ToolException(
+                    argv, programName(argv) + " could not be started: " + e.getMessage(), "install it or fix PATH");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ToolException(argv, programName(argv) + " was interrupted", "run the command again");
+        }
+    }
+
     @Override
     public Optional<Path> which(String program) {
         if (program.contains("/")) {

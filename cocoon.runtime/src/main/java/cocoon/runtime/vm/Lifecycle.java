@@ -20,6 +20,7 @@ import cocoon.runtime.config.Settings;
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.ssh.SshEndpoint;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
@@ -70,7 +71,7 @@ public final class Lifecycle {
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())
-                .plan(image, spec, store.paths(id).vmDir());
+                .plan(image, spec, network, store.paths(id).vmDir());
         return record(id, spec, image, disks, network);
     }
 
@@ -90,18 +91,18 @@ public final class Lifecycle {
                             id,
                             spec,
                             image,
-                            buildDisks(image, spec, store.paths(id).vmDir()),
+                            buildDisks(image, spec, network, store.paths(id).vmDir()),
                             network);
                 });
             }
         }
     }
 
-    private VmDisks buildDisks(Image image, VmSpec spec, Path vmDir) {
+    private VmDisks buildDisks(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         DiskBuilder builder = plugins.diskBuilder(image.kind());
         try {
             Files.createDirectories(vmDir);
-            return builder.build(image, spec, vmDir);
+            return builder.build(image, spec, network, vmDir);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(vmDir);
             if (e instanceof CocoonException ce) {
@@ -129,25 +130,29 @@ public final class Lifecycle {
             if (record.boot().bootsKernel()) {
                 requireFile(record, record.boot().kernel(), "kernel");
             }
-            if (!record.network().nics().isEmpty()) {
-                plugins.network(record.network().mode()).beforeStart(record);
-            }
+            VmRecord launched = record.network().nics().isEmpty()
+                    ? record
+                    : record.withNetwork(
+                            plugins.network(record.network().mode()).beforeStart(record));
             store.prepareWrite(record);
             long pid;
             try {
-                pid = hypervisor.launch(record, paths);
+                pid = hypervisor.launch(launched, paths);
             } catch (CocoonException e) {
                 afterStop(record);
                 store.update(record.id(), r -> r.failed(e.getMessage()));
                 throw e;
             }
             Instant now = Instant.now();
-            return store.update(record.id(), r -> r.running(pid, now));
+            VmRecord running = store.update(record.id(), r -> r.running(pid, now));
+            SshEndpoint.of(launched.network()).ifPresent(endpoint -> endpoint.record(paths.runDir()));
+            return running;
         });
     }
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
+            SshEndpoint.forget(paths.runDir());
             // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
             hypervisor.powerOff(record, paths, timeout, force);
             afterStop(record);
@@ -266,7 +271,7 @@ public final class Lifecycle {
                 storage,
                 hypervisor.name(),
                 options,
-                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles())));
+                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())));
     }
 
     /**
@@ -323,6 +328,13 @@ public final class Lifecycle {
             }
         }
         return keys;
+    }
+
+    /** As given at create, made absolute: {@code cocoon ssh} may run from another folder. */
+    private static List<Path> absolute(List<Path> files) {
+        return files == null
+                ? List.of()
+                : files.stream().map(file -> file.toAbsolutePath().normalize()).toList();
     }
 
     private static void range(String flag, long value, long min, long max) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,11 +28,11 @@ class JsonOutputTest {
 
     @Test
     void psAndInspectShowThePasswordRedactedButTheRecordKeepsIt() throws Exception {
-        VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada")));
+        VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada"), List.of()));
 
         String ps = JsonOutput.render(List.of(record));
-        String inspect =
-                JsonOutput.render(new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record), null));
+        String inspect = JsonOutput.render(
+                new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record, Optional.empty()), null));
         for (String shown : List.of(ps, inspect)) {
             assertFalse(shown.contains(PASSWORD), shown);
             assertTrue(shown.contains("\"password\" : \"<redacted>\""), shown);

@@ -92,7 +92,7 @@ class PluginsTest {
                 }
 
                 @Override
-                public void beforeStart(VmRecord vm) {
+                public VmNetwork beforeStart(VmRecord vm) {
                     throw new UnsupportedOperationException();
                 }
             });

@@ -34,7 +34,7 @@ class JsonRoundTripTest {
                         10L << 30,
                         "qemu",
                         Map.of("accel", "tcg"),
-                        new VmSpec.CloudInit("cocoon", "pw", List.of("ssh-ed25519 AAAA x"))),
+                        new VmSpec.CloudInit("cocoon", "pw", List.of("ssh-ed25519 AAAA x"), List.of())),
                 new VmRecord.ImageRef("oci", "localhost:5000/demo:latest", "sha256:ab"),
                 BootSpec.kernel(Path.of("/boot/vmlinuz"), Path.of("/boot/initrd"), "cocoon.cow=cocoon-cow"),
                 List.of(

@@ -86,8 +86,8 @@ public final class StoreWorker {
 
     static VmRecord record(String name) {
         String id = Long.toHexString(Double.doubleToLongBits(Math.random())) + Long.toHexString(System.nanoTime());
-        VmSpec spec =
-                new VmSpec(name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of()));
+        VmSpec spec = new VmSpec(
+                name, 1, 64L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("u", "p", List.of(), List.of()));
         return new VmRecord(
                 id.substring(0, 16),
                 name,

@@ -7,6 +7,7 @@ import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.PluginContext;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,14 +44,14 @@ public final class FakeDiskBuilder implements DiskBuilder {
     }
 
     @Override
-    public VmDisks plan(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         return new VmDisks(List.of(new Disk(vmDir.resolve("disk.raw"), DiskFormat.RAW, false, "fake", null)), "");
     }
 
     @Override
-    public VmDisks build(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         whileBuilding.run();
-        VmDisks disks = plan(image, spec, vmDir);
+        VmDisks disks = plan(image, spec, network, vmDir);
         try {
             Files.createFile(disks.disks().get(0).path());
         } catch (IOException e) {

@@ -71,7 +71,7 @@ public final class TestRoot {
                 1L << 30,
                 "fake",
                 Map.of(),
-                new VmSpec.CloudInit("cocoon", "cocoon", List.of()));
+                new VmSpec.CloudInit("cocoon", "cocoon", List.of(), List.of()));
         VmRecord record = new VmRecord(
                 id,
                 spec.name(),

@@ -10,8 +10,10 @@ import cocoon.api.DiskBuilder;
 import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
 import cocoon.api.PullOptions;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
 import java.nio.file.Files;
@@ -50,7 +52,7 @@ class OverlayDiskBuilderTest {
 
     @Test
     void overlayIsBackedByTheBaseAndTakesEveryWrite() {
-        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), vmDir);
+        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir);
 
         Path overlay = vmDir.resolve("overlay.qcow2");
         Path seed = vmDir.resolve("cidata.img");
@@ -76,7 +78,7 @@ class OverlayDiskBuilderTest {
 
     @Test
     void overlayIsNeverSmallerThanTheBase() {
-        builder.build(image, spec("tiny", MIB / 2), vmDir);
+        builder.build(image, spec("tiny", MIB / 2), VmNetwork.none(), vmDir);
 
         String info = Tools.run(
                 "qemu-img",
@@ -89,8 +91,8 @@ class OverlayDiskBuilderTest {
     }
 
     @Test
-    void seedDiskIsANoCloudVolumeWithExactlyMetaDataAndUserData() {
-        builder.build(image, spec("web-1", 4 * MIB), vmDir);
+    void seedDiskOfAVmWithoutACardIsANoCloudVolumeWithExactlyMetaDataAndUserData() {
+        builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir);
 
         String seed = vmDir.resolve("cidata.img").toString();
         assertTrue(Tools.run("minfo", "-i", seed, "::").contains("disk type=\"FAT12   \""));
@@ -115,8 +117,32 @@ class OverlayDiskBuilderTest {
     }
 
     @Test
+    void seedDiskOfAUserModeVmCarriesItsNetworkConfigMatchedByTheCardsMac() throws Exception {
+        Nic card = new Nic(
+                Nic.Backend.USER, "52:54:00:6f:1c:2a", "10.0.2.15", 24, "10.0.2.2", List.of("10.0.2.3"), List.of(), "");
+
+        builder.build(image, spec("web-1", 4 * MIB), new VmNetwork("user", List.of(card)), vmDir);
+
+        Path seed = vmDir.resolve("cidata.img");
+        assertEquals(
+                "::/meta-data\n::/network-config\n::/user-data\n",
+                sortedLines(Tools.run("mdir", "-b", "-i", seed.toString(), "::")));
+        String networkConfig = Tools.run("mtype", "-i", seed.toString(), "::network-config");
+        assertTrue(networkConfig.contains("      macaddress: \"52:54:00:6f:1c:2a\"\n"), networkConfig);
+        assertTrue(networkConfig.contains("      - \"10.0.2.15/24\"\n"), networkConfig);
+        String userData = Tools.run("mtype", "-i", seed.toString(), "::user-data");
+        assertTrue(userData.endsWith("""
+                write_files:
+                  - path: "/etc/resolv.conf"
+                    permissions: "0644"
+                    content: "nameserver 10.0.2.3\\n"
+                """), userData);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(seed)));
+    }
+
+    @Test
     void overlayAndSeedAreReadableByTheirOwnerOnly() throws Exception {
-        builder.build(image, spec("web-1", 4 * MIB), vmDir);
+        builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir);
 
         String umask = Files.readAllLines(Path.of("/proc/self/status")).stream()
                 .filter(line -> line.startsWith("Umask:"))
@@ -132,7 +158,7 @@ class OverlayDiskBuilderTest {
 
     @Test
     void removeDeletesTheOverlayAndSeedButNeverTheBase() {
-        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), vmDir);
+        VmDisks disks = builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir);
         List<Disk> all = new java.util.ArrayList<>(image.baseDisks());
         all.addAll(disks.disks());
 
@@ -146,9 +172,15 @@ class OverlayDiskBuilderTest {
     @Test
     void invalidUserNameLeavesNoDisksBehind() {
         VmSpec bad = new VmSpec(
-                "web-1", 1, 256 * MIB, 4 * MIB, "qemu", Map.of(), new VmSpec.CloudInit("Root Admin", "pw", List.of()));
+                "web-1",
+                1,
+                256 * MIB,
+                4 * MIB,
+                "qemu",
+                Map.of(),
+                new VmSpec.CloudInit("Root Admin", "pw", List.of(), List.of()));
 
-        assertThrows(InvalidInputException.class, () -> builder.build(image, bad, vmDir));
+        assertThrows(InvalidInputException.class, () -> builder.build(image, bad, VmNetwork.none(), vmDir));
 
         assertFalse(Files.exists(vmDir.resolve("overlay.qcow2")));
         assertFalse(Files.exists(vmDir.resolve("cidata.img")));
@@ -165,7 +197,8 @@ class OverlayDiskBuilderTest {
                 new VmSpec.CloudInit(
                         "alice",
                         "s3cr\"et\\",
-                        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop")));
+                        List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests alice@laptop"),
+                        List.of()));
     }
 
     private static String sortedLines(String text) {

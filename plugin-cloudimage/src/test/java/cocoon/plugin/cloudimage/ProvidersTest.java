@@ -14,6 +14,7 @@ import cocoon.api.ImageSource;
 import cocoon.api.PullOptions;
 import cocoon.api.Setting;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.disk.OverlayDiskBuilderProvider;
 import cocoon.plugin.cloudimage.download.PartFile;
@@ -28,7 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ProvidersTest {
 
     private static final VmSpec SPEC = new VmSpec(
-            "web", 1, 256L << 20, 64L << 20, "qemu", Map.of(), new VmSpec.CloudInit("alice", "secret", List.of()));
+            "web",
+            1,
+            256L << 20,
+            64L << 20,
+            "qemu",
+            Map.of(),
+            new VmSpec.CloudInit("alice", "secret", List.of(), List.of()));
 
     @TempDir
     Path dir;
@@ -83,7 +90,7 @@ class ProvidersTest {
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no disk builder serves images of kind " + image.kind()));
 
-        VmDisks plan = disks.open(store.context).plan(image, SPEC, dir.resolve("vm"));
+        VmDisks plan = disks.open(store.context).plan(image, SPEC, VmNetwork.none(), dir.resolve("vm"));
 
         Path base = image.baseDisks().get(0).path();
         assertEquals(

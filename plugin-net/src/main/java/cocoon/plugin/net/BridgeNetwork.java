@@ -152,7 +152,7 @@ final class BridgeNetwork implements Network {
      */
     @Override
     @SuppressWarnings("try") // held for the block; the body never names it
-    public void beforeStart(VmRecord vm) {
+    public VmNetwork beforeStart(VmRecord vm) {
         try (var held = hostLock.exclusive()) {
             List<PublishedPort> published = new ArrayList<>();
             vm.network().nics().forEach(nic -> published.addAll(nic.published()));
@@ -175,6 +175,7 @@ final class BridgeNetwork implements Network {
                 throw e;
             }
         }
+        return vm.network();
     }
 
     @Override

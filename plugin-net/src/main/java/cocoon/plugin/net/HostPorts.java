@@ -62,4 +62,15 @@ final class HostPorts {
             }
         }
     }
+
+    /** A loopback TCP port nothing holds right now, as the kernel hands out for port 0. */
+    static int freeLoopbackPort(String vmName) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new ConflictException(
+                    "no free loopback port for the SSH forward of VM " + vmName + " (" + e.getMessage() + ")",
+                    "free some ports on 127.0.0.1 (ss -ltn lists them) and start it again");
+        }
+    }
 }

@@ -34,7 +34,8 @@ final class NoNetwork implements Network {
     }
 
     @Override
-    public void beforeStart(VmRecord vm) {
+    public VmNetwork beforeStart(VmRecord vm) {
         // Nothing on the host belongs to a VM without a card.
+        return vm.network();
     }
 }

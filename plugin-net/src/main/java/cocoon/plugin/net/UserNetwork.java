@@ -5,8 +5,10 @@ import cocoon.api.Hypervisor;
 import cocoon.api.InvalidInputException;
 import cocoon.api.Network;
 import cocoon.api.Nic;
+import cocoon.api.PublishedPort;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,6 +23,7 @@ final class UserNetwork implements Network {
     static final int PREFIX = 24;
     static final String GATEWAY = "10.0.2.2";
     static final String DNS = "10.0.2.3";
+    static final int SSH_PORT = 22;
 
     private final HostAddresses host;
 
@@ -63,8 +66,39 @@ final class UserNetwork implements Network {
         return new VmNetwork(MODE, List.of(nic));
     }
 
+    /**
+     * The published ports are free, and the first card forwards a loopback port picked now to the guest's SSH
+     * port, for {@code cocoon ssh}: picked at each start, as a port fixed at create may be taken by then. A card
+     * whose user publishes the SSH port already keeps just that.
+     */
     @Override
-    public void beforeStart(VmRecord vm) {
-        vm.network().nics().forEach(nic -> HostPorts.requireFree(vm.name(), nic.published()));
+    public VmNetwork beforeStart(VmRecord vm) {
+        List<Nic> nics = vm.network().nics();
+        nics.forEach(nic -> HostPorts.requireFree(vm.name(), nic.published()));
+        if (nics.isEmpty() || publishesSsh(nics.getFirst())) {
+            return vm.network();
+        }
+        List<Nic> running = new ArrayList<>(nics);
+        running.set(0, withSshForward(nics.getFirst(), HostPorts.freeLoopbackPort(vm.name())));
+        return new VmNetwork(vm.network().mode(), running);
+    }
+
+    private static boolean publishesSsh(Nic nic) {
+        return nic.published().stream()
+                .anyMatch(port -> port.guestPort() == SSH_PORT && port.protocol() == PublishedPort.Protocol.TCP);
+    }
+
+    private static Nic withSshForward(Nic nic, int hostPort) {
+        List<PublishedPort> published = new ArrayList<>(nic.published());
+        published.add(new PublishedPort(PublishedPort.DEFAULT_HOST_IP, hostPort, SSH_PORT, PublishedPort.Protocol.TCP));
+        return new Nic(
+                nic.backend(),
+                nic.mac(),
+                nic.address(),
+                nic.prefix(),
+                nic.gateway(),
+                nic.dns(),
+                published,
+                nic.device());
     }
 }

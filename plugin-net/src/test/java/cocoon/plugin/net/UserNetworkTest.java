@@ -113,6 +113,32 @@ class UserNetworkTest {
         NETWORK.beforeStart(record(NETWORK.plan(request(QEMU, port + ":80", port + ":80/udp"))));
     }
 
+    @Test
+    void startForwardsAFreeLoopbackPortToTheGuestsSshPortOnTopOfThePublishedOnes() {
+        VmRecord vm = record(NETWORK.plan(request(QEMU, "127.0.0.1:18080:80")));
+
+        List<PublishedPort> running = NETWORK.beforeStart(vm).nics().getFirst().published();
+
+        assertEquals(2, running.size(), running.toString());
+        assertEquals(PublishedPort.parse("127.0.0.1:18080:80"), running.getFirst());
+        PublishedPort ssh = running.get(1);
+        assertEquals("127.0.0.1", ssh.hostIp());
+        assertEquals(22, ssh.guestPort());
+        assertEquals(PublishedPort.Protocol.TCP, ssh.protocol());
+        assertTrue(ssh.hostPort() > 0 && ssh.hostPort() != 18080, ssh.toString());
+        assertEquals(
+                List.of(PublishedPort.parse("127.0.0.1:18080:80")),
+                vm.network().nics().getFirst().published(),
+                "the record keeps only what the user published");
+    }
+
+    @Test
+    void aVmThatPublishesItsSshPortItselfGetsNoSecondForward() {
+        VmRecord vm = record(NETWORK.plan(request(QEMU, "127.0.0.1:12222:22")));
+
+        assertEquals(vm.network(), NETWORK.beforeStart(vm));
+    }
+
     private static Network.Request request(Hypervisor hypervisor, String... published) {
         return new Network.Request(
                 "0f3c9a2b7d41aaaa",

@@ -14,6 +14,7 @@ import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.SettingValues;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
@@ -65,7 +66,7 @@ class CowDiskBuilderTest {
     @Test
     void theCowDiskIsReadableByItsOwnerOnly() throws Exception {
         Path vmDir = root.resolve("vms/2");
-        builder().build(image(), spec(GIB), vmDir);
+        builder().build(image(), spec(GIB), VmNetwork.none(), vmDir);
 
         assertEquals(
                 "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
@@ -83,7 +84,7 @@ class CowDiskBuilderTest {
         Path vmDir = root.resolve("vms/1");
         Image image = image();
 
-        VmDisks disks = builder().build(image, spec(2 * GIB), vmDir);
+        VmDisks disks = builder().build(image, spec(2 * GIB), VmNetwork.none(), vmDir);
 
         Path cow = vmDir.resolve("cow.raw");
         List<Disk> expected = List.of(
@@ -104,7 +105,7 @@ class CowDiskBuilderTest {
         assertTrue(fsck.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, fsck.exitValue(), output);
 
-        assertThrows(ConflictException.class, () -> builder().build(image, spec(GIB), vmDir));
+        assertThrows(ConflictException.class, () -> builder().build(image, spec(GIB), VmNetwork.none(), vmDir));
 
         builder().remove(disks.disks());
         assertFalse(Files.exists(cow));
@@ -119,7 +120,9 @@ class CowDiskBuilderTest {
 
     @Test
     void aTinyStorageSizeIsRefused() {
-        assertThrows(InvalidInputException.class, () -> builder().build(image(), spec(1 << 20), root.resolve("vms/2")));
+        assertThrows(
+                InvalidInputException.class,
+                () -> builder().build(image(), spec(1 << 20), VmNetwork.none(), root.resolve("vms/2")));
         assertFalse(Files.exists(root.resolve("vms/2/cow.raw")));
     }
 }

@@ -1,15 +1,22 @@
 package cocoon.plugin.cloudimage.disk;
 
 import cocoon.api.InvalidInputException;
+import cocoon.api.Nic;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * The two NoCloud files: {@code meta-data} (instance id, host name) and {@code user-data} (a
- * #cloud-config that creates the login user). Every value is written as a YAML double-quoted
- * string, so no password or key can break out of its field.
+ * The NoCloud files: {@code meta-data} (instance id, host name), {@code user-data} (a #cloud-config that
+ * creates the login user) and, for a VM with a network card, {@code network-config} (its static address,
+ * gateway and name servers, DESIGN §5a). Every value is written as a YAML double-quoted string, so no
+ * password or key can break out of its field.
  */
-record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login) {
+record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login, VmNetwork network) {
 
     private static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
@@ -27,9 +34,81 @@ record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login) {
 
     String userData() {
         StringBuilder yaml = new StringBuilder("#cloud-config\n");
-        if (login == null) {
-            return yaml.toString();
+        if (login != null) {
+            appendLogin(yaml);
         }
+        List<String> dns = nameServers();
+        if (!dns.isEmpty()) {
+            // cloud-init 22.4 hands the name servers to ifupdown as dns-nameservers, which only the resolvconf
+            // package turns into /etc/resolv.conf; its resolv_conf module is off on Debian (not in the module list
+            // of Debian's cloud.cfg, nor among the module's distros). write_files reaches the file on any distro.
+            yaml.append("write_files:\n")
+                    .append("  - path: ")
+                    .append(quote("/etc/resolv.conf"))
+                    .append('\n')
+                    .append("    permissions: ")
+                    .append(quote("0644"))
+                    .append('\n')
+                    .append("    content: ")
+                    .append(quote(dns.stream()
+                            .map(server -> "nameserver " + server + "\n")
+                            .collect(Collectors.joining())))
+                    .append('\n');
+        }
+        return yaml.toString();
+    }
+
+    /**
+     * The {@code network-config} file, version 2: each card matched by its MAC and named {@code eth0},
+     * {@code eth1}... in order (with {@code set-name}, cloud-init waits for the card to appear and keeps the name
+     * across boots). {@code gateway4}, as cloud-init 22.4 does not read {@code routes: - to: default}. Empty for
+     * a VM without a card: cloud-init then leaves the network as the image has it.
+     */
+    Optional<String> networkConfig() {
+        List<Nic> nics = network.nics();
+        if (nics.isEmpty()) {
+            return Optional.empty();
+        }
+        StringBuilder yaml = new StringBuilder("version: 2\nethernets:\n");
+        for (int i = 0; i < nics.size(); i++) {
+            Nic nic = nics.get(i);
+            String name = "eth" + i;
+            yaml.append("  ")
+                    .append(name)
+                    .append(":\n")
+                    .append("    match:\n")
+                    .append("      macaddress: ")
+                    .append(quote(nic.mac().toLowerCase(Locale.ROOT)))
+                    .append('\n')
+                    .append("    set-name: ")
+                    .append(quote(name))
+                    .append('\n')
+                    .append("    addresses:\n")
+                    .append("      - ")
+                    .append(quote(nic.cidr()))
+                    .append('\n');
+            if (!nic.gateway().isEmpty()) {
+                yaml.append("    gateway4: ").append(quote(nic.gateway())).append('\n');
+            }
+            if (!nic.dns().isEmpty()) {
+                yaml.append("    nameservers:\n").append("      addresses:\n");
+                nic.dns()
+                        .forEach(server ->
+                                yaml.append("        - ").append(quote(server)).append('\n'));
+            }
+        }
+        return Optional.of(yaml.toString());
+    }
+
+    /** Every card's name servers, each once, in the order the cards give them. */
+    private List<String> nameServers() {
+        return network.nics().stream()
+                .flatMap(nic -> nic.dns().stream())
+                .distinct()
+                .toList();
+    }
+
+    private void appendLogin(StringBuilder yaml) {
         yaml.append("users:\n")
                 .append("  - name: ")
                 .append(quote(login.user()))
@@ -52,7 +131,6 @@ record CloudConfig(String instanceId, String hostname, VmSpec.CloudInit login) {
             }
         }
         yaml.append("chpasswd:\n  expire: false\n");
-        return yaml.toString();
     }
 
     /** A YAML double-quoted scalar. */

@@ -10,6 +10,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.Processes;
 import cocoon.api.ToolException;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import cocoon.plugin.cloudimage.CloudImageSourceProvider;
 import cocoon.plugin.cloudimage.StorageException;
@@ -28,7 +29,7 @@ import java.util.concurrent.FutureTask;
 
 /**
  * A cloud image VM's disks: {@code overlay.qcow2} backed by the shared base (every write lands in
- * the overlay) and {@code cidata.img}, the NoCloud seed cloud-init reads its login from.
+ * the overlay) and {@code cidata.img}, the NoCloud seed cloud-init reads its login and network from.
  */
 final class OverlayDiskBuilder implements DiskBuilder {
 
@@ -51,7 +52,7 @@ final class OverlayDiskBuilder implements DiskBuilder {
     }
 
     @Override
-    public VmDisks plan(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         Path base = base(image);
         return new VmDisks(
                 List.of(
@@ -71,14 +72,14 @@ final class OverlayDiskBuilder implements DiskBuilder {
     }
 
     @Override
-    public VmDisks build(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         Path base = base(image);
         Path overlay = vmDir.resolve(OVERLAY);
         Path seed = vmDir.resolve(SEED);
         if (Files.exists(overlay) || Files.exists(seed)) {
             throw new ConflictException(vmDir + " already has disks", "remove the VM first or pick another name");
         }
-        CloudConfig config = new CloudConfig(instanceId(vmDir), spec.name(), spec.cloudInit());
+        CloudConfig config = new CloudConfig(instanceId(vmDir), spec.name(), spec.cloudInit(), network);
         try {
             Files.createDirectories(vmDir);
             long size = Math.max(spec.storageBytes(), Qcow2Header.virtualSize(base));
@@ -100,7 +101,7 @@ final class OverlayDiskBuilder implements DiskBuilder {
             deleteAll(List.of(overlay, seed));
             throw e;
         }
-        return plan(image, spec, vmDir);
+        return plan(image, spec, network, vmDir);
     }
 
     private void createOverlay(Path base, Path overlay, long size, Path vmDir) {

@@ -10,6 +10,7 @@ import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.Processes;
 import cocoon.api.VmDisks;
+import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -47,14 +48,14 @@ public final class CowDiskBuilder implements DiskBuilder {
     }
 
     @Override
-    public VmDisks plan(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         List<Disk> disks = new ArrayList<>(image.baseDisks());
         disks.add(new Disk(vmDir.resolve(COW_FILE), DiskFormat.RAW, false, COW_SERIAL, null));
         return new VmDisks(disks, "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL);
     }
 
     @Override
-    public VmDisks build(Image image, VmSpec spec, Path vmDir) {
+    public VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         if (spec.storageBytes() < MIN_BYTES) {
             throw new InvalidInputException(
                     "storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",
@@ -68,7 +69,7 @@ public final class CowDiskBuilder implements DiskBuilder {
             deleteQuietly(cow);
             throw e;
         }
-        return plan(image, spec, vmDir);
+        return plan(image, spec, network, vmDir);
     }
 
     private static String topFirstSerials(List<Disk> baseDisks) {
