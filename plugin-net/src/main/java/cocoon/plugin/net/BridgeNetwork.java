@@ -157,7 +157,7 @@ final class BridgeNetwork implements Network {
             List<PublishedPort> published = new ArrayList<>();
             vm.network().nics().forEach(nic -> published.addAll(nic.published()));
             refuseTaken(vm, published);
-            HostPorts.requireFree(vm.name(), published);
+            HostPorts.requireFree(vm.name(), published, PortHolders.system());
             try {
                 host.ensureBridge();
                 host.enableForwarding();

@@ -64,6 +64,6 @@ final class UserNetwork implements Network {
 
     @Override
     public void beforeStart(VmRecord vm) {
-        vm.network().nics().forEach(nic -> HostPorts.requireFree(vm.name(), nic.published()));
+        vm.network().nics().forEach(nic -> HostPorts.requireFree(vm.name(), nic.published(), PortHolders.system()));
     }
 }
