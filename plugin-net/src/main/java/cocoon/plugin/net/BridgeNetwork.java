@@ -229,8 +229,8 @@ final class BridgeNetwork implements Network {
 
     /**
      * Under the host lock: every TAP of Cocoon's and every record of published ports whose VM is not among
-     * {@code runningIds} goes, and the table is rewritten from the running VMs' ports when the kernel's DNAT rules
-     * differ from them (a kill between the ports' record and {@code nft -f} leaves either side behind).
+     * {@code runningIds} goes, and the table is rewritten from the running VMs' ports when the kernel holds a DNAT
+     * rule none of them has (a kill between {@code nft -f} and the TAP, or a hypervisor that died).
      */
     @Override
     @SuppressWarnings("try") // held for the block; the body never names it
@@ -260,15 +260,17 @@ final class BridgeNetwork implements Network {
                 }
             }
             NatRuleset wanted = rules(runningIds::contains);
-            Set<String> present = host.dnatRules();
-            for (String rule : present) {
-                if (!wanted.dnatRules().contains(rule)) {
-                    leftovers.add(new Leftover(
-                            "nftables rule '" + rule + "' of table ip " + NatRuleset.TABLE,
-                            "forwards a port to a VM that no longer runs"));
-                }
+            List<String> stale = host.dnatRules().stream()
+                    .filter(rule -> !wanted.dnatRules().contains(rule))
+                    .toList();
+            for (String rule : stale) {
+                leftovers.add(new Leftover(
+                        "nftables rule '" + rule + "' of table ip " + NatRuleset.TABLE,
+                        "forwards a port to a VM that no longer runs"));
             }
-            if (!dryRun && !present.equals(wanted.dnatRules())) {
+            // Only ever to take rules out: a gc run in another network namespace than the VMs' finds no table
+            // there, and must not make one.
+            if (!dryRun && !stale.isEmpty()) {
                 host.applyRules(wanted);
             }
             return leftovers;
