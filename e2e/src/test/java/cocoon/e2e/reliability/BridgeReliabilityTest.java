@@ -178,16 +178,36 @@ class BridgeReliabilityTest {
         } finally {
             bridge.cocoon().run("rm", "--force", "first", "second").ok();
         }
+
+        bridge.cocoon().run(bridge.create("third", "-p", "127.0.0.1:8097:80")).ok();
+        Process holder = bridge.portHolder(8097);
+        try {
+            int before = problems.size();
+            refuse(
+                    "host port held by a program",
+                    new Refusal(
+                            "host port 127.0.0.1:8097/tcp published by VM third is in use, held by python3 (pid "
+                                    + holder.pid() + ")",
+                            "start",
+                            "third"),
+                    problems,
+                    notes);
+            passed += problems.size() == before ? 1 : 0;
+        } finally {
+            holder.destroyForcibly().waitFor();
+            bridge.cocoon().run("rm", "--force", "third").ok();
+        }
         problems.addAll(bridge.strays());
         problems.addAll(new StoreInvariants(bridge.cocoon()).check());
         Results.record(
                 "hostile input",
                 "published ports in bridge mode",
                 "create --network bridge with -p 0:80, 70000:80, abc, a host IP not on this host, one host port twice; and"
-                        + " start of a second VM publishing the host port a running VM publishes; each exits 1 or 2 with"
-                        + " one 'cocoon: ' line giving that case's reason, and no VM, lease, TAP or DNAT rule is added",
-                cases.size() + 1,
-                problems.isEmpty() ? passed : Math.min(passed, cases.size()),
+                        + " start of a second VM publishing the host port a running VM publishes, and of one whose host"
+                        + " port a program holds (named with its pid); each exits 1 or 2 with one 'cocoon: ' line giving"
+                        + " that case's reason, and no VM, lease, TAP or DNAT rule is added",
+                cases.size() + 2,
+                passed,
                 problems.isEmpty() ? String.join("<br>", notes) : "FAILED: " + String.join("; ", problems));
         assertEquals(List.of(), problems);
     }

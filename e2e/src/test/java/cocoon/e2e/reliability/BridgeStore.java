@@ -5,7 +5,10 @@ import cocoon.e2e.NetworkNamespace;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,6 +87,31 @@ final class BridgeStore implements AutoCloseable {
         args.addAll(List.of(extra));
         args.add(image);
         return args.toArray(String[]::new);
+    }
+
+    /**
+     * A python3 in the namespace listening on 127.0.0.1:{@code port} once this returns: a program holding a host port.
+     * {@code ip netns exec} execs it, so the process's pid is the holder's.
+     */
+    Process portHolder(int port) throws IOException {
+        Process holder = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace.name(),
+                        "python3",
+                        "-c",
+                        "import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + port
+                                + ")); s.listen(); print('held', flush=True); time.sleep(120)")
+                .redirectErrorStream(true)
+                .start();
+        String said =
+                new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"held".equals(said)) {
+            holder.destroyForcibly();
+            throw new AssertionError("python3 could not hold 127.0.0.1:" + port + ": " + said);
+        }
+        return holder;
     }
 
     /** Cocoon's TAPs in the namespace. */
