@@ -72,8 +72,12 @@ public final class Collector {
                     remove(Path.of(g.what()));
                 }
             }
+            // Only a VM with a network card can have anything of a network's on the host: no other one is asked after.
             Set<String> running = new HashSet<>();
-            vms.list().stream().filter(runs).forEach(vm -> running.add(vm.id()));
+            vms.list().stream()
+                    .filter(vm -> !vm.network().nics().isEmpty())
+                    .filter(runs)
+                    .forEach(vm -> running.add(vm.id()));
             for (Network network : networks) {
                 for (Network.Leftover leftover : network.sweep(running, dryRun)) {
                     garbage.add(new Garbage(leftover.what(), leftover.why(), 0));
