@@ -90,4 +90,17 @@ public interface Network {
     default List<Path> garbage(Set<String> vmIds) {
         return List.of();
     }
+
+    /** One thing on the host (a TAP, a forwarding rule) that {@link #sweep} took down, or would. */
+    record Leftover(String what, String why) {}
+
+    /**
+     * Takes down what this network set up on the host for VMs that do not run (a start or stop killed half-way, a
+     * hypervisor that died): {@code gc} calls it holding every store lock, so no start, stop or rm is half-way and
+     * {@code running}, the ids of the VMs whose hypervisor lives, is the whole truth. With {@code dryRun} it only
+     * says what it would take down.
+     */
+    default List<Leftover> sweep(Set<String> running, boolean dryRun) {
+        return List.of();
+    }
 }

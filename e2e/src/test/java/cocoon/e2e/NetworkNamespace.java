@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * A network namespace a test makes and deletes (DESIGN §6), its loopback up: whatever a test runs in it,
  * guests included, can reach nothing outside it. Deleting it removes every device and table made inside.
  */
-final class NetworkNamespace implements AutoCloseable {
+public final class NetworkNamespace implements AutoCloseable {
 
     private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
 
@@ -22,26 +22,26 @@ final class NetworkNamespace implements AutoCloseable {
     }
 
     /** {@code ip netns add NAME}, then {@code lo} up inside it. */
-    static NetworkNamespace create(String name) throws IOException, InterruptedException {
+    public static NetworkNamespace create(String name) throws IOException, InterruptedException {
         GuestFixture.exec(TOOL_TIMEOUT, "ip", "netns", "add", name);
         NetworkNamespace namespace = new NetworkNamespace(name);
         namespace.exec("ip", "link", "set", "lo", "up");
         return namespace;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** Runs {@code command} inside the namespace; its output is shown only when it fails. */
-    void exec(String... command) throws IOException, InterruptedException {
+    public void exec(String... command) throws IOException, InterruptedException {
         List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
         inside.addAll(List.of(command));
         GuestFixture.exec(TOOL_TIMEOUT, inside.toArray(String[]::new));
     }
 
     /** What {@code command} printed inside the namespace (stdout and stderr), however it ended: for polling. */
-    String output(String... command) {
+    public String output(String... command) {
         List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
         inside.addAll(List.of(command));
         try {

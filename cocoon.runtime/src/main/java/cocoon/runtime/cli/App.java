@@ -1,5 +1,6 @@
 package cocoon.runtime.cli;
 
+import cocoon.api.VmState;
 import cocoon.runtime.config.Settings;
 import cocoon.runtime.gc.Collector;
 import cocoon.runtime.images.ImageCatalog;
@@ -58,7 +59,13 @@ final class App {
 
     Collector collector() {
         return new Collector(
-                vms, plugins.sources(), plugins.networks(), settings.rootDir(), settings.runDir(), settings.logDir());
+                vms,
+                plugins.sources(),
+                plugins.networks(),
+                vm -> lifecycle.live(vm).state() == VmState.RUNNING,
+                settings.rootDir(),
+                settings.runDir(),
+                settings.logDir());
     }
 
     /** {@code <image>/plugins}, from the launcher's {@code cocoon.home}; {@code COCOON_PLUGIN_DIR} overrides. */

@@ -18,7 +18,8 @@ final class GcCommand extends CliCommand {
             "--horizon");
 
     GcCommand(CocoonCommand root) {
-        super("Remove image files no image or VM uses, folders of VMs that no longer exist, and old temp entries.");
+        super("Remove image files no image or VM uses, folders of VMs that no longer exist, old temp entries, and"
+                + " the TAPs and forwarding rules of VMs that no longer run.");
         this.root = root;
     }
 
@@ -37,7 +38,7 @@ final class GcCommand extends CliCommand {
         long bytes = 0;
         for (Garbage g : garbage) {
             bytes += g.bytes();
-            System.out.println((dryRun ? "would remove " : "removed ") + g.path() + " (" + g.reason() + ", "
+            System.out.println((dryRun ? "would remove " : "removed ") + g.what() + " (" + g.reason() + ", "
                     + Sizes.human(g.bytes()) + ")");
         }
         System.out.println((dryRun ? "would free " : "freed ") + Sizes.human(bytes) + " in " + garbage.size() + " item"

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -29,16 +30,25 @@ public final class Collector {
 
     private final VmStore vms;
     private final List<Network> networks;
+    private final Predicate<VmRecord> runs;
     private final List<ImageSource> sources;
     private final Path rootDir;
     private final Path tmpDir;
     private final Path runDir;
     private final Path logDir;
 
+    /** {@code runs} says whether a VM's hypervisor lives: what the networks' {@link Network#sweep} keeps. */
     public Collector(
-            VmStore vms, List<ImageSource> sources, List<Network> networks, Path rootDir, Path runDir, Path logDir) {
+            VmStore vms,
+            List<ImageSource> sources,
+            List<Network> networks,
+            Predicate<VmRecord> runs,
+            Path rootDir,
+            Path runDir,
+            Path logDir) {
         this.vms = vms;
         this.networks = List.copyOf(networks);
+        this.runs = runs;
         this.sources = sources;
         this.rootDir = rootDir;
         this.tmpDir = rootDir.resolve("tmp");
@@ -46,7 +56,10 @@ public final class Collector {
         this.logDir = logDir;
     }
 
-    /** Finds the garbage and, unless {@code dryRun}, removes it. Temp entries younger than {@code horizon} stay. */
+    /**
+     * Finds the garbage and, unless {@code dryRun}, removes it; then each network takes down what it set up on the
+     * host for VMs that do not run. Temp entries younger than {@code horizon} stay.
+     */
     public List<Garbage> collect(Duration horizon, boolean dryRun) {
         FileStoreLocks locks = vms.locks();
         List<StoreLock.Held> held = new ArrayList<>();
@@ -56,7 +69,18 @@ public final class Collector {
             List<Garbage> garbage = find(horizon);
             if (!dryRun) {
                 for (Garbage g : garbage) {
-                    remove(g.path());
+                    remove(Path.of(g.what()));
+                }
+            }
+            // Only a VM with a network card can have anything of a network's on the host: no other one is asked after.
+            Set<String> running = new HashSet<>();
+            vms.list().stream()
+                    .filter(vm -> !vm.network().nics().isEmpty())
+                    .filter(runs)
+                    .forEach(vm -> running.add(vm.id()));
+            for (Network network : networks) {
+                for (Network.Leftover leftover : network.sweep(running, dryRun)) {
+                    garbage.add(new Garbage(leftover.what(), leftover.why(), 0));
                 }
             }
             return garbage;
@@ -90,7 +114,7 @@ public final class Collector {
             keep.addAll(vmFiles);
             for (Path file : source.files()) {
                 if (!keep.contains(file) && keep.stream().noneMatch(kept -> kept.startsWith(file))) {
-                    garbage.add(new Garbage(file, source.kind() + " file no image or VM uses", size(file)));
+                    garbage.add(new Garbage(file.toString(), source.kind() + " file no image or VM uses", size(file)));
                 }
             }
         }
@@ -100,13 +124,14 @@ public final class Collector {
         unusedLocks(ids, garbage);
         for (Network network : networks) {
             for (Path file : network.garbage(ids)) {
-                garbage.add(new Garbage(file, network.mode() + " network file of no VM", size(file)));
+                garbage.add(new Garbage(file.toString(), network.mode() + " network file of no VM", size(file)));
             }
         }
         Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {
-                garbage.add(new Garbage(entry, "temp entry older than " + horizon.toMinutes() + " min", size(entry)));
+                garbage.add(new Garbage(
+                        entry.toString(), "temp entry older than " + horizon.toMinutes() + " min", size(entry)));
             }
         }
         return garbage;
@@ -115,7 +140,7 @@ public final class Collector {
     private static void orphans(Path parent, Set<String> ids, String reason, List<Garbage> out) {
         for (Path dir : children(parent)) {
             if (Files.isDirectory(dir) && !ids.contains(dir.getFileName().toString())) {
-                out.add(new Garbage(dir, reason, size(dir)));
+                out.add(new Garbage(dir.toString(), reason, size(dir)));
             }
         }
     }
@@ -130,9 +155,9 @@ public final class Collector {
             for (String lock : FileStoreLocks.stores(rootDir)) {
                 Path file = FileStoreLocks.file(rootDir, lock);
                 if (VmStore.vmOfLock(lock).filter(id -> !ids.contains(id)).isPresent()) {
-                    out.add(new Garbage(file, "lock of a VM that no longer exists", 0));
+                    out.add(new Garbage(file.toString(), "lock of a VM that no longer exists", 0));
                 } else if (!VmStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
-                    out.add(new Garbage(file, "lock file no longer used", 0));
+                    out.add(new Garbage(file.toString(), "lock file no longer used", 0));
                 }
             }
         } catch (IOException e) {

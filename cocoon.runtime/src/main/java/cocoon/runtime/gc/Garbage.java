@@ -1,6 +1,4 @@
 package cocoon.runtime.gc;
 
-import java.nio.file.Path;
-
-/** One thing the collector removes (or would remove), why, and its size. */
-public record Garbage(Path path, String reason, long bytes) {}
+/** One thing the collector removes (or would remove): a file's path or a network's thing on the host, why, and its size. */
+public record Garbage(String what, String reason, long bytes) {}

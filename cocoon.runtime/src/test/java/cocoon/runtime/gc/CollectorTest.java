@@ -55,12 +55,12 @@ class CollectorTest {
     }
 
     private Collector collector(FakeSource... sources) {
-        return new Collector(vms, List.of(sources), List.of(), host.root, host.run, host.log);
+        return new Collector(vms, List.of(sources), List.of(), vm -> false, host.root, host.run, host.log);
     }
 
     private Map<Path, String> garbage() {
         return collector(source).collect(HORIZON, true).stream()
-                .collect(Collectors.toMap(Garbage::path, Garbage::reason));
+                .collect(Collectors.toMap(g -> Path.of(g.what()), Garbage::reason));
     }
 
     private Path file(Path path) throws IOException {
@@ -185,7 +185,7 @@ class CollectorTest {
         assertEquals(
                 3,
                 went.stream()
-                        .filter(g -> g.path().equals(unused))
+                        .filter(g -> g.what().equals(unused.toString()))
                         .findFirst()
                         .orElseThrow()
                         .bytes());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import cocoon.e2e.CocoonCli;
 import cocoon.e2e.LockTable;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,6 +32,8 @@ class CrashSafetyTest {
     private static final int QEMU_RUNS = Integer.getInteger("reliability.crash.qemu.runs", 2);
     /** Slow enough that the download is a good part of a pull, fast enough to keep the case short. */
     private static final long CLOUD_IMAGE_RATE = 16L << 20;
+    /** Kills of a bridge VM's start, stop and rm: enough for each repairing command to follow a kill once. */
+    private static final int BRIDGE_RUNS = Integer.getInteger("reliability.crash.bridge.runs", 3);
     /** Runs killed at the first store lock seen, tried only when no random kill landed mid-mutation. */
     private static final int AIMED_RUNS = 6;
 
@@ -39,6 +43,7 @@ class CrashSafetyTest {
     static Path dir;
 
     private static String demoImage;
+    private static BridgeStore bridge;
 
     @RegisterExtension
     static final PulledStore store = new PulledStore("crash/vm", () -> dir);
@@ -52,6 +57,19 @@ class CrashSafetyTest {
         /** The earliest kill as a fraction of the uninterrupted time: later than 0 to skip a start-up with nothing to interrupt. */
         default double killFrom() {
             return 0;
+        }
+
+        /**
+         * The lock file (its name) a kill must land inside to count as interrupting the mutation this round is about,
+         * and the one aimed kills wait for; empty: any lock of the store.
+         */
+        default String mutationLock() {
+            return "";
+        }
+
+        /** The cocoon to run, kill and check: the class's store, unless the round's VMs live in a namespace. */
+        default CocoonCli cocoon() {
+            return store.cocoon();
         }
 
         /** What the store shows about where the kill landed, read before anything repairs it; null if nothing to say. */
@@ -202,6 +220,217 @@ class CrashSafetyTest {
         }
     }
 
+    @Test
+    void bridgeStartKilledAnywhere() throws Exception {
+        BridgeStore bridge = bridge();
+        String vm = "bs";
+        bridge.cocoon().run(bridge.create(vm, "-p", "127.0.0.1:8080:80")).ok();
+        JsonNode created = bridge.network(vm);
+        try {
+            crash(
+                    "start (bridge)",
+                    "start of a bridge VM with a port published on 127.0.0.1 (demo guest, QEMU TCG) in a network namespace; "
+                            + BRIDGE_REPAIR,
+                    BRIDGE_RUNS,
+                    new BridgeRound(bridge, vm, created, List.of("gc", "stop", "start")) {
+                        @Override
+                        public String[] prepare(int run) {
+                            stopped(bridge.cocoon(), vm);
+                            return new String[] {"start", vm};
+                        }
+                    });
+        } finally {
+            bridge.cocoon().run("rm", "--force", vm).ok();
+        }
+    }
+
+    @Test
+    void bridgeStopKilledAnywhere() throws Exception {
+        BridgeStore bridge = bridge();
+        String vm = "bt";
+        bridge.cocoon().run(bridge.create(vm, "-p", "127.0.0.1:8081:80")).ok();
+        JsonNode created = bridge.network(vm);
+        try {
+            crash(
+                    "stop (bridge)",
+                    "stop --force of a running bridge VM with a port published on 127.0.0.1 (demo guest, QEMU TCG) in a network namespace; "
+                            + BRIDGE_REPAIR,
+                    BRIDGE_RUNS,
+                    new BridgeRound(bridge, vm, created, List.of("gc", "start", "stop")) {
+                        @Override
+                        public String[] prepare(int run) {
+                            started(bridge.cocoon(), vm);
+                            return new String[] {"stop", "--force", vm};
+                        }
+                    });
+        } finally {
+            bridge.cocoon().run("rm", "--force", vm).ok();
+        }
+    }
+
+    @Test
+    void bridgeRmKilledAnywhere() throws Exception {
+        BridgeStore bridge = bridge();
+        crash(
+                "rm (bridge)",
+                "rm --force of a running bridge VM with a port published on 127.0.0.1 (demo guest, QEMU TCG) in a network namespace; "
+                        + "the next gc or rm leaves no TAP or DNAT rule of a VM that does not run and no lease without a VM record",
+                BRIDGE_RUNS,
+                new Round() {
+                    @Override
+                    public CocoonCli cocoon() {
+                        return bridge.cocoon();
+                    }
+
+                    @Override
+                    public String mutationLock() {
+                        return BRIDGE_HOST_LOCK;
+                    }
+
+                    @Override
+                    public double killFrom() {
+                        return BRIDGE_KILL_FROM;
+                    }
+
+                    @Override
+                    public String[] prepare(int run) {
+                        bridge.cocoon()
+                                .run(bridge.create("br" + run, "-p", "127.0.0.1:8082:80"))
+                                .ok();
+                        bridge.cocoon().run("start", "br" + run).ok();
+                        return new String[] {"rm", "--force", "br" + run};
+                    }
+
+                    @Override
+                    public String whereKilled(int run) throws Exception {
+                        return bridge.hostSide();
+                    }
+
+                    @Override
+                    public void recover(int run, String[] command) throws Exception {
+                        List<String> repairs = List.of("gc", "rm");
+                        String repair = repairs.get(Math.floorMod(run - 1, repairs.size()));
+                        repaired(bridge.cocoon(), "br" + run, repair);
+                        requireNoStrays(bridge, "after " + repair);
+                        CocoonCli.Run again = bridge.cocoon().run(command);
+                        if (again.exit() != 0 && !again.err().contains("no VM named")) {
+                            again.ok();
+                        }
+                        requireNoStrays(bridge, "after rm");
+                    }
+                });
+    }
+
+    /** What the bridge mode holds around bridge, table, running ports and TAP: a kill inside it interrupts the host side. */
+    private static final String BRIDGE_HOST_LOCK = "networks.bridge.host.lock";
+    /** About the JVM's start-up, of a start or stop that takes ~500 ms here: random kills land in the command itself. */
+    private static final double BRIDGE_KILL_FROM = 0.4;
+
+    private static final String BRIDGE_REPAIR =
+            "the next start, stop or gc (taking turns) leaves no TAP or DNAT rule of a VM that does not run and no lease "
+                    + "without a VM record, then start brings the VM back with the address and MAC it was created with, "
+                    + "its TAP and its rule, and stop takes them away";
+
+    /**
+     * A kill of a bridge VM's start or stop, repaired by one of {@code repairs} (taking turns by run): then nothing
+     * on the host belongs to a VM that does not run, a start brings the VM back as it was created, a stop clears it.
+     */
+    private abstract static class BridgeRound implements Round {
+        private final BridgeStore bridge;
+        private final String vm;
+        private final JsonNode created;
+        private final List<String> repairs;
+
+        BridgeRound(BridgeStore bridge, String vm, JsonNode created, List<String> repairs) {
+            this.bridge = bridge;
+            this.vm = vm;
+            this.created = created;
+            this.repairs = repairs;
+        }
+
+        @Override
+        public CocoonCli cocoon() {
+            return bridge.cocoon();
+        }
+
+        @Override
+        public String mutationLock() {
+            return BRIDGE_HOST_LOCK;
+        }
+
+        @Override
+        public double killFrom() {
+            return BRIDGE_KILL_FROM;
+        }
+
+        @Override
+        public String whereKilled(int run) throws Exception {
+            return bridge.hostSide() + " + "
+                    + Hypervisors.of(bridge.cocoon(), id(bridge.cocoon(), vm)).size() + " QEMU";
+        }
+
+        @Override
+        public void recover(int run, String[] command) throws Exception {
+            String repair = repairs.get(Math.floorMod(run - 1, repairs.size()));
+            repaired(bridge.cocoon(), vm, repair);
+            requireNoStrays(bridge, "after " + repair);
+            started(bridge.cocoon(), vm);
+            JsonNode now = bridge.network(vm);
+            if (!now.path("address").equals(created.path("address"))
+                    || !now.path("mac").equals(created.path("mac"))) {
+                throw new AssertionError("the VM came back as " + now + ", created as " + created);
+            }
+            String tap = now.path("tap").asText();
+            if (!bridge.taps().contains(tap)) {
+                throw new AssertionError("the started VM has no TAP " + tap + ": " + bridge.taps());
+            }
+            String address = now.path("address").asText().replaceFirst("/.*", "");
+            if (bridge.dnatRules().stream().noneMatch(rule -> rule.endsWith("dnat to " + address + ":80"))) {
+                throw new AssertionError("the started VM's port has no DNAT rule: " + bridge.dnatRules());
+            }
+            stopped(bridge.cocoon(), vm);
+            requireNoStrays(bridge, "after the final stop");
+        }
+    }
+
+    /** Runs {@code repair} on {@code vm} as the next command after a kill: gc, start, stop or rm, whatever state the kill left. */
+    private static void repaired(CocoonCli cocoon, String vm, String repair) {
+        switch (repair) {
+            case "gc" -> cocoon.run("gc").ok();
+            case "start" -> started(cocoon, vm);
+            case "stop" -> stopped(cocoon, vm);
+            case "rm" -> {
+                CocoonCli.Run rm = cocoon.run("rm", "--force", vm);
+                if (rm.exit() != 0 && !rm.err().contains("no VM named")) {
+                    rm.ok();
+                }
+            }
+            default -> throw new IllegalArgumentException(repair);
+        }
+    }
+
+    private static void requireNoStrays(BridgeStore bridge, String when) throws Exception {
+        List<String> strays = bridge.strays();
+        if (!strays.isEmpty()) {
+            throw new AssertionError(when + ": " + strays);
+        }
+    }
+
+    /** The bridge store in its namespace, made the first time a case asks for it. */
+    private static BridgeStore bridge() throws Exception {
+        if (bridge == null) {
+            bridge = BridgeStore.open(dir, store.registry(), "crash");
+        }
+        return bridge;
+    }
+
+    @AfterAll
+    static void closeBridge() throws Exception {
+        if (bridge != null) {
+            bridge.close();
+        }
+    }
+
     /** A QEMU VM of the demo guest, pushed and pulled the first time it is asked for. */
     private static String demoVm(String name) throws Exception {
         if (demoImage == null) {
@@ -231,9 +460,21 @@ class CrashSafetyTest {
 
     /** Stops {@code vm} at once unless it is already stopped. */
     private static void stopped(String vm) {
-        CocoonCli.Run stop = store.cocoon().run("stop", "--force", vm);
+        stopped(store.cocoon(), vm);
+    }
+
+    private static void stopped(CocoonCli cocoon, String vm) {
+        CocoonCli.Run stop = cocoon.run("stop", "--force", vm);
         if (stop.exit() != 0 && !stop.err().contains("not running")) {
             stop.ok();
+        }
+    }
+
+    /** Starts {@code vm} unless it already runs. */
+    private static void started(CocoonCli cocoon, String vm) {
+        CocoonCli.Run start = cocoon.run("start", vm);
+        if (start.exit() != 0 && !start.err().contains("already running")) {
+            start.ok();
         }
     }
 
@@ -473,7 +714,7 @@ class CrashSafetyTest {
     private void crash(String name, String what, int runs, Round round) throws Exception {
         String[] first = round.prepare(0);
         long started = System.nanoTime();
-        store.cocoon().run(first).ok();
+        round.cocoon().run(first).ok();
         long fullMillis = (System.nanoTime() - started) / 1_000_000;
         round.recover(0, first);
         Kills kills = new Kills();
@@ -483,30 +724,32 @@ class CrashSafetyTest {
             killOnce(name, run, round, kills, process -> {
                 Thread.sleep(delay);
                 return process.isAlive()
-                        ? LockTable.heldBy(process.pid(), store.cocoon().root())
+                        ? LockTable.heldBy(process.pid(), round.cocoon().root())
                         : List.of();
             });
         }
         for (int aimed = 1; kills.mutating.isEmpty() && aimed <= AIMED_RUNS; aimed++) {
             kills.aimed++;
-            killOnce(name, runs + aimed, round, kills, CrashSafetyTest::awaitAnyLock);
+            killOnce(name, runs + aimed, round, kills, process -> awaitLock(process, round));
         }
+        String lock = round.mutationLock().isEmpty() ? "a store lock" : round.mutationLock();
         List<String> failures = new ArrayList<>(kills.failures);
         if (kills.mutating.isEmpty()) {
-            failures.add("no kill of " + name + " landed while it held a lock of the store (" + runs + " random kills, "
-                    + kills.aimed + " aimed at the first lock seen): the case never interrupted a mutation");
+            failures.add("no kill of " + name + " landed while it held " + lock + " (" + runs + " random kills, "
+                    + kills.aimed
+                    + " aimed at the first moment seen holding it): the case never interrupted a mutation");
         }
         int total = runs + kills.aimed;
         Results.record(
                 "crash safety",
                 "SIGKILL during " + name,
-                what + "; at least one kill lands while the command holds a store lock (mutating); "
+                what + "; at least one kill lands while the command holds " + lock + " (mutating); "
                         + "then ps/list exit 0, records/indexes parse, named files exist, blobs pass fsck.erofs, gc leaves nothing unreferenced, the command succeeds again",
                 total,
                 Math.max(0, total - failures.size()),
                 "uninterrupted " + fullMillis + " ms; kill delays " + kills.delays + " ms"
                         + (kills.aimed == 0 ? "" : " + " + kills.aimed + " aimed")
-                        + "; " + kills.killed + " killed mid-run, " + kills.mutating.size() + " holding a store lock "
+                        + "; " + kills.killed + " killed mid-run, " + kills.mutating.size() + " holding " + lock + " "
                         + kills.mutating
                         + (kills.phases.isEmpty() ? "" : "; found after each kill: " + kills.phases));
         assertEquals(List.of(), failures);
@@ -531,15 +774,15 @@ class CrashSafetyTest {
     private static void killOnce(String name, int run, Round round, Kills kills, KillMoment moment) throws Exception {
         String[] command = round.prepare(run);
         long spawned = System.nanoTime();
-        Process process = store.cocoon().spawn(command);
+        Process process = round.cocoon().spawn(command);
         List<Path> held = moment.await(process);
         long killedAfter = (System.nanoTime() - spawned) / 1_000_000;
         if (process.isAlive()) {
             kills.killed++;
         }
         CocoonCli.kill(process);
-        store.cocoon().collect(process);
-        if (!held.isEmpty()) {
+        round.cocoon().collect(process);
+        if (held.stream().anyMatch(file -> isMutationLock(file, round))) {
             kills.mutating.add(killedAfter + " ms: "
                     + held.stream().map(f -> f.getFileName().toString()).toList());
         }
@@ -548,7 +791,7 @@ class CrashSafetyTest {
             kills.phases.add(phase);
         }
         List<String> problems = new ArrayList<>();
-        StoreInvariants invariants = new StoreInvariants(store.cocoon());
+        StoreInvariants invariants = new StoreInvariants(round.cocoon());
         problems.addAll(invariants.check());
         try {
             round.recover(run, command);
@@ -561,11 +804,11 @@ class CrashSafetyTest {
         }
     }
 
-    /** Polls the lock table until the command holds a lock of the store (then it is killed) or ends. */
-    private static List<Path> awaitAnyLock(Process process) throws InterruptedException {
+    /** Polls the lock table until the command holds the round's mutation lock (then it is killed) or ends. */
+    private static List<Path> awaitLock(Process process, Round round) throws InterruptedException {
         while (process.isAlive()) {
-            List<Path> held = LockTable.heldBy(process.pid(), store.cocoon().root());
-            if (!held.isEmpty()) {
+            List<Path> held = LockTable.heldBy(process.pid(), round.cocoon().root());
+            if (held.stream().anyMatch(file -> isMutationLock(file, round))) {
                 return held;
             }
             Thread.sleep(1);
@@ -573,9 +816,17 @@ class CrashSafetyTest {
         return List.of();
     }
 
+    private static boolean isMutationLock(Path file, Round round) {
+        return round.mutationLock().isEmpty() || file.getFileName().toString().equals(round.mutationLock());
+    }
+
     private static String id(String name) throws Exception {
+        return id(store.cocoon(), name);
+    }
+
+    private static String id(CocoonCli cocoon, String name) throws Exception {
         for (var vm : new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(store.cocoon().run("ps", "--format", "json").ok().out())) {
+                .readTree(cocoon.run("ps", "--format", "json").ok().out())) {
             if (vm.path("name").asText().equals(name)) {
                 return vm.path("id").asText();
             }

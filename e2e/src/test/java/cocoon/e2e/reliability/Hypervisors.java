@@ -1,5 +1,6 @@
 package cocoon.e2e.reliability;
 
+import cocoon.e2e.CocoonCli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 
@@ -8,7 +9,7 @@ final class Hypervisors {
 
     private Hypervisors() {}
 
-    static List<ProcessHandle> of(Cocoon cocoon, String id) {
+    static List<ProcessHandle> of(CocoonCli cocoon, String id) {
         String runDir = cocoon.runDir().resolve(id).toString();
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info()
@@ -19,11 +20,11 @@ final class Hypervisors {
                 .toList();
     }
 
-    static void requireNone(Cocoon cocoon, String id) {
+    static void requireNone(CocoonCli cocoon, String id) {
         requireCount(cocoon, id, 0);
     }
 
-    static void requireCount(Cocoon cocoon, String id, int expected) {
+    static void requireCount(CocoonCli cocoon, String id, int expected) {
         List<ProcessHandle> found = of(cocoon, id);
         if (found.size() != expected) {
             throw new AssertionError(
@@ -33,7 +34,7 @@ final class Hypervisors {
     }
 
     /** {@code ps} says running exactly when one hypervisor process of the VM is alive. */
-    static void requireStateMatchesProcess(Cocoon cocoon, String name, String id) throws Exception {
+    static void requireStateMatchesProcess(CocoonCli cocoon, String name, String id) throws Exception {
         String state = "";
         for (var vm : new ObjectMapper()
                 .readTree(cocoon.run("ps", "--format", "json").ok().out())) {

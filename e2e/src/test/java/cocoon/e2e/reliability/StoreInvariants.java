@@ -25,9 +25,9 @@ final class StoreInvariants {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Cocoon cocoon;
+    private final CocoonCli cocoon;
 
-    StoreInvariants(Cocoon cocoon) {
+    StoreInvariants(CocoonCli cocoon) {
         this.cocoon = cocoon;
     }
 

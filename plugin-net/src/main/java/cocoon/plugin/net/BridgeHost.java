@@ -7,7 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The host's side of the bridge mode, made with {@code ip} and {@code nft}: the bridge, one TAP per running VM
@@ -16,6 +20,7 @@ import java.util.List;
 final class BridgeHost {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern TAP_NAME = Pattern.compile(BridgeNetwork.TAP_PREFIX + "[0-9a-f]{12}");
 
     private final Processes processes;
     private final String bridge;
@@ -71,6 +76,37 @@ final class BridgeHost {
 
     void removeTap(String tap) {
         processes.runAllowingFailure(List.of("ip", "link", "del", "dev", tap), TIMEOUT);
+    }
+
+    /** Cocoon's TAPs on this host, of running VMs or not: {@code ck} and 12 hex digits (DESIGN §5b). */
+    List<String> taps() {
+        List<String> taps = new ArrayList<>();
+        // "7: ck0123456789ab: <BROADCAST,MULTICAST> mtu 1500 ...", one line per device
+        for (String line : processes
+                .run(List.of("ip", "-o", "link", "show"), TIMEOUT)
+                .stdout()
+                .lines()
+                .toList()) {
+            String[] fields = line.split(": ", 3);
+            if (fields.length == 3 && TAP_NAME.matcher(fields[1]).matches()) {
+                taps.add(fields[1]);
+            }
+        }
+        return taps;
+    }
+
+    /** The DNAT rules of Cocoon's table as the kernel has them now, as {@code nft} prints them; none without a table. */
+    Set<String> dnatRules() {
+        Processes.Result listed =
+                processes.runAllowingFailure(List.of("nft", "list", "table", "ip", NatRuleset.TABLE), TIMEOUT);
+        if (listed.exitCode() != 0) {
+            return Set.of();
+        }
+        return listed.stdout()
+                .lines()
+                .map(String::strip)
+                .filter(line -> line.contains(" dnat to "))
+                .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
     /** Replaces Cocoon's whole table in one {@code nft -f} transaction. */

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * {@code bridge}: each VM's card is a TAP on a Linux bridge Cocoon makes, with a stable address from
@@ -157,7 +159,7 @@ final class BridgeNetwork implements Network {
             List<PublishedPort> published = new ArrayList<>();
             vm.network().nics().forEach(nic -> published.addAll(nic.published()));
             refuseTaken(vm, published);
-            HostPorts.requireFree(vm.name(), published);
+            HostPorts.requireFree(vm.name(), published, PortHolders.system());
             try {
                 host.ensureBridge();
                 host.enableForwarding();
@@ -209,7 +211,8 @@ final class BridgeNetwork implements Network {
                     throw new ConflictException(
                             "host port " + port.hostSide() + " published by VM " + vm.name()
                                     + " is published by running VM " + other.vmName(),
-                            "stop " + other.vmName() + ", or recreate one of them with another --publish");
+                            "stop " + other.vmName() + " (if its hypervisor died, stop or gc frees the port), or"
+                                    + " recreate one of them with another --publish");
                 }
             }
         }
@@ -222,16 +225,72 @@ final class BridgeNetwork implements Network {
 
     @Override
     public List<Path> garbage(Set<String> vmIds) {
-        List<Path> garbage = new ArrayList<>(leases.orphans(vmIds));
-        garbage.addAll(running.orphans(vmIds));
-        return garbage;
+        return leases.orphans(vmIds);
+    }
+
+    /**
+     * Under the host lock: every TAP of Cocoon's and every record of published ports whose VM is not among
+     * {@code runningIds} goes, and the table is rewritten from the running VMs' ports when the kernel holds a DNAT
+     * rule none of them has (a kill between {@code nft -f} and the TAP, or a hypervisor that died).
+     */
+    @Override
+    @SuppressWarnings("try") // held for the block; the body never names it
+    public List<Leftover> sweep(Set<String> runningIds, boolean dryRun) {
+        if (!running.used() || !privileged.getAsBoolean()) {
+            return List.of();
+        }
+        try (var held = hostLock.exclusive()) {
+            List<Leftover> leftovers = new ArrayList<>();
+            Set<String> runningTaps =
+                    runningIds.stream().map(BridgeNetwork::tapOf).collect(Collectors.toSet());
+            for (String tap : host.taps()) {
+                if (!runningTaps.contains(tap)) {
+                    leftovers.add(new Leftover("TAP " + tap, "network card of a VM that no longer runs"));
+                    if (!dryRun) {
+                        host.removeTap(tap);
+                    }
+                }
+            }
+            for (String vmId : running.vmIds()) {
+                if (!runningIds.contains(vmId)) {
+                    leftovers.add(
+                            new Leftover(running.file(vmId).toString(), "published ports of a VM that no longer runs"));
+                    if (!dryRun) {
+                        running.remove(vmId);
+                    }
+                }
+            }
+            NatRuleset wanted = rules(runningIds::contains);
+            List<String> stale = host.dnatRules().stream()
+                    .filter(rule -> !wanted.dnatRules().contains(rule))
+                    .toList();
+            for (String rule : stale) {
+                leftovers.add(new Leftover(
+                        "nftables rule '" + rule + "' of table ip " + NatRuleset.TABLE,
+                        "forwards a port to a VM that no longer runs"));
+            }
+            // Only ever to take rules out: a gc run in another network namespace than the VMs' finds no table
+            // there, and must not make one.
+            if (!dryRun && !stale.isEmpty()) {
+                host.applyRules(wanted);
+            }
+            return leftovers;
+        }
     }
 
     private NatRuleset rules() {
+        return rules(vmId -> true);
+    }
+
+    /** Cocoon's table with the published ports of the VMs {@code keep} accepts among those recorded as running. */
+    private NatRuleset rules(Predicate<String> keep) {
         return new NatRuleset(
                 NatRuleset.TABLE,
                 subnet,
-                running.forwards().stream().map(RunningCards.Owned::forward).toList());
+                running.forwards().stream()
+                        .filter(owned -> keep.test(owned.vmId()))
+                        .map(RunningCards.Owned::forward)
+                        .toList());
     }
 
     private static boolean forwarding() {

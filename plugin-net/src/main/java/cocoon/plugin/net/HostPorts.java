@@ -39,10 +39,10 @@ final class HostPorts {
     }
 
     /**
-     * Binds each host port for a moment: a port held by another program is named now, in one line, rather than
-     * by the hypervisor failing to start.
+     * Binds each host port for a moment: a port held by another program is named now, in one line with the program
+     * where {@code holders} can tell, rather than by the hypervisor failing to start.
      */
-    static void requireFree(String vmName, List<PublishedPort> published) {
+    static void requireFree(String vmName, List<PublishedPort> published, PortHolders holders) {
         for (PublishedPort port : published) {
             try {
                 InetSocketAddress address =
@@ -55,9 +55,10 @@ final class HostPorts {
                     new DatagramSocket(address).close();
                 }
             } catch (IOException e) {
+                String holder =
+                        holders.of(port).map(process -> ", held by " + process).orElse(" (" + e.getMessage() + ")");
                 throw new ConflictException(
-                        "host port " + port.hostSide() + " published by VM " + vmName + " is in use (" + e.getMessage()
-                                + ")",
+                        "host port " + port.hostSide() + " published by VM " + vmName + " is in use" + holder,
                         "stop what holds it (ss -ltnup shows it), or recreate the VM with another --publish");
             }
         }

@@ -1,7 +1,9 @@
 package cocoon.plugin.net;
 
 import cocoon.api.PublishedPort;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Cocoon's one nftables table, as the text {@code nft -f} reads: the subnet's egress masqueraded, and each
@@ -20,23 +22,25 @@ record NatRuleset(String table, Subnet subnet, List<Forward> forwards) {
         forwards = List.copyOf(forwards);
     }
 
+    /** Each forward's rule as {@code nft list table} prints it back, e.g. {@code ip daddr 127.0.0.1 tcp dport 8080 dnat to 10.89.0.2:80}. */
+    Set<String> dnatRules() {
+        Set<String> rules = new LinkedHashSet<>();
+        forwards.forEach(forward -> rules.add(rule(forward)));
+        return rules;
+    }
+
+    private static String rule(Forward forward) {
+        PublishedPort port = forward.port();
+        // 0.0.0.0 is every address of this host, which is what the routing table calls local.
+        String destination = port.hostIp().equals("0.0.0.0") ? "fib daddr type local" : "ip daddr " + port.hostIp();
+        return destination + " " + port.protocol().label() + " dport " + port.hostPort() + " dnat to "
+                + forward.guestAddress() + ":" + port.guestPort();
+    }
+
     String render() {
         StringBuilder dnat = new StringBuilder();
         for (Forward forward : forwards) {
-            PublishedPort port = forward.port();
-            // 0.0.0.0 is every address of this host, which is what the routing table calls local.
-            String destination = port.hostIp().equals("0.0.0.0") ? "fib daddr type local" : "ip daddr " + port.hostIp();
-            dnat.append("        ")
-                    .append(destination)
-                    .append(' ')
-                    .append(port.protocol().label())
-                    .append(" dport ")
-                    .append(port.hostPort())
-                    .append(" dnat to ")
-                    .append(forward.guestAddress())
-                    .append(':')
-                    .append(port.guestPort())
-                    .append('\n');
+            dnat.append("        ").append(rule(forward)).append('\n');
         }
         // nft 1.0 takes the name dstnat for prerouting only: -100 is its number, for the host's own connections.
         // The loopback masquerade: a host client of 127.0.0.1 DNATed to a guest must be answered at an address

@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -41,8 +42,10 @@ final class RunningCards {
         }
     }
 
+    /** Takes the VM's file out, and the temp file of an {@link #add} killed half-way. */
     void remove(String vmId) {
         try {
+            Files.deleteIfExists(dir.resolve(vmId + ".tmp"));
             Files.deleteIfExists(dir.resolve(vmId));
         } catch (IOException e) {
             throw new CocoonException(
@@ -50,14 +53,23 @@ final class RunningCards {
         }
     }
 
-    /** The files of VMs not among {@code vmIds}: an rm killed before it took its VM out. */
-    List<Path> orphans(Set<String> vmIds) {
+    /** Whether a bridge VM was ever started under this root: before that, Cocoon has nothing on the host. */
+    boolean used() {
+        return Files.isDirectory(dir);
+    }
+
+    Path file(String vmId) {
+        return dir.resolve(vmId);
+    }
+
+    /** The VMs recorded as running, whether or not their hypervisor still lives; a half-written file counts too. */
+    Set<String> vmIds() {
         if (!Files.isDirectory(dir)) {
-            return List.of();
+            return Set.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(file -> !vmIds.contains(file.getFileName().toString()))
-                    .toList();
+            return files.map(file -> file.getFileName().toString().replaceFirst("\\.tmp$", ""))
+                    .collect(Collectors.toSet());
         } catch (IOException e) {
             throw new CocoonException("cannot list " + dir + ": " + e.getMessage(), "check permissions of " + dir);
         }

@@ -74,7 +74,7 @@ final class UserNetwork implements Network {
     @Override
     public VmNetwork beforeStart(VmRecord vm) {
         List<Nic> nics = vm.network().nics();
-        nics.forEach(nic -> HostPorts.requireFree(vm.name(), nic.published()));
+        nics.forEach(nic -> HostPorts.requireFree(vm.name(), nic.published(), PortHolders.system()));
         if (nics.isEmpty() || publishesSsh(nics.getFirst())) {
             return vm.network();
         }

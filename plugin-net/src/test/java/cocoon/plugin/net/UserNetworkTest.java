@@ -97,9 +97,9 @@ class UserNetworkTest {
 
             ConflictException refused = assertThrows(ConflictException.class, () -> NETWORK.beforeStart(vm));
 
-            assertTrue(
-                    refused.getMessage()
-                            .startsWith("host port 127.0.0.1:" + port + "/tcp published by VM web is in use"),
+            assertEquals(
+                    "host port 127.0.0.1:" + port + "/tcp published by VM web is in use, held by java (pid "
+                            + ProcessHandle.current().pid() + ")",
                     refused.getMessage());
         }
     }
