@@ -21,7 +21,7 @@ public final class BridgeNetworkProvider extends Network.Registration {
     static final Setting<String> DNS = Setting.text(
             "dns",
             Resolvers.HOST,
-            "name servers of bridge guests: \"host\" (the host's upstream resolvers), addresses, or \"\" for none");
+            "name servers of bridge guests: \"host\" (the host's upstream resolvers), addresses, or \"none\"");
 
     /** CAP_NET_ADMIN's bit in the capability sets of /proc/self/status. */
     private static final long CAP_NET_ADMIN = 1L << 12;

@@ -12,15 +12,21 @@ final class Resolvers {
     /** The {@code [network] dns} word that means: the host's own upstream resolvers. */
     static final String HOST = "host";
 
+    /** The {@code [network] dns} word that means: tell guests no name server (settings are never empty text). */
+    static final String NONE = "none";
+
     private static final List<Path> HOST_FILES =
             List.of(Path.of("/etc/resolv.conf"), Path.of("/run/systemd/resolve/resolv.conf"));
 
     private Resolvers() {}
 
-    /** {@code host}, or addresses separated by commas or spaces; empty gives none. */
+    /** {@code host}, {@code none}, or addresses separated by commas or spaces. */
     static List<String> of(String setting) {
         if (setting.strip().equals(HOST)) {
             return upstream(HOST_FILES);
+        }
+        if (setting.strip().equals(NONE)) {
+            return List.of();
         }
         List<String> servers = List.of(setting.strip().split("[,\\s]+")).stream()
                 .filter(word -> !word.isEmpty())
@@ -29,7 +35,7 @@ final class Resolvers {
             if (Subnet.addressOf(server).isEmpty()) {
                 throw new InvalidInputException(
                         "[network] dns '" + server + "' is not an IPv4 address",
-                        "write \"host\" for the host's resolvers, or IPv4 addresses separated by commas");
+                        "write \"host\" for the host's resolvers, \"none\", or IPv4 addresses separated by commas");
             }
         }
         return servers;

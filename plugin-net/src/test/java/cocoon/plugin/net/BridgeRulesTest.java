@@ -83,7 +83,7 @@ class BridgeRulesTest {
         assertEquals(List.of("192.0.2.53"), Resolvers.upstream(List.of(stub, upstream)));
         assertEquals(List.of(), Resolvers.upstream(List.of(stub)));
         assertEquals(List.of("192.0.2.53", "203.0.113.53"), Resolvers.of("192.0.2.53, 203.0.113.53"));
-        assertEquals(List.of(), Resolvers.of(""));
+        assertEquals(List.of(), Resolvers.of("none"));
     }
 
     @Test
