@@ -19,9 +19,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * The OCI store under {@code <root>/images/oci}: one EROFS image per layer digest, the boot files
- * found in each layer, and the index. A layer's EROFS image appears only through {@link #commit},
- * after its boot files, so its presence means the layer is complete.
+ * The OCI store under {@code <root>/images/oci}: one EROFS image per disk (a layer digest, or the id of
+ * layers merged into one disk), the boot files and the listing of each, and the index. A disk's EROFS
+ * image appears only through {@link #commit}, after its boot files and listing, so its presence means
+ * the disk is complete.
  */
 public final class OciStore {
 
@@ -44,6 +45,11 @@ public final class OciStore {
 
     public Path erofs(String hex) {
         return dir.resolve("blobs").resolve("sha256").resolve(hex + ".erofs");
+    }
+
+    /** What the disk holds, path by path ({@code LayerListing}); absent for disks stored by older releases. */
+    public Path listing(String hex) {
+        return dir.resolve("listings").resolve(hex);
     }
 
     public Path bootDir(String hex) {
@@ -74,6 +80,8 @@ public final class OciStore {
                 moveDurably(privateFile(layer.kernel()), boot.resolve("vmlinuz"));
                 moveDurably(privateFile(layer.initrd()), boot.resolve("initrd"));
             }
+            Files.createDirectories(listing(hex).getParent());
+            moveDurably(privateFile(layer.listing()), listing(hex));
             Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
             moveDurably(layer.erofs(), target);
         } catch (IOException e) {
@@ -142,6 +150,7 @@ public final class OciStore {
     public Set<Path> files() {
         Set<Path> files = new HashSet<>();
         collect(dir.resolve("blobs"), Integer.MAX_VALUE, Files::isRegularFile, files);
+        collect(dir.resolve("listings"), 1, Files::isRegularFile, files);
         // A layer's boot files go as one folder, so GC leaves no empty folder behind.
         collect(dir.resolve("boot"), 1, Files::isDirectory, files);
         return files;
@@ -159,10 +168,13 @@ public final class OciStore {
         }
     }
 
-    /** The files an index entry needs: its layers' EROFS images and its boot files. */
+    /** The files an index entry needs: its disks' EROFS images and listings, and its boot files. */
     public Set<Path> filesOf(IndexEntry entry) {
         Set<Path> files = new HashSet<>();
-        entry.layers().forEach(layer -> files.add(erofs(layer.hex())));
+        entry.diskIds().forEach(hex -> {
+            files.add(erofs(hex));
+            files.add(listing(hex));
+        });
         if (entry.kernel() != null) {
             files.add(dir.resolve(entry.kernel()));
         }
