@@ -254,7 +254,8 @@ final class CloudImageSource implements ImageSource {
     public Availability check() {
         return context.processes()
                 .which("qemu-img")
-                .map(found -> Availability.ok("qemu-img found at " + found))
+                .map(found -> Availability.ok(
+                        "qemu-img found at " + found + "; create refuses images with no EFI system partition"))
                 .orElseGet(() -> Availability.missing("missing qemu-img (apt-get install qemu-utils)"));
     }
 

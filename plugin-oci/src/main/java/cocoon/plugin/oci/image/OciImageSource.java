@@ -362,7 +362,8 @@ public final class OciImageSource implements ImageSource {
             }
         });
         return missing.isEmpty()
-                ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found")
+                ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found; create refuses images with no "
+                        + "kernel, no " + INIT + " or not built for " + hostArchitecture())
                 : Availability.missing("missing " + String.join(", ", missing));
     }
 
