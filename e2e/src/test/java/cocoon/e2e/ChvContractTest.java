@@ -68,6 +68,8 @@ class ChvContractTest {
                 .dir("etc", 0755)
                 .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
                 .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
+                .dir("sbin", 0755)
+                .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                 .file("etc/os-release", "ID=cocoon-chv-test\n", 0644, 0, 0)
                 .gzip();
         app = new TestLayer().file("app.txt", "top layer\n", 0644, 0, 0).gzip();
