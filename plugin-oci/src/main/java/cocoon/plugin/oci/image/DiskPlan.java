@@ -14,8 +14,8 @@ import java.util.List;
  * up to {@link #MAX_DISKS}; beyond that the bottom layers keep their own disks and the rest, from there to
  * the top, are merged into one. Hypervisors give a VM a few dozen PCI slots: QEMU's q35 with
  * {@code -nodefaults} took 29 virtio-blk disks beside its RNG and refused the 30th ("PCI: no slot/function
- * available"), Cloud Hypervisor's PCI segment has 32 slots for console, RNG, balloon, watchdog, NICs and
- * disks. Sixteen leaves room for the COW disk, NICs and a kernel image's layers, and keeps the kernel
+ * available"), Cloud Hypervisor's PCI segment 0 takes 31 devices beside its host bridge, shared by console, RNG,
+ * balloon, watchdog, NICs and disks. Sixteen leaves room for the COW disk, NICs and a kernel image's layers, and keeps the kernel
  * command line's serial list near 340 bytes. Base layers, the ones images share, stay shared.
  *
  * @param own      layers with a disk of their own, bottom first (a layer listed twice keeps its topmost place)

@@ -5,7 +5,6 @@ import cocoon.api.JsonFiles;
 import cocoon.api.NotFoundException;
 import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ConvertedLayer;
-import cocoon.plugin.oci.layer.LayerUnpacker;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -56,8 +55,13 @@ public final class OciStore {
         return dir.resolve("boot").resolve(hex);
     }
 
+    /**
+     * Whether the disk is complete: its EROFS image and its listing. The collector may take a listing whose disk a
+     * VM still keeps (the VM names only the image), and a disk stored by an older release has none: both are
+     * converted again, so every indexed disk has its listing.
+     */
     public boolean hasLayer(String hex) {
-        return Files.isRegularFile(erofs(hex));
+        return Files.isRegularFile(erofs(hex)) && Files.isRegularFile(listing(hex));
     }
 
     /** Layer images are never written again, and no other user may read what a VM boots from. */
@@ -73,13 +77,14 @@ public final class OciStore {
         try {
             Path target = erofs(hex);
             Files.createDirectories(target.getParent());
+            // Two pulls may convert the same layer at once: each file is replaced by an atomic rename, never removed
+            // first, so the other pull always finds the boot files its conversion made.
             Path boot = bootDir(hex);
-            LayerUnpacker.deleteTree(boot);
             if (layer.kernel() != null || layer.initrd() != null) {
                 Files.createDirectories(boot);
-                moveDurably(privateFile(layer.kernel()), boot.resolve("vmlinuz"));
-                moveDurably(privateFile(layer.initrd()), boot.resolve("initrd"));
             }
+            replaceBootFile(layer.kernel(), boot.resolve("vmlinuz"));
+            replaceBootFile(layer.initrd(), boot.resolve("initrd"));
             Files.createDirectories(listing(hex).getParent());
             moveDurably(privateFile(layer.listing()), listing(hex));
             Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
@@ -88,6 +93,15 @@ public final class OciStore {
             throw new CocoonException(
                     "cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
+        }
+    }
+
+    /** Moves a boot file into place, or removes one a conversion no longer finds. */
+    private static void replaceBootFile(Path converted, Path target) throws IOException {
+        if (converted == null) {
+            Files.deleteIfExists(target);
+        } else {
+            moveDurably(privateFile(converted), target);
         }
     }
 
