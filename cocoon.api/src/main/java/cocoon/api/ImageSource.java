@@ -55,6 +55,15 @@ public interface ImageSource {
     /** The files its index still references. */
     Set<Path> inUse();
 
+    /**
+     * What keeps a VM made from this image from booting, the most basic first; empty when nothing does, or when
+     * the source cannot tell. {@code create} and {@code run} refuse an image with a problem before they write
+     * anything, so the answer must come from what the source stored, without booting.
+     */
+    default List<BootProblem> bootProblems(Image image) {
+        return List.of();
+    }
+
     /** Whether the source can work here (its tools are installed); feeds {@code cocoon doctor}. */
     Availability check();
 }

@@ -68,6 +68,8 @@ class ChvContractTest {
                 .dir("etc", 0755)
                 .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
                 .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
+                .dir("sbin", 0755)
+                .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                 .file("etc/os-release", "ID=cocoon-chv-test\n", 0644, 0, 0)
                 .gzip();
         app = new TestLayer().file("app.txt", "top layer\n", 0644, 0, 0).gzip();
@@ -367,11 +369,16 @@ class ChvContractTest {
 
     @Test
     void aCloudImageBootsFromFirmwareWithItsQcow2OverlayAndTheSerialPortAsConsole() throws Exception {
+        Path raw = dir.resolve("cloud.raw");
         Path qcow2 = dir.resolve("cloud.qcow2");
-        Process qemuImg = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M")
-                .inheritIO()
-                .start();
-        assertTrue(qemuImg.waitFor(30, TimeUnit.SECONDS) && qemuImg.exitValue() == 0, "qemu-img create failed");
+        // create refuses a cloud image with no EFI system partition: the disk gets a GPT with one, no loop device.
+        for (List<String> argv : List.of(
+                List.of("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "64M"),
+                List.of("sgdisk", "-o", "-n", "1:2048:+16M", "-t", "1:ef00", raw.toString()),
+                List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()))) {
+            Process tool = new ProcessBuilder(argv).inheritIO().start();
+            assertTrue(tool.waitFor(30, TimeUnit.SECONDS) && tool.exitValue() == 0, argv + " failed");
+        }
         byte[] bytes = Files.readAllBytes(qcow2);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/cloud.qcow2", exchange -> {

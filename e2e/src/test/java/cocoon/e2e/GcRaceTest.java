@@ -37,6 +37,11 @@ class GcRaceTest {
             for (int i = 0; i < 3; i++) {
                 var base = new TestLayer()
                         .file("base.txt", "shared base\n", 0644, 0, 0)
+                        // create refuses an image with no kernel or no /sbin/init; the guest never boots here.
+                        .dir("boot", 0755)
+                        .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
+                        .dir("sbin", 0755)
+                        .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                         .gzip();
                 var own = new TestLayer()
                         .file("own-" + i + ".txt", "image " + i + "\n", 0644, 0, 0)

@@ -38,14 +38,16 @@ final class GuestFixture implements AutoCloseable {
     private final RegistryFixture registry;
     private final CocoonCli cocoon;
     private final String image;
+    private final Path layout;
     private final Set<String> vms = new LinkedHashSet<>();
     /** Handles, not pids: a handle knows its process's start time, so a reused pid is never taken for it. */
     private final List<ProcessHandle> qemus = new ArrayList<>();
 
-    private GuestFixture(RegistryFixture registry, CocoonCli cocoon, String image) {
+    private GuestFixture(RegistryFixture registry, CocoonCli cocoon, String image, Path layout) {
         this.registry = registry;
         this.cocoon = cocoon;
         this.image = image;
+        this.layout = layout;
     }
 
     /** Builds (or reuses the cached) demo image, starts a registry under {@code dir} and pushes the image to it. */
@@ -65,7 +67,7 @@ final class GuestFixture implements AutoCloseable {
                     CocoonCli.REPO.resolve("guest/push-oci.sh").toString(),
                     layout.toString(),
                     image);
-            return new GuestFixture(registry, new CocoonCli(dir.resolve("state")), image);
+            return new GuestFixture(registry, new CocoonCli(dir.resolve("state")), image, layout);
         } catch (IOException | RuntimeException | Error e) {
             registry.close();
             throw e;
@@ -80,8 +82,39 @@ final class GuestFixture implements AutoCloseable {
         return image;
     }
 
+    /** The registry the demo image was pushed to, for tests that push variants of it. */
+    RegistryFixture registry() {
+        return registry;
+    }
+
+    /** The demo image's layer blobs (gzip), bottom first, as its OCI layout holds them. */
+    List<RegistryFixture.Layer> demoLayers() throws IOException {
+        Path blobs = layout.resolve("blobs/sha256");
+        String manifest = JSON.readTree(layout.resolve("index.json").toFile())
+                .get("manifests")
+                .get(0)
+                .get("digest")
+                .asText();
+        List<RegistryFixture.Layer> layers = new ArrayList<>();
+        for (JsonNode layer :
+                JSON.readTree(blobs.resolve(hex(manifest)).toFile()).get("layers")) {
+            layers.add(new RegistryFixture.Layer(
+                    Files.readAllBytes(blobs.resolve(hex(layer.get("digest").asText()))), false));
+        }
+        return layers;
+    }
+
+    private static String hex(String digest) {
+        return digest.substring(digest.indexOf(':') + 1);
+    }
+
     /** {@code cocoon create} of a small QEMU VM from the demo image; the VM is removed by {@link #close()}. */
     CocoonCli.Run create(String name) {
+        return create(name, image);
+    }
+
+    /** {@code cocoon create} of a small QEMU VM from {@code reference}; the VM is removed by {@link #close()}. */
+    CocoonCli.Run create(String name, String reference) {
         vms.add(name);
         return cocoon.run(
                 "create",
@@ -99,7 +132,7 @@ final class GuestFixture implements AutoCloseable {
                 MEMORY,
                 "--storage",
                 STORAGE,
-                image);
+                reference);
     }
 
     /** {@code cocoon start}, remembering the QEMU pid so it is killed at the end even if cocoon loses track of it. */

@@ -40,6 +40,11 @@ class ImageStoreGcTest {
         shared = new TestLayer()
                 .dir("etc", 0755)
                 .file("etc/os-release", "ID=cocoon-test\n", 0644, 0, 0)
+                // create refuses an image with no kernel or no /sbin/init; the guest never boots here.
+                .dir("boot", 0755)
+                .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
+                .dir("sbin", 0755)
+                .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                 .gzip();
         onlyA = new TestLayer().file("a.txt", "image a\n", 0644, 0, 0).gzip();
         onlyB = new TestLayer().file("b.txt", "image b\n", 0644, 0, 0).gzip();
@@ -87,6 +92,8 @@ class ImageStoreGcTest {
 
         cocoon.run("delete", b).ok();
         assertEquals(List.of(), blobs(cocoon));
+        assertEquals(
+                List.of(), files(cocoon.root().resolve("images/oci/listings")), "the disks' listings go with them");
     }
 
     @Test
@@ -119,14 +126,17 @@ class ImageStoreGcTest {
     }
 
     private static List<String> blobs(CocoonCli cocoon) throws IOException {
-        Path dir = cocoon.root().resolve("images/oci/blobs/sha256");
+        return files(cocoon.root().resolve("images/oci/blobs/sha256")).stream()
+                .map(name -> name.replace(".erofs", ""))
+                .toList();
+    }
+
+    private static List<String> files(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString().replace(".erofs", ""))
-                    .sorted()
-                    .toList();
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 }

@@ -53,6 +53,8 @@ class StateContractTest {
                 .dir("boot", 0755)
                 .file("boot/vmlinuz-1", "not really a kernel\n", 0644, 0, 0)
                 .file("boot/initrd.img-1", "not really an initrd\n", 0644, 0, 0)
+                .dir("sbin", 0755)
+                .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                 .gzip();
         chvRegistry.pushImage("test/contract", "1", RegistryFixture.OCI_MANIFEST, List.of(layer));
         chvImage = chvRegistry.host() + "/test/contract:1";

@@ -1,5 +1,6 @@
 package cocoon.runtime.vm;
 
+import cocoon.api.BootProblem;
 import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
@@ -10,6 +11,7 @@ import cocoon.api.InvalidInputException;
 import cocoon.api.Network;
 import cocoon.api.NotFoundException;
 import cocoon.api.PublishedPort;
+import cocoon.api.UnbootableImageException;
 import cocoon.api.VmDisks;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmPaths;
@@ -66,6 +68,7 @@ public final class Lifecycle {
     /** Everything {@code create} would record, with the disks it would make, creating nothing. */
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
+        requireBootable(image);
         VmSpec spec =
                 spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
         String id = newId();
@@ -81,6 +84,7 @@ public final class Lifecycle {
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
             Image image = images.find(request.image());
             try (var imageHeld = locks.shared(LockScope.imageStore(image.kind()))) {
+                requireBootable(image);
                 return store.insert(taken -> {
                     VmSpec spec = spec(request, image, taken);
                     VmStore.requireFree(spec.name(), taken);
@@ -95,6 +99,14 @@ public final class Lifecycle {
                             network);
                 });
             }
+        }
+    }
+
+    /** Refuses, before anything is written, an image its own source says no VM could boot. */
+    private void requireBootable(Image image) {
+        List<BootProblem> problems = plugins.source(image.kind()).bootProblems(image);
+        if (!problems.isEmpty()) {
+            throw new UnbootableImageException(image.reference(), problems.get(0));
         }
     }
 

@@ -1,6 +1,7 @@
 package cocoon.runtime.testing;
 
 import cocoon.api.Availability;
+import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
@@ -33,6 +34,8 @@ public final class FakeSource implements ImageSource {
     public final List<String> canonicalAsked = new ArrayList<>();
     /** Runs when the collector lists the files, that is while it holds its locks. */
     public Runnable whileCollecting = () -> {};
+    /** What {@link #bootProblems} answers for every image. */
+    public List<BootProblem> problems = List.of();
     /** What the runtime opened it with. */
     public PluginContext context;
 
@@ -114,5 +117,10 @@ public final class FakeSource implements ImageSource {
     @Override
     public Availability check() {
         return Availability.ok("fake source " + kind);
+    }
+
+    @Override
+    public List<BootProblem> bootProblems(Image image) {
+        return problems;
     }
 }

@@ -28,6 +28,8 @@ final class Images {
                 .dir("boot", 0755)
                 .file("boot/vmlinuz-6.1.0-test", "not a real kernel\n", 0644, 0, 0)
                 .file("boot/initrd.img-6.1.0-test", "not a real initrd\n", 0644, 0, 0)
+                .dir("sbin", 0755)
+                .file("sbin/init", "#!/bin/sh\n", 0755, 0, 0)
                 .gzip();
         var payload = new TestLayer()
                 .dir("data", 0755)

@@ -1,6 +1,7 @@
 package cocoon.plugin.cloudimage;
 
 import cocoon.api.Availability;
+import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.Disk;
@@ -20,6 +21,7 @@ import cocoon.plugin.cloudimage.download.Downloader;
 import cocoon.plugin.cloudimage.download.PartFile;
 import cocoon.plugin.cloudimage.qemu.ImageInfo;
 import cocoon.plugin.cloudimage.qemu.ImageSniffer;
+import cocoon.plugin.cloudimage.qemu.PartitionTable;
 import cocoon.plugin.cloudimage.qemu.QemuImg;
 import cocoon.plugin.cloudimage.qemu.SourceFormat;
 import cocoon.plugin.cloudimage.store.CloudImageStore;
@@ -223,12 +225,37 @@ final class CloudImageSource implements ImageSource {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * UEFI firmware boots only from an EFI system partition: a cloud image none of whose disks has one would sit in
+     * the firmware forever. A disk whose table cannot be read whole is given the benefit of the doubt.
+     */
+    @Override
+    public List<BootProblem> bootProblems(Image image) {
+        for (Disk disk : image.baseDisks()) {
+            byte[] head = qemuImg.head(
+                    disk.path(),
+                    SourceFormat.QCOW2,
+                    PartitionTable.HEAD_BYTES,
+                    context.tmpDir()
+                            .resolve("esp-" + image.shortDigest() + "-"
+                                    + ProcessHandle.current().pid()));
+            if (PartitionTable.efiPartition(head) != PartitionTable.EfiPartition.ABSENT) {
+                return List.of();
+            }
+        }
+        return List.of(new BootProblem(
+                BootProblem.Kind.NO_EFI_PARTITION,
+                "has no EFI system partition on its disk, so the UEFI firmware would find nothing to boot",
+                "use a UEFI cloud image (a GPT disk with an ESP, type C12A7328-F81F-11D2-BA4B-00A0C93EC93B)"));
+    }
+
     /** Checks and conversions run qemu-img; the seed disk's tools are the disk builder's to check. */
     @Override
     public Availability check() {
         return context.processes()
                 .which("qemu-img")
-                .map(found -> Availability.ok("qemu-img found at " + found))
+                .map(found -> Availability.ok(
+                        "qemu-img found at " + found + "; create refuses images with no EFI system partition"))
                 .orElseGet(() -> Availability.missing("missing qemu-img (apt-get install qemu-utils)"));
     }
 

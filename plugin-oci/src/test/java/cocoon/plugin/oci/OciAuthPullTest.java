@@ -149,7 +149,9 @@ class OciAuthPullTest {
         assertTrue(
                 issuer.grants().contains("anonymous repository:public/app:pull -> pull"),
                 issuer.grants().toString());
-        assertEquals(List.of(publicLayer.digest()), blobHost.served());
+        assertTrue(
+                blobHost.served().contains(publicLayer.digest()),
+                blobHost.served().toString());
     }
 
     @Test
@@ -273,8 +275,9 @@ class OciAuthPullTest {
 
         source(environment).pull(ref("private/app:v1"), PullOptions.defaults(), event -> {});
 
-        assertEquals(List.of(privateLayer.digest()), proxy.blobFetches(), "the registry was asked for the blob");
-        assertEquals(List.of(privateLayer.digest()), blobHost.served(), "and the object store sent it");
+        // The image config is a blob too, fetched and redirected the same way.
+        assertTrue(proxy.blobFetches().contains(privateLayer.digest()), "the registry was asked for the blob");
+        assertTrue(blobHost.served().contains(privateLayer.digest()), "and the object store sent it");
         assertEquals(List.of(), blobHost.refused());
     }
 }

@@ -1,7 +1,10 @@
 package cocoon.plugin.cloudimage.qemu;
 
+import cocoon.api.CocoonException;
 import cocoon.api.Processes;
 import cocoon.plugin.cloudimage.UnsafeImageException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +55,41 @@ public final class QemuImg {
             }
         }
         return info;
+    }
+
+    /**
+     * The first {@code bytes} the guest would read from the disk, through {@code qemu-img dd} into
+     * {@code scratch}, which is deleted after: no loop device or NBD needed.
+     */
+    public byte[] head(Path image, SourceFormat format, int bytes, Path scratch) {
+        try {
+            Files.createDirectories(scratch.getParent());
+            processes.run(
+                    List.of(
+                            "qemu-img",
+                            "dd",
+                            "-U",
+                            "-f",
+                            format.qemuName(),
+                            "-O",
+                            "raw",
+                            "bs=" + bytes,
+                            "count=1",
+                            "if=" + image,
+                            "of=" + scratch),
+                    QUICK);
+            return Files.readAllBytes(scratch);
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot read the start of " + image + ": " + e.getMessage(),
+                    "check free space and permissions under the root dir");
+        } finally {
+            try {
+                Files.deleteIfExists(scratch);
+            } catch (IOException e) {
+                // Left for GC, which removes old entries under tmp/.
+            }
+        }
     }
 
     public void convertToQcow2(Path source, SourceFormat format, Path target) {

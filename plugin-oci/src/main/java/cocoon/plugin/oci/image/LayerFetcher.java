@@ -10,8 +10,10 @@ import cocoon.plugin.oci.registry.LayerDescriptor;
 import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.store.OciStore;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Brings every layer of a manifest into the store, a bounded number at a time: a layer whose EROFS
+ * Brings the layers of a manifest into the store, a bounded number at a time: a layer whose EROFS
  * image exists is skipped without a request; any other is downloaded on one thread and unpacked into
  * its own work folder under {@code <root>/tmp} on another as the bytes arrive, then, once the whole
- * blob is verified, turned into an EROFS image and committed. The work folder is always removed.
+ * blob is verified, turned into an EROFS image and committed. Layers merged into one disk are downloaded
+ * to files first, since they are applied in order. The work folder is always removed.
  */
 final class LayerFetcher {
 
@@ -50,14 +53,74 @@ final class LayerFetcher {
     void fetchAll(RegistrySession session, List<LayerDescriptor> layers, boolean force, ProgressListener progress) {
         Map<String, LayerDescriptor> distinct = new LinkedHashMap<>();
         layers.forEach(layer -> distinct.putIfAbsent(layer.digest(), layer));
+        inParallel(distinct.values().stream()
+                .<Runnable>map(layer -> () -> fetch(session, layer, force, progress))
+                .toList());
+    }
+
+    /**
+     * Brings {@code layers} (bottom first) into the store as one EROFS disk named {@code id}, unless it is there:
+     * the blobs are downloaded in parallel to files, each verified, then applied in order to one folder.
+     */
+    void fetchMerged(
+            RegistrySession session,
+            List<LayerDescriptor> layers,
+            String id,
+            boolean force,
+            ProgressListener progress) {
+        String item = "merged " + id.substring(0, 12);
+        if (!force && store.hasLayer(id)) {
+            progress.on(ProgressEvent.message(item, layers.size() + " layers already in the store as one disk"));
+            return;
+        }
+        Path work = createWorkDir(id.substring(0, 12));
+        try {
+            List<Path> blobs = new ArrayList<>();
+            List<Runnable> downloads = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                LayerDescriptor layer = layers.get(i);
+                Path blob = work.resolve("layer-" + i + ".blob");
+                blobs.add(blob);
+                downloads.add(() -> downloadToFile(session, layer, blob, progress));
+            }
+            inParallel(downloads);
+            progress.on(ProgressEvent.message(item, "merging " + layers.size() + " layers into one EROFS disk"));
+            ConvertedLayer converted = converter.merge(
+                    blobs, layers.stream().map(LayerDescriptor::digest).toList(), work);
+            store.commit(id, converted);
+            progress.on(ProgressEvent.message(item, "stored"));
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private static void downloadToFile(
+            RegistrySession session, LayerDescriptor layer, Path blob, ProgressListener progress) {
+        String item = layer.hex().substring(0, 12);
+        progress.on(ProgressEvent.started(item, layer.size()));
+        try (OutputStream out = Files.newOutputStream(blob, StandardOpenOption.CREATE_NEW)) {
+            download(session, layer, out, item, progress);
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot write layer " + layer.digest() + " to " + blob + ": " + e.getMessage(),
+                    "check free space under the root dir");
+        }
+        progress.on(ProgressEvent.done(item, layer.size(), "verified"));
+    }
+
+    /** Runs the tasks, a bounded number at a time; the first failure cancels the rest and is thrown. */
+    private void inParallel(List<Runnable> tasks) {
+        if (tasks.isEmpty()) {
+            return;
+        }
         AtomicInteger threadNumber = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(
-                Math.min(parallel, distinct.size()),
+                Math.min(parallel, tasks.size()),
                 task -> new Thread(task, "cocoon-oci-layer-" + threadNumber.incrementAndGet()));
         List<Future<?>> running = new ArrayList<>();
         try {
-            for (LayerDescriptor layer : distinct.values()) {
-                running.add(pool.submit(() -> fetch(session, layer, force, progress)));
+            for (Runnable task : tasks) {
+                running.add(pool.submit(task));
             }
             RuntimeException failure = null;
             for (Future<?> task : running) {
@@ -137,14 +200,8 @@ final class LayerFetcher {
     private static void download(
             RegistrySession session, LayerDescriptor layer, BlobPipe pipe, String item, ProgressListener progress)
             throws IOException {
-        long[] reported = {0};
         try {
-            session.download(layer, pipe.sink(), bytes -> {
-                if (bytes - reported[0] >= PROGRESS_STEP || bytes == layer.size()) {
-                    reported[0] = bytes;
-                    progress.on(ProgressEvent.progress(item, bytes, layer.size()));
-                }
-            });
+            download(session, layer, pipe.sink(), item, progress);
         } catch (RuntimeException e) {
             if (!pipe.readerClosed()) {
                 pipe.fail(e);
@@ -153,6 +210,18 @@ final class LayerFetcher {
         }
         progress.on(ProgressEvent.message(item, "verified; building the EROFS image"));
         pipe.finish();
+    }
+
+    /** Streams the blob into {@code out}, reporting every mebibyte; returns once jib has verified it. */
+    private static void download(
+            RegistrySession session, LayerDescriptor layer, OutputStream out, String item, ProgressListener progress) {
+        long[] reported = {0};
+        session.download(layer, out, bytes -> {
+            if (bytes - reported[0] >= PROGRESS_STEP || bytes == layer.size()) {
+                reported[0] = bytes;
+                progress.on(ProgressEvent.progress(item, bytes, layer.size()));
+            }
+        });
     }
 
     private static void awaitQuietly(FutureTask<Void> download) {

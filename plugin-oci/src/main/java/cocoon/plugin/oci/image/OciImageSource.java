@@ -1,6 +1,7 @@
 package cocoon.plugin.oci.image;
 
 import cocoon.api.Availability;
+import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
@@ -15,7 +16,9 @@ import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ErofsWriter;
 import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
+import cocoon.plugin.oci.layer.LayerListing;
 import cocoon.plugin.oci.layer.LayerUnpacker;
+import cocoon.plugin.oci.layer.RootFileSystem;
 import cocoon.plugin.oci.layer.SpecialFiles;
 import cocoon.plugin.oci.registry.DockerCredentials;
 import cocoon.plugin.oci.registry.ManifestProbe;
@@ -48,6 +51,8 @@ public final class OciImageSource implements ImageSource {
     public static final String KIND = "oci";
     /** Virtio-blk serials hold 20 bytes: the layer is found in the guest by this prefix of its digest. */
     static final int SERIAL_HEX = 20;
+    /** What the guest hook starts once the root is mounted, unless the command line says {@code init=}. */
+    static final String INIT = "/sbin/init";
 
     private final PluginContext context;
     private final OciSettings settings;
@@ -102,15 +107,24 @@ public final class OciImageSource implements ImageSource {
                 }
             }
             ResolvedManifest manifest;
+            DiskPlan plan;
             try (RegistrySession session = RegistrySession.open(reference, options.insecure(), credential.get())) {
                 manifest = session.resolve();
+                plan = DiskPlan.of(manifest.layers());
                 progress.on(ProgressEvent.message(
                         reference.canonical(),
                         "manifest " + manifest.digest() + ", "
-                                + manifest.layers().size() + " layers"));
-                fetcher(progress).fetchAll(session, manifest.layers(), options.force(), progress);
+                                + manifest.layers().size() + " layers"
+                                + (plan.merged().isEmpty()
+                                        ? ""
+                                        : ", the top " + plan.merged().size() + " merged into one disk")));
+                LayerFetcher fetcher = fetcher(progress);
+                fetcher.fetchAll(session, plan.own(), options.force(), progress);
+                if (!plan.merged().isEmpty()) {
+                    fetcher.fetchMerged(session, plan.merged(), plan.mergedId(), options.force(), progress);
+                }
             }
-            IndexEntry entry = indexEntry(reference, manifest);
+            IndexEntry entry = indexEntry(reference, manifest, plan);
             store.put(entry);
             return image(entry);
         }
@@ -126,7 +140,7 @@ public final class OciImageSource implements ImageSource {
         IndexEntry entry = store.readIndex().images().get(reference.canonical());
         if (entry == null
                 || entry.referenceDigest() == null
-                || !entry.layers().stream().allMatch(layer -> store.hasLayer(layer.hex()))) {
+                || !entry.diskIds().stream().allMatch(store::hasLayer)) {
             return Optional.empty();
         }
         if (reference.digest() != null) {
@@ -164,13 +178,14 @@ public final class OciImageSource implements ImageSource {
         return new LayerFetcher(store, converter, context.tmpDir(), settings.parallelDownloads());
     }
 
-    /** The kernel is the topmost layer's {@code /boot/vmlinuz*}; the initrd likewise the topmost one. */
-    private IndexEntry indexEntry(OciReference reference, ResolvedManifest manifest) {
+    /** The kernel is the topmost disk's {@code /boot/vmlinuz*}; the initrd likewise the topmost one. */
+    private IndexEntry indexEntry(OciReference reference, ResolvedManifest manifest, DiskPlan plan) {
         List<LayerRecord> layers = manifest.layers().stream()
                 .map(layer -> new LayerRecord(layer.digest(), layer.size()))
                 .toList();
-        String kernel = topmostBootFile(layers, "vmlinuz");
-        String initrd = topmostBootFile(layers, "initrd");
+        List<String> disks = plan.diskIds();
+        String kernel = topmostBootFile(disks, "vmlinuz");
+        String initrd = topmostBootFile(disks, "initrd");
         IndexEntry draft = new IndexEntry(
                 reference.canonical(),
                 manifest.digest(),
@@ -179,7 +194,10 @@ public final class OciImageSource implements ImageSource {
                 kernel,
                 initrd,
                 0,
-                Instant.now());
+                Instant.now(),
+                disks,
+                manifest.architecture(),
+                hasInit(disks));
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
@@ -192,12 +210,34 @@ public final class OciImageSource implements ImageSource {
                 kernel,
                 initrd,
                 size,
-                draft.created());
+                draft.created(),
+                disks,
+                draft.architecture(),
+                draft.init());
     }
 
-    private String topmostBootFile(List<LayerRecord> layers, String name) {
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            Path file = store.bootDir(layers.get(i).hex()).resolve(name);
+    /** Whether the stacked disks hold an executable {@code /sbin/init}; null when a disk predates listings. */
+    private Boolean hasInit(List<String> disks) {
+        List<LayerListing> listings = new ArrayList<>();
+        for (String disk : disks) {
+            Path file = store.listing(disk);
+            if (!Files.isRegularFile(file)) {
+                return null;
+            }
+            try {
+                listings.add(LayerListing.read(file));
+            } catch (IOException e) {
+                throw new CocoonException(
+                        "cannot read the listing of disk " + disk + ": " + e.getMessage(),
+                        "pull the image again with --force");
+            }
+        }
+        return new RootFileSystem(listings).executable(INIT);
+    }
+
+    private String topmostBootFile(List<String> disks, String name) {
+        for (int i = disks.size() - 1; i >= 0; i--) {
+            Path file = store.bootDir(disks.get(i)).resolve(name);
             if (Files.isRegularFile(file)) {
                 return store.dir().relativize(file).toString();
             }
@@ -229,29 +269,57 @@ public final class OciImageSource implements ImageSource {
                 entry.sizeBytes(),
                 entry.created(),
                 boot,
-                baseDisks(entry.layers()));
+                baseDisks(entry.diskIds()));
+    }
+
+    /** The stored disks, bottom first, each found in the guest by a prefix of its id. */
+    private List<Disk> baseDisks(List<String> disks) {
+        return disks.stream()
+                .map(hex -> new Disk(store.erofs(hex), DiskFormat.RAW, true, hex.substring(0, SERIAL_HEX), null))
+                .toList();
     }
 
     /**
-     * One read-only disk per layer, bottom first. A layer listed twice keeps only its topmost place:
-     * the overlay it builds is the same, and each serial then names one disk.
+     * Told from what the pull recorded; an entry from an older release that did not record the architecture
+     * or the listings is not refused for them.
      */
-    private List<Disk> baseDisks(List<LayerRecord> layers) {
-        Map<String, LayerRecord> topmost = new LinkedHashMap<>();
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            topmost.putIfAbsent(layers.get(i).hex(), layers.get(i));
+    @Override
+    public List<BootProblem> bootProblems(Image image) {
+        IndexEntry entry = store.readIndex().images().get(image.reference());
+        if (entry == null) {
+            return List.of();
         }
-        List<Disk> disks = new ArrayList<>();
-        topmost.values()
-                .forEach(layer -> disks.add(
-                        0,
-                        new Disk(
-                                store.erofs(layer.hex()),
-                                DiskFormat.RAW,
-                                true,
-                                layer.hex().substring(0, SERIAL_HEX),
-                                null)));
-        return disks;
+        List<BootProblem> problems = new ArrayList<>();
+        String host = hostArchitecture();
+        if (entry.architecture() != null && !entry.architecture().equals(host)) {
+            problems.add(new BootProblem(
+                    BootProblem.Kind.WRONG_ARCHITECTURE,
+                    "is built for " + entry.architecture() + " and this host runs " + host + " VMs",
+                    "pull a linux/" + host + " build of it"));
+        }
+        if (entry.kernel() == null) {
+            problems.add(new BootProblem(
+                    BootProblem.Kind.NO_KERNEL,
+                    "carries no kernel (Cocoon boots only VM images with /boot/vmlinuz-* in their layers today)",
+                    "build a VM image as guest/build-oci-demo.sh does (see guest/README.md)"));
+        }
+        if (Boolean.FALSE.equals(entry.init())) {
+            problems.add(new BootProblem(
+                    BootProblem.Kind.NO_INIT,
+                    "has no " + INIT + " in its layers (symlinks followed), which the VM would run",
+                    "add an init to the image, as guest/build-oci-demo.sh does (see guest/README.md)"));
+        }
+        return problems;
+    }
+
+    /** The host's CPU in OCI's words: Java says {@code amd64} and {@code aarch64}, OCI {@code amd64} and {@code arm64}. */
+    static String hostArchitecture() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "x86_64" -> "amd64";
+            case "aarch64" -> "arm64";
+            default -> arch;
+        };
     }
 
     @Override
@@ -294,7 +362,8 @@ public final class OciImageSource implements ImageSource {
             }
         });
         return missing.isEmpty()
-                ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found")
+                ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found; create refuses images with no "
+                        + "kernel, no " + INIT + " or not built for " + hostArchitecture())
                 : Availability.missing("missing " + String.join(", ", missing));
     }
 

@@ -34,6 +34,16 @@ public final class BootCandidates {
         }
     }
 
+    /** Notes that whatever sat at a layer path is gone, with everything under it. */
+    void gone(String path) {
+        if (path.equals("boot")) {
+            kernels.clear();
+            initrds.clear();
+        } else {
+            seen(path, false);
+        }
+    }
+
     /** The newest kernel's file name in {@code /boot}. */
     public Optional<String> kernel() {
         return kernels.stream()

@@ -3,10 +3,11 @@ package cocoon.plugin.oci.layer;
 import java.nio.file.Path;
 
 /**
- * A layer turned into files in its work folder, ready to be committed to the store.
+ * A layer (or several merged in order) turned into files in its work folder, ready to be committed to the store.
  *
  * @param erofs   the EROFS image
- * @param kernel  the layer's newest {@code /boot/vmlinuz*}, copied out, or null
+ * @param listing its {@link LayerListing}
+ * @param kernel  the newest {@code /boot/vmlinuz*}, copied out, or null
  * @param initrd  its matching {@code /boot/initrd.img*}, copied out, or null
  */
-public record ConvertedLayer(Path erofs, Path kernel, Path initrd) {}
+public record ConvertedLayer(Path erofs, Path listing, Path kernel, Path initrd) {}

@@ -1,6 +1,7 @@
 package cocoon.plugin.oci.layer;
 
 import cocoon.api.CocoonException;
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,9 +36,7 @@ public final class LayerConverter {
      */
     public ConvertedLayer convert(InputStream blob, Path work, String layer) {
         try {
-            Path rootfs = Files.createDirectory(work.resolve("rootfs"));
-            Files.setAttribute(rootfs, "unix:mode", 0755);
-            BootCandidates boot;
+            UnpackedTree tree = new UnpackedTree(createRoot(work));
             try (InputStream tar = archive.open(
                     new FilterInputStream(blob) {
                         @Override
@@ -46,21 +46,61 @@ public final class LayerConverter {
                     },
                     work,
                     layer)) {
-                boot = unpacker.unpack(tar, rootfs, layer);
+                unpacker.unpack(tar, tree, layer);
             }
             blob.transferTo(OutputStream.nullOutputStream());
             Files.deleteIfExists(work.resolve("layer.tar"));
-            Path kernel = copyBootFile(rootfs, boot.kernel(), work.resolve("vmlinuz"));
-            Path initrd = copyBootFile(rootfs, boot.initrd(), work.resolve("initrd"));
-            Path image = work.resolve("layer.erofs");
-            erofs.write(rootfs, image);
-            return new ConvertedLayer(image, kernel, initrd);
+            return finish(tree, work);
         } catch (IOException e) {
-            throw new CocoonException(
-                    "cannot unpack layer " + layer + ": " + e.getMessage(),
-                    "if the disk is full free space (cocoon gc); otherwise the layer is damaged, push the image again",
-                    e);
+            throw unpackFailure(layer, e);
         }
+    }
+
+    /**
+     * Merges verified blobs, bottom first, into one EROFS image that, stacked over the disks below them, shows
+     * what the layers would have shown one disk each. Each blob file is deleted once it is applied.
+     */
+    public ConvertedLayer merge(List<Path> blobs, List<String> layers, Path work) {
+        String layer = "";
+        try {
+            UnpackedTree tree = new UnpackedTree(createRoot(work));
+            for (int i = 0; i < blobs.size(); i++) {
+                layer = layers.get(i);
+                try (InputStream tar = archive.open(
+                        new BufferedInputStream(Files.newInputStream(blobs.get(i)), 1 << 16), work, layer)) {
+                    unpacker.unpack(tar, tree, layer);
+                }
+                Files.deleteIfExists(work.resolve("layer.tar"));
+                Files.delete(blobs.get(i));
+            }
+            return finish(tree, work);
+        } catch (IOException e) {
+            throw unpackFailure(layer, e);
+        }
+    }
+
+    private static Path createRoot(Path work) throws IOException {
+        Path rootfs = Files.createDirectory(work.resolve("rootfs"));
+        Files.setAttribute(rootfs, "unix:mode", 0755);
+        return rootfs;
+    }
+
+    private ConvertedLayer finish(UnpackedTree tree, Path work) throws IOException {
+        Path rootfs = tree.root();
+        Path kernel = copyBootFile(rootfs, tree.boot().kernel(), work.resolve("vmlinuz"));
+        Path initrd = copyBootFile(rootfs, tree.boot().initrd(), work.resolve("initrd"));
+        Path listing = work.resolve("listing");
+        LayerListing.of(tree).write(listing);
+        Path image = work.resolve("layer.erofs");
+        erofs.write(rootfs, image);
+        return new ConvertedLayer(image, listing, kernel, initrd);
+    }
+
+    private static CocoonException unpackFailure(String layer, IOException e) {
+        return new CocoonException(
+                "cannot unpack layer " + layer + ": " + e.getMessage(),
+                "if the disk is full free space (cocoon gc); otherwise the layer is damaged, push the image again",
+                e);
     }
 
     private static Path copyBootFile(Path rootfs, Optional<String> name, Path target) throws IOException {

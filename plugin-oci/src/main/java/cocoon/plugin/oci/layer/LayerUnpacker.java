@@ -26,11 +26,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Unpacks one layer tar into a folder exactly as the guest must see it (modes, owners, links,
+ * Unpacks a layer tar into a folder exactly as the guest must see it (modes, owners, links,
  * device nodes, xattrs), turning OCI whiteouts into overlayfs ones: {@code .wh.NAME} becomes a 0/0
  * character device {@code NAME}, {@code .wh..wh..opq} becomes {@code trusted.overlay.opaque=y} on its
- * folder. Every path is checked component by component, so no entry can reach outside the folder:
- * not by {@code ..}, an absolute name, a hard link, or a write through a symlink.
+ * folder. Several layers applied in order to one folder merge as overlayfs would stack them, and the
+ * folder keeps the whiteouts and opaque folders the guest needs against the disks below it: a whiteout
+ * also deletes what earlier layers put there, an opaque marker also deletes their content of that folder,
+ * and a folder that replaces an earlier non-folder is made opaque. Every path is checked component by
+ * component, so no entry can reach outside the folder: not by {@code ..}, an absolute name, a hard link,
+ * or a write through a symlink.
  */
 public final class LayerUnpacker {
 
@@ -49,9 +53,9 @@ public final class LayerUnpacker {
         this.notices = notices;
     }
 
-    /** Unpacks {@code tar} into the existing empty folder {@code root}; {@code layer} names it in errors. */
-    public BootCandidates unpack(InputStream tar, Path root, String layer) throws IOException {
-        Run run = new Run(root, layer);
+    /** Applies {@code tar} on top of what {@code tree} holds (nothing, for a first layer); {@code layer} names it in errors. */
+    public void unpack(InputStream tar, UnpackedTree tree, String layer) throws IOException {
+        Run run = new Run(tree, layer);
         try (TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
             TarArchiveEntry entry;
             while ((entry = entries.getNextEntry()) != null) {
@@ -64,23 +68,32 @@ public final class LayerUnpacker {
             }
         }
         run.finishDirectories();
-        return run.boot;
     }
 
-    /** State of one unpacking: directory attributes to set last (children change a folder's mtime). */
+    /**
+     * State of one layer's unpacking: directory attributes to set last (children change a folder's mtime),
+     * and what this layer made or passed through, which an opaque marker must keep.
+     */
     private final class Run {
         final Path root;
         final String layer;
-        final BootCandidates boot = new BootCandidates();
+        final BootCandidates boot;
+        final Set<Path> opaque;
         final Map<Path, TarArchiveEntry> directories = new LinkedHashMap<>();
-        final Set<Path> opaque = new HashSet<>();
+        /** Paths this layer created; everything else in the folder came from earlier layers. */
+        final Set<Path> created = new HashSet<>();
+        /** Folders of earlier layers that this layer named or wrote inside. */
+        final Set<Path> entered = new HashSet<>();
+
         long entries;
         long bytes;
         long nextSpaceCheck = FREE_SPACE_CHECK_EVERY;
 
-        Run(Path root, String layer) {
-            this.root = root;
+        Run(UnpackedTree tree, String layer) {
+            this.root = tree.root();
             this.layer = layer;
+            this.boot = tree.boot;
+            this.opaque = tree.opaque;
         }
 
         void extract(TarArchiveEntry entry, InputStream content) throws IOException {
@@ -105,22 +118,32 @@ public final class LayerUnpacker {
                 Path target = parent.resolve(hidden);
                 clear(target);
                 special.mknod(target, 'c', 0, 0);
+                created.add(target);
                 boot.seen(relative.substring(0, relative.length() - base.length()) + hidden, false);
                 return;
             }
             Path target = parent.resolve(base);
             if (entry.isDirectory()) {
                 if (Files.isDirectory(target, NOFOLLOW)) {
+                    if (!created.contains(target)) {
+                        entered.add(target);
+                    }
                     directories.put(target, entry);
                     return;
                 }
+                // What an earlier layer had here (a file, a whiteout) hides the lower disks' folder: so must this one.
+                boolean replacesEarlier = Files.exists(target, NOFOLLOW) && !created.contains(target);
                 clear(target);
                 Files.createDirectory(target);
+                created.add(target);
                 directories.put(target, entry);
-                boot.seen(relative, false);
+                if (replacesEarlier) {
+                    markOpaque(target);
+                }
                 return;
             }
             clear(target);
+            created.add(target);
             boolean regular = false;
             if (entry.isSymbolicLink()) {
                 Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
@@ -178,9 +201,31 @@ public final class LayerUnpacker {
             }
         }
 
-        void markOpaque(Path dir) {
+        /** Hides the lower disks' content of {@code dir}, and removes what earlier layers put in it. */
+        void markOpaque(Path dir) throws IOException {
+            if (!created.contains(dir)) {
+                keepOnlyThisLayer(dir);
+            }
             if (opaque.add(dir)) {
                 special.setXattr(dir, "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+
+        /** Removes from an earlier layer's folder everything this layer did not write, wherever the marker came in the tar. */
+        void keepOnlyThisLayer(Path dir) throws IOException {
+            List<Path> children;
+            try (var list = Files.list(dir)) {
+                children = list.toList();
+            }
+            for (Path child : children) {
+                if (created.contains(child)) {
+                    continue;
+                }
+                if (entered.contains(child) && Files.isDirectory(child, NOFOLLOW)) {
+                    keepOnlyThisLayer(child);
+                } else {
+                    clear(child);
+                }
             }
         }
 
@@ -239,6 +284,9 @@ public final class LayerUnpacker {
                 if (!Files.exists(dir, NOFOLLOW)) {
                     Files.createDirectory(dir);
                     Files.setAttribute(dir, "unix:mode", 0755);
+                    created.add(dir);
+                } else if (Files.isDirectory(dir, NOFOLLOW) && !created.contains(dir)) {
+                    entered.add(dir);
                 } else if (!Files.isDirectory(dir, NOFOLLOW)) {
                     throw new UnsafeLayerException(
                             layer, name, "has a parent that is not a folder: " + root.relativize(dir));
@@ -297,6 +345,7 @@ public final class LayerUnpacker {
             if (!Files.exists(target, NOFOLLOW)) {
                 return;
             }
+            boot.gone(root.relativize(target).toString());
             if (!Files.isDirectory(target, NOFOLLOW)) {
                 Files.delete(target);
                 return;

@@ -4,6 +4,8 @@ import cocoon.api.CocoonException;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -14,6 +16,7 @@ import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -36,6 +39,10 @@ public final class RegistrySession implements AutoCloseable {
     private static final String OS = "linux";
     /** A manifest is a few kilobytes; a registry that takes longer than this to send one is broken. */
     private static final Duration MANIFEST_DEADLINE = Duration.ofSeconds(30);
+    /** Image configs are kilobytes, with a long build history a few hundred. */
+    private static final long MAX_CONFIG_BYTES = 4L << 20;
+
+    private static final ObjectMapper CONFIG_READER = new ObjectMapper();
 
     private final OciReference reference;
     private final FailoverHttpClient http;
@@ -121,12 +128,32 @@ public final class RegistrySession implements AutoCloseable {
                         reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
             }
             return new ResolvedManifest(
-                    image.getDigest().toString(), top.getDigest().toString(), layers);
+                    image.getDigest().toString(), top.getDigest().toString(), layers, architecture(manifest));
         } catch (CocoonException e) {
             throw e;
         } catch (Exception e) {
             throw RegistryErrors.translate(e, reference, "fetching the manifest", credential);
         }
+    }
+
+    /**
+     * The {@code architecture} of the image config, which a single-platform manifest is the only place to
+     * learn it from; null when the manifest names no config. The config is verified like a layer.
+     */
+    private String architecture(BuildableManifestTemplate manifest) throws IOException {
+        BuildableManifestTemplate.ContentDescriptorTemplate config = manifest.getContainerConfiguration();
+        if (config == null || config.getDigest() == null) {
+            return null;
+        }
+        if (config.getSize() > MAX_CONFIG_BYTES) {
+            throw new InvalidInputException(
+                    "the image config of " + reference.canonical() + " is " + config.getSize() + " bytes",
+                    "an image config is a few kilobytes; the registry is broken or hostile");
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        download(new LayerDescriptor(config.getDigest().toString(), config.getSize()), bytes, count -> {});
+        JsonNode architecture = CONFIG_READER.readTree(bytes.toByteArray()).path("architecture");
+        return architecture.isTextual() ? architecture.asText() : null;
     }
 
     /** A manifest fetched by digest must hash to that digest; a tag can point anywhere. */

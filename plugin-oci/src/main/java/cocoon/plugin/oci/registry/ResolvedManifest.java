@@ -7,8 +7,10 @@ import java.util.List;
  *
  * @param digest          the image manifest's digest
  * @param referenceDigest the digest the reference itself names: the same, or that of the manifest list or index it went through
+ * @param architecture    the image config's {@code architecture}, or null when the manifest names no config
  */
-public record ResolvedManifest(String digest, String referenceDigest, List<LayerDescriptor> layers) {
+public record ResolvedManifest(
+        String digest, String referenceDigest, List<LayerDescriptor> layers, String architecture) {
 
     public ResolvedManifest {
         layers = List.copyOf(layers);

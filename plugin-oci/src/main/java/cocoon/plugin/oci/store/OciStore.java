@@ -5,7 +5,6 @@ import cocoon.api.JsonFiles;
 import cocoon.api.NotFoundException;
 import cocoon.api.StoreLock;
 import cocoon.plugin.oci.layer.ConvertedLayer;
-import cocoon.plugin.oci.layer.LayerUnpacker;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,9 +18,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * The OCI store under {@code <root>/images/oci}: one EROFS image per layer digest, the boot files
- * found in each layer, and the index. A layer's EROFS image appears only through {@link #commit},
- * after its boot files, so its presence means the layer is complete.
+ * The OCI store under {@code <root>/images/oci}: one EROFS image per disk (a layer digest, or the id of
+ * layers merged into one disk), the boot files and the listing of each, and the index. A disk's EROFS
+ * image appears only through {@link #commit}, after its boot files and listing, so its presence means
+ * the disk is complete.
  */
 public final class OciStore {
 
@@ -46,12 +46,22 @@ public final class OciStore {
         return dir.resolve("blobs").resolve("sha256").resolve(hex + ".erofs");
     }
 
+    /** What the disk holds, path by path ({@code LayerListing}); absent for disks stored by older releases. */
+    public Path listing(String hex) {
+        return dir.resolve("listings").resolve(hex);
+    }
+
     public Path bootDir(String hex) {
         return dir.resolve("boot").resolve(hex);
     }
 
+    /**
+     * Whether the disk is complete: its EROFS image and its listing. The collector may take a listing whose disk a
+     * VM still keeps (the VM names only the image), and a disk stored by an older release has none: both are
+     * converted again, so every indexed disk has its listing.
+     */
     public boolean hasLayer(String hex) {
-        return Files.isRegularFile(erofs(hex));
+        return Files.isRegularFile(erofs(hex)) && Files.isRegularFile(listing(hex));
     }
 
     /** Layer images are never written again, and no other user may read what a VM boots from. */
@@ -67,19 +77,31 @@ public final class OciStore {
         try {
             Path target = erofs(hex);
             Files.createDirectories(target.getParent());
+            // Two pulls may convert the same layer at once: each file is replaced by an atomic rename, never removed
+            // first, so the other pull always finds the boot files its conversion made.
             Path boot = bootDir(hex);
-            LayerUnpacker.deleteTree(boot);
             if (layer.kernel() != null || layer.initrd() != null) {
                 Files.createDirectories(boot);
-                moveDurably(privateFile(layer.kernel()), boot.resolve("vmlinuz"));
-                moveDurably(privateFile(layer.initrd()), boot.resolve("initrd"));
             }
+            replaceBootFile(layer.kernel(), boot.resolve("vmlinuz"));
+            replaceBootFile(layer.initrd(), boot.resolve("initrd"));
+            Files.createDirectories(listing(hex).getParent());
+            moveDurably(privateFile(layer.listing()), listing(hex));
             Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
             moveDurably(layer.erofs(), target);
         } catch (IOException e) {
             throw new CocoonException(
                     "cannot store layer " + hex + " under " + dir + ": " + e.getMessage(),
                     "check free space and permissions under the root dir");
+        }
+    }
+
+    /** Moves a boot file into place, or removes one a conversion no longer finds. */
+    private static void replaceBootFile(Path converted, Path target) throws IOException {
+        if (converted == null) {
+            Files.deleteIfExists(target);
+        } else {
+            moveDurably(privateFile(converted), target);
         }
     }
 
@@ -142,6 +164,7 @@ public final class OciStore {
     public Set<Path> files() {
         Set<Path> files = new HashSet<>();
         collect(dir.resolve("blobs"), Integer.MAX_VALUE, Files::isRegularFile, files);
+        collect(dir.resolve("listings"), 1, Files::isRegularFile, files);
         // A layer's boot files go as one folder, so GC leaves no empty folder behind.
         collect(dir.resolve("boot"), 1, Files::isDirectory, files);
         return files;
@@ -159,10 +182,13 @@ public final class OciStore {
         }
     }
 
-    /** The files an index entry needs: its layers' EROFS images and its boot files. */
+    /** The files an index entry needs: its disks' EROFS images and listings, and its boot files. */
     public Set<Path> filesOf(IndexEntry entry) {
         Set<Path> files = new HashSet<>();
-        entry.layers().forEach(layer -> files.add(erofs(layer.hex())));
+        entry.diskIds().forEach(hex -> {
+            files.add(erofs(hex));
+            files.add(listing(hex));
+        });
         if (entry.kernel() != null) {
             files.add(dir.resolve(entry.kernel()));
         }

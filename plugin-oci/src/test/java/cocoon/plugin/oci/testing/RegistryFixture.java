@@ -219,9 +219,15 @@ public final class RegistryFixture implements AutoCloseable {
      */
     public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers)
             throws IOException, InterruptedException {
+        return pushImage(repository, tag, mediaType, layers, "amd64");
+    }
+
+    /** As {@link #pushImage(String, String, String, List)}, with a config naming {@code architecture}. */
+    public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers, String architecture)
+            throws IOException, InterruptedException {
         boolean oci = mediaType.equals(OCI_MANIFEST);
-        String config =
-                "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        String config = "{\"architecture\":\"" + architecture
+                + "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
         byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
         String configDigest = pushBlob(repository, configBytes);
         List<String> layerJson = new ArrayList<>();
