@@ -4,7 +4,7 @@
   net-timer.py start COCOON RUNS VM...   `cocoon start VM` until the command exits, until QMP greets and
       until the guest prints its banner on the console; then `cocoon stop --force`. Each run starts every
       VM once, one at a time, in an order that rotates from run to run. Prints one line per start and,
-      last, the medians per VM as JSON.
+      last, per VM as JSON the medians and the medians of the per-run differences to the first VM.
   net-timer.py http RUNS FETCHES REQUESTS URL...   per URL (the server's base, e.g. http://127.0.0.1:8080):
       one curl fetching /big.bin FETCHES times, and one curl asking for /index.html REQUESTS times, each
       timed whole; URLs alternate within a run. Prints one line per run and, last, the medians (MB/s,
@@ -61,7 +61,13 @@ def start(cocoon, runs, vms):
                 times[vm][key].append(at - began)
             print(f"run {run + 1} {vm}: exits {exited - began:.3f} s, QMP {greeted - began:.3f} s,"
                   f" banner {ready - began:.3f} s", flush=True)
-    print(json.dumps({vm: {key: statistics.median(v) for key, v in t.items()} for vm, t in times.items()}))
+    # Starts of one run follow each other, so their differences to the first VM's suffer the least from load.
+    medians = {}
+    for vm, t in times.items():
+        medians[vm] = {key: statistics.median(v) for key, v in t.items()}
+        for key in ("exit", "ready"):
+            medians[vm][key + "_extra"] = statistics.median(a - b for a, b in zip(t[key], times[vms[0]][key]))
+    print(json.dumps(medians))
 
 
 def curl_seconds(urls):

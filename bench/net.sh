@@ -100,7 +100,7 @@ start_of() { python3 -c "import json, sys; print(json.loads(sys.argv[1])['$1']['
 http_of() { python3 -c "import json, sys; print(json.loads(sys.argv[1])['$1']['$2'])" "$served"; }
 
 echo
-echo "median of $runs starts per mode          (ratio = mode / none)"
+echo "median of $runs starts per mode          (ratio = mode / none; extra: median of per-run differences)"
 # No row for QMP: `cocoon start` exits only once QMP has greeted it, so that time is the exit's.
 for stage in exit ready; do
   case $stage in
@@ -111,6 +111,10 @@ for stage in exit ready; do
   row "$what, user" "$(start_of net-user "$stage")" "$(start_of net-none "$stage")"
   row "$what, bridge" "$(start_of net-bridge "$stage")" "$(start_of net-none "$stage")"
 done
+row "extra of user over none, until it exits" "$(start_of net-user exit_extra)"
+row "extra of bridge over none, until it exits" "$(start_of net-bridge exit_extra)"
+row "extra of user over none, until the banner" "$(start_of net-user ready_extra)"
+row "extra of bridge over none, until the banner" "$(start_of net-bridge ready_extra)"
 echo
 echo "median of $runs rounds: one curl fetching 16 MiB $fetches times, one asking for index.html $requests times"
 echo "                                    (ratio = path / the guest's bridge address)"
