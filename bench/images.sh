@@ -1,9 +1,11 @@
-# Sourced by create.sh, start.sh and cli-latency.sh: the demo guest images, served from loopback
+# Sourced by create.sh, start.sh, net.sh and cli-latency.sh: the demo guest images, served from loopback
 # servers this script starts (a docker-registry for the OCI demo, python3 http.server for the cloud demo).
 
-# serve_oci_demo: builds and pushes the OCI demo; sets $oci_ref.
+# serve_oci_demo [EDIT...]: builds the OCI demo, runs `EDIT... LAYOUT` on its layout if given, pushes it;
+# sets $oci_ref.
 serve_oci_demo() {
   "$repo/guest/build-oci-demo.sh" "$work/oci-demo" > /dev/null
+  [[ $# -eq 0 ]] || "$@" "$work/oci-demo"
   local port
   port=$(free_port)
   "$repo/scripts/registry" "$port" "$work/registry" > "$work/registry.log" 2>&1 &
