@@ -39,9 +39,9 @@ class DebianCloudGuestTest {
     private static final int SSH_PORT = 2222;
     /** The login Cocoon's cloud-init seed creates unless {@code --user} names another. */
     private static final String LOGIN = "cocoon";
-    /** OVMF, GRUB, the kernel, systemd and cloud-init's four Python stages under TCG: 131-184 s at load 8-12. */
+    /** OVMF, GRUB, the kernel, systemd and cloud-init's four Python stages under TCG: 68-184 s at load 4-12. */
     private static final Duration SSH_TIMEOUT = Duration.ofMinutes(8);
-    /** systemd-logind turns the power button into a shutdown: 14-23 s at load 8-12. */
+    /** systemd-logind turns the power button into a shutdown: 6-23 s at load 4-12. */
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
 
     @TempDir
