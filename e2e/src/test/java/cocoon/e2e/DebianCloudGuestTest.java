@@ -131,6 +131,21 @@ class DebianCloudGuestTest {
 
     @Test
     @Order(2)
+    void cocoonSshLogsInAndTheSeedsNetworkConfigGaveTheAddressAndNameServer() {
+        CocoonCli.Run hostname = inside.run(Duration.ofMinutes(1), null, "ssh", VM, "--", "hostname");
+        assertEquals(0, hostname.exit(), hostname.err());
+        assertEquals(VM, hostname.out().strip(), "hostname through cocoon ssh");
+
+        String out = inside.run(
+                        Duration.ofMinutes(1), null, "ssh", VM, "--", "ip -4 addr show eth0; cat /etc/resolv.conf")
+                .ok()
+                .out();
+        assertTrue(out.contains("inet 10.0.2.15/24"), "network-config named the card eth0 by its MAC: " + out);
+        assertTrue(out.contains("nameserver 10.0.2.3"), "the seed's name server reached resolv.conf: " + out);
+    }
+
+    @Test
+    @Order(3)
     void stopPowersTheGuestOffThroughSystemdWithinTheTimeout() {
         long stop = System.nanoTime();
         inside.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM)
