@@ -130,6 +130,8 @@ class FullDiskTest {
         byte[] bytes = new byte[IMAGE_BYTES];
         new Random(42).nextBytes(bytes);
         Arrays.fill(bytes, 0, 510, (byte) 0);
+        // An MBR whose first entry is an EFI system partition (type 0xEF): create refuses a cloud image without one.
+        bytes[446 + 4] = (byte) 0xef;
         bytes[510] = 0x55;
         bytes[511] = (byte) 0xaa;
         return Files.write(file, bytes);

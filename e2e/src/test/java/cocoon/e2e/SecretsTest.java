@@ -41,6 +41,8 @@ class SecretsTest {
         byte[] bytes = new byte[1 << 20];
         new Random(7).nextBytes(bytes);
         Arrays.fill(bytes, 0, 510, (byte) 0);
+        // An MBR whose first entry is an EFI system partition (type 0xEF): create refuses a cloud image without one.
+        bytes[446 + 4] = (byte) 0xef;
         bytes[510] = 0x55;
         bytes[511] = (byte) 0xaa;
         server = ImageHttpServer.start(Map.of(IMAGE, Files.write(dir.resolve("disk.raw"), bytes)));

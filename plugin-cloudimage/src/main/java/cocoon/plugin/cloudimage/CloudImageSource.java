@@ -157,7 +157,8 @@ final class CloudImageSource implements ImageSource {
                     info.virtualSize(),
                     fetched.etag(),
                     fetched.lastModified(),
-                    Instant.now());
+                    Instant.now(),
+                    efiPartition(blob, fetched.sha256Hex()));
             store.update(index -> index.with(entry));
             progress.on(ProgressEvent.message(item, "stored as " + entry.digest()));
             return entry;
@@ -227,26 +228,34 @@ final class CloudImageSource implements ImageSource {
 
     /**
      * UEFI firmware boots only from an EFI system partition: a cloud image none of whose disks has one would sit in
-     * the firmware forever. A disk whose table cannot be read whole is given the benefit of the doubt.
+     * the firmware forever. A disk whose table cannot be read whole, or one pulled by a release that did not look, is
+     * given the benefit of the doubt.
      */
     @Override
     public List<BootProblem> bootProblems(Image image) {
-        for (Disk disk : image.baseDisks()) {
-            byte[] head = qemuImg.head(
-                    disk.path(),
-                    SourceFormat.QCOW2,
-                    PartitionTable.HEAD_BYTES,
-                    context.tmpDir()
-                            .resolve("esp-" + image.shortDigest() + "-"
-                                    + ProcessHandle.current().pid()));
-            if (PartitionTable.efiPartition(head) != PartitionTable.EfiPartition.ABSENT) {
-                return List.of();
-            }
+        IndexEntry entry = store.read().images().get(image.reference());
+        if (entry == null || entry.efiPartition() != PartitionTable.EfiPartition.ABSENT) {
+            return List.of();
         }
         return List.of(new BootProblem(
                 BootProblem.Kind.NO_EFI_PARTITION,
                 "has no EFI system partition on its disk, so the UEFI firmware would find nothing to boot",
                 "use a UEFI cloud image (a GPT disk with an ESP, type C12A7328-F81F-11D2-BA4B-00A0C93EC93B)"));
+    }
+
+    /** Read at pull, when the base is stored: the partition table is part of the bytes the digest names. */
+    private PartitionTable.EfiPartition efiPartition(Path blob, String hex) {
+        try {
+            return PartitionTable.efiPartition(qemuImg.head(
+                    blob,
+                    SourceFormat.QCOW2,
+                    PartitionTable.HEAD_BYTES,
+                    context.tmpDir()
+                            .resolve("esp-" + hex.substring(0, 12) + "-"
+                                    + ProcessHandle.current().pid())));
+        } catch (ToolException e) {
+            throw StorageException.of(e, context.tmpDir());
+        }
     }
 
     /** Checks and conversions run qemu-img; the seed disk's tools are the disk builder's to check. */
