@@ -33,16 +33,30 @@ public final class NetworkNamespace implements AutoCloseable {
         return name;
     }
 
+    /** What runs a program inside the namespace, for fixtures that start their own servers there. */
+    public List<String> launcher() {
+        return List.of("ip", "netns", "exec", name);
+    }
+
+    /**
+     * Puts {@code address} (from a documentation range) on the namespace's {@code lo}: a server inside may
+     * listen there, as on a host's own interface, and only what runs inside the namespace reaches it.
+     */
+    public NetworkNamespace withAddress(String address) throws IOException, InterruptedException {
+        exec("ip", "address", "add", address + "/32", "dev", "lo");
+        return this;
+    }
+
     /** Runs {@code command} inside the namespace; its output is shown only when it fails. */
     public void exec(String... command) throws IOException, InterruptedException {
-        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        List<String> inside = new ArrayList<>(launcher());
         inside.addAll(List.of(command));
         GuestFixture.exec(TOOL_TIMEOUT, inside.toArray(String[]::new));
     }
 
     /** What {@code command} printed inside the namespace (stdout and stderr), however it ended: for polling. */
     public String output(String... command) {
-        List<String> inside = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        List<String> inside = new ArrayList<>(launcher());
         inside.addAll(List.of(command));
         try {
             Process process =

@@ -1,9 +1,9 @@
 package cocoon.e2e.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import cocoon.e2e.CocoonCli;
+import cocoon.e2e.NetworkNamespace;
 import cocoon.plugin.oci.testing.RecordingProxy;
 import cocoon.plugin.oci.testing.RegistryFixture;
 import cocoon.plugin.oci.testing.TestCertificates;
@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -198,6 +197,7 @@ class HostileInputTest {
         cocoon.config(original + "[cloudimg]\nmax_size = \"16M\"\n");
         try {
             refuseAll(
+                    cocoon,
                     "oversized cloud images",
                     "[cloudimg] max_size = 16M: a body that never ends (no length), a Content-Length of 1 TiB, "
                             + "a page whose body goes on past its Content-Length (must be judged on the announced 2400 bytes only); "
@@ -209,52 +209,63 @@ class HostileInputTest {
         }
     }
 
+    /**
+     * A registry on an address outside loopback, where TLS is verified, is served only inside a network
+     * namespace the test makes (DESIGN §6): the TLS front listens on a documentation address on its
+     * {@code lo}, and each pull runs there too.
+     */
     @Test
     void registryCertificateNoTrustedCaSigned() throws Exception {
-        Optional<String> address = TestCertificates.nonLoopbackAddress();
-        assumeTrue(address.isPresent(), "this host has no non-loopback IPv4 address to serve TLS on");
+        String address = "192.0.2.10";
         Path registryDir = dir.resolve("registry");
-        TestCertificates certificates = TestCertificates.forAddress(registryDir, address.get());
-        try (RegistryFixture tls =
-                registry.tlsFront(registryDir, address.get(), certificates.certificate(), certificates.key())) {
-            String remote = tls.host() + "/" + image.substring(image.indexOf('/') + 1);
-            refuseAll(
-                    "registry TLS",
-                    "a registry on a non-loopback address whose certificate a CA this host does not trust signed, "
-                            + "pulled without --ca-file and with a --ca-file that holds no certificate",
-                    Map.of(
-                            "untrusted certificate",
-                                    refused("has no TLS certificate this host trusts", "pull", "--quiet", remote),
-                            "--ca-file of a key",
-                                    refused(
-                                            "cannot read CA certificate",
-                                            "pull",
-                                            "--quiet",
-                                            "--ca-file",
-                                            certificates.key().toString(),
-                                            remote)));
-            List<String> problems = new ArrayList<>();
-            for (String[] pull : List.of(
-                    new String[] {
-                        "pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote
-                    },
-                    new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
-                CocoonCli.Run run = cocoon.run(LIMIT, null, pull);
-                if (run.exit() != 0) {
-                    problems.add(String.join(" ", pull) + " exits " + run.exit() + ": "
-                            + run.err().strip());
+        TestCertificates certificates = TestCertificates.forAddress(registryDir, address);
+        try (NetworkNamespace namespace = NetworkNamespace.create(
+                "cocoon-e2e-hostile-tls-" + ProcessHandle.current().pid())) {
+            namespace.withAddress(address);
+            CocoonCli inside = cocoon.inNetworkNamespace(namespace.name());
+            try (RegistryFixture tls = registry.tlsFront(
+                    registryDir, namespace.launcher(), address, certificates.certificate(), certificates.key())) {
+                String remote = tls.host() + "/" + image.substring(image.indexOf('/') + 1);
+                refuseAll(
+                        inside,
+                        "registry TLS",
+                        "a registry on a documentation address in a network namespace, whose certificate a CA this "
+                                + "host does not trust signed, pulled without --ca-file and with a --ca-file that holds no certificate",
+                        Map.of(
+                                "untrusted certificate",
+                                        refused("has no TLS certificate this host trusts", "pull", "--quiet", remote),
+                                "--ca-file of a key",
+                                        refused(
+                                                "cannot read CA certificate",
+                                                "pull",
+                                                "--quiet",
+                                                "--ca-file",
+                                                certificates.key().toString(),
+                                                remote)),
+                        List::of);
+                List<String> problems = new ArrayList<>();
+                for (String[] pull : List.of(
+                        new String[] {
+                            "pull", "--quiet", "--ca-file", certificates.caPem().toString(), remote
+                        },
+                        new String[] {"pull", "--quiet", "--insecure", "--force", remote})) {
+                    CocoonCli.Run run = inside.run(LIMIT, null, pull);
+                    if (run.exit() != 0) {
+                        problems.add(String.join(" ", pull) + " exits " + run.exit() + ": "
+                                + run.err().strip());
+                    }
                 }
+                problems.addAll(new StoreInvariants(cocoon).check());
+                cocoon.run("delete", remote);
+                Results.record(
+                        "least privilege",
+                        "registry TLS verified unless the user opts out",
+                        "the same registry over TLS with that certificate pulls with --ca-file of the CA, and with --insecure",
+                        2,
+                        problems.isEmpty() ? 2 : 0,
+                        problems.isEmpty() ? "both pulled" : "FAILED: " + String.join("; ", problems));
+                assertEquals(List.of(), problems);
             }
-            problems.addAll(new StoreInvariants(cocoon).check());
-            cocoon.run("delete", remote);
-            Results.record(
-                    "least privilege",
-                    "registry TLS verified unless the user opts out",
-                    "the same registry over TLS with that certificate pulls with --ca-file of the CA, and with --insecure",
-                    2,
-                    problems.isEmpty() ? 2 : 0,
-                    problems.isEmpty() ? "both pulled" : "FAILED: " + String.join("; ", problems));
-            assertEquals(List.of(), problems);
         }
     }
 
@@ -512,7 +523,7 @@ class HostileInputTest {
     }
 
     private static void refuseAll(String name, String what, Map<String, Refusal> commands) throws Exception {
-        refuseAll(name, what, commands, List::of);
+        refuseAll(cocoon, name, what, commands, List::of);
     }
 
     /** What must also hold after each refusal of a case; each string is a violation. */
@@ -520,8 +531,13 @@ class HostileInputTest {
         List<String> problems() throws Exception;
     }
 
-    /** Runs every command; each must fail cleanly for its reason and leave the store consistent and the world outside it untouched. */
-    private static void refuseAll(String name, String what, Map<String, Refusal> commands, AfterEach afterEach)
+    /**
+     * Runs every command through {@code runner} (the harness's cocoon, or the same one inside a network
+     * namespace); each must fail cleanly for its reason and leave the store consistent and the world
+     * outside it untouched.
+     */
+    private static void refuseAll(
+            CocoonCli runner, String name, String what, Map<String, Refusal> commands, AfterEach afterEach)
             throws Exception {
         List<String> problems = new ArrayList<>();
         List<String> messages = new ArrayList<>();
@@ -531,7 +547,7 @@ class HostileInputTest {
             long started = System.nanoTime();
             CocoonCli.Run run;
             try {
-                run = cocoon.run(LIMIT, null, entry.getValue().command());
+                run = runner.run(LIMIT, null, entry.getValue().command());
             } catch (AssertionError e) {
                 problems.add(entry.getKey() + ": " + e.getMessage());
                 continue;

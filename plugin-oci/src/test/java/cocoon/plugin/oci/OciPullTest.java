@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
+import cocoon.api.CocoonException;
 import cocoon.api.DigestMismatchException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
+import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
 import cocoon.api.ProgressEvent;
 import cocoon.api.PullOptions;
@@ -27,12 +29,15 @@ import cocoon.plugin.oci.testing.TestLayer;
 import cocoon.runtime.config.ConfigSection;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -485,6 +490,36 @@ class OciPullTest {
                 NotFoundException.class,
                 () -> source().pull(ref("test/nothing:here"), PullOptions.defaults(), event -> {}));
         assertTrue(error.getMessage().contains("test/nothing:here"), error.getMessage());
+    }
+
+    @Test
+    void aCaFileThatHoldsNoCertificateIsInvalidInputNamingIt() throws Exception {
+        Path notACertificate = Files.writeString(scratch.resolve("server.csr"), "not a PEM certificate\n");
+
+        InvalidInputException e = assertThrows(
+                InvalidInputException.class,
+                () -> source().pull(
+                                ref("test/nothing:here"),
+                                new PullOptions(false, false, null, null, notACertificate),
+                                event -> {}));
+
+        assertTrue(e.getMessage().contains("server.csr"), e.getMessage());
+    }
+
+    @Test
+    void aLoopbackRegistryNobodyServesFailsAtOnceInsteadOfAfterRetries() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        long start = System.nanoTime();
+
+        CocoonException e = assertThrows(
+                CocoonException.class,
+                () -> source().pull("127.0.0.1:" + closed + "/test/nothing:here", PullOptions.defaults(), event -> {}));
+
+        assertTrue(e.getMessage().startsWith("cannot reach registry 127.0.0.1:" + closed), e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "jib's retries took over");
     }
 
     @Test

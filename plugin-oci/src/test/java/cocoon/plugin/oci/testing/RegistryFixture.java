@@ -41,7 +41,7 @@ public final class RegistryFixture implements AutoCloseable {
     /** Starts the registry with its storage and config under {@code workDir} and waits until it answers. */
     public static RegistryFixture start(Path workDir) throws IOException, InterruptedException {
         Path storage = Files.createDirectories(workDir.resolve("storage"));
-        RegistryFixture fixture = serve(workDir, "registry", "127.0.0.1", storage, "");
+        RegistryFixture fixture = serve(workDir, "registry", List.of(), "127.0.0.1", storage, "");
         fixture.awaitReady(workDir.resolve("registry.log"));
         return fixture;
     }
@@ -49,12 +49,15 @@ public final class RegistryFixture implements AutoCloseable {
     /**
      * A second registry over the same storage, on {@code address}, that speaks only TLS with
      * {@code certificate} and {@code key} (PEM): what is pushed through this fixture can be pulled from it.
+     * It runs through {@code launcher} ({@code ip netns exec NS}), since an address outside loopback is
+     * served only inside a network namespace the test made (DESIGN §6).
      */
-    public RegistryFixture tlsFront(Path workDir, String address, Path certificate, Path key)
+    public RegistryFixture tlsFront(Path workDir, List<String> launcher, String address, Path certificate, Path key)
             throws IOException, InterruptedException {
         String tls = "  tls:\n    certificate: %s\n    key: %s\n".formatted(certificate, key);
-        RegistryFixture front = serve(workDir, "tls-registry", address, workDir.resolve("storage"), tls);
-        front.awaitListening(workDir.resolve("tls-registry.log"));
+        String name = "tls-registry-" + address;
+        RegistryFixture front = serve(workDir, name, launcher, address, workDir.resolve("storage"), tls);
+        front.awaitListening(launcher, workDir.resolve(name + ".log"));
         return front;
     }
 
@@ -68,16 +71,18 @@ public final class RegistryFixture implements AutoCloseable {
         RegistryFixture front = serve(
                 workDir,
                 "token-registry",
+                List.of(),
                 "127.0.0.1",
                 workDir.resolve("storage"),
                 tokenAuth(realm, service, issuer, rootCertificate));
-        front.awaitListening(workDir.resolve("token-registry.log"));
+        front.awaitListening(List.of(), workDir.resolve("token-registry.log"));
         return front;
     }
 
-    /** {@link #tokenFront} that speaks only TLS, on {@code address}, as {@link #tlsFront} does. */
+    /** {@link #tokenFront} that speaks only TLS, on {@code address} through {@code launcher}, as {@link #tlsFront} does. */
     public RegistryFixture tlsTokenFront(
             Path workDir,
+            List<String> launcher,
             String address,
             Path certificate,
             Path key,
@@ -90,10 +95,11 @@ public final class RegistryFixture implements AutoCloseable {
         RegistryFixture front = serve(
                 workDir,
                 "tls-token-registry",
+                launcher,
                 address,
                 workDir.resolve("storage"),
                 tls + tokenAuth(realm, service, issuer, rootCertificate));
-        front.awaitListening(workDir.resolve("tls-token-registry.log"));
+        front.awaitListening(launcher, workDir.resolve("tls-token-registry.log"));
         return front;
     }
 
@@ -108,7 +114,8 @@ public final class RegistryFixture implements AutoCloseable {
                 """.formatted(realm, service, issuer, rootCertificate);
     }
 
-    private static RegistryFixture serve(Path workDir, String name, String address, Path storage, String httpExtra)
+    private static RegistryFixture serve(
+            Path workDir, String name, List<String> launcher, String address, Path storage, String httpExtra)
             throws IOException {
         int port = freePort();
         Path config = workDir.resolve(name + ".yml");
@@ -126,31 +133,38 @@ public final class RegistryFixture implements AutoCloseable {
                 http:
                   addr: %s:%d
                 """.formatted(storage, address, port) + httpExtra);
-        Process process = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("/usr/bin/docker-registry", "serve", config.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve(name + ".log").toFile())
                 .start();
         return new RegistryFixture(process, address + ":" + port);
     }
 
-    private void awaitListening(Path log) throws IOException, InterruptedException {
-        String[] hostPort = host.split(":", -1);
+    /**
+     * Waits until the port is listened on where {@code launcher} runs: asked of {@code ss} there, since a
+     * connection from this JVM would leave from the host's namespace.
+     */
+    private void awaitListening(List<String> launcher, Path log) throws IOException, InterruptedException {
+        List<String> listening = new ArrayList<>(launcher);
+        listening.addAll(List.of("ss", "-Hltn", "sport = :" + host.substring(host.lastIndexOf(':') + 1)));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("docker-registry exited: " + Files.readString(log));
             }
-            try {
-                new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1])).close();
+            Process ss = new ProcessBuilder(listening).redirectErrorStream(true).start();
+            String sockets = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (ss.waitFor() == 0 && !sockets.isBlank()) {
                 return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
             }
+            Thread.sleep(100);
         }
         throw new IllegalStateException("docker-registry did not listen within 20 s: " + Files.readString(log));
     }
 
-    /** {@code 127.0.0.1:<port>}, as an image reference's registry part. */
+    /** {@code <address>:<port>}, as an image reference's registry part. */
     public String host() {
         return host;
     }

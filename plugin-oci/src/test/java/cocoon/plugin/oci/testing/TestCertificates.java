@@ -2,10 +2,6 @@ package cocoon.plugin.oci.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +16,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -113,25 +108,6 @@ public record TestCertificates(Path caPem, Path certificate, Path key) {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys.getKeyManagers(), null, null);
         return context;
-    }
-
-    /**
-     * An IPv4 address of this host that is not loopback: a registry there is "remote" to Cocoon, which
-     * lets loopback registries fall back to unverified TLS and so cannot show what verification does.
-     */
-    public static Optional<String> nonLoopbackAddress() throws SocketException {
-        for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
-            if (nic.isUp() && !nic.isLoopback()) {
-                for (InetAddress address : nic.inetAddresses().toList()) {
-                    if (address instanceof Inet4Address
-                            && !address.isLoopbackAddress()
-                            && !address.isLinkLocalAddress()) {
-                        return Optional.of(address.getHostAddress());
-                    }
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     private static void openssl(String... args) throws IOException, InterruptedException {

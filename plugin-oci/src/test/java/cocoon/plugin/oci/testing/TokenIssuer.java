@@ -88,7 +88,10 @@ public final class TokenIssuer implements AutoCloseable {
         return serve(server, "http://127.0.0.1:" + server.getAddress().getPort(), dir, passwords, refreshTokens);
     }
 
-    /** Like {@link #start}, but over HTTPS on {@code address} with {@code tls}' certificate, as hosted realms are. */
+    /**
+     * Like {@link #start}, but over HTTPS on {@code address} with {@code tls}' certificate, as hosted realms
+     * are; an address outside loopback only inside a network namespace, through {@link HttpsTokenRealm}.
+     */
     public static TokenIssuer startTls(
             Path dir,
             String address,
