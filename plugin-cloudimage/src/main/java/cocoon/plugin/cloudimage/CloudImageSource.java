@@ -158,7 +158,7 @@ final class CloudImageSource implements ImageSource {
                     fetched.etag(),
                     fetched.lastModified(),
                     Instant.now(),
-                    efiPartition(blob, fetched.sha256Hex()));
+                    lacksEfiPartition(blob, fetched.sha256Hex()));
             store.update(index -> index.with(entry));
             progress.on(ProgressEvent.message(item, "stored as " + entry.digest()));
             return entry;
@@ -234,7 +234,7 @@ final class CloudImageSource implements ImageSource {
     @Override
     public List<BootProblem> bootProblems(Image image) {
         IndexEntry entry = store.read().images().get(image.reference());
-        if (entry == null || entry.efiPartition() != PartitionTable.EfiPartition.ABSENT) {
+        if (entry == null || !Boolean.TRUE.equals(entry.lacksEfiPartition())) {
             return List.of();
         }
         return List.of(new BootProblem(
@@ -244,15 +244,16 @@ final class CloudImageSource implements ImageSource {
     }
 
     /** Read at pull, when the base is stored: the partition table is part of the bytes the digest names. */
-    private PartitionTable.EfiPartition efiPartition(Path blob, String hex) {
+    private boolean lacksEfiPartition(Path blob, String hex) {
         try {
-            return PartitionTable.efiPartition(qemuImg.head(
-                    blob,
-                    SourceFormat.QCOW2,
-                    PartitionTable.HEAD_BYTES,
-                    context.tmpDir()
-                            .resolve("esp-" + hex.substring(0, 12) + "-"
-                                    + ProcessHandle.current().pid())));
+            return PartitionTable.EfiPartition.ABSENT
+                    == PartitionTable.efiPartition(qemuImg.head(
+                            blob,
+                            SourceFormat.QCOW2,
+                            PartitionTable.HEAD_BYTES,
+                            context.tmpDir()
+                                    .resolve("esp-" + hex.substring(0, 12) + "-"
+                                            + ProcessHandle.current().pid())));
         } catch (ToolException e) {
             throw StorageException.of(e, context.tmpDir());
         }

@@ -1,6 +1,5 @@
 package cocoon.plugin.cloudimage.store;
 
-import cocoon.plugin.cloudimage.qemu.PartitionTable;
 import java.time.Instant;
 
 /**
@@ -13,9 +12,9 @@ import java.time.Instant;
  * @param virtualSize     the disk size the guest sees
  * @param etag            the server's ETag, for a conditional re-pull, or null
  * @param lastModified    the server's Last-Modified, for a conditional re-pull, or null
- * @param efiPartition    whether the disk's partition table has an EFI system partition, read once at pull (the
- *                        bytes never change), so {@code create} needs no scratch file on a disk that may be full;
- *                        null for images pulled by a release that did not look
+ * @param lacksEfiPartition true when the disk's partition table was read whole and has no EFI system partition;
+ *                        read once at pull (the bytes never change), so making a VM needs no scratch file on a
+ *                        disk that may be full; null for images pulled by a release that did not look
  */
 public record IndexEntry(
         String url,
@@ -27,7 +26,7 @@ public record IndexEntry(
         String etag,
         String lastModified,
         Instant created,
-        PartitionTable.EfiPartition efiPartition) {
+        Boolean lacksEfiPartition) {
 
     public String hex() {
         return digest.substring(digest.indexOf(':') + 1);
