@@ -24,7 +24,7 @@ SYSTEMD_BOOT=$(unpack_deb "$(fetch_deb systemd-boot-efi)")/usr/lib/systemd/boot/
 [[ -f $SYSTEMD_BOOT ]] || die "no systemd-bootx64.efi in systemd-boot-efi"
 
 inputs=("$KERNEL_DEB" "$BUSYBOX_DEB" "$SYSTEMD_BOOT" "$0")
-mapfile -t -O ${#inputs[@]} inputs < <(find "$GUEST_DIR/lib" "$GUEST_DIR/hook" "$GUEST_DIR/rootfs" "$GUEST_DIR/cloud-demo" -type f | sort)
+mapfile -t -O ${#inputs[@]} inputs < <(find "$GUEST_DIR/lib" "$GUEST_DIR/hook" "$GUEST_DIR/initramfs-tools" "$GUEST_DIR/rootfs" "$GUEST_DIR/cloud-demo" -type f | sort)
 built=$GUEST_CACHE/cloud-demo/$(cache_key "${inputs[@]}").qcow2
 
 # Prints the first sector of partition $2 of disk $1.

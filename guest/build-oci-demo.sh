@@ -12,20 +12,8 @@ outdir=$1
 
 fetch_guest_packages
 inputs=("$KERNEL_DEB" "$BUSYBOX_DEB" "$0")
-mapfile -t -O ${#inputs[@]} inputs < <(find "$GUEST_DIR/lib" "$GUEST_DIR/hook" "$GUEST_DIR/rootfs" "$GUEST_DIR/oci-demo" -type f | sort)
+mapfile -t -O ${#inputs[@]} inputs < <(find "$GUEST_DIR/lib" "$GUEST_DIR/hook" "$GUEST_DIR/initramfs-tools" "$GUEST_DIR/rootfs" "$GUEST_DIR/oci-demo" -type f | sort)
 built=$GUEST_CACHE/oci-demo/$(cache_key "${inputs[@]}")
-
-media_manifest=application/vnd.oci.image.manifest.v1+json
-media_config=application/vnd.oci.image.config.v1+json
-media_layer=application/vnd.oci.image.layer.v1.tar+gzip
-
-# Moves a file into blobs/sha256 under its digest and prints "<digest> <size>".
-add_blob() {
-  local file=$1 layout=$2 hex size
-  hex=$(sha256_of "$file"); size=$(stat -c %s "$file")
-  mv "$file" "$layout/blobs/sha256/$hex"
-  printf 'sha256:%s %s\n' "$hex" "$size"
-}
 
 build_layout() {
   local work=$1 layout=$1/layout
@@ -40,29 +28,9 @@ build_layout() {
   cp -R "$GUEST_DIR/oci-demo/top/." "$work/top/"
   : > "$work/top/etc/.wh.cocoon-doomed"
 
-  local layer descriptors='' diff_ids='' digest size
-  for layer in base top; do
-    make_layer_tar "$work/$layer" "$work/$layer.tar.gz"
-    diff_ids+="${diff_ids:+,}\"sha256:$(gunzip -c "$work/$layer.tar.gz" | sha256sum | cut -d' ' -f1)\""
-    read -r digest size < <(add_blob "$work/$layer.tar.gz" "$layout")
-    descriptors+="${descriptors:+,}{\"mediaType\":\"$media_layer\",\"digest\":\"$digest\",\"size\":$size}"
-  done
-
-  local created
-  created=$(date -u -d "@$GUEST_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"Cmd":["/sbin/init"],"Labels":{"org.opencontainers.image.title":"Cocoon demo VM","org.opencontainers.image.version":"%s"}},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$created" "$KERNEL_VERSION" "$diff_ids" > "$work/config.json"
-  local config_digest config_size
-  read -r config_digest config_size < <(add_blob "$work/config.json" "$layout")
-
-  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%s},"layers":[%s]}' \
-    "$media_manifest" "$media_config" "$config_digest" "$config_size" "$descriptors" > "$work/manifest.json"
-  local manifest_digest manifest_size
-  read -r manifest_digest manifest_size < <(add_blob "$work/manifest.json" "$layout")
-
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
-    "$media_manifest" "$manifest_digest" "$manifest_size" > "$layout/index.json"
-  printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
+  local layer
+  for layer in base top; do make_layer_tar "$work/$layer" "$work/$layer.tar.gz"; done
+  make_oci_layout "$layout" "Cocoon demo VM" "$KERNEL_VERSION" "$work/base.tar.gz" "$work/top.tar.gz"
 }
 
 if [[ ! -f $built/index.json ]]; then

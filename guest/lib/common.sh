@@ -89,7 +89,8 @@ resolve_modules() {
 # Sets every mtime under a folder to GUEST_EPOCH.
 fix_mtimes() { find "$1" -exec touch -h -d "@$GUEST_EPOCH" {} +; }
 
-# Builds a gzip newc initrd: busybox, the hook as /init, and the named modules in load order.
+# Builds a gzip newc initrd: busybox, the hook as /init with the boot steps it shares with the initramfs-tools
+# script, and the named modules in load order.
 make_initrd() {
   local out=$1; shift
   local stage rel
@@ -97,6 +98,7 @@ make_initrd() {
   mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/cocoon,lib/modules/"$KERNEL_VERSION"}
   install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
   install -m 0755 "$GUEST_DIR/hook/init" "$stage/init"
+  install -D -m 0644 "$GUEST_DIR/initramfs-tools/scripts/cocoon-functions" "$stage/scripts/cocoon-functions"
   resolve_modules "$@" > "$stage/etc/cocoon/modules"
   while IFS= read -r rel; do
     install -D -m 0644 "$KERNEL_ROOT/lib/modules/$KERNEL_VERSION/$rel" "$stage/lib/modules/$KERNEL_VERSION/$rel"
@@ -127,6 +129,49 @@ make_busybox_rootfs() {
   while IFS= read -r applet; do
     [[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
   done < <("$BUSYBOX" --list-full)
+}
+
+# Moves a file into the layout $2's blobs/sha256 under its digest and prints "<digest> <size>".
+add_blob() {
+  local file=$1 layout=$2 hex size
+  hex=$(sha256_of "$file"); size=$(stat -c %s "$file")
+  mv "$file" "$layout/blobs/sha256/$hex"
+  printf 'sha256:%s %s\n' "$hex" "$size"
+}
+
+# Makes the OCI image layout $1 (oci-layout, index.json with ref name "latest", blobs/sha256/) of one amd64
+# image titled $2, version label $3, whose layers are the gzip tars named after them, bottom first (moved in).
+# OCI media types; config and manifest are written with fixed times, so the same layers give the same digests.
+make_oci_layout() {
+  local layout=$1 title=$2 version=$3; shift 3
+  local media_manifest=application/vnd.oci.image.manifest.v1+json
+  local media_config=application/vnd.oci.image.config.v1+json
+  local media_layer=application/vnd.oci.image.layer.v1.tar+gzip
+  local work layer descriptors='' diff_ids='' digest size
+  mkdir -p "$layout/blobs/sha256"
+  work=$(mktemp -d "$layout/../layout.XXXXXX")
+  for layer in "$@"; do
+    diff_ids+="${diff_ids:+,}\"sha256:$(gunzip -c "$layer" | sha256sum | cut -d' ' -f1)\""
+    read -r digest size < <(add_blob "$layer" "$layout")
+    descriptors+="${descriptors:+,}{\"mediaType\":\"$media_layer\",\"digest\":\"$digest\",\"size\":$size}"
+  done
+
+  local created
+  created=$(date -u -d "@$GUEST_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"Cmd":["/sbin/init"],"Labels":{"org.opencontainers.image.title":"%s","org.opencontainers.image.version":"%s"}},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+    "$created" "$title" "$version" "$diff_ids" > "$work/config.json"
+  local config_digest config_size
+  read -r config_digest config_size < <(add_blob "$work/config.json" "$layout")
+
+  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%s},"layers":[%s]}' \
+    "$media_manifest" "$media_config" "$config_digest" "$config_size" "$descriptors" > "$work/manifest.json"
+  local manifest_digest manifest_size
+  read -r manifest_digest manifest_size < <(add_blob "$work/manifest.json" "$layout")
+
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"%s","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$media_manifest" "$manifest_digest" "$manifest_size" > "$layout/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
+  rmdir "$work"
 }
 
 # Prints a key for a cache entry: the hash of the named files and strings.

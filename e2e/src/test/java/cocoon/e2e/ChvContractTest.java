@@ -147,7 +147,7 @@ class ChvContractTest {
                         boot.resolve("initrd").toString(),
                         "--cmdline",
                         "cocoon.layers=" + app.hex().substring(0, 20) + ","
-                                + base.hex().substring(0, 20) + " cocoon.cow=cocoon-cow console=hvc0",
+                                + base.hex().substring(0, 20) + " cocoon.cow=cocoon-cow boot=cocoon console=hvc0",
                         "--disk",
                         "path=" + blobs.resolve(base.hex() + ".erofs") + ",readonly=on,image_type=raw,serial="
                                 + base.hex().substring(0, 20),

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real Debian cloud image ({@link DebianCloudImage}: Debian's own cloud-init and OpenSSH, no hand-written seed
+ * A real Debian cloud image ({@link BuiltGuestImage#DEBIAN_CLOUD}: Debian's own cloud-init and OpenSSH, no hand-written seed
  * reader) pulled over HTTP and booted under QEMU (TCG) with OVMF and {@code --network user}: cloud-init takes the
  * login, its key and the VM's name from Cocoon's NoCloud seed, and a real {@code ssh} through the port published
  * on 127.0.0.1 logs in and runs {@code hostname}. Cocoon, QEMU and ssh run inside a network namespace the test
@@ -54,7 +54,7 @@ class DebianCloudGuestTest {
 
     @BeforeAll
     static void pullTheImageAndMakeANamespace() throws Exception {
-        server = ImageHttpServer.start(Map.of(IMAGE, DebianCloudImage.get()));
+        server = ImageHttpServer.start(Map.of(IMAGE, BuiltGuestImage.DEBIAN_CLOUD.get()));
         CocoonCli cocoon = new CocoonCli(dir.resolve("state"));
         long pull = System.nanoTime();
         cocoon.run("pull", "--quiet", server.url(IMAGE)).ok();

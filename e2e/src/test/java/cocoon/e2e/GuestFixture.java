@@ -89,6 +89,11 @@ final class GuestFixture implements AutoCloseable {
 
     /** The demo image's layer blobs (gzip), bottom first, as its OCI layout holds them. */
     List<RegistryFixture.Layer> demoLayers() throws IOException {
+        return layoutLayers(layout);
+    }
+
+    /** The layer blobs (gzip), bottom first, of the one image in an OCI image layout. */
+    static List<RegistryFixture.Layer> layoutLayers(Path layout) throws IOException {
         Path blobs = layout.resolve("blobs/sha256");
         String manifest = JSON.readTree(layout.resolve("index.json").toFile())
                 .get("manifests")

@@ -92,7 +92,9 @@ class CowDiskBuilderTest {
                 image.baseDisks().get(1),
                 new Disk(cow, DiskFormat.RAW, false, "cocoon-cow", null));
         assertEquals(expected, disks.disks());
-        assertEquals("cocoon.layers=bbbbbbbbbbbbbbbbbbbb,aaaaaaaaaaaaaaaaaaaa cocoon.cow=cocoon-cow", disks.cmdline());
+        assertEquals(
+                "cocoon.layers=bbbbbbbbbbbbbbbbbbbb,aaaaaaaaaaaaaaaaaaaa cocoon.cow=cocoon-cow boot=cocoon",
+                disks.cmdline());
         assertEquals(2 * GIB, Files.size(cow));
         Process stat = new ProcessBuilder("stat", "-c", "%b", cow.toString()).start();
         long allocated =

@@ -51,7 +51,10 @@ public final class CowDiskBuilder implements DiskBuilder {
     public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
         List<Disk> disks = new ArrayList<>(image.baseDisks());
         disks.add(new Disk(vmDir.resolve(COW_FILE), DiskFormat.RAW, false, COW_SERIAL, null));
-        return new VmDisks(disks, "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL);
+        // boot=cocoon has an initramfs-tools initrd run the image's scripts/cocoon instead of looking for root=.
+        return new VmDisks(
+                disks,
+                "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL + " boot=cocoon");
     }
 
     @Override
