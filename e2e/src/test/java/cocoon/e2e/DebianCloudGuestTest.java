@@ -67,18 +67,7 @@ class DebianCloudGuestTest {
 
     @AfterAll
     static void removeEverything() throws Exception {
-        try {
-            if (inside != null) {
-                inside.run(Duration.ofMinutes(3), null, "rm", "--force", VM);
-            }
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            if (namespace != null) {
-                namespace.close();
-            }
-        }
+        NetworkNamespace.removeAll(namespace, inside, List.of(VM), server);
     }
 
     @Test

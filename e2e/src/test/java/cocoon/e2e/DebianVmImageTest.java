@@ -105,18 +105,7 @@ class DebianVmImageTest {
 
     @AfterAll
     static void removeEverything() throws Exception {
-        try {
-            if (inside != null) {
-                inside.run(Duration.ofMinutes(3), null, "rm", "--force", VM);
-            }
-            if (registry != null) {
-                registry.close();
-            }
-        } finally {
-            if (namespace != null) {
-                namespace.close();
-            }
-        }
+        NetworkNamespace.removeAll(namespace, inside, List.of(VM), registry);
     }
 
     @Test

@@ -72,6 +72,29 @@ public final class NetworkNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * The end of a guest test that ran Cocoon inside a namespace: its VMs removed from inside, what served their
+     * image closed, and the namespace deleted last whatever failed before. Null arguments are what a set-up that
+     * failed half-way did not make.
+     */
+    public static void removeAll(NetworkNamespace namespace, CocoonCli inside, List<String> vms, AutoCloseable server)
+            throws Exception {
+        try {
+            if (inside != null) {
+                for (String vm : vms) {
+                    inside.run(Duration.ofMinutes(3), null, "rm", "--force", vm);
+                }
+            }
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            if (namespace != null) {
+                namespace.close();
+            }
+        }
+    }
+
     /** Deletes the namespace and everything made inside it; an interrupt is kept for the caller to see. */
     @Override
     public void close() throws IOException {

@@ -55,18 +55,7 @@ class UserNetworkGuestTest {
 
     @AfterAll
     static void removeEverything() throws Exception {
-        try {
-            if (inside != null) {
-                inside.run(Duration.ofMinutes(2), null, "rm", "--force", VM);
-            }
-            if (guest != null) {
-                guest.close();
-            }
-        } finally {
-            if (namespace != null) {
-                namespace.close();
-            }
-        }
+        NetworkNamespace.removeAll(namespace, inside, List.of(VM), guest);
     }
 
     @Test
