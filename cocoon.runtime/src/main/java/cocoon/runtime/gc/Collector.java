@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -119,6 +121,13 @@ public final class Collector {
             }
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        Map<String, String> nameOf = new HashMap<>();
+        records.forEach(record -> nameOf.put(record.id(), record.name()));
+        vms.nameEntries().forEach((name, id) -> {
+            if (!name.equals(nameOf.get(id))) {
+                garbage.add(new Garbage(vms.nameEntry(name).toString(), "name entry of no VM", 0));
+            }
+        });
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
         unusedLocks(ids, garbage);
