@@ -641,9 +641,10 @@ class CrashSafetyTest {
     void namesFindTheirVmAfterCreateOrRmKilledAnywhere() throws Exception {
         crash(
                 "create or rm (names)",
-                "create (odd runs) or rm (even runs) of a VM (Cloud Hypervisor double), killed anywhere, mostly while they hold "
+                "create (even runs, so the uninterrupted run that sets the kill window is one) or rm (odd runs) of a VM (Cloud Hypervisor double), killed anywhere, among others while they hold "
                         + "the index lock (name entry and record); afterwards every VM ps lists is the one inspect finds by its name, "
                         + "the command succeeds again, and a removed name can be taken by a new VM that inspect then finds",
+                2 * RUNS,
                 new Round() {
                     @Override
                     public String mutationLock() {
@@ -653,7 +654,7 @@ class CrashSafetyTest {
                     @Override
                     public String[] prepare(int run) {
                         String[] create = namedCreate("n" + run);
-                        if (run % 2 == 1) {
+                        if (run % 2 == 0) {
                             return create;
                         }
                         store.cocoon().run(create).ok();
@@ -662,7 +663,7 @@ class CrashSafetyTest {
 
                     @Override
                     public String whereKilled(int run) throws Exception {
-                        return run % 2 == 1 ? "create" : "rm";
+                        return run % 2 == 0 ? "create" : "rm";
                     }
 
                     @Override
@@ -676,7 +677,7 @@ class CrashSafetyTest {
                             again.ok();
                         }
                         requireEveryNameFindsItsVm();
-                        if (run % 2 == 0) {
+                        if (run % 2 == 1) {
                             store.cocoon().run(namedCreate(vm)).ok();
                             requireEveryNameFindsItsVm();
                         }
