@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -66,7 +68,9 @@ public final class Collector {
         try {
             held.add(locks.exclusive(VmStore.STORE));
             sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
-            List<Garbage> garbage = find(horizon);
+            // Read once, not twice: with 10,000 VMs each read of every record opens 10,000 files.
+            List<VmRecord> records = vms.list();
+            List<Garbage> garbage = find(records, horizon);
             if (!dryRun) {
                 for (Garbage g : garbage) {
                     remove(Path.of(g.what()));
@@ -74,7 +78,7 @@ public final class Collector {
             }
             // Only a VM with a network card can have anything of a network's on the host: no other one is asked after.
             Set<String> running = new HashSet<>();
-            vms.list().stream()
+            records.stream()
                     .filter(vm -> !vm.network().nics().isEmpty())
                     .filter(runs)
                     .forEach(vm -> running.add(vm.id()));
@@ -89,8 +93,7 @@ public final class Collector {
         }
     }
 
-    private List<Garbage> find(Duration horizon) {
-        List<VmRecord> records = vms.list();
+    private List<Garbage> find(List<VmRecord> records, Duration horizon) {
         Set<Path> vmFiles = new HashSet<>();
         Set<String> ids = new HashSet<>();
         for (VmRecord record : records) {
@@ -119,6 +122,13 @@ public final class Collector {
             }
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        Map<String, String> nameOf = new HashMap<>();
+        records.forEach(record -> nameOf.put(record.id(), record.name()));
+        vms.nameEntries().forEach((name, id) -> {
+            if (!name.equals(nameOf.get(id))) {
+                garbage.add(new Garbage(vms.nameEntry(name).toString(), "name entry of no VM", 0));
+            }
+        });
         orphans(runDir, ids, "run folder without a VM", garbage);
         orphans(logDir, ids, "log folder without a VM", garbage);
         unusedLocks(ids, garbage);

@@ -9,8 +9,11 @@ import cocoon.api.VmRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractSet;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -19,7 +22,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * VM records, one {@code vm.json} per VM folder. Readers need no lock (files are replaced atomically);
+ * VM records, one {@code vm.json} per VM folder, and a {@link NameIndex} from names to ids. Readers need no
+ * lock (files are replaced atomically);
  * every change holds {@code shared("vms")} for its duration and {@code exclusive("vms-index")} for
  * the read-check-write of records, and GC holds {@code exclusive("vms")}.
  */
@@ -39,6 +43,7 @@ public final class VmStore {
     };
 
     private final Path vmsDir;
+    private final NameIndex names;
     private final Path runDir;
     private final Path logDir;
     private final FileStoreLocks locks;
@@ -46,6 +51,7 @@ public final class VmStore {
 
     public VmStore(Path rootDir, Path runDir, Path logDir, FileStoreLocks locks, JsonFiles json) {
         this.vmsDir = rootDir.resolve("vms");
+        this.names = new NameIndex(rootDir);
         this.runDir = runDir;
         this.logDir = logDir;
         this.locks = locks;
@@ -102,28 +108,131 @@ public final class VmStore {
                 .toList();
     }
 
-    /** Finds a VM by exact name, exact id or unique id prefix. */
+    /**
+     * Finds a VM by exact name, exact id or unique id prefix. A name costs one entry of {@code vms-names/} and
+     * one record, an id or prefix a listing of {@code vms/} and the records it matches; only a name whose entry
+     * is missing or stale (an older release's store, a kill between two steps) costs a read of every record,
+     * and that read repairs the entry.
+     */
     public VmRecord resolve(String nameOrId) {
         if (nameOrId == null || nameOrId.isBlank()) {
             throw new NotFoundException("empty VM name", "give a VM name or id (cocoon ps lists them)");
         }
-        List<VmRecord> all = list();
-        Optional<VmRecord> exact = all.stream()
-                .filter(r -> r.name().equals(nameOrId) || r.id().equals(nameOrId))
-                .findFirst();
-        if (exact.isPresent()) {
-            return exact.get();
+        // An older release's store: the first lookup indexes every name, so no id prefix shadows a name.
+        Optional<VmRecord> named = names.exists() ? byName(nameOrId) : scanForName(nameOrId);
+        if (named.isPresent()) {
+            return named.get();
         }
-        List<VmRecord> byPrefix =
-                all.stream().filter(r -> r.id().startsWith(nameOrId)).toList();
-        if (byPrefix.size() > 1) {
+        List<VmRecord> byId = byIdOrPrefix(nameOrId);
+        if (byId.size() == 1) {
+            return byId.getFirst();
+        }
+        Optional<VmRecord> scanned = scanForName(nameOrId);
+        if (scanned.isPresent()) {
+            return scanned.get();
+        }
+        if (byId.size() > 1) {
             throw new ConflictException(
-                    "'" + nameOrId + "' matches " + byPrefix.size() + " VMs",
+                    "'" + nameOrId + "' matches " + byId.size() + " VMs",
                     "give more characters of the id, or the name");
         }
-        return byPrefix.stream()
-                .findFirst()
-                .orElseThrow(() -> new NotFoundException("no VM named '" + nameOrId + "'", "cocoon ps lists the VMs"));
+        throw new NotFoundException("no VM named '" + nameOrId + "'", "cocoon ps lists the VMs");
+    }
+
+    private Optional<VmRecord> byName(String name) {
+        return names.idOf(name).flatMap(this::read).filter(r -> r.name().equals(name));
+    }
+
+    /** The VM whose id is {@code idOrPrefix}, else every VM whose id starts with it. */
+    private List<VmRecord> byIdOrPrefix(String idOrPrefix) {
+        if (!NameIndex.isFileName(idOrPrefix) || !Files.isDirectory(vmsDir)) {
+            return List.of();
+        }
+        Optional<VmRecord> exact = read(idOrPrefix);
+        if (exact.isPresent()) {
+            return List.of(exact.get());
+        }
+        try (Stream<Path> dirs = Files.list(vmsDir)) {
+            return dirs
+                    .map(dir -> dir.getFileName().toString())
+                    .filter(id -> id.startsWith(idOrPrefix))
+                    .toList()
+                    .stream()
+                    .flatMap(id -> read(id).stream())
+                    .toList();
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot list " + vmsDir + ": " + e.getMessage(), "check permissions of the root dir");
+        }
+    }
+
+    /** The slow way, for a name whose entry is missing or stale: every record is read, and the entry set right. */
+    private Optional<VmRecord> scanForName(String name) {
+        Optional<VmRecord> found =
+                list().stream().filter(r -> r.name().equals(name)).findFirst();
+        if (NameIndex.isFileName(name)) {
+            try {
+                repair(name);
+            } catch (CocoonException readOnly) {
+                // A user who may read the store but not write it still gets the answer; the next writer repairs.
+            }
+        }
+        return found;
+    }
+
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
+    private void repair(String name) {
+        try (var held = locks.exclusive(INDEX)) {
+            if (!names.exists()) {
+                names.rebuild(list());
+                return;
+            }
+            if (byName(name).isPresent()) {
+                return;
+            }
+            Optional<VmRecord> owner =
+                    list().stream().filter(r -> r.name().equals(name)).findFirst();
+            if (owner.isPresent()) {
+                names.claim(name, owner.get().id());
+            } else {
+                names.remove(name);
+            }
+        }
+    }
+
+    /**
+     * The names VMs have, as a set whose {@code contains} reads one entry and one record. Iterating it reads
+     * every record.
+     */
+    public Set<String> takenNames() {
+        if (!names.exists()) {
+            return list().stream().map(VmRecord::name).collect(Collectors.toUnmodifiableSet());
+        }
+        return new AbstractSet<>() {
+            @Override
+            public boolean contains(Object o) {
+                return o instanceof String name && byName(name).isPresent();
+            }
+
+            @Override
+            public Iterator<String> iterator() {
+                return list().stream().map(VmRecord::name).distinct().iterator();
+            }
+
+            @Override
+            public int size() {
+                return (int) list().stream().map(VmRecord::name).distinct().count();
+            }
+        };
+    }
+
+    /** Every name entry as name -> id (empty where the entry is no link), for gc to drop those of no VM. */
+    public Map<String, String> nameEntries() {
+        return names.entries();
+    }
+
+    public Path nameEntry(String name) {
+        return names.entry(name);
     }
 
     public Optional<VmRecord> read(String id) {
@@ -142,9 +251,13 @@ public final class VmStore {
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public VmRecord insert(Function<Set<String>, VmRecord> build) {
         try (var held = locks.exclusive(INDEX)) {
-            Set<String> taken = list().stream().map(VmRecord::name).collect(Collectors.toUnmodifiableSet());
+            if (!names.exists()) {
+                names.rebuild(list());
+            }
+            Set<String> taken = takenNames();
             VmRecord record = build.apply(taken);
             requireFree(record.name(), taken);
+            names.claim(record.name(), record.id());
             write(record);
             return record;
         }
@@ -186,11 +299,16 @@ public final class VmStore {
         });
     }
 
-    /** Deletes the record first, so a crash afterwards leaves only an orphan folder for GC. */
+    /**
+     * Deletes the record, then its name entry: a crash in between leaves an entry of no VM, which resolve
+     * sees through and gc removes, and after it an orphan folder for gc.
+     */
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public void deleteRecord(String id) {
         try (var held = locks.exclusive(INDEX)) {
+            Optional<VmRecord> record = read(id);
             Files.deleteIfExists(vmsDir.resolve(id).resolve(RECORD));
+            record.ifPresent(r -> names.release(r.name(), id));
         } catch (IOException e) {
             throw new CocoonException(
                     "cannot remove the record of VM " + id + ": " + e.getMessage(),

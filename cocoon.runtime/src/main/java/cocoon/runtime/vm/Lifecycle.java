@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /** create, start, stop, rm and the live view of VMs: the state machine between records and hypervisors. */
 public final class Lifecycle {
@@ -69,8 +68,7 @@ public final class Lifecycle {
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
         requireBootable(image);
-        VmSpec spec =
-                spec(request, image, store.list().stream().map(VmRecord::name).collect(Collectors.toSet()));
+        VmSpec spec = spec(request, image, store.takenNames());
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())

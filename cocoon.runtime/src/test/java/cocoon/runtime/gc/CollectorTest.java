@@ -131,6 +131,19 @@ class CollectorTest {
     }
 
     @Test
+    void aNameEntryWhoseRecordIsGoneIsGarbageAndOneOfALiveVmIsNot() throws IOException {
+        host.writeRecord("kept", List.of(), BootSpec.firmware());
+        Path names = Files.createDirectories(host.root.resolve("vms-names"));
+        Files.createSymbolicLink(names.resolve("vm-kept"), Path.of("kept"));
+        Files.createSymbolicLink(names.resolve("vm-gone"), Path.of("gone"));
+
+        assertEquals(Map.of(names.resolve("vm-gone"), "name entry of no VM"), garbage());
+        collector(source).collect(HORIZON, false);
+        assertTrue(Files.isSymbolicLink(names.resolve("vm-kept")));
+        assertFalse(Files.exists(names.resolve("vm-gone"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
     void aTempEntryIsGarbageOnlyOnceOlderThanTheHorizon() throws IOException {
         Path old = file(host.root.resolve("tmp/old.part"));
         Path fresh = file(host.root.resolve("tmp/fresh.part"));

@@ -25,7 +25,7 @@ class VmStoreContentionTest {
     Path root;
 
     @Test
-    void separateProcessesCreatingAndRemovingLoseNothingAndNeverShareAName() throws Exception {
+    void separateProcessesCreatingAndRemovingLoseNothingNeverShareANameAndLeaveEachNameItsVm() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<Process> workers = new ArrayList<>();
         List<BufferedReader> outputs = new ArrayList<>();
@@ -85,5 +85,9 @@ class VmStoreContentionTest {
         }
         assertEquals(ROUNDS, wins.size(), "each contested name won exactly once: " + wins);
         assertEquals(WORKERS * ROUNDS / 2 + ROUNDS, records.size());
+        for (VmRecord record : records) {
+            assertEquals(record.id(), store.resolve(record.name()).id(), "the entry of " + record.name());
+        }
+        assertEquals(names, store.nameEntries().keySet(), "an entry for each VM and none of a removed one");
     }
 }

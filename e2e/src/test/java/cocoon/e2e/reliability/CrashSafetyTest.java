@@ -638,6 +638,91 @@ class CrashSafetyTest {
     }
 
     @Test
+    void namesFindTheirVmAfterCreateOrRmKilledAnywhere() throws Exception {
+        crash(
+                "create or rm (names)",
+                "create (even runs, so the uninterrupted run that sets the kill window is one) or rm (odd runs) of a VM (Cloud Hypervisor double), killed anywhere, among others while they hold "
+                        + "the index lock (name entry and record); afterwards every VM ps lists is the one inspect finds by its name, "
+                        + "the command succeeds again, and a removed name can be taken by a new VM that inspect then finds",
+                2 * RUNS,
+                new Round() {
+                    @Override
+                    public String mutationLock() {
+                        return "vms-index.lock";
+                    }
+
+                    @Override
+                    public String[] prepare(int run) {
+                        String[] create = namedCreate("n" + run);
+                        if (run % 2 == 0) {
+                            return create;
+                        }
+                        store.cocoon().run(create).ok();
+                        return new String[] {"rm", "n" + run};
+                    }
+
+                    @Override
+                    public String whereKilled(int run) throws Exception {
+                        return run % 2 == 0 ? "create" : "rm";
+                    }
+
+                    @Override
+                    public void recover(int run, String[] command) throws Exception {
+                        String vm = "n" + run;
+                        requireEveryNameFindsItsVm();
+                        CocoonCli.Run again = store.cocoon().run(command);
+                        if (again.exit() != 0
+                                && !again.err().contains("no VM named")
+                                && !again.err().contains("already exists")) {
+                            again.ok();
+                        }
+                        requireEveryNameFindsItsVm();
+                        if (run % 2 == 1) {
+                            store.cocoon().run(namedCreate(vm)).ok();
+                            requireEveryNameFindsItsVm();
+                        }
+                        store.cocoon().run("rm", vm).ok();
+                        CocoonCli.Run gone = store.cocoon().run("inspect", vm);
+                        if (gone.exit() == 0 || !gone.err().contains("no VM named '" + vm + "'")) {
+                            throw new AssertionError("inspect " + vm + " after rm: " + gone.out() + gone.err());
+                        }
+                    }
+                });
+    }
+
+    private static String[] namedCreate(String name) {
+        return new String[] {
+            "create",
+            "--network",
+            "none",
+            "--name",
+            name,
+            "--hypervisor",
+            "chv",
+            "--memory",
+            "256M",
+            "--storage",
+            "64M",
+            store.image()
+        };
+    }
+
+    /** Every VM ps lists (ps reads every record) is the one {@code inspect NAME} finds through the name entries. */
+    private static void requireEveryNameFindsItsVm() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (var vm :
+                json.readTree(store.cocoon().run("ps", "--format", "json").ok().out())) {
+            String name = vm.path("name").asText();
+            JsonNode found =
+                    json.readTree(store.cocoon().run("inspect", name).ok().out());
+            if (!found.path("vm").path("id").asText().equals(vm.path("id").asText())) {
+                throw new AssertionError(
+                        "inspect " + name + " finds " + found.path("vm").path("id") + ", ps lists " + vm.path("id"));
+            }
+        }
+    }
+
+    @Test
     void deleteKilledAnywhere() throws Exception {
         crash("delete", "delete of a pulled image (gc after remove is on)", new Round() {
             @Override
