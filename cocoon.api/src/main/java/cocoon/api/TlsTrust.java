@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -64,10 +65,18 @@ final class TlsTrust {
                         "no certificate in " + caFile, "pass a PEM file with the CA certificate");
             }
             return certificates;
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (NoSuchFileException e) {
             throw new InvalidInputException(
-                    "cannot read CA certificate " + caFile + ": " + e.getMessage(),
-                    "pass a readable PEM file with the CA certificate");
+                    "CA file " + caFile + " does not exist", "pass the path of the CA's PEM file");
+        } catch (IOException e) {
+            throw new InvalidInputException(
+                    "cannot read CA file " + caFile + " (" + e.getClass().getSimpleName() + ")",
+                    "check that it is a file you may read");
+        } catch (GeneralSecurityException e) {
+            // The JDK's own words (DerValue, OIDs) tell a user nothing: a key or a request parses this far too.
+            throw new InvalidInputException(
+                    "CA file " + caFile + " is not a PEM certificate",
+                    "pass the CA's certificate (-----BEGIN CERTIFICATE-----), not its key or a signing request");
         }
     }
 

@@ -236,7 +236,7 @@ class HostileInputTest {
                                         refused("has no TLS certificate this host trusts", "pull", "--quiet", remote),
                                 "--ca-file of a key",
                                         refused(
-                                                "cannot read CA certificate",
+                                                "is not a PEM certificate",
                                                 "pull",
                                                 "--quiet",
                                                 "--ca-file",
