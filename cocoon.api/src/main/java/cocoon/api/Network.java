@@ -91,6 +91,15 @@ public interface Network {
         return List.of();
     }
 
+    /**
+     * Files this network keeps for the VMs {@code goneIds}, which no longer exist: what {@code rm} collects right
+     * after it removed them, without the ids of every VM that {@link #garbage} needs. A network that does not
+     * answer leaves them to {@code gc}.
+     */
+    default List<Path> garbageOf(Set<String> goneIds) {
+        return List.of();
+    }
+
     /** One thing on the host (a TAP, a forwarding rule) that {@link #sweep} took down, or would. */
     record Leftover(String what, String why) {}
 

@@ -5,6 +5,7 @@ import cocoon.api.Disk;
 import cocoon.api.ImageSource;
 import cocoon.api.Network;
 import cocoon.api.StoreLock;
+import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
@@ -12,6 +13,7 @@ import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,11 +65,8 @@ public final class Collector {
      * host for VMs that do not run. Temp entries younger than {@code horizon} stay.
      */
     public List<Garbage> collect(Duration horizon, boolean dryRun) {
-        FileStoreLocks locks = vms.locks();
-        List<StoreLock.Held> held = new ArrayList<>();
+        List<StoreLock.Held> held = holdEveryStore();
         try {
-            held.add(locks.exclusive(VmStore.STORE));
-            sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
             // Read once, not twice: with 10,000 VMs each read of every record opens 10,000 files.
             List<VmRecord> records = vms.list();
             List<Garbage> garbage = find(records, horizon);
@@ -93,30 +92,137 @@ public final class Collector {
         }
     }
 
-    private List<Garbage> find(List<VmRecord> records, Duration horizon) {
-        Set<Path> vmFiles = new HashSet<>();
-        Set<String> ids = new HashSet<>();
+    /**
+     * What {@code rm} leaves to collect, without a pass over every record and blob: the folders, lock and network
+     * files of the VMs {@code removed}, whose records are gone, and the image files only they used (reading every
+     * record only when their image was deleted meanwhile, to see whether another VM still uses them). With
+     * {@code halfRemoved}, also what VMs whose folder holds no record left, which is what a killed rm or create
+     * leaves: rm asks for it when a name it was given found no VM, as after a killed rm of that name. Other VMs'
+     * leftovers, old temp entries and what networks set up on the host for VMs that died stay for {@link #collect}.
+     */
+    public List<Garbage> collectAfterRemove(List<VmRecord> removed, boolean halfRemoved) {
+        if (removed.isEmpty() && !halfRemoved) {
+            return List.of();
+        }
+        List<StoreLock.Held> held = holdEveryStore();
+        try {
+            Set<String> gone = new HashSet<>();
+            removed.forEach(record -> gone.add(record.id()));
+            if (halfRemoved) {
+                gone.addAll(vms.foldersWithoutRecord());
+            }
+            List<Garbage> garbage = new ArrayList<>();
+            unusedFilesOf(removed, garbage);
+            for (String id : gone) {
+                VmPaths paths = vms.paths(id);
+                leftover(paths.vmDir(), "VM folder without a record", garbage);
+                leftover(paths.runDir(), "run folder without a VM", garbage);
+                leftover(paths.logDir(), "log folder without a VM", garbage);
+                Path lock = FileStoreLocks.file(rootDir, VmStore.vmLock(id));
+                if (Files.exists(lock)) {
+                    garbage.add(new Garbage(lock.toString(), "lock of a VM that no longer exists", 0));
+                }
+            }
+            for (Network network : networks) {
+                for (Path file : network.garbageOf(gone)) {
+                    garbage.add(new Garbage(file.toString(), network.mode() + " network file of no VM", size(file)));
+                }
+            }
+            for (Garbage g : garbage) {
+                remove(Path.of(g.what()));
+            }
+            return garbage;
+        } finally {
+            held.reversed().forEach(StoreLock.Held::close);
+        }
+    }
+
+    /** The vms store and every image store, exclusively: no pull, create, start, stop or rm is half-way meanwhile. */
+    private List<StoreLock.Held> holdEveryStore() {
+        FileStoreLocks locks = vms.locks();
+        List<StoreLock.Held> held = new ArrayList<>();
+        try {
+            held.add(locks.exclusive(VmStore.STORE));
+            sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
+            return held;
+        } catch (RuntimeException e) {
+            held.reversed().forEach(StoreLock.Held::close);
+            throw e;
+        }
+    }
+
+    /** The image files (or folders) that held a file of the {@code removed} VMs and that no image or other VM uses. */
+    private void unusedFilesOf(List<VmRecord> removed, List<Garbage> out) {
+        Set<Path> theirs = filesOf(removed);
+        if (theirs.isEmpty()) {
+            return;
+        }
+        Set<Path> othersUse = null;
+        for (ImageSource source : sources) {
+            List<Path> candidates = source.files().stream()
+                    .filter(file -> theirs.stream().anyMatch(path -> path.startsWith(file)))
+                    .toList();
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            Set<Path> indexed = source.inUse();
+            candidates =
+                    candidates.stream().filter(file -> !kept(file, indexed)).toList();
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            if (othersUse == null) {
+                othersUse = filesOf(vms.list());
+            }
+            for (Path file : candidates) {
+                if (!kept(file, othersUse)) {
+                    out.add(new Garbage(file.toString(), source.kind() + " file no image or VM uses", size(file)));
+                }
+            }
+        }
+    }
+
+    private static void leftover(Path dir, String reason, List<Garbage> out) {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            out.add(new Garbage(dir.toString(), reason, size(dir)));
+        }
+    }
+
+    /** The files VMs name outside their own folder: disks, backing files, kernel and initrd. */
+    private static Set<Path> filesOf(List<VmRecord> records) {
+        Set<Path> files = new HashSet<>();
         for (VmRecord record : records) {
-            ids.add(record.id());
             for (Disk disk : record.disks()) {
-                vmFiles.add(disk.path());
+                files.add(disk.path());
                 if (disk.backingFile() != null) {
-                    vmFiles.add(disk.backingFile());
+                    files.add(disk.backingFile());
                 }
             }
             if (record.boot().kernel() != null) {
-                vmFiles.add(record.boot().kernel());
+                files.add(record.boot().kernel());
             }
             if (record.boot().initrd() != null) {
-                vmFiles.add(record.boot().initrd());
+                files.add(record.boot().initrd());
             }
         }
+        return files;
+    }
+
+    /** Whether a source's file stays: something names it, or (a folder) something inside it. */
+    private static boolean kept(Path file, Set<Path> named) {
+        return named.contains(file) || named.stream().anyMatch(path -> path.startsWith(file));
+    }
+
+    private List<Garbage> find(List<VmRecord> records, Duration horizon) {
+        Set<Path> vmFiles = filesOf(records);
+        Set<String> ids = new HashSet<>();
+        records.forEach(record -> ids.add(record.id()));
         List<Garbage> garbage = new ArrayList<>();
         for (ImageSource source : sources) {
             Set<Path> keep = new HashSet<>(source.inUse());
             keep.addAll(vmFiles);
             for (Path file : source.files()) {
-                if (!keep.contains(file) && keep.stream().noneMatch(kept -> kept.startsWith(file))) {
+                if (!kept(file, keep)) {
                     garbage.add(new Garbage(file.toString(), source.kind() + " file no image or VM uses", size(file)));
                 }
             }
@@ -189,8 +295,7 @@ public final class Collector {
 
     private static Instant modified(Path path) {
         try {
-            return Files.getLastModifiedTime(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    .toInstant();
+            return Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS).toInstant();
         } catch (IOException e) {
             return Instant.now();
         }

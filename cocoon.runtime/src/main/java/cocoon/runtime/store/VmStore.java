@@ -8,6 +8,7 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.AbstractSet;
 import java.util.Comparator;
@@ -233,6 +234,24 @@ public final class VmStore {
 
     public Path nameEntry(String name) {
         return names.entry(name);
+    }
+
+    /**
+     * The ids of VM folders that hold no record, what a create or rm killed half-way leaves (create writes the
+     * record last, rm deletes it first): one listing and one lookup per VM, no record read.
+     */
+    public List<String> foldersWithoutRecord() {
+        if (!Files.isDirectory(vmsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(vmsDir)) {
+            return dirs.filter(dir -> !Files.exists(dir.resolve(RECORD), LinkOption.NOFOLLOW_LINKS))
+                    .map(dir -> dir.getFileName().toString())
+                    .toList();
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot list " + vmsDir + ": " + e.getMessage(), "check permissions of the root dir");
+        }
     }
 
     public Optional<VmRecord> read(String id) {

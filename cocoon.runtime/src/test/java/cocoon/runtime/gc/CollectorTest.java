@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.api.Availability;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.Hypervisor;
+import cocoon.api.Network;
 import cocoon.api.SettingValues;
 import cocoon.api.StoreLock;
+import cocoon.api.VmNetwork;
+import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.VmStore;
@@ -22,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -205,6 +211,125 @@ class CollectorTest {
         assertFalse(Files.exists(unused));
         assertFalse(Files.exists(orphan.getParent()));
         assertEquals(List.of(), collector(source).collect(HORIZON, true));
+    }
+
+    @Test
+    void afterRmOnlyWhatTheRemovedVmLeftGoes() throws IOException {
+        Path indexed = file(store.resolve("indexed.blob"));
+        Path onlyRemoved = file(store.resolve("only-removed.blob"));
+        Path alsoKept = file(store.resolve("also-kept.blob"));
+        Path unrelated = file(store.resolve("unrelated.blob"));
+        Path bootOfRemoved = store.resolve("boot/removed");
+        file(bootOfRemoved.resolve("vmlinuz"));
+        source.files.addAll(Set.of(indexed, onlyRemoved, alsoKept, unrelated, bootOfRemoved));
+        source.inUse.add(indexed);
+        host.writeRecord("kept", List.of(disk(alsoKept, null)), BootSpec.firmware());
+        var removed = host.writeRecord(
+                "removed",
+                List.of(disk(indexed, null), disk(onlyRemoved, null), disk(alsoKept, null)),
+                BootSpec.kernel(bootOfRemoved.resolve("vmlinuz"), null, ""));
+        Files.delete(host.root.resolve("vms/removed/vm.json"));
+        Path lock = file(host.root.resolve("locks/vm-removed.lock"));
+        Path runFolder = file(host.run.resolve("removed/pid")).getParent();
+        Path otherOrphan = file(host.log.resolve("gone/console.log")).getParent();
+        Path otherLock = file(host.root.resolve("locks/vm-gone.lock"));
+        RecordingNetwork network = new RecordingNetwork(file(host.root.resolve("network/leases/192.0.2.9")));
+
+        List<Garbage> went = new Collector(
+                        vms, List.of(source), List.of(network), vm -> false, host.root, host.run, host.log)
+                .collectAfterRemove(List.of(removed), false);
+
+        assertEquals(
+                Map.of(
+                        onlyRemoved,
+                        "fake file no image or VM uses",
+                        bootOfRemoved,
+                        "fake file no image or VM uses",
+                        host.root.resolve("vms/removed"),
+                        "VM folder without a record",
+                        runFolder,
+                        "run folder without a VM",
+                        lock,
+                        "lock of a VM that no longer exists",
+                        network.leftover,
+                        "test network file of no VM"),
+                went.stream().collect(Collectors.toMap(g -> Path.of(g.what()), Garbage::reason)));
+        assertEquals(Set.of("removed"), network.askedFor);
+        assertFalse(Files.exists(onlyRemoved) || Files.exists(bootOfRemoved) || Files.exists(runFolder));
+        assertTrue(Files.exists(indexed) && Files.exists(alsoKept), "files an image or another VM uses stay");
+        assertTrue(
+                Files.exists(unrelated) && Files.exists(otherOrphan) && Files.exists(otherLock),
+                "what other VMs and images left stays for gc");
+    }
+
+    @Test
+    void afterAnRmThatFoundNoVmWhatAHalfRemovedVmLeftGoesToo() throws IOException {
+        host.writeRecord("live", List.of(), BootSpec.firmware());
+        Path halfRemoved = file(host.root.resolve("vms/half/cow.raw")).getParent();
+        Path lock = file(host.root.resolve("locks/vm-half.lock"));
+        Path liveLock = file(host.root.resolve("locks/vm-live.lock"));
+
+        assertEquals(List.of(), collector(source).collectAfterRemove(List.of(), false));
+        List<Garbage> went = collector(source).collectAfterRemove(List.of(), true);
+
+        assertEquals(
+                Set.of(halfRemoved.toString(), lock.toString()),
+                went.stream().map(Garbage::what).collect(Collectors.toSet()));
+        assertFalse(Files.exists(halfRemoved) || Files.exists(lock));
+        assertTrue(Files.exists(host.root.resolve("vms/live/vm.json")) && Files.exists(liveLock));
+    }
+
+    @Test
+    void afterRmItHoldsTheVmsStoreAndEveryImageStore() throws Exception {
+        Path blob = file(store.resolve("a.blob"));
+        source.files.add(blob);
+        var removed = host.writeRecord("removed", List.of(disk(blob, null)), BootSpec.firmware());
+        Files.delete(host.root.resolve("vms/removed/vm.json"));
+        LockProbe probe = new LockProbe(host.locks());
+        source.whileCollecting = () -> {
+            probe.assertSharedWaits(VmStore.STORE);
+            probe.assertSharedWaits(LockScope.imageStore("fake"));
+        };
+
+        collector(source).collectAfterRemove(List.of(removed), false);
+
+        probe.awaitAll();
+    }
+
+    /** A network that keeps one file for every VM it is asked about, and remembers which ones. */
+    private static final class RecordingNetwork implements Network {
+        final Path leftover;
+        final Set<String> askedFor = new HashSet<>();
+
+        RecordingNetwork(Path leftover) {
+            this.leftover = leftover;
+        }
+
+        @Override
+        public String mode() {
+            return "test";
+        }
+
+        @Override
+        public Availability availability(Hypervisor hypervisor) {
+            return Availability.ok("test");
+        }
+
+        @Override
+        public VmNetwork plan(Request request) {
+            return VmNetwork.none();
+        }
+
+        @Override
+        public VmNetwork beforeStart(VmRecord vm) {
+            return vm.network();
+        }
+
+        @Override
+        public List<Path> garbageOf(Set<String> goneIds) {
+            askedFor.addAll(goneIds);
+            return List.of(leftover);
+        }
     }
 
     @Test

@@ -228,6 +228,11 @@ final class BridgeNetwork implements Network {
         return leases.orphans(vmIds);
     }
 
+    @Override
+    public List<Path> garbageOf(Set<String> goneIds) {
+        return leases.heldBy(goneIds);
+    }
+
     /**
      * Under the host lock: every TAP of Cocoon's and every record of published ports whose VM is not among
      * {@code runningIds} goes, and the table is rewritten from the running VMs' ports when the kernel holds a DNAT

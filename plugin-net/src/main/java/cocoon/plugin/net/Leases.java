@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -85,13 +86,22 @@ final class Leases {
 
     /** The leases of VMs not among {@code vmIds}: what a create that failed, or an rm killed half-way, left. */
     List<Path> orphans(Set<String> vmIds) {
-        List<Path> orphans = new ArrayList<>();
+        return heldWhere(holder -> !vmIds.contains(holder));
+    }
+
+    /** The leases the VMs {@code vmIds} hold. */
+    List<Path> heldBy(Set<String> vmIds) {
+        return heldWhere(vmIds::contains);
+    }
+
+    private List<Path> heldWhere(Predicate<String> holders) {
+        List<Path> held = new ArrayList<>();
         for (Path lease : leases()) {
-            if (!vmIds.contains(holder(lease))) {
-                orphans.add(lease);
+            if (holders.test(holder(lease))) {
+                held.add(lease);
             }
         }
-        return orphans;
+        return held;
     }
 
     private Optional<String> heldBy(String vmId) {

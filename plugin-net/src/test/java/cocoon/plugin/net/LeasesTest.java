@@ -73,6 +73,16 @@ class LeasesTest {
     }
 
     @Test
+    void theLeasesOfGivenVmsAreFoundWithoutKnowingTheOthers() {
+        Leases leases = new Leases(dir, DOC_NET);
+        leases.take("aaaa000000000001");
+        leases.take("aaaa000000000002");
+        leases.take("aaaa000000000003");
+
+        assertEquals(List.of(dir.resolve("198.51.100.3")), leases.heldBy(Set.of("aaaa000000000002", "bbbb")));
+    }
+
+    @Test
     void aFullSubnetRefusesTheNextVmInOneLine() {
         Leases leases = new Leases(dir, Subnet.parse("192.0.2.0/30"));
         assertEquals("192.0.2.2", leases.take("aaaa000000000001"));
