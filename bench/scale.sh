@@ -1,58 +1,35 @@
 #!/usr/bin/env bash
 # Scale: the VM commands with 0, 1,000 and 10,000 resident VMs, side by side. Each size is a store of its
-# own, so the three are timed in turn within every round and a change of load on this shared machine hits
-# them alike. The residents are made by cocoon.runtime's ResidentVms (test classes, so it never ships)
-# through the store's own insert, as `create` writes them (name check, name entry, record), each a copy of
-# a record a real `create` wrote, without its disks. In each store a VM "probe" made by `create` is
-# inspected, started and stopped, a VM "fresh" is created and removed (rm also without the gc that follows
-# it by default), and `ps` and `gc --dry-run` (with 1,000 image references) run; a sample of residents must
-# pass `inspect` and `rm`, and `ps` must list them all. Stops are `stop --force`: the store's path, not the
-# guest's shutdown (QEMU, TCG, `--network none`). Round 0 is a warm-up and is not counted.
+# own (bench/residents.sh), so the three are timed in turn within every round and a change of load on this
+# shared machine hits them alike. In each store a VM "probe" made by `create` is inspected, started and
+# stopped, a VM "fresh" is created and removed (rm also without the gc that follows it by default), and `ps`
+# and `gc --dry-run` (with 1,000 image references) run; a sample of residents must pass `inspect` and `rm`,
+# and `ps` must list them all. Stops are `stop --force`: the store's path, not the guest's shutdown (QEMU,
+# TCG, `--network none`); every start and stop is timed with no other probe running. Round 0 is a warm-up
+# and is not counted. The create storm (8 creators) is bench/storm.sh.
 # Usage: bench/scale.sh          (BENCH_RUNS=N changes the rounds, default 5)
 source "$(dirname -- "$0")/lib.sh"
 source "$repo/bench/images.sh"
+source "$repo/bench/residents.sh"
 runs=${BENCH_RUNS:-5}
 sizes=(0 1000 10000)
-jdk_java="$("$repo/scripts/java-home")/bin/java"
-test_classes="$repo/cocoon.runtime/target/test-classes"
-[[ -f $test_classes/cocoon/runtime/store/ResidentVms.class ]] \
-  || { echo "bench: $test_classes lacks ResidentVms: build with 'mvn -B -q -o package -DskipTests'" >&2; exit 1; }
 machine
 serve_oci_demo
-vm_flags="--network none --hypervisor qemu --accel tcg --memory 256M --cpu 1"
 printf '[gc]\nafter_remove = false\n' > "$work/no-gc.toml"
 
-# at SIZE COMMAND...: runs COMMAND against the store with SIZE residents.
-at() {
-  local n=$1
-  shift
-  COCOON_ROOT_DIR="$work/root-$n" COCOON_RUN_DIR="$work/run-$n" COCOON_LOG_DIR="$work/log-$n" "$@"
-}
-
-# residents SIZE FROM TO: adds resident-FROM .. resident-(TO-1) to the store with SIZE residents.
-residents() {
-  "$jdk_java" -cp "$image_dir/lib/app/*:$test_classes" cocoon.runtime.store.ResidentVms \
-    "$work/root-$1" "$work/vm.json" resident "$2" "$3"
-}
-
-for n in "${sizes[@]}"; do
-  echo "store of $n resident VMs..."
-  at "$n" "$cocoon" pull --insecure --quiet "$oci_ref" > /dev/null
-  if [[ ! -f $work/vm.json ]]; then
-    at "$n" "$cocoon" create --name template $vm_flags "$oci_ref" > /dev/null
-    cp "$work/root-$n"/vms/*/vm.json "$work/vm.json"
-    at "$n" "$cocoon" rm template > /dev/null
-  fi
-  python3 - "$work/root-$n/images/oci/index.json" <<'PY'
+# image_references SIZE: 999 more references to the pulled image in the index of the store with SIZE residents.
+image_references() {
+  python3 - "$work/root-$1/images/oci/index.json" <<'PY'
 import json, sys
 index = json.load(open(sys.argv[1]))
 (reference, entry), = index["images"].items()
 index["images"].update({f"{reference}-{i}": dict(entry, reference=f"{reference}-{i}") for i in range(999)})
 json.dump(index, open(sys.argv[1], "w"), indent=2)
 PY
-  started=$SECONDS
-  ((n == 0)) || residents "$n" 0 "$n"
-  echo "  residents made in $((SECONDS - started)) s"
+}
+
+for n in "${sizes[@]}"; do
+  resident_store "$n" image_references "$n"
   at "$n" "$cocoon" create --name probe $vm_flags "$oci_ref" > /dev/null
   if ((n > 0)); then
     sample=$((RANDOM % n))
@@ -90,8 +67,14 @@ for round in $(seq 0 "$runs"); do
     timed rm-nogc "$n" "$round" "$c create --name fresh $vm_flags $oci_ref" "COCOON_CONFIG=$work/no-gc.toml $c rm fresh"
   done
   for n in "${sizes[@]}"; do timed inspect "$n" "$round" true "$c inspect probe"; done
-  for n in "${sizes[@]}"; do timed start "$n" "$round" "$c stop --force probe" "$c start probe"; done
-  for n in "${sizes[@]}"; do timed stop "$n" "$round" "$c start probe" "$c stop --force probe"; done
+  # One guest at a time: a probe left booting under TCG takes a core from the next store's start.
+  for n in "${sizes[@]}"; do
+    timed start "$n" "$round" "$c stop --force probe" "$c start probe"
+    at "$n" "$c" stop --force probe > /dev/null
+  done
+  for n in "${sizes[@]}"; do
+    timed stop "$n" "$round" "$c start probe" "$c stop --force probe"
+  done
   for n in "${sizes[@]}"; do timed ps "$n" "$round" true "$c ps"; done
   for n in "${sizes[@]}"; do timed gc "$n" "$round" true "$c gc --dry-run"; done
 done
