@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CLI latency: `cocoon version`, `cocoon ps` and `cocoon list` with 0, 100 and 1,000 VM records and
-# 100 images, against `java -version` of the same runtime image (the floor of any JVM command).
+# 100 images, against `java -version` of the JDK the image was made from (the floor of any JVM command: the
+# image itself has no default class-data-sharing archive, only the caches its own commands map).
 # Records are copies of one real VM's vm.json under new ids and names; the 100 images are one
 # pulled OCI entry of index.json under 100 references.
 # Usage: bench/cli-latency.sh          (BENCH_RUNS=N changes the runs per figure, default 20)

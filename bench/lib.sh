@@ -5,7 +5,8 @@ set -euo pipefail
 repo=$(CDPATH= cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 image_dir=${COCOON_IMAGE:-$repo/distribution/target/cocoon}
 cocoon="$image_dir/bin/cocoon"
-java="$image_dir/bin/java"
+# The JDK the image was made from: its java -version, with the JDK's own class-data-sharing archive, is the floor.
+java="$("$repo/scripts/java-home")/bin/java"
 [[ -x $cocoon ]] || { echo "bench: $cocoon is missing: build it with 'mvn -B -q -o package -DskipTests'" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cocoon-bench.XXXXXX")
