@@ -60,7 +60,9 @@ class UnbootableImageTest {
                 assertThrows(UnbootableImageException.class, () -> lifecycle.create(request()));
 
         assertEquals("image img/demo carries no kernel", refused.getMessage());
-        assertEquals("build a VM image", refused.hint());
+        assertEquals(
+                "boot it with a kernel image: pass --kernel REF or set [defaults] kernel (build a VM image)",
+                refused.hint());
         assertEquals(List.of(), host.vms().list());
         Path vms = host.root.resolve("vms");
         try (var folders = Files.exists(vms) ? Files.list(vms) : java.util.stream.Stream.<Path>empty()) {
