@@ -130,23 +130,24 @@ public final class Lifecycle {
         String reference = request.kernel() != null
                 ? request.kernel()
                 : settings.defaults().kernel();
-        List<BootProblem> others = new ArrayList<>();
-        for (BootProblem problem : problems) {
-            if (problem.kind() != BootProblem.Kind.NO_KERNEL) {
-                others.add(problem);
-            } else if (reference.isBlank()) {
-                // Before the problems after it: a kernel is what the user must find first.
-                refuseOnFirst(image, others);
-                throw new UnbootableImageException(
-                        image.reference(),
-                        new BootProblem(
-                                problem.kind(),
-                                problem.what(),
-                                "boot it with a kernel image: pass --kernel REF or set [defaults] kernel ("
-                                        + problem.hint() + ")"));
-            }
+        if (reference.isBlank()) {
+            refuseOnFirst(
+                    image,
+                    problems.stream()
+                            .map(problem -> problem.kind() != BootProblem.Kind.NO_KERNEL
+                                    ? problem
+                                    : new BootProblem(
+                                            problem.kind(),
+                                            problem.what(),
+                                            "pass --kernel REF or set [defaults] kernel to a pulled kernel image ("
+                                                    + problem.hint() + ")"))
+                            .toList());
         }
-        refuseOnFirst(image, others);
+        refuseOnFirst(
+                image,
+                problems.stream()
+                        .filter(problem -> problem.kind() != BootProblem.Kind.NO_KERNEL)
+                        .toList());
         Image kernel = kernelImage(reference, image.kind());
         return new Booted(image.withKernel(kernel), kernel);
     }

@@ -61,7 +61,7 @@ class UnbootableImageTest {
 
         assertEquals("image img/demo carries no kernel", refused.getMessage());
         assertEquals(
-                "boot it with a kernel image: pass --kernel REF or set [defaults] kernel (build a VM image)",
+                "pass --kernel REF or set [defaults] kernel to a pulled kernel image (build a VM image)",
                 refused.hint());
         assertEquals(List.of(), host.vms().list());
         Path vms = host.root.resolve("vms");

@@ -69,7 +69,7 @@ class KernelImagePullTest {
 
     private ImageSource source() throws IOException {
         Files.write(share.resolve("hook-initrd.cpio.gz"), BASE);
-        Files.writeString(share.resolve("hook-modules"), "virtio_blk\next4\nerofs\nvirtio_net\n");
+        Files.writeString(share.resolve("hook-modules"), "virtio_blk\next4\nerofs\nvirtio_net\nevil\nhostname\n");
         OciImageSourceProvider provider = new OciImageSourceProvider();
         return provider.open(Contexts.of(
                 LockScope.imageSource("oci"),
@@ -163,6 +163,31 @@ class KernelImagePullTest {
         Image image = source.pull(registry.host() + "/test/kernel-usr:v1", PullOptions.defaults(), e -> {});
 
         assertEquals(Optional.of(new KernelImage(VERSION, List.of("virtio_blk"))), source.kernelImage(image));
+    }
+
+    @Test
+    void modulesThatLinkOrClimbOutOfTheTreeNeverReachTheInitrd() throws Exception {
+        String dir = "lib/modules/" + VERSION;
+        registry.pushImage(
+                "test/kernel-hostile",
+                "v1",
+                RegistryFixture.OCI_MANIFEST,
+                List.of(kernelLayer("lib/modules", true)
+                        .file(
+                                dir + "/modules.dep",
+                                "kernel/drivers/block/virtio_blk.ko:\nkernel/evil.ko:\n../../../../../../etc/hostname:\n",
+                                0644,
+                                0,
+                                0)
+                        .symlink(dir + "/kernel/evil.ko", "/etc/hostname")
+                        .gzip()));
+        ImageSource source = source();
+
+        Image image = source.pull(registry.host() + "/test/kernel-hostile:v1", PullOptions.defaults(), e -> {});
+
+        byte[] bytes = Files.readAllBytes(image.boot().initrd());
+        Map<String, String> entries = cpio(Arrays.copyOfRange(bytes, BASE.length, bytes.length));
+        assertEquals("kernel/drivers/block/virtio_blk.ko\n", entries.get("etc/cocoon/modules"));
     }
 
     @Test

@@ -55,13 +55,7 @@ public final class CowDiskBuilder implements DiskBuilder {
 
     @Override
     public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
-        if (image.baseDisks().size() > MAX_STACKED) {
-            throw new InvalidInputException(
-                    "image " + image.reference() + " with its kernel image stacks "
-                            + image.baseDisks().size() + " read-only disks, more than the " + MAX_STACKED
-                            + " a VM has room for",
-                    "use a kernel image of fewer layers (guest/build-kernel-image.sh makes one of one layer)");
-        }
+        requireRoom(image);
         List<Disk> disks = new ArrayList<>(image.baseDisks());
         disks.add(new Disk(vmDir.resolve(COW_FILE), DiskFormat.RAW, false, COW_SERIAL, null));
         // boot=cocoon has an initramfs-tools initrd run the image's scripts/cocoon instead of looking for root=.
@@ -70,8 +64,20 @@ public final class CowDiskBuilder implements DiskBuilder {
                 "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL + " boot=cocoon");
     }
 
+    /** Only an image stacked on a kernel image can have more disks than {@link #MAX_STACKED}. */
+    private static void requireRoom(Image image) {
+        if (image.baseDisks().size() > MAX_STACKED) {
+            throw new InvalidInputException(
+                    "image " + image.reference() + " with its kernel image stacks "
+                            + image.baseDisks().size() + " read-only disks, more than the " + MAX_STACKED
+                            + " a VM has room for",
+                    "use a kernel image of fewer layers (guest/build-kernel-image.sh makes one of one layer)");
+        }
+    }
+
     @Override
     public VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
+        requireRoom(image);
         if (spec.storageBytes() < MIN_BYTES) {
             throw new InvalidInputException(
                     "storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",

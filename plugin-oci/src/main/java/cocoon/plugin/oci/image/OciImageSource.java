@@ -324,8 +324,8 @@ public final class OciImageSource implements ImageSource {
             problems.add(new BootProblem(
                     BootProblem.Kind.NO_KERNEL,
                     "carries no kernel (no /boot/vmlinuz-* in its layers)",
-                    "boot it with a kernel image (guest/build-kernel-image.sh builds one), or build a VM image as"
-                            + " guest/build-oci-demo.sh does"));
+                    "guest/build-kernel-image.sh builds a kernel image; or build a VM image as guest/build-oci-demo.sh"
+                            + " does"));
         }
         if (Boolean.FALSE.equals(entry.init())) {
             problems.add(new BootProblem(
