@@ -401,7 +401,11 @@ public final class OciImageSource implements ImageSource {
         });
         return missing.isEmpty()
                 ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found; create refuses images with no "
-                        + "kernel, no " + INIT + " or not built for " + hostArchitecture())
+                        + "kernel (and no kernel image given), no " + INIT + " or not built for " + hostArchitecture()
+                        + (hookInitrd.base() == null
+                                ? "; no " + HookInitrd.BASE + " in the installation's share/: kernel images pulled now"
+                                        + " get no initrd"
+                                : ""))
                 : Availability.missing("missing " + String.join(", ", missing));
     }
 
