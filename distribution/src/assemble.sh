@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Assembles target/cocoon: a jlink'd JDK holding only the platform modules the app needs, the
 # application and plugin jars on its module path (jib-core's automatic modules cannot be jlinked),
-# bin/cocoon, an empty plugins/ folder, the ahead-of-time caches (lib/train-aot), and a tarball of it all
+# bin/cocoon, an empty plugins/ folder, share/ with Cocoon's own initrd without modules (guest/build-hook-initrd.sh; a
+# kernel image's modules are added to it at pull), the ahead-of-time caches (lib/train-aot), and a tarball of it all
 # but the caches.
 set -euo pipefail
 java_home=$1 target=$2 version=$3
@@ -36,6 +37,7 @@ picocli=$(basename "$app"/picocli-*.jar)
 "$java_home/bin/java" --class-path "$asm" "$(dirname "$0")/ClassVersionUpgrade.java" \
   "$app/$picocli" "$image/lib/app/$picocli"
 install -m 0755 "$(dirname "$0")/cocoon" "$image/bin/cocoon"
+bash "$(dirname "$0")/../../guest/build-hook-initrd.sh" "$image/share"
 
 install -m 0755 "$(dirname "$0")/train-aot" "$image/lib/train-aot"
 "$image/lib/train-aot" "$image"

@@ -46,7 +46,7 @@ unpack_deb() {
   printf '%s\n' "$dir"
 }
 
-# Sets KERNEL_DEB, KERNEL_ROOT (unpacked), KERNEL_VERSION, BUSYBOX_DEB, BUSYBOX (static binary).
+# Sets KERNEL_DEB, KERNEL_ROOT (unpacked), KERNEL_VERSION, and what fetch_busybox sets.
 fetch_guest_packages() {
   local meta real version
   meta=$(fetch_deb linux-image-amd64)
@@ -58,6 +58,11 @@ fetch_guest_packages() {
   KERNEL_ROOT=$(unpack_deb "$KERNEL_DEB")
   KERNEL_VERSION=${real#linux-image-}
   [[ -f $KERNEL_ROOT/boot/vmlinuz-$KERNEL_VERSION ]] || die "no vmlinuz-$KERNEL_VERSION in $KERNEL_DEB"
+  fetch_busybox
+}
+
+# Sets BUSYBOX_DEB and BUSYBOX (the static binary); all Cocoon's own initrd without modules needs.
+fetch_busybox() {
   BUSYBOX_DEB=$(fetch_deb busybox-static)
   BUSYBOX=$(unpack_deb "$BUSYBOX_DEB")/bin/busybox
   [[ -x $BUSYBOX ]] || die "no bin/busybox in $BUSYBOX_DEB"
@@ -89,22 +94,35 @@ resolve_modules() {
 # Sets every mtime under a folder to GUEST_EPOCH.
 fix_mtimes() { find "$1" -exec touch -h -d "@$GUEST_EPOCH" {} +; }
 
-# Builds a gzip newc initrd: busybox, the hook as /init with the boot steps it shares with the initramfs-tools
-# script, and the named modules in load order.
+# Fills a folder with the hook initrd without modules: busybox, the hook as /init and the boot steps it shares with
+# the initramfs-tools script. Cocoon ships this as the base it puts a kernel image's modules on (build-hook-initrd.sh).
+stage_hook_initrd() {
+  local stage=$1
+  mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/cocoon,lib/modules}
+  install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
+  install -m 0755 "$GUEST_DIR/hook/init" "$stage/init"
+  install -D -m 0644 "$GUEST_DIR/initramfs-tools/scripts/cocoon-functions" "$stage/scripts/cocoon-functions"
+}
+
+# Writes a folder as a reproducible gzip newc cpio archive (an initrd, or a piece of one).
+write_cpio() {
+  local stage=$1 out=$2
+  fix_mtimes "$stage"
+  (cd "$stage" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -9 > "$out"
+}
+
+# Builds a gzip newc initrd: the hook initrd, and the named modules in load order.
 make_initrd() {
   local out=$1; shift
   local stage rel
   stage=$(mktemp -d)
-  mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/cocoon,lib/modules/"$KERNEL_VERSION"}
-  install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
-  install -m 0755 "$GUEST_DIR/hook/init" "$stage/init"
-  install -D -m 0644 "$GUEST_DIR/initramfs-tools/scripts/cocoon-functions" "$stage/scripts/cocoon-functions"
+  stage_hook_initrd "$stage"
+  mkdir -p "$stage/lib/modules/$KERNEL_VERSION"
   resolve_modules "$@" > "$stage/etc/cocoon/modules"
   while IFS= read -r rel; do
     install -D -m 0644 "$KERNEL_ROOT/lib/modules/$KERNEL_VERSION/$rel" "$stage/lib/modules/$KERNEL_VERSION/$rel"
   done < "$stage/etc/cocoon/modules"
-  fix_mtimes "$stage"
-  (cd "$stage" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -9 > "$out"
+  write_cpio "$stage" "$out"
   rm -rf "$stage"
 }
 

@@ -1,6 +1,7 @@
 package cocoon.api;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,6 +25,16 @@ public record Image(
 
     public Image {
         baseDisks = List.copyOf(baseDisks);
+    }
+
+    /**
+     * This image booted with a kernel image's kernel and initrd: the kernel image's disks stacked below this
+     * image's, so its module tree lies under the image's root file system.
+     */
+    public Image withKernel(Image kernelImage) {
+        List<Disk> stacked = new ArrayList<>(kernelImage.baseDisks());
+        stacked.addAll(baseDisks);
+        return new Image(kind, reference, digest, sizeBytes, created, kernelImage.boot(), stacked);
     }
 
     /** The first 12 hex digits of the digest, as tables show it. */

@@ -2,6 +2,7 @@ package cocoon.api;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Pulls images of one kind into its own store under the root dir, and answers for what it stored. */
@@ -62,6 +63,15 @@ public interface ImageSource {
      */
     default List<BootProblem> bootProblems(Image image) {
         return List.of();
+    }
+
+    /**
+     * The image as a kernel image (DESIGN §5c): a kernel and its modules, with an initrd that finds Cocoon's disks;
+     * empty when it is not one. An image whose {@link #bootProblems} say {@link BootProblem.Kind#NO_KERNEL} boots
+     * with it ({@link Image#withKernel}).
+     */
+    default Optional<KernelImage> kernelImage(Image image) {
+        return Optional.empty();
     }
 
     /** Whether the source can work here (its tools are installed); feeds {@code cocoon doctor}. */

@@ -72,6 +72,10 @@ class CliSurfaceTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("disk builder oci") && l.contains("mkfs.ext4")), out);
         assertTrue(
                 out.lines()
+                        .anyMatch(l -> l.startsWith("default kernel ") && l.contains("[defaults] kernel is not set")),
+                out);
+        assertTrue(
+                out.lines()
                         .anyMatch(l -> l.matches(
                                 "hypervisor chv +MISSING " + Pattern.quote(absent.toString()) + " not found.*")),
                 out);

@@ -70,7 +70,7 @@ class UnbootableImageTest {
 
     @Test
     void aContainerImageWithNoKernelIsRefused() throws IOException {
-        assertRefused(oci("plain/container"), "carries no kernel (Cocoon boots only VM images with /boot/vmlinuz-*");
+        assertRefused(oci("plain/container"), "carries no kernel (no /boot/vmlinuz-* in its layers)");
     }
 
     @Test

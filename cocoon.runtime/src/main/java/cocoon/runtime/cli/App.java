@@ -26,7 +26,7 @@ final class App {
         this.settings = Settings.resolve(
                 flags, System.getenv(), catalog.hypervisorNames(), catalog.networkModes(), catalog.settingSections());
         settings.oldSpellings().forEach(line -> System.err.println("cocoon: " + line));
-        this.plugins = new Plugins(catalog, settings);
+        this.plugins = new Plugins(catalog, settings, sharedDir());
         this.vms = new VmStore(
                 settings.rootDir(),
                 settings.runDir(),
@@ -66,6 +66,12 @@ final class App {
                 settings.rootDir(),
                 settings.runDir(),
                 settings.logDir());
+    }
+
+    /** {@code <image>/share}: Cocoon's own initrd without modules, which a kernel image's modules are added to. */
+    private static Path sharedDir() {
+        String home = System.getProperty("cocoon.home");
+        return home == null ? null : Path.of(home, "share");
     }
 
     /** {@code <image>/plugins}, from the launcher's {@code cocoon.home}; {@code COCOON_PLUGIN_DIR} overrides. */

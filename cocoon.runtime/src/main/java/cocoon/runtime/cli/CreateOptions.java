@@ -22,6 +22,7 @@ final class CreateOptions {
     private final Value<List<Path>> sshKeys;
     private final Value<String> network;
     private final Value<List<String>> publish;
+    private final Value<String> kernel;
 
     CreateOptions(CliCommand command) {
         image = command.parameter(0, "IMAGE", "a pulled image: name or digest prefix");
@@ -64,6 +65,12 @@ final class CreateOptions {
                 "Forward a host port to the VM (repeatable); the host address defaults to 127.0.0.1. IPv4 only.",
                 "-p",
                 "--publish");
+        kernel = command.option(
+                String.class,
+                "REF",
+                "Kernel image an image without a kernel of its own boots with, its layers stacked below the image's"
+                        + " (default: [defaults] kernel).",
+                "--kernel");
     }
 
     CreateRequest request() {
@@ -81,6 +88,7 @@ final class CreateOptions {
                 network.get(),
                 publish.get() == null
                         ? List.of()
-                        : publish.get().stream().map(PublishedPort::parse).toList());
+                        : publish.get().stream().map(PublishedPort::parse).toList(),
+                kernel.get());
     }
 }

@@ -1,6 +1,7 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.Availability;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code cocoon doctor}: one line per plugin saying whether it works here and, if not, what to do. */
@@ -17,7 +18,8 @@ final class DoctorCommand extends CliCommand {
     public void run() {
         App app = root.app();
         System.out.println("root dir: " + app.settings().rootDir());
-        Map<String, Availability> lines = app.plugins().doctor();
+        Map<String, Availability> lines = new LinkedHashMap<>(app.plugins().doctor());
+        lines.put("default kernel", app.lifecycle().defaultKernel());
         int width = lines.keySet().stream().mapToInt(String::length).max().orElse(0);
         lines.forEach((plugin, availability) -> System.out.printf(
                 "%-" + width + "s   %-4s %s%n",

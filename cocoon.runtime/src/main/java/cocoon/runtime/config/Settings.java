@@ -51,7 +51,8 @@ public record Settings(
             long storageBytes,
             String user,
             String password,
-            Duration stopTimeout) {
+            Duration stopTimeout,
+            String kernel) {
 
         static final Setting<Long> CPU = Setting.wholeNumber("cpu", 2, 1, 256, "virtual CPUs of a new VM");
         static final Setting<Long> MEMORY = Setting.size("memory", 1L << 30, "memory of a new VM");
@@ -65,6 +66,9 @@ public record Settings(
                 "stop_timeout",
                 Duration.ofSeconds(30),
                 "how long stop and rm --force wait after the power button before harder means");
+
+        static final Setting<String> KERNEL = Setting.text(
+                "kernel", "", "kernel image an image without a kernel boots with (a pulled reference); empty: none");
 
         /** {@code auto} or one of the installed hypervisors. */
         static Setting<String> hypervisor(List<String> hypervisors) {
@@ -86,7 +90,7 @@ public record Settings(
         }
 
         static List<Setting<?>> declared(Setting<String> hypervisor, Setting<String> network) {
-            return List.of(hypervisor, network, CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT);
+            return List.of(hypervisor, network, CPU, MEMORY, STORAGE, USER, PASSWORD, STOP_TIMEOUT, KERNEL);
         }
 
         static Defaults from(SettingValues values, Setting<String> hypervisor, Setting<String> network) {
@@ -98,7 +102,8 @@ public record Settings(
                     values.get(STORAGE),
                     values.get(USER),
                     values.get(PASSWORD),
-                    values.get(STOP_TIMEOUT));
+                    values.get(STOP_TIMEOUT),
+                    values.get(KERNEL).strip());
         }
     }
 

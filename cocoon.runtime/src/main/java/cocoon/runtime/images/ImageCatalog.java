@@ -77,11 +77,10 @@ public final class ImageCatalog {
                 "run cocoon pull " + nameOrDigest + " first (cocoon list shows pulled images)");
     }
 
-    /** Removes the image from its source's index; refused while VMs use it unless {@code force}. */
+    /** Removes the image from its source's index; refused while VMs use it (or boot with it as their kernel) unless {@code force}. */
     public void delete(Image image, List<VmRecord> vms, boolean force) {
         List<String> users = vms.stream()
-                .filter(vm -> vm.image().digest().equals(image.digest())
-                        && vm.image().kind().equals(image.kind()))
+                .filter(vm -> made(vm.image(), image) || (vm.suppliedKernel() && made(vm.kernelImage(), image)))
                 .map(VmRecord::name)
                 .toList();
         if (!users.isEmpty() && !force) {
@@ -91,5 +90,10 @@ public final class ImageCatalog {
         }
         ImageSource source = plugins.source(image.kind());
         source.delete(image);
+    }
+
+    /** Whether a VM's image, or the kernel image it boots with, is {@code image}. */
+    private static boolean made(VmRecord.ImageRef used, Image image) {
+        return used.digest().equals(image.digest()) && used.kind().equals(image.kind());
     }
 }

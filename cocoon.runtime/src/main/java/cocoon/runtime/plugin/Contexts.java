@@ -14,8 +14,14 @@ public final class Contexts {
 
     private Contexts() {}
 
-    /** {@code locks} names the plugin's store lock and its own locks. */
+    /** A context outside an installed image: no shared files. */
     public static PluginContext of(LockScope locks, Path rootDir, Path runDir, Path logDir, SettingValues settings) {
+        return of(locks, rootDir, runDir, logDir, settings, null);
+    }
+
+    /** {@code locks} names the plugin's store lock and its own locks; {@code sharedDir} may be null. */
+    public static PluginContext of(
+            LockScope locks, Path rootDir, Path runDir, Path logDir, SettingValues settings, Path sharedDir) {
         HostProcesses processes = new HostProcesses();
         return new PluginContext(
                 rootDir,
@@ -25,6 +31,7 @@ public final class Contexts {
                 processes,
                 FileStoreLocks.forRoot(rootDir).forPlugin(locks),
                 new AtomicJsonFiles(),
-                new HostVmmProcesses(processes));
+                new HostVmmProcesses(processes),
+                sharedDir);
     }
 }

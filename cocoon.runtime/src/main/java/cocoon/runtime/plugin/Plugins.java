@@ -10,6 +10,7 @@ import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.runtime.config.Settings;
 import cocoon.runtime.store.LockScope;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,11 +22,14 @@ public final class Plugins {
 
     private final PluginCatalog catalog;
     private final Settings settings;
+    private final Path sharedDir;
     private final Map<String, Object> opened = new HashMap<>();
 
-    public Plugins(PluginCatalog catalog, Settings settings) {
+    /** {@code sharedDir}: the installation's shared files handed to every plugin, or null outside an installed image. */
+    public Plugins(PluginCatalog catalog, Settings settings, Path sharedDir) {
         this.catalog = catalog;
         this.settings = settings;
+        this.sharedDir = sharedDir;
     }
 
     public PluginCatalog catalog() {
@@ -178,6 +182,7 @@ public final class Plugins {
     }
 
     private PluginContext context(LockScope locks, String section) {
-        return Contexts.of(locks, settings.rootDir(), settings.runDir(), settings.logDir(), settings.section(section));
+        return Contexts.of(
+                locks, settings.rootDir(), settings.runDir(), settings.logDir(), settings.section(section), sharedDir);
     }
 }

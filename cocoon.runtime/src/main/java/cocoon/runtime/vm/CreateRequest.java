@@ -12,6 +12,7 @@ import java.util.Map;
  * @param sshKeyFiles public-key files whose lines become the guest user's authorized keys
  * @param network     {@code --network}: a mode or {@code auto}
  * @param published   {@code -p/--publish} rules as parsed
+ * @param kernel      {@code --kernel}: the kernel image an image without a kernel boots with
  */
 public record CreateRequest(
         String image,
@@ -25,4 +26,5 @@ public record CreateRequest(
         String password,
         List<Path> sshKeyFiles,
         String network,
-        List<PublishedPort> published) {}
+        List<PublishedPort> published,
+        String kernel) {}

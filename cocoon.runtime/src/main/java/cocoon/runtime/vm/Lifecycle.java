@@ -1,5 +1,6 @@
 package cocoon.runtime.vm;
 
+import cocoon.api.Availability;
 import cocoon.api.BootProblem;
 import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
@@ -8,6 +9,7 @@ import cocoon.api.DiskBuilder;
 import cocoon.api.Hypervisor;
 import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
+import cocoon.api.KernelImage;
 import cocoon.api.Network;
 import cocoon.api.NotFoundException;
 import cocoon.api.PublishedPort;
@@ -67,13 +69,13 @@ public final class Lifecycle {
     /** Everything {@code create} would record, with the disks it would make, creating nothing. */
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
-        requireBootable(image);
+        Booted booted = bootable(request, image);
         VmSpec spec = spec(request, image, store.takenNames());
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())
-                .plan(image, spec, network, store.paths(id).vmDir());
-        return record(id, spec, image, disks, network);
+                .plan(booted.image(), spec, network, store.paths(id).vmDir());
+        return record(id, spec, booted, disks, network);
     }
 
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
@@ -82,7 +84,7 @@ public final class Lifecycle {
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
             Image image = images.find(request.image());
             try (var imageHeld = locks.shared(LockScope.imageStore(image.kind()))) {
-                requireBootable(image);
+                Booted booted = bootable(request, image);
                 return store.insert(taken -> {
                     VmSpec spec = spec(request, image, taken);
                     VmStore.requireFree(spec.name(), taken);
@@ -92,20 +94,128 @@ public final class Lifecycle {
                     return record(
                             id,
                             spec,
-                            image,
-                            buildDisks(image, spec, network, store.paths(id).vmDir()),
+                            booted,
+                            buildDisks(
+                                    booted.image(),
+                                    spec,
+                                    network,
+                                    store.paths(id).vmDir()),
                             network);
                 });
             }
         }
     }
 
-    /** Refuses, before anything is written, an image its own source says no VM could boot. */
-    private void requireBootable(Image image) {
+    /**
+     * What a VM boots: the image, or, for an image without a kernel, the image stacked on its kernel image
+     * ({@code kernelImage} non-null: the kernel was supplied, DESIGN §5c).
+     */
+    record Booted(Image image, Image kernelImage) {}
+
+    /**
+     * The image as a VM would boot it, refused before anything is written when its own source says no VM could boot
+     * it; an image without a kernel boots with the kernel image {@code --kernel} or {@code [defaults] kernel} names.
+     */
+    private Booted bootable(CreateRequest request, Image image) {
         List<BootProblem> problems = plugins.source(image.kind()).bootProblems(image);
+        boolean noKernel = problems.stream().anyMatch(problem -> problem.kind() == BootProblem.Kind.NO_KERNEL);
+        if (!noKernel) {
+            refuseOnFirst(image, problems);
+            if (request.kernel() != null) {
+                notices.accept("image " + image.reference() + " boots its own kernel: --kernel " + request.kernel()
+                        + " is not used");
+            }
+            return new Booted(image, null);
+        }
+        String reference = request.kernel() != null
+                ? request.kernel()
+                : settings.defaults().kernel();
+        if (reference.isBlank()) {
+            refuseOnFirst(
+                    image,
+                    problems.stream()
+                            .map(problem -> problem.kind() != BootProblem.Kind.NO_KERNEL
+                                    ? problem
+                                    : new BootProblem(
+                                            problem.kind(),
+                                            problem.what(),
+                                            "pass --kernel REF or set [defaults] kernel to a pulled kernel image ("
+                                                    + problem.hint() + ")"))
+                            .toList());
+        }
+        refuseOnFirst(
+                image,
+                problems.stream()
+                        .filter(problem -> problem.kind() != BootProblem.Kind.NO_KERNEL)
+                        .toList());
+        Image kernel = kernelImage(reference, image.kind());
+        return new Booted(image.withKernel(kernel), kernel);
+    }
+
+    /**
+     * For {@code doctor}: which kernel image {@code [defaults] kernel} names and whether it is pulled; not setting one
+     * is fine (images with a kernel of their own need none).
+     */
+    public Availability defaultKernel() {
+        String reference = settings.defaults().kernel();
+        if (reference.isBlank()) {
+            return Availability.ok("[defaults] kernel is not set: an image without a kernel needs --kernel REF");
+        }
+        try {
+            Image kernel = images.find(reference);
+            return plugins.source(kernel.kind())
+                    .kernelImage(kernel)
+                    .map(facts -> facts.missingModules().isEmpty()
+                            ? Availability.ok(
+                                    "[defaults] kernel = " + reference + " is pulled (kernel " + facts.version() + ")")
+                            : Availability.missing("[defaults] kernel = " + reference + " lacks the "
+                                    + String.join(", ", facts.missingModules()) + " module: name another kernel image"))
+                    .orElseGet(
+                            () -> Availability.missing(
+                                    "[defaults] kernel = " + reference
+                                            + " is pulled but is not a kernel image: name one (guest/build-kernel-image.sh builds one)"));
+        } catch (NotFoundException e) {
+            return Availability.missing(
+                    "[defaults] kernel = " + reference + " is not pulled: run cocoon pull " + reference);
+        }
+    }
+
+    private static void refuseOnFirst(Image image, List<BootProblem> problems) {
         if (!problems.isEmpty()) {
             throw new UnbootableImageException(image.reference(), problems.get(0));
         }
+    }
+
+    /**
+     * The pulled kernel image {@code reference} names, refused when it cannot boot Cocoon's disks; of the image's own
+     * kind, whose store lock create holds, so gc cannot take its files meanwhile.
+     */
+    private Image kernelImage(String reference, String kind) {
+        Image kernel;
+        try {
+            kernel = images.find(reference);
+        } catch (NotFoundException e) {
+            throw new NotFoundException(
+                    "kernel image '" + reference + "' is not pulled",
+                    "run cocoon pull " + reference + " first, or name another with --kernel or [defaults] kernel");
+        }
+        KernelImage facts = plugins.source(kernel.kind())
+                .kernelImage(kernel)
+                .filter(found -> kernel.kind().equals(kind))
+                .orElseThrow(() -> new InvalidInputException(
+                        "image " + kernel.reference() + " is not a kernel image (a /boot/vmlinuz-* with its"
+                                + " /lib/modules/<version>/modules.dep)",
+                        "name a kernel image with --kernel or [defaults] kernel (guest/build-kernel-image.sh"
+                                + " builds one)"));
+        if (!facts.missingModules().isEmpty()) {
+            throw new InvalidInputException(
+                    "kernel image " + kernel.reference() + " (kernel " + facts.version() + ") has no "
+                            + String.join(", ", facts.missingModules())
+                            + " module, which the VM needs to find its disks",
+                    "use a kernel image with those modules or built into the kernel, such as Debian's"
+                            + " linux-image-amd64 (guest/build-kernel-image.sh)");
+        }
+        return kernel;
     }
 
     private VmDisks buildDisks(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
@@ -355,7 +465,8 @@ public final class Lifecycle {
         }
     }
 
-    private static VmRecord record(String id, VmSpec spec, Image image, VmDisks disks, VmNetwork network) {
+    private static VmRecord record(String id, VmSpec spec, Booted booted, VmDisks disks, VmNetwork network) {
+        Image image = booted.image();
         // Only an image that boots its kernel directly reads the guest contract's network words (DESIGN §5a).
         var boot = image.boot().withCmdline(disks.cmdline());
         if (boot.bootsKernel()) {
@@ -373,7 +484,13 @@ public final class Lifecycle {
                 null,
                 0,
                 null,
-                network);
+                network,
+                booted.kernelImage() == null
+                        ? null
+                        : new VmRecord.ImageRef(
+                                booted.kernelImage().kind(),
+                                booted.kernelImage().reference(),
+                                booted.kernelImage().digest()));
     }
 
     private static void requireFile(VmRecord record, Path file, String what) {

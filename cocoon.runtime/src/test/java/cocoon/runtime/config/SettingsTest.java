@@ -136,7 +136,7 @@ class SettingsTest {
         assertRefused(
                 "[defaults]\ncpus = 2\n",
                 "has unknown key 'cpus' in [defaults]",
-                "known: cpu, hypervisor, memory, network, password, stop_timeout, storage, user");
+                "known: cpu, hypervisor, kernel, memory, network, password, stop_timeout, storage, user");
         assertRefused("[nosuch]\nx = 1\n", "has unknown section [nosuch]", "known: defaults, gc, oci, qemu");
     }
 

@@ -21,6 +21,8 @@ public final class FakeDiskBuilder implements DiskBuilder {
     private final String kind;
     /** Runs inside {@link #build}, that is while create holds its locks. */
     public Runnable whileBuilding = () -> {};
+    /** The image it was last asked to plan or build disks for, as the runtime stacked it. */
+    public Image given;
 
     public PluginContext context;
 
@@ -45,6 +47,7 @@ public final class FakeDiskBuilder implements DiskBuilder {
 
     @Override
     public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
+        given = image;
         return new VmDisks(List.of(new Disk(vmDir.resolve("disk.raw"), DiskFormat.RAW, false, "fake", null)), "");
     }
 

@@ -3,8 +3,10 @@ package cocoon.runtime.testing;
 import cocoon.api.Availability;
 import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
+import cocoon.api.Disk;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
+import cocoon.api.KernelImage;
 import cocoon.api.PluginContext;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
@@ -12,8 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -36,6 +41,8 @@ public final class FakeSource implements ImageSource {
     public Runnable whileCollecting = () -> {};
     /** What {@link #bootProblems} answers for every image. */
     public List<BootProblem> problems = List.of();
+    /** The images that are kernel images, by reference; they have no boot problems. */
+    public final Map<String, KernelImage> kernels = new HashMap<>();
     /** What the runtime opened it with. */
     public PluginContext context;
 
@@ -68,6 +75,13 @@ public final class FakeSource implements ImageSource {
     /** Adds an index entry booting from firmware with no base disks. */
     public Image add(String reference, String digest) {
         Image image = new Image(kind, reference, digest, 1, Instant.EPOCH, BootSpec.firmware(), List.of());
+        images.add(image);
+        return image;
+    }
+
+    /** Adds an index entry that boots {@code boot} from {@code disks}. */
+    public Image add(String reference, String digest, BootSpec boot, List<Disk> disks) {
+        Image image = new Image(kind, reference, digest, 1, Instant.EPOCH, boot, disks);
         images.add(image);
         return image;
     }
@@ -121,6 +135,11 @@ public final class FakeSource implements ImageSource {
 
     @Override
     public List<BootProblem> bootProblems(Image image) {
-        return problems;
+        return kernels.containsKey(image.reference()) ? List.of() : problems;
+    }
+
+    @Override
+    public Optional<KernelImage> kernelImage(Image image) {
+        return Optional.ofNullable(kernels.get(image.reference()));
     }
 }

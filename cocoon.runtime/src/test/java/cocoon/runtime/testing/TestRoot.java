@@ -59,7 +59,7 @@ public final class TestRoot {
     }
 
     public Plugins plugins(PluginCatalog catalog) {
-        return new Plugins(catalog, settings(catalog));
+        return new Plugins(catalog, settings(catalog), null);
     }
 
     /** Writes the record of a stopped VM named {@code vm-<id>} that boots as {@code boot} from {@code disks}. */

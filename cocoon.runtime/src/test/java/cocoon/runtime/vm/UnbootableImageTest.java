@@ -47,7 +47,7 @@ class UnbootableImageTest {
     }
 
     private static CreateRequest request() {
-        return new CreateRequest("img/demo", "web", null, null, null, null, null, null, null, null, null, null);
+        return new CreateRequest("img/demo", "web", null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Test
@@ -60,7 +60,9 @@ class UnbootableImageTest {
                 assertThrows(UnbootableImageException.class, () -> lifecycle.create(request()));
 
         assertEquals("image img/demo carries no kernel", refused.getMessage());
-        assertEquals("build a VM image", refused.hint());
+        assertEquals(
+                "pass --kernel REF or set [defaults] kernel to a pulled kernel image (build a VM image)",
+                refused.hint());
         assertEquals(List.of(), host.vms().list());
         Path vms = host.root.resolve("vms");
         try (var folders = Files.exists(vms) ? Files.list(vms) : java.util.stream.Stream.<Path>empty()) {

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,30 @@ class CowDiskBuilderTest {
 
         assertEquals(
                 "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vmDir.resolve("cow.raw"))));
+    }
+
+    @Test
+    void aKernelImageStackingMoreThanTwentyFourDisksIsRefusedBeforeAnyDiskIsMade() {
+        Image image = image();
+        Image kernel = new Image(
+                "oci",
+                "localhost:5000/kernel:1",
+                "sha256:" + "d".repeat(64),
+                0,
+                Instant.now(),
+                BootSpec.kernel(root.resolve("vmlinuz"), null, ""),
+                Collections.nCopies(23, image.baseDisks().get(0)));
+        Path vmDir = root.resolve("vms/3");
+
+        InvalidInputException refused = assertThrows(
+                InvalidInputException.class,
+                () -> builder().build(image.withKernel(kernel), spec(GIB), VmNetwork.none(), vmDir));
+
+        assertEquals(
+                "image localhost:5000/img:1 with its kernel image stacks 25 read-only disks, more than the 24 a VM has"
+                        + " room for",
+                refused.getMessage());
+        assertFalse(Files.exists(vmDir.resolve("cow.raw")));
     }
 
     @Test

@@ -37,6 +37,12 @@ public final class CowDiskBuilder implements DiskBuilder {
     /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
     static final long MIN_BYTES = 16L << 20;
 
+    /**
+     * Read-only disks a VM may stack: an image has at most 16 (the pull merges the rest), and q35 took 29 virtio-blk
+     * disks in all; 24 leaves a kernel image 8 below the image's, and slots for the COW disk and NICs.
+     */
+    static final int MAX_STACKED = 24;
+
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Processes processes;
@@ -49,6 +55,7 @@ public final class CowDiskBuilder implements DiskBuilder {
 
     @Override
     public VmDisks plan(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
+        requireRoom(image);
         List<Disk> disks = new ArrayList<>(image.baseDisks());
         disks.add(new Disk(vmDir.resolve(COW_FILE), DiskFormat.RAW, false, COW_SERIAL, null));
         // boot=cocoon has an initramfs-tools initrd run the image's scripts/cocoon instead of looking for root=.
@@ -57,8 +64,20 @@ public final class CowDiskBuilder implements DiskBuilder {
                 "cocoon.layers=" + topFirstSerials(image.baseDisks()) + " cocoon.cow=" + COW_SERIAL + " boot=cocoon");
     }
 
+    /** Only an image stacked on a kernel image can have more disks than {@link #MAX_STACKED}. */
+    private static void requireRoom(Image image) {
+        if (image.baseDisks().size() > MAX_STACKED) {
+            throw new InvalidInputException(
+                    "image " + image.reference() + " with its kernel image stacks "
+                            + image.baseDisks().size() + " read-only disks, more than the " + MAX_STACKED
+                            + " a VM has room for",
+                    "use a kernel image of fewer layers (guest/build-kernel-image.sh makes one of one layer)");
+        }
+    }
+
     @Override
     public VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
+        requireRoom(image);
         if (spec.storageBytes() < MIN_BYTES) {
             throw new InvalidInputException(
                     "storage of " + spec.storageBytes() + " bytes is too small for the VM's writable disk",

@@ -8,6 +8,7 @@ import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
+import cocoon.api.KernelImage;
 import cocoon.api.PluginContext;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
@@ -27,6 +28,7 @@ import cocoon.plugin.oci.registry.RegistryCredential;
 import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.registry.ResolvedManifest;
 import cocoon.plugin.oci.store.IndexEntry;
+import cocoon.plugin.oci.store.KernelModules;
 import cocoon.plugin.oci.store.LayerRecord;
 import cocoon.plugin.oci.store.OciStore;
 import java.io.IOException;
@@ -58,6 +60,7 @@ public final class OciImageSource implements ImageSource {
     private final OciSettings settings;
     private final DockerCredentials credentials;
     private final OciStore store;
+    private final HookInitrd hookInitrd;
 
     public OciImageSource(PluginContext context, OciSettings settings, DockerCredentials credentials) {
         this.context = context;
@@ -65,6 +68,7 @@ public final class OciImageSource implements ImageSource {
         this.credentials = credentials;
         this.store =
                 new OciStore(context.rootDir(), context.json(), context.locks().own(OciStore.INDEX_LOCK));
+        this.hookInitrd = HookInitrd.in(context.sharedDir());
     }
 
     @Override
@@ -174,11 +178,15 @@ public final class OciImageSource implements ImageSource {
                         new SpecialFiles(processes),
                         limits,
                         notice -> progress.on(ProgressEvent.message("unpack", notice))),
-                new ErofsWriter(processes, settings.erofsCompression(), settings.toolTimeout()));
+                new ErofsWriter(processes, settings.erofsCompression(), settings.toolTimeout()),
+                hookInitrd.modules());
         return new LayerFetcher(store, converter, context.tmpDir(), settings.parallelDownloads());
     }
 
-    /** The kernel is the topmost disk's {@code /boot/vmlinuz*}; the initrd likewise the topmost one. */
+    /**
+     * The kernel is the topmost disk's {@code /boot/vmlinuz*}; the initrd likewise the topmost one, or, for a kernel
+     * image that carries none, Cocoon's own with the modules of the topmost disk's module tree.
+     */
     private IndexEntry indexEntry(OciReference reference, ResolvedManifest manifest, DiskPlan plan) {
         List<LayerRecord> layers = manifest.layers().stream()
                 .map(layer -> new LayerRecord(layer.digest(), layer.size()))
@@ -186,6 +194,19 @@ public final class OciImageSource implements ImageSource {
         List<String> disks = plan.diskIds();
         String kernel = topmostBootFile(disks, "vmlinuz");
         String initrd = topmostBootFile(disks, "initrd");
+        Optional<String> moduleDisk = disks.reversed().stream()
+                .filter(hex -> store.kernelModules(hex).isPresent())
+                .findFirst();
+        KernelModules modules = moduleDisk.flatMap(store::kernelModules).orElse(null);
+        if (kernel != null && initrd == null && moduleDisk.isPresent()) {
+            initrd = hookInitrd
+                    .writeWith(
+                            store.moduleArchive(moduleDisk.get()),
+                            store.cocoonInitrd(moduleDisk.get()),
+                            context.tmpDir())
+                    .map(file -> store.dir().relativize(file).toString())
+                    .orElse(null);
+        }
         IndexEntry draft = new IndexEntry(
                 reference.canonical(),
                 manifest.digest(),
@@ -197,7 +218,8 @@ public final class OciImageSource implements ImageSource {
                 Instant.now(),
                 disks,
                 manifest.architecture(),
-                hasInit(disks));
+                hasInit(disks),
+                modules);
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
@@ -213,7 +235,8 @@ public final class OciImageSource implements ImageSource {
                 draft.created(),
                 disks,
                 draft.architecture(),
-                draft.init());
+                draft.init(),
+                modules);
     }
 
     /** Whether the stacked disks hold an executable {@code /sbin/init}; null when a disk predates listings. */
@@ -300,8 +323,9 @@ public final class OciImageSource implements ImageSource {
         if (entry.kernel() == null) {
             problems.add(new BootProblem(
                     BootProblem.Kind.NO_KERNEL,
-                    "carries no kernel (Cocoon boots only VM images with /boot/vmlinuz-* in their layers today)",
-                    "build a VM image as guest/build-oci-demo.sh does (see guest/README.md)"));
+                    "carries no kernel (no /boot/vmlinuz-* in its layers)",
+                    "guest/build-kernel-image.sh builds a kernel image; or build a VM image as guest/build-oci-demo.sh"
+                            + " does"));
         }
         if (Boolean.FALSE.equals(entry.init())) {
             problems.add(new BootProblem(
@@ -310,6 +334,20 @@ public final class OciImageSource implements ImageSource {
                     "add an init to the image, as guest/build-oci-demo.sh does (see guest/README.md)"));
         }
         return problems;
+    }
+
+    /**
+     * A kernel, the module tree of its version and an initrd (its own, or Cocoon's made at pull) make a kernel image;
+     * an entry from before kernel images were recorded is none until pulled again.
+     */
+    @Override
+    public Optional<KernelImage> kernelImage(Image image) {
+        IndexEntry entry = store.readIndex().images().get(image.reference());
+        if (entry == null || entry.kernel() == null || entry.initrd() == null || entry.kernelModules() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new KernelImage(
+                entry.kernelModules().version(), entry.kernelModules().missing()));
     }
 
     /** The host's CPU in OCI's words: Java says {@code amd64} and {@code aarch64}, OCI {@code amd64} and {@code arm64}. */
@@ -363,7 +401,11 @@ public final class OciImageSource implements ImageSource {
         });
         return missing.isEmpty()
                 ? Availability.ok("mkfs.erofs, setfattr, mknod, zstd and prlimit found; create refuses images with no "
-                        + "kernel, no " + INIT + " or not built for " + hostArchitecture())
+                        + "kernel (and no kernel image given), no " + INIT + " or not built for " + hostArchitecture()
+                        + (hookInitrd.base() == null
+                                ? "; no " + HookInitrd.BASE + " in the installation's share/: kernel images pulled now"
+                                        + " get no initrd"
+                                : ""))
                 : Availability.missing("missing " + String.join(", ", missing));
     }
 

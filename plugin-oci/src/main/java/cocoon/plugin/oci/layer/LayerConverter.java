@@ -21,11 +21,14 @@ public final class LayerConverter {
     private final LayerArchive archive;
     private final LayerUnpacker unpacker;
     private final ErofsWriter erofs;
+    private final List<String> hookModules;
 
-    public LayerConverter(LayerArchive archive, LayerUnpacker unpacker, ErofsWriter erofs) {
+    /** {@code hookModules}: the modules Cocoon's initrd loads, copied out of a layer's module tree; may be empty. */
+    public LayerConverter(LayerArchive archive, LayerUnpacker unpacker, ErofsWriter erofs, List<String> hookModules) {
         this.archive = archive;
         this.unpacker = unpacker;
         this.erofs = erofs;
+        this.hookModules = List.copyOf(hookModules);
     }
 
     /**
@@ -89,11 +92,18 @@ public final class LayerConverter {
         Path rootfs = tree.root();
         Path kernel = copyBootFile(rootfs, tree.boot().kernel(), work.resolve("vmlinuz"));
         Path initrd = copyBootFile(rootfs, tree.boot().initrd(), work.resolve("initrd"));
+        Optional<ModuleTree> modules = ModuleTree.find(rootfs, tree.boot().kernel());
+        Path moduleArchive = null;
+        if (modules.isPresent() && !hookModules.isEmpty()) {
+            moduleArchive = work.resolve("modules.cpio.gz");
+            modules.get().writeArchive(hookModules, moduleArchive);
+        }
         Path listing = work.resolve("listing");
         LayerListing.of(tree).write(listing);
         Path image = work.resolve("layer.erofs");
         erofs.write(rootfs, image);
-        return new ConvertedLayer(image, listing, kernel, initrd);
+        return new ConvertedLayer(
+                image, listing, kernel, initrd, modules.map(ModuleTree::facts).orElse(null), moduleArchive);
     }
 
     private static CocoonException unpackFailure(String layer, IOException e) {

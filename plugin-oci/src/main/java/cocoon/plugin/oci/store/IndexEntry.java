@@ -24,6 +24,9 @@ import java.util.Map;
  * @param architecture    the image config's {@code architecture}; null in entries from before it was read
  * @param init            whether {@code /sbin/init} of the stacked disks is an executable; null when some disk has
  *                        no listing (stored by an older release)
+ * @param kernelModules   what the topmost disk with a kernel module tree offers the guest hook: with a kernel, the image
+ *                        is a kernel image (DESIGN §5c), and {@code initrd} is Cocoon's own where it carries none;
+ *                        null when no disk has such a tree (or the entry predates kernel images)
  */
 public record IndexEntry(
         String reference,
@@ -36,7 +39,8 @@ public record IndexEntry(
         Instant created,
         List<String> disks,
         String architecture,
-        Boolean init) {
+        Boolean init,
+        KernelModules kernelModules) {
 
     public IndexEntry {
         layers = List.copyOf(layers);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -55,6 +56,25 @@ public final class OciStore {
         return dir.resolve("boot").resolve(hex);
     }
 
+    /** The modules Cocoon's initrd loads, from the disk's module tree, as a cpio archive to append to that initrd. */
+    public Path moduleArchive(String hex) {
+        return bootDir(hex).resolve("modules.cpio.gz");
+    }
+
+    /** Cocoon's initrd with the modules of the disk's module tree, made at pull for a kernel image without an initrd. */
+    public Path cocoonInitrd(String hex) {
+        return bootDir(hex).resolve("cocoon-initrd");
+    }
+
+    private Path kernelModulesFile(String hex) {
+        return bootDir(hex).resolve("modules.json");
+    }
+
+    /** What the disk's kernel module tree offers the guest hook; empty when it has none. */
+    public Optional<KernelModules> kernelModules(String hex) {
+        return json.read(kernelModulesFile(hex), KernelModules.class);
+    }
+
     /**
      * Whether the disk is complete: its EROFS image and its listing. The collector may take a listing whose disk a
      * VM still keeps (the VM names only the image), and a disk stored by an older release has none: both are
@@ -80,11 +100,17 @@ public final class OciStore {
             // Two pulls may convert the same layer at once: each file is replaced by an atomic rename, never removed
             // first, so the other pull always finds the boot files its conversion made.
             Path boot = bootDir(hex);
-            if (layer.kernel() != null || layer.initrd() != null) {
+            if (layer.kernel() != null || layer.initrd() != null || layer.modules() != null) {
                 Files.createDirectories(boot);
             }
             replaceBootFile(layer.kernel(), boot.resolve("vmlinuz"));
             replaceBootFile(layer.initrd(), boot.resolve("initrd"));
+            replaceBootFile(layer.moduleArchive(), moduleArchive(hex));
+            if (layer.modules() != null) {
+                json.write(kernelModulesFile(hex), layer.modules());
+            } else {
+                Files.deleteIfExists(kernelModulesFile(hex));
+            }
             Files.createDirectories(listing(hex).getParent());
             moveDurably(privateFile(layer.listing()), listing(hex));
             Files.setAttribute(layer.erofs(), "unix:mode", OWNER_READ_ONLY);
