@@ -196,8 +196,9 @@ public final class OciImageSource implements ImageSource {
                 0,
                 Instant.now(),
                 disks,
-                manifest.architecture(),
-                hasInit(disks));
+                manifest.config().architecture(),
+                hasInit(disks),
+                manifest.config().run());
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
@@ -213,7 +214,8 @@ public final class OciImageSource implements ImageSource {
                 draft.created(),
                 disks,
                 draft.architecture(),
-                draft.init());
+                draft.init(),
+                draft.config());
     }
 
     /** Whether the stacked disks hold an executable {@code /sbin/init}; null when a disk predates listings. */
@@ -269,7 +271,8 @@ public final class OciImageSource implements ImageSource {
                 entry.sizeBytes(),
                 entry.created(),
                 boot,
-                baseDisks(entry.diskIds()));
+                baseDisks(entry.diskIds()),
+                entry.config());
     }
 
     /** The stored disks, bottom first, each found in the guest by a prefix of its id. */

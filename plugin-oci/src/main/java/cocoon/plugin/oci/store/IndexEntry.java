@@ -1,5 +1,6 @@
 package cocoon.plugin.oci.store;
 
+import cocoon.api.ImageConfig;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param architecture    the image config's {@code architecture}; null in entries from before it was read
  * @param init            whether {@code /sbin/init} of the stacked disks is an executable; null when some disk has
  *                        no listing (stored by an older release)
+ * @param config          what the image config says to run; null in entries from before it was recorded
  */
 public record IndexEntry(
         String reference,
@@ -36,7 +38,8 @@ public record IndexEntry(
         Instant created,
         List<String> disks,
         String architecture,
-        Boolean init) {
+        Boolean init,
+        ImageConfig config) {
 
     public IndexEntry {
         layers = List.copyOf(layers);
