@@ -12,6 +12,7 @@ import java.util.Map;
  * @param sshKeyFiles public-key files whose lines become the guest user's authorized keys
  * @param network     {@code --network}: a mode or {@code auto}
  * @param published   {@code -p/--publish} rules as parsed
+ * @param command     what the VM runs; {@code user} is a cloud image's login, or whom a command runs as
  */
 public record CreateRequest(
         String image,
@@ -25,4 +26,5 @@ public record CreateRequest(
         String password,
         List<Path> sshKeyFiles,
         String network,
-        List<PublishedPort> published) {}
+        List<PublishedPort> published,
+        CommandFlags command) {}

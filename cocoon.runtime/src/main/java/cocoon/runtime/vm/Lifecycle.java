@@ -37,6 +37,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -67,7 +69,7 @@ public final class Lifecycle {
     /** Everything {@code create} would record, with the disks it would make, creating nothing. */
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
-        requireBootable(image);
+        requireBootable(image, request);
         VmSpec spec = spec(request, image, store.takenNames());
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
@@ -82,7 +84,7 @@ public final class Lifecycle {
         try (var vmsHeld = locks.shared(VmStore.STORE)) {
             Image image = images.find(request.image());
             try (var imageHeld = locks.shared(LockScope.imageStore(image.kind()))) {
-                requireBootable(image);
+                requireBootable(image, request);
                 return store.insert(taken -> {
                     VmSpec spec = spec(request, image, taken);
                     VmStore.requireFree(spec.name(), taken);
@@ -100,12 +102,26 @@ public final class Lifecycle {
         }
     }
 
-    /** Refuses, before anything is written, an image its own source says no VM could boot. */
-    private void requireBootable(Image image) {
-        List<BootProblem> problems = plugins.source(image.kind()).bootProblems(image);
+    /**
+     * Refuses, before anything is written, an image its own source says no VM could boot; a VM that runs a command
+     * needs no init in its image.
+     */
+    private void requireBootable(Image image, CreateRequest request) {
+        boolean runsCommand = command(request, image).isPresent();
+        List<BootProblem> problems = plugins.source(image.kind()).bootProblems(image).stream()
+                .filter(problem -> !(runsCommand && problem.kind() == BootProblem.Kind.NO_INIT))
+                .toList();
         if (!problems.isEmpty()) {
             throw new UnbootableImageException(image.reference(), problems.get(0));
         }
+    }
+
+    private static Optional<VmSpec.Command> command(CreateRequest request, Image image) {
+        CommandFlags flags = request.command() == null ? CommandFlags.none() : request.command();
+        // No image runs its own Entrypoint + Cmd unless a flag names a command yet; one booted with a kernel Cocoon
+        // supplies will (#18).
+        boolean imageCommand = false;
+        return flags.resolve(image.config(), imageCommand, request.user(), System::getenv);
     }
 
     private VmDisks buildDisks(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
@@ -243,6 +259,17 @@ public final class Lifecycle {
         return plugins.hypervisor(record.hypervisor()).console(record, store.paths(record.id()));
     }
 
+    /**
+     * The exit status of the command a stopped VM ran, as its disks tell it; empty while it runs, when it runs the
+     * image's init, or when its command did not exit by itself since the VM last started.
+     */
+    public OptionalInt exitStatus(VmRecord record) {
+        if (record.spec().command() == null || record.state() != VmState.STOPPED) {
+            return OptionalInt.empty();
+        }
+        return plugins.diskBuilder(record.image().kind()).exitStatus(record.disks());
+    }
+
     public VmPaths paths(VmRecord record) {
         return store.paths(record.id());
     }
@@ -268,7 +295,9 @@ public final class Lifecycle {
                 plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor());
         Map<String, String> options =
                 hypervisor.options(request.hypervisorOptions() == null ? Map.of() : request.hypervisorOptions());
-        String user = request.user() != null ? request.user() : defaults.user();
+        Optional<VmSpec.Command> command = command(request, image);
+        // With a command, --user names whom it runs as, not a cloud image's login.
+        String user = request.user() != null && command.isEmpty() ? request.user() : defaults.user();
         if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
             throw new InvalidInputException(
                     "--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
@@ -281,7 +310,8 @@ public final class Lifecycle {
                 storage,
                 hypervisor.name(),
                 options,
-                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())));
+                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())),
+                command.orElse(null));
     }
 
     /**

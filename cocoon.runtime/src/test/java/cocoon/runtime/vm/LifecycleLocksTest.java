@@ -49,7 +49,7 @@ class LifecycleLocksTest {
 
     private VmRecord create(String name) {
         return lifecycle.create(
-                new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null));
+                new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Test
