@@ -93,10 +93,10 @@ public final class CowDiskBuilder implements DiskBuilder {
     private static void writeCommand(Path seed, VmSpec spec) {
         try {
             Files.createDirectories(seed);
-            Files.writeString(
-                    seed.resolve(CommandFile.NAME),
-                    CommandFile.render(spec.name(), spec.command()),
-                    StandardCharsets.UTF_8);
+            // The environment may hold secrets: owner-only from the start, here and on the disk (-d keeps the mode).
+            Path file =
+                    Files.createFile(seed.resolve(CommandFile.NAME), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Files.writeString(file, CommandFile.render(spec.name(), spec.command()), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new CocoonException(
                     "cannot write the command of VM " + spec.name() + " under " + seed + ": " + e.getMessage(),
