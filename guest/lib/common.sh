@@ -159,6 +159,8 @@ add_blob() {
 
 # Makes the OCI image layout $1 (oci-layout, index.json with ref name "latest", blobs/sha256/) of one amd64
 # image titled $2, version label $3, whose layers are the gzip tars named after them, bottom first (moved in).
+# What the image says to run is OCI_RUN_CONFIG, the JSON members of the config's "config" object before "Labels"
+# (default: a VM image's "Cmd":["/sbin/init"]).
 # OCI media types; config and manifest are written with fixed times, so the same layers give the same digests.
 make_oci_layout() {
   local layout=$1 title=$2 version=$3; shift 3
@@ -176,8 +178,8 @@ make_oci_layout() {
 
   local created
   created=$(date -u -d "@$GUEST_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{"Cmd":["/sbin/init"],"Labels":{"org.opencontainers.image.title":"%s","org.opencontainers.image.version":"%s"}},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$created" "$title" "$version" "$diff_ids" > "$work/config.json"
+  printf '{"architecture":"amd64","os":"linux","created":"%s","config":{%s,"Labels":{"org.opencontainers.image.title":"%s","org.opencontainers.image.version":"%s"}},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+    "$created" "${OCI_RUN_CONFIG:-\"Cmd\":[\"/sbin/init\"]}" "$title" "$version" "$diff_ids" > "$work/config.json"
   local config_digest config_size
   read -r config_digest config_size < <(add_blob "$work/config.json" "$layout")
 

@@ -14,6 +14,50 @@ debian_mirror() {
   printf '%s\n' "${uri:-http://deb.debian.org/debian}"
 }
 
+# Has dpkg leave out documentation and translations in the root $1, as in Debian's -slim container images: put in
+# between debootstrap's two stages, so no package installs them.
+slim_dpkg() {
+  mkdir -p "$1/etc/dpkg/dpkg.cfg.d"
+  cat > "$1/etc/dpkg/dpkg.cfg.d/01-cocoon-slim" <<'EOF'
+# No documentation or translations in a VM image, as in Debian's -slim container images.
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+path-exclude=/usr/share/lintian/*
+EOF
+}
+
+# Makes a Debian container root in folder $1 (which must not exist): minbase with the packages named after it, no
+# kernel, no init system, no boot files, as Debian's own container images are. Runs as root, like make_debian_root.
+make_debian_container_root() {
+  local root=$1; shift
+  local joined mirror
+  joined=$(IFS=,; printf '%s' "$*")
+  mirror=$(debian_mirror)
+  mkdir -p "$GUEST_CACHE/debootstrap"
+  log "debootstrap $DEBIAN_SUITE (minbase + $*) from $mirror"
+  debootstrap --foreign --variant=minbase --arch=amd64 --components=main --cache-dir="$GUEST_CACHE/debootstrap" \
+    ${joined:+--include="$joined"} "$DEBIAN_SUITE" "$root" "$mirror" >&2
+  slim_dpkg "$root"
+  log "debootstrap second stage"
+  DEBIAN_FRONTEND=noninteractive chroot "$root" /debootstrap/debootstrap --second-stage >&2 || {
+    tail -40 "$root/debootstrap/debootstrap.log" >&2
+    die "debootstrap's second stage failed (its log's end is above)"
+  }
+  local mounted
+  mounted=$(findmnt -rn -o TARGET | grep -F "$root" || true)
+  [[ -z $mounted ]] || die "debootstrap left mounts under $root: $mounted"
+  # /dev is the VM's devtmpfs; the guest's DNS and hostname come from the host (cocoon.net=, cocoon.hostname=).
+  find "$root/dev" -mindepth 1 -delete
+  : > "$root/etc/resolv.conf"
+  printf 'debian\n' > "$root/etc/hostname"
+  rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+    "$root"/var/log/*.log "$root"/var/log/apt/* "$root"/tmp/* "$root"/root/.bash_history
+}
+
 # Makes a bootable Debian root in folder $1 (which must not exist) with the packages named after it.
 # minbase plus systemd, a kernel and its initramfs; no root password (debootstrap leaves root locked).
 # Runs as root: debootstrap's second stage runs the packages' maintainer scripts in a chroot, with /proc
@@ -34,17 +78,8 @@ make_debian_root() {
 
   # Between the stages the packages are unpacked but not configured: what their scripts read goes in now,
   # so the kernel's initramfs is built once, already small.
-  mkdir -p "$root/etc/dpkg/dpkg.cfg.d" "$root/etc/initramfs-tools/conf.d"
-  cat > "$root/etc/dpkg/dpkg.cfg.d/01-cocoon-slim" <<'EOF'
-# No documentation or translations in a VM image, as in Debian's -slim container images.
-path-exclude=/usr/share/doc/*
-path-include=/usr/share/doc/*/copyright
-path-exclude=/usr/share/man/*
-path-exclude=/usr/share/info/*
-path-exclude=/usr/share/locale/*
-path-include=/usr/share/locale/locale.alias
-path-exclude=/usr/share/lintian/*
-EOF
+  mkdir -p "$root/etc/initramfs-tools/conf.d"
+  slim_dpkg "$root"
   # MODULES=dep cannot see the VM's hardware from a chroot, and MODULES=most makes a 30 MB initrd that GRUB
   # reads slowly under TCG: only what mounts an ext4 root on virtio-blk, added by a hook (not through the
   # modules file, a conffile that dpkg would ask about).

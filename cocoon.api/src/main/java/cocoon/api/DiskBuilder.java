@@ -2,6 +2,7 @@ package cocoon.api;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 
 /** Creates a VM's writable disks over an image's shared read-only bases. */
 public interface DiskBuilder {
@@ -32,6 +33,14 @@ public interface DiskBuilder {
      *                (a cloud image's seed)
      */
     VmDisks build(Image image, VmSpec spec, VmNetwork network, Path vmDir);
+
+    /**
+     * The exit status of the command the VM ran ({@link VmSpec#command()}) as the guest left it on the VM's writable
+     * disks when the command exited and the VM powered off; empty when there is none. Asked only of a stopped VM.
+     */
+    default OptionalInt exitStatus(List<Disk> disks) {
+        return OptionalInt.empty();
+    }
 
     /** Removes the writable disks it created; shared bases are never touched. */
     void remove(List<Disk> disks);

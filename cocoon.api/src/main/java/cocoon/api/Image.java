@@ -13,6 +13,8 @@ import java.util.List;
  * @param sizeBytes  bytes it occupies in the store
  * @param boot       how a VM made from it boots
  * @param baseDisks  the shared read-only disks, bottom layer first
+ * @param config     what the image's config says to run; {@link ImageConfig#none()} for images that carry none
+ *                   (cloud images, OCI images pulled before it was recorded)
  */
 public record Image(
         String kind,
@@ -21,10 +23,24 @@ public record Image(
         long sizeBytes,
         Instant created,
         BootSpec boot,
-        List<Disk> baseDisks) {
+        List<Disk> baseDisks,
+        ImageConfig config) {
 
     public Image {
         baseDisks = List.copyOf(baseDisks);
+        config = config == null ? ImageConfig.none() : config;
+    }
+
+    /** An image whose source records no config (cloud images). */
+    public Image(
+            String kind,
+            String reference,
+            String digest,
+            long sizeBytes,
+            Instant created,
+            BootSpec boot,
+            List<Disk> baseDisks) {
+        this(kind, reference, digest, sizeBytes, created, boot, baseDisks, ImageConfig.none());
     }
 
     /**
@@ -34,7 +50,7 @@ public record Image(
     public Image withKernel(Image kernelImage) {
         List<Disk> stacked = new ArrayList<>(kernelImage.baseDisks());
         stacked.addAll(baseDisks);
-        return new Image(kind, reference, digest, sizeBytes, created, kernelImage.boot(), stacked);
+        return new Image(kind, reference, digest, sizeBytes, created, kernelImage.boot(), stacked, config);
     }
 
     /** The first 12 hex digits of the digest, as tables show it. */

@@ -9,6 +9,8 @@ import java.util.Map;
  *
  * @param hypervisor         the resolved hypervisor name ({@code chv}, {@code qemu})
  * @param hypervisorOptions  options only that hypervisor understands, as it validated them (QEMU's {@code accel})
+ * @param command            what the VM runs under Cocoon's small PID 1 instead of the image's {@code /sbin/init};
+ *                           null for the image's init (and in records older than it)
  */
 public record VmSpec(
         String name,
@@ -17,10 +19,40 @@ public record VmSpec(
         long storageBytes,
         String hypervisor,
         Map<String, String> hypervisorOptions,
-        CloudInit cloudInit) {
+        CloudInit cloudInit,
+        Command command) {
 
     public VmSpec {
         hypervisorOptions = hypervisorOptions == null ? Map.of() : Map.copyOf(hypervisorOptions);
+    }
+
+    /** A VM that runs its image's init. */
+    public VmSpec(
+            String name,
+            int cpus,
+            long memoryBytes,
+            long storageBytes,
+            String hypervisor,
+            Map<String, String> hypervisorOptions,
+            CloudInit cloudInit) {
+        this(name, cpus, memoryBytes, storageBytes, hypervisor, hypervisorOptions, cloudInit, null);
+    }
+
+    /**
+     * The process a VM runs as a container runs it, resolved at create from the image's config and the user's
+     * flags as {@code docker run} resolves them.
+     *
+     * @param argv        the program and its arguments, never empty
+     * @param env         {@code KEY=VALUE} words, each key once, {@code PATH} always among them
+     * @param workingDir  absolute
+     * @param user        {@code uid}, {@code uid:gid}, {@code name} or {@code name:group}, looked up in the image's
+     *                    {@code /etc/passwd} and {@code /etc/group} at boot; null for root
+     */
+    public record Command(List<String> argv, List<String> env, String workingDir, String user) {
+        public Command {
+            argv = List.copyOf(argv);
+            env = List.copyOf(env);
+        }
     }
 
     /**

@@ -37,6 +37,13 @@ record BuiltGuestImage(String name, String suffix, Path script, List<Path> input
     static final BuiltGuestImage DEBIAN_VM = new BuiltGuestImage(
             "debian-vm", "", guest("build-debian-oci.sh"), List.of(guest("lib"), guest("initramfs-tools")));
 
+    /**
+     * guest/build-debian-container.sh: a container image (no kernel, no init) with bash and python3, Cmd /bin/bash,
+     * as an OCI image layout; it boots with a kernel image.
+     */
+    static final BuiltGuestImage DEBIAN_CONTAINER =
+            new BuiltGuestImage("debian-container", "", guest("build-debian-container.sh"), List.of(guest("lib")));
+
     /** Measured at 1.3-3.5 minutes, downloads included (~90 MB from the Debian mirror). */
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(30);
 

@@ -1,5 +1,7 @@
 package cocoon.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cocoon.plugin.oci.testing.RegistryFixture;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with guest/push-oci.sh to a real registry, pulled, and booted under QEMU (TCG) with {@code --network user}:
  * systemd reaches multi-user.target, the guest carries the VM's name and address, and {@code cocoon stop} reaches
  * systemd-logind through the power button. A small layer on top adds a unit that prints the hostname and the
- * addresses on the console once the system is up, since root has no password to log in with. Cocoon and QEMU run
+ * addresses on the console once the system is up, since root has no password to log in with. A command given at
+ * create runs instead of systemd, from the initramfs-tools boot script's PID 1. Cocoon and QEMU run
  * inside a network namespace the test creates and deletes (DESIGN §6); only the pull, from the registry on the
  * host's loopback, runs outside.
  */
@@ -37,6 +40,7 @@ class DebianVmImageTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String VM = "debianvm";
+    private static final String COMMAND_VM = "debiancmd";
     private static final String NS =
             "cocoon-e2e-debvm-" + ProcessHandle.current().pid();
     private static final String REPORT = "cocoon-report: ";
@@ -105,7 +109,7 @@ class DebianVmImageTest {
 
     @AfterAll
     static void removeEverything() throws Exception {
-        NetworkNamespace.removeAll(namespace, inside, List.of(VM), registry);
+        NetworkNamespace.removeAll(namespace, inside, List.of(VM, COMMAND_VM), registry);
     }
 
     @Test
@@ -131,7 +135,7 @@ class DebianVmImageTest {
                         image)
                 .ok();
         GuestFixture.report("create", create);
-        consoleLog = consoleLog();
+        consoleLog = consoleLog(VM);
 
         long start = System.nanoTime();
         inside.run("start", VM).ok();
@@ -166,6 +170,53 @@ class DebianVmImageTest {
         assertTrue(inside.run("ps").ok().out().lines().anyMatch(line -> line.contains(VM) && line.contains("stopped")));
     }
 
+    @Test
+    @Order(3)
+    void aCommandGivenAtCreateRunsInsteadOfSystemdWithTheVmsNameAndItsExitStatusShows() {
+        inside.run(
+                        "create",
+                        "--name",
+                        COMMAND_VM,
+                        "--network",
+                        "user",
+                        "--hypervisor",
+                        "qemu",
+                        "--accel",
+                        "tcg",
+                        "--cpu",
+                        "1",
+                        "--memory",
+                        "512M",
+                        "--storage",
+                        "1G",
+                        image,
+                        "-e",
+                        "GREETING=from cocoon",
+                        "--",
+                        "/bin/sh",
+                        "-c",
+                        "echo \"cmd: $GREETING on $(cat /proc/sys/kernel/hostname) as $(id -u)\"; exit 4")
+                .ok();
+        consoleLog = consoleLog(COMMAND_VM);
+        long start = System.nanoTime();
+        inside.run("start", COMMAND_VM).ok();
+        GuestFixture.await(
+                BOOT_TIMEOUT,
+                () -> "the VM did not stop by itself; console.log ends with:\n" + GuestFixture.tail(console(), 40),
+                () -> inside.run("ps")
+                        .ok()
+                        .out()
+                        .lines()
+                        .anyMatch(line -> line.contains(COMMAND_VM) && line.contains("stopped")));
+        GuestFixture.report("start to the command's exit", start);
+
+        String console = console();
+        assertTrue(console.contains("cmd: from cocoon on " + COMMAND_VM + " as 0"), GuestFixture.tail(console, 40));
+        assertTrue(console.contains("the command exited with status 4"), GuestFixture.tail(console, 40));
+        assertFalse(reachedMultiUser(console), "systemd did not start:\n" + GuestFixture.tail(console, 40));
+        assertEquals(4, inspect(COMMAND_VM).path("exitStatus").asInt(-1));
+    }
+
     /** systemd's status line, coloured on a serial console: "[  OK  ] Reached target ...multi-user.target...". */
     private static boolean reachedMultiUser(String console) {
         return console.lines().anyMatch(line -> line.contains("Reached target") && line.contains("multi-user.target"));
@@ -193,12 +244,15 @@ class DebianVmImageTest {
         }
     }
 
-    private static Path consoleLog() {
+    private static Path consoleLog(String vm) {
+        return Path.of(inspect(vm).path("paths").path("logDir").asText()).resolve("console.log");
+    }
+
+    private static JsonNode inspect(String vm) {
         try {
-            JsonNode inspect = JSON.readTree(inside.run("inspect", VM).ok().out());
-            return Path.of(inspect.path("paths").path("logDir").asText()).resolve("console.log");
+            return JSON.readTree(inside.run("inspect", vm).ok().out());
         } catch (IOException e) {
-            throw new AssertionError("inspect " + VM + " printed no JSON: " + e, e);
+            throw new AssertionError("inspect " + vm + " printed no JSON: " + e, e);
         }
     }
 }

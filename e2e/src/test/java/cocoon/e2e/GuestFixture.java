@@ -120,8 +120,16 @@ final class GuestFixture implements AutoCloseable {
 
     /** {@code cocoon create} of a small QEMU VM from {@code reference}; the VM is removed by {@link #close()}. */
     CocoonCli.Run create(String name, String reference) {
+        return create(name, reference, List.of());
+    }
+
+    /**
+     * {@code cocoon create} of a small QEMU VM from {@code reference} with {@code more} after the image (flags, a
+     * command); the VM is removed by {@link #close()}.
+     */
+    CocoonCli.Run create(String name, String reference, List<String> more) {
         vms.add(name);
-        return cocoon.run(
+        List<String> args = new ArrayList<>(List.of(
                 "create",
                 "--network",
                 "none",
@@ -137,7 +145,9 @@ final class GuestFixture implements AutoCloseable {
                 MEMORY,
                 "--storage",
                 STORAGE,
-                reference);
+                reference));
+        args.addAll(more);
+        return cocoon.run(args.toArray(String[]::new));
     }
 
     /** {@code cocoon start}, remembering the QEMU pid so it is killed at the end even if cocoon loses track of it. */

@@ -1,7 +1,9 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.PublishedPort;
+import cocoon.runtime.cli.CliCommand.Flag;
 import cocoon.runtime.cli.CliCommand.Value;
+import cocoon.runtime.vm.CommandFlags;
 import cocoon.runtime.vm.CreateRequest;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +25,11 @@ final class CreateOptions {
     private final Value<String> network;
     private final Value<List<String>> publish;
     private final Value<String> kernel;
+    private final Value<List<String>> env;
+    private final Value<String> entrypoint;
+    private final Value<String> workdir;
+    private final Flag init;
+    private final Value<List<String>> args;
 
     CreateOptions(CliCommand command) {
         image = command.parameter(0, "IMAGE", "a pulled image: name or digest prefix");
@@ -48,7 +55,12 @@ final class CreateOptions {
         accel = command.option(
                 String.class, "auto|kvm|tcg", "QEMU acceleration (default: [qemu] accel, auto).", "--accel");
         user = command.option(
-                String.class, "NAME", "Cloud images: login created by cloud-init (default: cocoon).", "--user");
+                String.class,
+                "USER",
+                "Whom the command runs as: uid, uid:gid, name or name:group of the image's /etc/passwd (default: the"
+                        + " image's User, else root). Cloud images: the login cloud-init creates (default: cocoon).",
+                "-u",
+                "--user");
         password = command.option(
                 String.class, "PASSWORD", "Cloud images: that login's password (default: cocoon).", "--password");
         sshKeys = command.repeatable(
@@ -71,6 +83,29 @@ final class CreateOptions {
                 "Kernel image an image without a kernel of its own boots with, its layers stacked below the image's"
                         + " (default: [defaults] kernel).",
                 "--kernel");
+        env = command.repeatable(
+                String.class,
+                "KEY=VALUE",
+                "Set a variable for the command (repeatable); KEY alone passes cocoon's own value of it.",
+                "-e",
+                "--env");
+        entrypoint = command.option(
+                String.class,
+                "PROGRAM",
+                "Run this program instead of the image's Entrypoint, with the words after the image (not its Cmd).",
+                "--entrypoint");
+        workdir = command.option(
+                String.class,
+                "DIR",
+                "The command's working directory (default: the image's WorkingDir, else /).",
+                "-w",
+                "--workdir");
+        init = command.flag("Run the image's /sbin/init, even where the image's command would run.", "--init");
+        args = command.remaining(
+                1,
+                "COMMAND",
+                "Run this command (and its arguments) instead of the image's Cmd, under Cocoon's small PID 1; put it"
+                        + " after -- when a word starts with -.");
     }
 
     CreateRequest request() {
@@ -89,6 +124,7 @@ final class CreateOptions {
                 publish.get() == null
                         ? List.of()
                         : publish.get().stream().map(PublishedPort::parse).toList(),
-                kernel.get());
+                kernel.get(),
+                new CommandFlags(env.get(), entrypoint.get(), workdir.get(), args.get(), init.isSet()));
     }
 }

@@ -9,6 +9,7 @@ import cocoon.api.VmState;
 import cocoon.runtime.ssh.SshEndpoint;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** {@code cocoon inspect VM}: the full record, live state included, as JSON. */
 final class InspectCommand extends CliCommand {
@@ -34,11 +35,16 @@ final class InspectCommand extends CliCommand {
         VmPaths paths = app.lifecycle().paths(record);
         Optional<SshEndpoint> ssh =
                 record.state() == VmState.RUNNING ? SshEndpoint.recorded(paths.runDir()) : Optional.empty();
-        JsonOutput.print(new Inspection(record, NetworkView.of(record, ssh), paths));
+        OptionalInt exit = app.lifecycle().exitStatus(record);
+        JsonOutput.print(
+                new Inspection(record, NetworkView.of(record, ssh), paths, exit.isPresent() ? exit.getAsInt() : null));
     }
 
-    /** The record plus its network at a glance and where its files live. */
-    record Inspection(VmRecord vm, NetworkView network, VmPaths paths) {}
+    /**
+     * The record plus its network at a glance, where its files live, and, once a VM whose command exited has
+     * stopped, that command's exit status ({@code vm.spec.command} says what runs).
+     */
+    record Inspection(VmRecord vm, NetworkView network, VmPaths paths, Integer exitStatus) {}
 
     /**
      * The VM's network as a user looks for it: {@code address} is {@code 10.0.2.15/24}, ports as {@code -p} takes

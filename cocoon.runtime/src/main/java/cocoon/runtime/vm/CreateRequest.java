@@ -13,6 +13,7 @@ import java.util.Map;
  * @param network     {@code --network}: a mode or {@code auto}
  * @param published   {@code -p/--publish} rules as parsed
  * @param kernel      {@code --kernel}: the kernel image an image without a kernel boots with
+ * @param command     what the VM runs; {@code user} is a cloud image's login, or whom a command runs as
  */
 public record CreateRequest(
         String image,
@@ -27,4 +28,5 @@ public record CreateRequest(
         List<Path> sshKeyFiles,
         String network,
         List<PublishedPort> published,
-        String kernel) {}
+        String kernel,
+        CommandFlags command) {}

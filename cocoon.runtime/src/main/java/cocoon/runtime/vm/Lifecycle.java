@@ -39,6 +39,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -70,7 +72,7 @@ public final class Lifecycle {
     public VmRecord plan(CreateRequest request) {
         Image image = images.find(request.image());
         Booted booted = bootable(request, image);
-        VmSpec spec = spec(request, image, store.takenNames());
+        VmSpec spec = spec(request, booted, store.takenNames());
         String id = newId();
         VmNetwork network = network(request, spec, id, false);
         VmDisks disks = plugins.diskBuilder(image.kind())
@@ -86,7 +88,7 @@ public final class Lifecycle {
             try (var imageHeld = locks.shared(LockScope.imageStore(image.kind()))) {
                 Booted booted = bootable(request, image);
                 return store.insert(taken -> {
-                    VmSpec spec = spec(request, image, taken);
+                    VmSpec spec = spec(request, booted, taken);
                     VmStore.requireFree(spec.name(), taken);
                     String id = newId();
                     // Planned before the disks are built: a refused --publish leaves nothing written.
@@ -117,8 +119,14 @@ public final class Lifecycle {
      * it; an image without a kernel boots with the kernel image {@code --kernel} or {@code [defaults] kernel} names.
      */
     private Booted bootable(CreateRequest request, Image image) {
-        List<BootProblem> problems = plugins.source(image.kind()).bootProblems(image);
-        boolean noKernel = problems.stream().anyMatch(problem -> problem.kind() == BootProblem.Kind.NO_KERNEL);
+        List<BootProblem> found = plugins.source(image.kind()).bootProblems(image);
+        boolean noKernel = found.stream().anyMatch(problem -> problem.kind() == BootProblem.Kind.NO_KERNEL);
+        // A VM that runs a command needs no init in its image.
+        List<BootProblem> problems = command(request, image, noKernel).isPresent()
+                ? found.stream()
+                        .filter(problem -> problem.kind() != BootProblem.Kind.NO_INIT)
+                        .toList()
+                : found;
         if (!noKernel) {
             refuseOnFirst(image, problems);
             if (request.kernel() != null) {
@@ -216,6 +224,18 @@ public final class Lifecycle {
                             + " linux-image-amd64 (guest/build-kernel-image.sh)");
         }
         return kernel;
+    }
+
+    /**
+     * What the VM runs instead of the image's init, if anything: what a flag names, or the Entrypoint + Cmd of a
+     * container image (one booted with a kernel Cocoon supplies) whose config has them, unless {@code --init}.
+     */
+    private static Optional<VmSpec.Command> command(CreateRequest request, Image image, boolean kernelSupplied) {
+        CommandFlags flags = request.command() == null ? CommandFlags.none() : request.command();
+        boolean imageCommand = kernelSupplied
+                && (!image.config().entrypoint().isEmpty()
+                        || !image.config().cmd().isEmpty());
+        return flags.resolve(image.config(), imageCommand, request.user(), System::getenv);
     }
 
     private VmDisks buildDisks(Image image, VmSpec spec, VmNetwork network, Path vmDir) {
@@ -353,6 +373,17 @@ public final class Lifecycle {
         return plugins.hypervisor(record.hypervisor()).console(record, store.paths(record.id()));
     }
 
+    /**
+     * The exit status of the command a stopped VM ran, as its disks tell it; empty while it runs, when it runs the
+     * image's init, or when its command did not exit by itself since the VM last started.
+     */
+    public OptionalInt exitStatus(VmRecord record) {
+        if (record.spec().command() == null || record.state() != VmState.STOPPED) {
+            return OptionalInt.empty();
+        }
+        return plugins.diskBuilder(record.image().kind()).exitStatus(record.disks());
+    }
+
     public VmPaths paths(VmRecord record) {
         return store.paths(record.id());
     }
@@ -361,7 +392,8 @@ public final class Lifecycle {
         return plugins.hypervisor(record.hypervisor()).command(record, store.paths(record.id()));
     }
 
-    private VmSpec spec(CreateRequest request, Image image, Set<String> taken) {
+    private VmSpec spec(CreateRequest request, Booted booted, Set<String> taken) {
+        Image image = booted.image();
         Settings.Defaults defaults = settings.defaults();
         String name = request.name() != null
                 ? VmNames.validate(request.name())
@@ -378,7 +410,9 @@ public final class Lifecycle {
                 plugins.chooseHypervisor(request.hypervisor() != null ? request.hypervisor() : defaults.hypervisor());
         Map<String, String> options =
                 hypervisor.options(request.hypervisorOptions() == null ? Map.of() : request.hypervisorOptions());
-        String user = request.user() != null ? request.user() : defaults.user();
+        Optional<VmSpec.Command> command = command(request, image, booted.kernelImage() != null);
+        // With a command, --user names whom it runs as, not a cloud image's login.
+        String user = request.user() != null && command.isEmpty() ? request.user() : defaults.user();
         if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
             throw new InvalidInputException(
                     "--user '" + user + "' is not a valid login name", "use lower-case letters, digits, '_' or '-'");
@@ -391,7 +425,8 @@ public final class Lifecycle {
                 storage,
                 hypervisor.name(),
                 options,
-                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())));
+                new VmSpec.CloudInit(user, password, sshKeys(request.sshKeyFiles()), absolute(request.sshKeyFiles())),
+                command.orElse(null));
     }
 
     /**

@@ -57,6 +57,43 @@ class CommandLineModelTest {
     }
 
     @Test
+    void createTakesTheWordsAfterTheImageAsTheCommandAndItsFlagsAnywhere() {
+        parse(
+                "create",
+                "-e",
+                "A=1",
+                "--env",
+                "B",
+                "-w",
+                "/srv",
+                "-u",
+                "1000:1000",
+                "--entrypoint",
+                "/bin/sh",
+                "img",
+                "--init",
+                "--",
+                "-c",
+                "echo $A --name x");
+        CommandSpec create = subcommand("create");
+        assertEquals(List.of("A=1", "B"), create.findOption("--env").getValue());
+        assertEquals("/srv", create.findOption("--workdir").getValue());
+        assertEquals("1000:1000", create.findOption("--user").getValue());
+        assertEquals("/bin/sh", create.findOption("--entrypoint").getValue());
+        assertEquals(true, create.findOption("--init").getValue());
+        assertEquals("img", create.positionalParameters().get(0).getValue());
+        assertEquals(
+                List.of("-c", "echo $A --name x"),
+                create.positionalParameters().get(1).getValue());
+
+        parse("create", "img", "sleep", "1000", "--name", "web");
+        create = subcommand("create");
+        assertEquals(
+                List.of("sleep", "1000"), create.positionalParameters().get(1).getValue());
+        assertEquals("web", create.findOption("--name").getValue());
+    }
+
+    @Test
     void enumValuesIgnoreCaseAndBadValuesAreUsageErrors() {
         parse("list", "--format", "JSON");
         assertEquals(

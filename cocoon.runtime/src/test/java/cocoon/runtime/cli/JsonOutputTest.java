@@ -31,8 +31,8 @@ class JsonOutputTest {
         VmRecord record = record(new VmSpec.CloudInit("ada", PASSWORD, List.of("ssh-ed25519 AAAA ada"), List.of()));
 
         String ps = JsonOutput.render(List.of(record));
-        String inspect = JsonOutput.render(
-                new InspectCommand.Inspection(record, InspectCommand.NetworkView.of(record, Optional.empty()), null));
+        String inspect = JsonOutput.render(new InspectCommand.Inspection(
+                record, InspectCommand.NetworkView.of(record, Optional.empty()), null, null));
         for (String shown : List.of(ps, inspect)) {
             assertFalse(shown.contains(PASSWORD), shown);
             assertTrue(shown.contains("\"password\" : \"<redacted>\""), shown);

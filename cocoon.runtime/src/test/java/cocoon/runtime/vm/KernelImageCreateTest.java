@@ -73,7 +73,8 @@ class KernelImageCreateTest {
     }
 
     private static CreateRequest request(String image, String kernel) {
-        return new CreateRequest(image, "web", null, null, null, null, null, null, null, null, null, null, kernel);
+        return new CreateRequest(
+                image, "web", null, null, null, null, null, null, null, null, null, null, kernel, null);
     }
 
     @Test

@@ -48,8 +48,8 @@ class LifecycleLocksTest {
     }
 
     private VmRecord create(String name) {
-        return lifecycle.create(
-                new CreateRequest("img/demo", name, null, null, null, null, null, null, null, null, null, null, null));
+        return lifecycle.create(new CreateRequest(
+                "img/demo", name, null, null, null, null, null, null, null, null, null, null, null, null));
     }
 
     @Test

@@ -47,7 +47,8 @@ class UnbootableImageTest {
     }
 
     private static CreateRequest request() {
-        return new CreateRequest("img/demo", "web", null, null, null, null, null, null, null, null, null, null, null);
+        return new CreateRequest(
+                "img/demo", "web", null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Test

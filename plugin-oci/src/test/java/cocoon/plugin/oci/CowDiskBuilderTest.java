@@ -16,6 +16,7 @@ import cocoon.api.SettingValues;
 import cocoon.api.VmDisks;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
+import cocoon.plugin.oci.disk.CommandFile;
 import cocoon.runtime.plugin.Contexts;
 import cocoon.runtime.store.LockScope;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,5 +153,41 @@ class CowDiskBuilderTest {
                 InvalidInputException.class,
                 () -> builder().build(image(), spec(1 << 20), VmNetwork.none(), root.resolve("vms/2")));
         assertFalse(Files.exists(root.resolve("vms/2/cow.raw")));
+    }
+
+    @Test
+    void aVmWithACommandGetsItsCommandFileBesideTheOverlayAndItsExitStatusIsReadBack() throws Exception {
+        Path vmDir = root.resolve("vms/3");
+        VmSpec.Command command =
+                new VmSpec.Command(List.of("/bin/sh", "-c", "exit 3"), List.of("PATH=/bin"), "/", null);
+        VmSpec spec = new VmSpec("cmd", 1, 512L << 20, GIB, "qemu", Map.of(), null, command);
+        DiskBuilder builder = builder();
+
+        VmDisks disks = builder.build(image(), spec, VmNetwork.none(), vmDir);
+
+        Path cow = vmDir.resolve("cow.raw");
+        assertEquals(CommandFile.render("cmd", command), debugfs(cow, "cat /command"));
+        assertEquals(List.of("cow.raw"), List.of(vmDir.toFile().list()), "the seed folder is gone");
+        assertTrue(builder.exitStatus(disks.disks()).isEmpty(), "no status before the command ran");
+
+        Path status = root.resolve("status");
+        Files.writeString(status, "3\n");
+        debugfs(cow, "-w", "write " + status + " exit-status");
+        assertEquals(OptionalInt.of(3), builder.exitStatus(disks.disks()));
+    }
+
+    private static String debugfs(Path disk, String... request) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(List.of("debugfs"));
+        List<String> words = new java.util.ArrayList<>(List.of(request));
+        if (words.getFirst().equals("-w")) {
+            argv.add(words.removeFirst());
+        }
+        argv.addAll(List.of("-R", words.getFirst(), disk.toString()));
+        Process process = new ProcessBuilder(argv)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return out;
     }
 }

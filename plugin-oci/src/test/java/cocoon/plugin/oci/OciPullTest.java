@@ -13,6 +13,7 @@ import cocoon.api.DigestMismatchException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.Image;
+import cocoon.api.ImageConfig;
 import cocoon.api.ImageSource;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
@@ -313,6 +314,38 @@ class OciPullTest {
                 .get(0);
         assertTrue(noKernel.what().contains("carries no kernel"), noKernel.what());
         assertTrue(noKernel.hint().contains("guest/build-oci-demo.sh"), noKernel.hint());
+    }
+
+    @Test
+    void whatTheImageConfigSaysToRunIsKeptInTheIndex() throws Exception {
+        Layer root = new TestLayer().dir("srv", 0755).gzip();
+        registry.pushImage(
+                "test/app",
+                "v1",
+                RegistryFixture.OCI_MANIFEST,
+                List.of(root),
+                "amd64",
+                "{\"Entrypoint\":[\"/bin/tini\",\"--\"],\"Cmd\":[\"app\",\"--port\",\"80\"],"
+                        + "\"Env\":[\"PATH=/bin\",\"A=it's 1\"],\"WorkingDir\":\"/srv\",\"User\":\"app:app\"}");
+        ImageSource source = source();
+
+        Image pulled = source.pull(ref("test/app:v1"), PullOptions.defaults(), e -> {});
+
+        ImageConfig expected = new ImageConfig(
+                List.of("/bin/tini", "--"),
+                List.of("app", "--port", "80"),
+                List.of("PATH=/bin", "A=it's 1"),
+                "/srv",
+                "app:app");
+        assertEquals(expected, pulled.config());
+        assertEquals(
+                expected,
+                source.list().stream()
+                        .filter(image -> image.reference().endsWith("test/app:v1"))
+                        .findFirst()
+                        .orElseThrow()
+                        .config(),
+                "read back from the index");
     }
 
     private static List<BootProblem.Kind> kinds(ImageSource source, Image image) {

@@ -14,6 +14,7 @@ import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -36,6 +38,8 @@ public final class CowDiskBuilder implements DiskBuilder {
     static final String COW_FILE = "cow.raw";
     /** Below this mkfs.ext4 cannot lay out a usable file system with a journal. */
     static final long MIN_BYTES = 16L << 20;
+    /** Where build puts what mkfs.ext4 copies onto the disk, removed once it has. */
+    private static final String SEED_DIR = "cow-seed";
 
     /**
      * Read-only disks a VM may stack: an image has at most 16 (the pull merges the rest), and q35 took 29 virtio-blk
@@ -85,13 +89,63 @@ public final class CowDiskBuilder implements DiskBuilder {
         }
         Path cow = vmDir.resolve(COW_FILE);
         createSparse(cow, spec.storageBytes());
+        Path seed = vmDir.resolve(SEED_DIR);
         try {
-            processes.run(List.of("mkfs.ext4", "-q", "-F", cow.toString()), formatTimeout);
+            List<String> mkfs = new ArrayList<>(List.of("mkfs.ext4", "-q", "-F"));
+            if (spec.command() != null) {
+                writeCommand(seed, spec);
+                mkfs.addAll(List.of("-d", seed.toString()));
+            }
+            mkfs.add(cow.toString());
+            processes.run(mkfs, formatTimeout);
         } catch (RuntimeException e) {
             deleteQuietly(cow);
             throw e;
+        } finally {
+            deleteQuietly(seed.resolve(CommandFile.NAME));
+            deleteQuietly(seed);
         }
         return plan(image, spec, network, vmDir);
+    }
+
+    /** The folder {@code mkfs.ext4 -d} copies onto the new file system's root: the command file. */
+    private static void writeCommand(Path seed, VmSpec spec) {
+        try {
+            Files.createDirectories(seed);
+            // The environment may hold secrets: owner-only from the start, here and on the disk (-d keeps the mode).
+            Path file =
+                    Files.createFile(seed.resolve(CommandFile.NAME), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Files.writeString(file, CommandFile.render(spec.name(), spec.command()), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CocoonException(
+                    "cannot write the command of VM " + spec.name() + " under " + seed + ": " + e.getMessage(),
+                    "check free space and permissions under the root dir");
+        }
+    }
+
+    /**
+     * The exit status the guest wrote at the root of the COW disk when the VM's command exited, read with
+     * {@code debugfs} (no mount); empty when the command has not exited since the VM last started, or the VM runs
+     * no command. Only meaningful once the VM has stopped: the guest unmounts the disk before it powers off.
+     */
+    @Override
+    public OptionalInt exitStatus(List<Disk> disks) {
+        for (Disk disk : disks) {
+            if (!disk.readOnly() && COW_SERIAL.equals(disk.serial()) && Files.isRegularFile(disk.path())) {
+                Processes.Result read = processes.runAllowingFailure(
+                        List.of(
+                                "debugfs",
+                                "-R",
+                                "cat /" + CommandFile.EXIT_STATUS,
+                                disk.path().toString()),
+                        formatTimeout);
+                String text = read.stdout().strip();
+                if (read.exitCode() == 0 && text.matches("[0-9]{1,3}")) {
+                    return OptionalInt.of(Integer.parseInt(text));
+                }
+            }
+        }
+        return OptionalInt.empty();
     }
 
     private static String topFirstSerials(List<Disk> baseDisks) {

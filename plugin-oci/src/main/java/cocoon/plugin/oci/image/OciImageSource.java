@@ -217,9 +217,10 @@ public final class OciImageSource implements ImageSource {
                 0,
                 Instant.now(),
                 disks,
-                manifest.architecture(),
+                manifest.config().architecture(),
                 hasInit(disks),
-                modules);
+                modules,
+                manifest.config().run());
         long size = 0;
         for (Path file : store.filesOf(draft)) {
             size += sizeOf(file);
@@ -236,7 +237,8 @@ public final class OciImageSource implements ImageSource {
                 disks,
                 draft.architecture(),
                 draft.init(),
-                modules);
+                modules,
+                draft.config());
     }
 
     /** Whether the stacked disks hold an executable {@code /sbin/init}; null when a disk predates listings. */
@@ -292,7 +294,8 @@ public final class OciImageSource implements ImageSource {
                 entry.sizeBytes(),
                 entry.created(),
                 boot,
-                baseDisks(entry.diskIds()));
+                baseDisks(entry.diskIds()),
+                entry.config());
     }
 
     /** The stored disks, bottom first, each found in the guest by a prefix of its id. */

@@ -2,10 +2,9 @@ package cocoon.plugin.oci.registry;
 
 import cocoon.api.CocoonException;
 import cocoon.api.DigestMismatchException;
+import cocoon.api.ImageConfig;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -41,8 +40,6 @@ public final class RegistrySession implements AutoCloseable {
     private static final Duration MANIFEST_DEADLINE = Duration.ofSeconds(30);
     /** Image configs are kilobytes, with a long build history a few hundred. */
     private static final long MAX_CONFIG_BYTES = 4L << 20;
-
-    private static final ObjectMapper CONFIG_READER = new ObjectMapper();
 
     private final OciReference reference;
     private final FailoverHttpClient http;
@@ -128,7 +125,7 @@ public final class RegistrySession implements AutoCloseable {
                         reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
             }
             return new ResolvedManifest(
-                    image.getDigest().toString(), top.getDigest().toString(), layers, architecture(manifest));
+                    image.getDigest().toString(), top.getDigest().toString(), layers, config(manifest));
         } catch (CocoonException e) {
             throw e;
         } catch (Exception e) {
@@ -137,13 +134,13 @@ public final class RegistrySession implements AutoCloseable {
     }
 
     /**
-     * The {@code architecture} of the image config, which a single-platform manifest is the only place to
-     * learn it from; null when the manifest names no config. The config is verified like a layer.
+     * The image config, which a single-platform manifest is the only place to learn the architecture from;
+     * empty when the manifest names no config. The config is verified like a layer.
      */
-    private String architecture(BuildableManifestTemplate manifest) throws IOException {
+    private ConfigBlob config(BuildableManifestTemplate manifest) throws IOException {
         BuildableManifestTemplate.ContentDescriptorTemplate config = manifest.getContainerConfiguration();
         if (config == null || config.getDigest() == null) {
-            return null;
+            return new ConfigBlob(null, ImageConfig.none());
         }
         if (config.getSize() > MAX_CONFIG_BYTES) {
             throw new InvalidInputException(
@@ -152,8 +149,7 @@ public final class RegistrySession implements AutoCloseable {
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         download(new LayerDescriptor(config.getDigest().toString(), config.getSize()), bytes, count -> {});
-        JsonNode architecture = CONFIG_READER.readTree(bytes.toByteArray()).path("architecture");
-        return architecture.isTextual() ? architecture.asText() : null;
+        return ConfigBlob.parse(bytes.toByteArray());
     }
 
     /** A manifest fetched by digest must hash to that digest; a tag can point anywhere. */

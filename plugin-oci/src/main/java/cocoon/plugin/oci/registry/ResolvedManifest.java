@@ -7,10 +7,10 @@ import java.util.List;
  *
  * @param digest          the image manifest's digest
  * @param referenceDigest the digest the reference itself names: the same, or that of the manifest list or index it went through
- * @param architecture    the image config's {@code architecture}, or null when the manifest names no config
+ * @param config          what Cocoon reads from the image config (architecture, what to run); empty when the
+ *                        manifest names no config
  */
-public record ResolvedManifest(
-        String digest, String referenceDigest, List<LayerDescriptor> layers, String architecture) {
+public record ResolvedManifest(String digest, String referenceDigest, List<LayerDescriptor> layers, ConfigBlob config) {
 
     public ResolvedManifest {
         layers = List.copyOf(layers);

@@ -1,5 +1,6 @@
 package cocoon.plugin.oci.store;
 
+import cocoon.api.ImageConfig;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ import java.util.Map;
  * @param kernelModules   what the topmost disk with a kernel module tree offers the guest hook: with a kernel, the image
  *                        is a kernel image (DESIGN §5c), and {@code initrd} is Cocoon's own where it carries none;
  *                        null when no disk has such a tree (or the entry predates kernel images)
+ * @param config          what the image config says to run; null in entries from before it was recorded
  */
 public record IndexEntry(
         String reference,
@@ -40,7 +42,8 @@ public record IndexEntry(
         List<String> disks,
         String architecture,
         Boolean init,
-        KernelModules kernelModules) {
+        KernelModules kernelModules,
+        ImageConfig config) {
 
     public IndexEntry {
         layers = List.copyOf(layers);

@@ -239,9 +239,19 @@ public final class RegistryFixture implements AutoCloseable {
     /** As {@link #pushImage(String, String, String, List)}, with a config naming {@code architecture}. */
     public Pushed pushImage(String repository, String tag, String mediaType, List<Layer> layers, String architecture)
             throws IOException, InterruptedException {
+        return pushImage(repository, tag, mediaType, layers, architecture, "{}");
+    }
+
+    /**
+     * As {@link #pushImage(String, String, String, List, String)}, with {@code run} (a JSON object: {@code Entrypoint},
+     * {@code Cmd}, ...) as the config's {@code config}.
+     */
+    public Pushed pushImage(
+            String repository, String tag, String mediaType, List<Layer> layers, String architecture, String run)
+            throws IOException, InterruptedException {
         boolean oci = mediaType.equals(OCI_MANIFEST);
-        String config = "{\"architecture\":\"" + architecture
-                + "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        String config = "{\"architecture\":\"" + architecture + "\",\"os\":\"linux\",\"config\":" + run
+                + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
         byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
         String configDigest = pushBlob(repository, configBytes);
         List<String> layerJson = new ArrayList<>();
