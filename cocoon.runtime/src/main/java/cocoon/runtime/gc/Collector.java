@@ -1,11 +1,14 @@
 package cocoon.runtime.gc;
 
+import cocoon.api.BootSpec;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
 import cocoon.api.ImageSource;
 import cocoon.api.Network;
 import cocoon.api.StoreLock;
 import cocoon.api.VmRecord;
+import cocoon.runtime.snapshot.SnapshotRecord;
+import cocoon.runtime.snapshot.SnapshotStore;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
@@ -31,6 +34,7 @@ import java.util.stream.Stream;
 public final class Collector {
 
     private final VmStore vms;
+    private final SnapshotStore snapshots;
     private final List<Network> networks;
     private final Predicate<VmRecord> runs;
     private final List<ImageSource> sources;
@@ -42,6 +46,7 @@ public final class Collector {
     /** {@code runs} says whether a VM's hypervisor lives: what the networks' {@link Network#sweep} keeps. */
     public Collector(
             VmStore vms,
+            SnapshotStore snapshots,
             List<ImageSource> sources,
             List<Network> networks,
             Predicate<VmRecord> runs,
@@ -49,6 +54,7 @@ public final class Collector {
             Path runDir,
             Path logDir) {
         this.vms = vms;
+        this.snapshots = snapshots;
         this.networks = List.copyOf(networks);
         this.runs = runs;
         this.sources = sources;
@@ -67,10 +73,11 @@ public final class Collector {
         List<StoreLock.Held> held = new ArrayList<>();
         try {
             held.add(locks.exclusive(VmStore.STORE));
+            held.add(locks.exclusive(SnapshotStore.STORE));
             sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
             // Read once, not twice: with 10,000 VMs each read of every record opens 10,000 files.
             List<VmRecord> records = vms.list();
-            List<Garbage> garbage = find(records, horizon);
+            List<Garbage> garbage = find(records, snapshots.list(), horizon);
             if (!dryRun) {
                 for (Garbage g : garbage) {
                     remove(Path.of(g.what()));
@@ -93,23 +100,19 @@ public final class Collector {
         }
     }
 
-    private List<Garbage> find(List<VmRecord> records, Duration horizon) {
+    private List<Garbage> find(List<VmRecord> records, List<SnapshotRecord> saved, Duration horizon) {
         Set<Path> vmFiles = new HashSet<>();
         Set<String> ids = new HashSet<>();
         for (VmRecord record : records) {
             ids.add(record.id());
-            for (Disk disk : record.disks()) {
-                vmFiles.add(disk.path());
-                if (disk.backingFile() != null) {
-                    vmFiles.add(disk.backingFile());
-                }
-            }
-            if (record.boot().kernel() != null) {
-                vmFiles.add(record.boot().kernel());
-            }
-            if (record.boot().initrd() != null) {
-                vmFiles.add(record.boot().initrd());
-            }
+            keep(record.disks(), record.boot(), vmFiles);
+        }
+        // A snapshot needs what its VM needed (layers, kernel, a cloud image's base), whether or not the VM is still
+        // there.
+        Set<String> snapshotIds = new HashSet<>();
+        for (SnapshotRecord snapshot : saved) {
+            snapshotIds.add(snapshot.id());
+            keep(snapshot.disks(), snapshot.vm().boot(), vmFiles);
         }
         List<Garbage> garbage = new ArrayList<>();
         for (ImageSource source : sources) {
@@ -122,6 +125,14 @@ public final class Collector {
             }
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        Instant cutoff = Instant.now().minus(horizon);
+        for (Path folder : children(snapshots.dir())) {
+            // A save in progress writes its folder before its record: only one older than the horizon is half-written.
+            if (!snapshotIds.contains(folder.getFileName().toString())
+                    && modified(folder).isBefore(cutoff)) {
+                garbage.add(new Garbage(folder.toString(), "half-written snapshot folder", size(folder)));
+            }
+        }
         Map<String, String> nameOf = new HashMap<>();
         records.forEach(record -> nameOf.put(record.id(), record.name()));
         vms.nameEntries().forEach((name, id) -> {
@@ -137,7 +148,6 @@ public final class Collector {
                 garbage.add(new Garbage(file.toString(), network.mode() + " network file of no VM", size(file)));
             }
         }
-        Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {
                 garbage.add(new Garbage(
@@ -145,6 +155,21 @@ public final class Collector {
             }
         }
         return garbage;
+    }
+
+    private static void keep(List<Disk> disks, BootSpec boot, Set<Path> files) {
+        for (Disk disk : disks) {
+            files.add(disk.path());
+            if (disk.backingFile() != null) {
+                files.add(disk.backingFile());
+            }
+        }
+        if (boot.kernel() != null) {
+            files.add(boot.kernel());
+        }
+        if (boot.initrd() != null) {
+            files.add(boot.initrd());
+        }
     }
 
     private static void orphans(Path parent, Set<String> ids, String reason, List<Garbage> out) {
@@ -166,7 +191,7 @@ public final class Collector {
                 Path file = FileStoreLocks.file(rootDir, lock);
                 if (VmStore.vmOfLock(lock).filter(id -> !ids.contains(id)).isPresent()) {
                     out.add(new Garbage(file.toString(), "lock of a VM that no longer exists", 0));
-                } else if (!VmStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
+                } else if (!VmStore.ownsLock(lock) && !SnapshotStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
                     out.add(new Garbage(file.toString(), "lock file no longer used", 0));
                 }
             }

@@ -11,6 +11,8 @@ import cocoon.api.DiskFormat;
 import cocoon.api.SettingValues;
 import cocoon.api.StoreLock;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.snapshot.SnapshotStore;
+import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.testing.FakeSource;
@@ -55,7 +57,15 @@ class CollectorTest {
     }
 
     private Collector collector(FakeSource... sources) {
-        return new Collector(vms, List.of(sources), List.of(), vm -> false, host.root, host.run, host.log);
+        return new Collector(
+                vms,
+                new SnapshotStore(host.root, vms.locks(), new AtomicJsonFiles()),
+                List.of(sources),
+                List.of(),
+                vm -> false,
+                host.root,
+                host.run,
+                host.log);
     }
 
     private Map<Path, String> garbage() {
