@@ -171,7 +171,9 @@ public final class Snapshots {
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
     public VmRecord clone(String snapshotNameOrId, String name, List<PublishedPort> published, boolean start) {
         VmNames.validate(name);
-        try (var snapshotsHeld = snapshots.locks().shared(SnapshotStore.STORE)) {
+        // vms before snapshots, as gc takes them; start takes vms again (a nested shared hold) and the new VM's lock.
+        try (var vmsHeld = vms.locks().shared(VmStore.STORE);
+                var snapshotsHeld = snapshots.locks().shared(SnapshotStore.STORE)) {
             SnapshotRecord snapshot = snapshots.resolve(snapshotNameOrId);
             VmRecord source = snapshot.vm();
             Hypervisor hypervisor = plugins.hypervisor(source.hypervisor());
@@ -179,20 +181,17 @@ public final class Snapshots {
                 refuseBridgedMemory(snapshot);
                 requireSameMachine(snapshot, hypervisor.machine(source));
             }
-            VmRecord clone;
-            try (var vmsHeld = vms.locks().shared(VmStore.STORE)) {
-                clone = vms.insert(taken -> {
-                    VmStore.requireFree(name, taken);
-                    String id = newId();
-                    VmNetwork network = cloneNetwork(snapshot, id, name, hypervisor, published);
-                    return cloneRecord(
-                            snapshot,
-                            id,
-                            name,
-                            network,
-                            copyInto(snapshot, vms.paths(id).vmDir()));
-                });
-            }
+            VmRecord clone = vms.insert(taken -> {
+                VmStore.requireFree(name, taken);
+                String id = newId();
+                VmNetwork network = cloneNetwork(snapshot, id, name, hypervisor, published);
+                return cloneRecord(
+                        snapshot,
+                        id,
+                        name,
+                        network,
+                        copyInto(snapshot, vms.paths(id).vmDir()));
+            });
             if (!start) {
                 return clone;
             }
@@ -319,11 +318,12 @@ public final class Snapshots {
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
     public VmRecord restore(String vmNameOrId, String snapshotNameOrId) {
         String vmId = vms.resolve(vmNameOrId).id();
-        try (var snapshotsHeld = snapshots.locks().shared(SnapshotStore.STORE)) {
+        // vms before snapshots, as gc takes them; the VM's own lock is let go before a resume takes it again.
+        try (var vmsHeld = vms.locks().shared(VmStore.STORE);
+                var snapshotsHeld = snapshots.locks().shared(SnapshotStore.STORE)) {
             SnapshotRecord snapshot = snapshots.resolve(snapshotNameOrId);
             VmRecord vm;
-            try (var vmsHeld = vms.locks().shared(VmStore.STORE);
-                    var vmHeld = vms.locks().exclusive(VmStore.vmLock(vmId))) {
+            try (var vmHeld = vms.locks().exclusive(VmStore.vmLock(vmId))) {
                 vm = vms.read(vmId)
                         .orElseThrow(() -> new NotFoundException(
                                 "VM " + vmNameOrId + " was removed meanwhile", "cocoon ps lists the VMs"));

@@ -11,6 +11,8 @@ import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.HypervisorException;
+import cocoon.api.MachineFacts;
+import cocoon.api.Nic;
 import cocoon.api.NotFoundException;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
@@ -238,5 +240,71 @@ class SnapshotsTest {
         assertTrue(Files.exists(halfNew), "a save in progress keeps its folder");
         assertEquals(
                 List.of("keep"), store.list().stream().map(SnapshotRecord::name).toList());
+    }
+
+    /** A snapshot as a save of a running VM writes it: with a memory state, saved on {@code machine}. */
+    private SnapshotRecord memorySnapshot(VmRecord vm, VmNetwork network, MachineFacts machine) throws IOException {
+        VmRecord saved = new VmRecord(
+                vm.id(),
+                vm.name(),
+                vm.state(),
+                vm.spec(),
+                vm.image(),
+                vm.boot(),
+                vm.disks(),
+                vm.created(),
+                vm.started(),
+                vm.pid(),
+                null,
+                network);
+        Path folder = store.create("00000000000000aa");
+        Path state = Files.writeString(folder.resolve(Snapshots.MEMORY_STATE), "state");
+        SnapshotRecord record =
+                new SnapshotRecord("00000000000000aa", "warm", Instant.now(), saved, vm.disks(), state, machine);
+        store.commit(record);
+        return record;
+    }
+
+    private static final MachineFacts HERE = new MachineFacts("fake", "7.2.22", "pc-q35-7.2", "tcg", "max");
+
+    @Test
+    void aMemoryCloneOfABridgedVmIsRefusedInOneLineThatSuggestsUserModeOrADiskOnlySnapshot() throws IOException {
+        hypervisor.machine = HERE;
+        Nic bridged = new Nic(
+                Nic.Backend.TAP, "52:54:00:00:00:01", "192.0.2.5", 24, "192.0.2.1", List.of(), List.of(), "ck0123");
+        memorySnapshot(create("web"), new VmNetwork("bridge", List.of(bridged)), HERE);
+
+        ConflictException refused =
+                assertThrows(ConflictException.class, () -> snapshots.clone("warm", "copy", List.of(), false));
+
+        assertEquals(1, refused.getMessage().lines().count(), refused.getMessage());
+        assertTrue(refused.hint().contains("--disk-only") && refused.hint().contains("--network user"), refused.hint());
+        assertThrows(NotFoundException.class, () -> vms.resolve("copy"));
+    }
+
+    @Test
+    void aMemorySnapshotFromAnotherMachineIsRefusedInOneLineNamingBoth() throws IOException {
+        hypervisor.machine = HERE;
+        memorySnapshot(create("web"), VmNetwork.none(), new MachineFacts("fake", "8.2.0", "pc-q35-8.2", "tcg", "max"));
+
+        ConflictException refused =
+                assertThrows(ConflictException.class, () -> snapshots.clone("warm", "copy", List.of(), false));
+
+        assertEquals(
+                "snapshot warm was saved on fake 8.2.0, pc-q35-8.2, tcg, cpu max but would load on fake 7.2.22,"
+                        + " pc-q35-7.2, tcg, cpu max",
+                refused.getMessage());
+        assertThrows(NotFoundException.class, () -> vms.resolve("copy"));
+    }
+
+    @Test
+    void aMemoryCloneKeepsTheSourcesCardsAndStartsFromTheSavedState() throws IOException {
+        hypervisor.machine = HERE;
+        memorySnapshot(create("web"), VmNetwork.none(), HERE);
+
+        VmRecord clone = snapshots.clone("warm", "copy", List.of(), false);
+
+        assertEquals(VmNetwork.none(), clone.network());
+        assertEquals("copy", clone.spec().name());
     }
 }
