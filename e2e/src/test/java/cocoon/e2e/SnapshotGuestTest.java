@@ -151,6 +151,7 @@ class SnapshotGuestTest {
         while (newFolders(snapshotsDir, before) == 0 && save.isAlive() && System.nanoTime() < deadline) {
             GuestFixture.sleep(5);
         }
+        assertTrue(save.isAlive(), "the save ended before it could be killed");
         CocoonCli.kill(save);
 
         assertFalse(snapshotNames().contains("killed"), "a killed save is not listed: " + snapshotNames());
@@ -189,7 +190,25 @@ class SnapshotGuestTest {
 
     @Test
     @Order(7)
-    void snapshotRmRemovesItsFolderAndGcKeepsNothingOfIt() throws IOException {
+    void aSnapshotKeepsItsImageFilesThroughDeleteAndGcAfterItsVmsAreGone() {
+        CocoonCli.Run refused = cocoon.run("delete", guest.image());
+        assertEquals(1, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("snapshot warm"), refused.err());
+
+        cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", CLONE).ok();
+        cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", VM).ok();
+        cocoon.run("delete", "--force", guest.image()).ok();
+        cocoon.run("gc").ok();
+
+        cocoon.run("clone", "warm", "--name", "late").ok();
+        guest.remember("late");
+        String out = guest.pipe("late", READ_MARKERS);
+        assertTrue(out.contains("42-mem") && out.contains("42-disk"), out);
+    }
+
+    @Test
+    @Order(8)
+    void snapshotRmRemovesItsFolder() throws IOException {
         Path folder = Path.of(
                 JSON.readTree(cocoon.run("snapshot", "inspect", "cold").ok().out())
                         .get("folder")
