@@ -149,17 +149,19 @@ final class QemuHypervisor implements Hypervisor {
                         "the VM was started by another tool or an older Cocoon; restart it"));
     }
 
+    /** A VM from before the pin runs as whatever versioned type {@code q35} stands for on this QEMU. */
     @Override
     public MachineFacts machine(VmRecord vm) {
         Acceleration accel = acceleration(vm);
-        String binaryVersion = processes
-                .which(settings.binary())
-                .map(binary -> QemuVersion.number(version.of(binary)))
-                .orElse("(not installed)");
+        Optional<Path> binary = processes.which(settings.binary());
+        String machineType = QemuCommandLine.machineType(vm);
+        if (machineType.equals(QemuVersion.MACHINE_FAMILY) && binary.isPresent()) {
+            machineType = version.machineType(binary.get());
+        }
         return new MachineFacts(
                 NAME,
-                binaryVersion,
-                QemuCommandLine.machineType(vm),
+                binary.map(found -> QemuVersion.number(version.of(found))).orElse("(not installed)"),
+                machineType,
                 accel.accelerator().option(),
                 accel.cpuModel());
     }
