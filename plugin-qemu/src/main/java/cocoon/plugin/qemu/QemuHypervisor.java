@@ -217,6 +217,10 @@ final class QemuHypervisor implements Hypervisor {
         if (!accel.usable()) {
             throw new HypervisorException(accel.reason(), "fix access to /dev/kvm, or clone on a host where it works");
         }
+        if (!vm.boot().bootsKernel()) {
+            // The variable store is a pflash disk, not part of the state: a clone needs one of its own to start.
+            UefiVars.prepare(settings, QemuFiles.of(paths).firmwareVars());
+        }
         long pid = process(paths)
                 .launch(vm, QemuCommandLine.incoming(command(vm, paths), stateFile), settings.startTimeout());
         monitor(vm, paths, "load the saved state into", qmp -> {
