@@ -15,6 +15,8 @@ module cocoon.runtime {
 
     opens cocoon.runtime.cli to
             com.fasterxml.jackson.databind;
+    opens cocoon.runtime.snapshot to
+            com.fasterxml.jackson.databind;
     opens cocoon.runtime.console to
             com.sun.jna;
 }

@@ -73,4 +73,45 @@ public interface Hypervisor {
 
     /** The PTY the VM's interactive console is on. */
     Path console(VmRecord vm, VmPaths paths);
+
+    /**
+     * The machine {@code vm} runs as on this host, as the driver would start it now: what a saved state is checked
+     * against before it is loaded.
+     */
+    default MachineFacts machine(VmRecord vm) {
+        throw cannotSaveState();
+    }
+
+    /** Pauses the running guest: its vCPUs stop and its disks are flushed, so they can be copied consistently. */
+    default void pause(VmRecord vm, VmPaths paths) {
+        throw cannotSaveState();
+    }
+
+    /**
+     * Writes the paused guest's device and memory state to {@code stateFile} (which exists, private) and returns
+     * the facts of the machine as the live hypervisor reports them.
+     */
+    default MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFile) {
+        throw cannotSaveState();
+    }
+
+    /** Lets a guest paused by {@link #pause} run again. */
+    default void resume(VmRecord vm, VmPaths paths) {
+        throw cannotSaveState();
+    }
+
+    /**
+     * Like {@link #launch}, but instead of booting, loads the state {@link #saveState} wrote and resumes the guest
+     * where it was; returns once it runs.
+     */
+    default long launchFromState(VmRecord vm, VmPaths paths, Path stateFile) {
+        throw cannotSaveState();
+    }
+
+    /** What a driver that cannot yet pause, save or load a guest's state answers. */
+    default HypervisorException cannotSaveState() {
+        return new HypervisorException(
+                "hypervisor " + name() + " cannot pause, save or load a VM's state yet",
+                "stop the VM and take a disk-only snapshot (cocoon snapshot save --disk-only), or use --hypervisor qemu");
+    }
 }

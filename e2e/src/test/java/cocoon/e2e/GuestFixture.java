@@ -150,6 +150,11 @@ final class GuestFixture implements AutoCloseable {
         return cocoon.run(args.toArray(String[]::new));
     }
 
+    /** Removes {@code name}, made by another command than {@link #create} (a clone), at {@link #close()}. */
+    void remember(String name) {
+        vms.add(name);
+    }
+
     /** {@code cocoon start}, remembering the QEMU pid so it is killed at the end even if cocoon loses track of it. */
     CocoonCli.Run start(String name) {
         CocoonCli.Run run = cocoon.run("start", name);

@@ -3,9 +3,12 @@ package cocoon.runtime.cli;
 import cocoon.api.VmState;
 import cocoon.runtime.config.Settings;
 import cocoon.runtime.gc.Collector;
+import cocoon.runtime.host.HostProcesses;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.plugin.PluginCatalog;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.snapshot.SnapshotStore;
+import cocoon.runtime.snapshot.Snapshots;
 import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.VmStore;
@@ -20,6 +23,7 @@ final class App {
     private final VmStore vms;
     private final ImageCatalog images;
     private final Lifecycle lifecycle;
+    private final SnapshotStore snapshots;
 
     App(Settings.Flags flags) {
         PluginCatalog catalog = PluginCatalog.discover(pluginDir());
@@ -35,6 +39,7 @@ final class App {
                 new AtomicJsonFiles());
         this.images = new ImageCatalog(plugins);
         this.lifecycle = new Lifecycle(vms, images, plugins, settings, line -> System.err.println("cocoon: " + line));
+        this.snapshots = new SnapshotStore(settings.rootDir(), vms.locks(), new AtomicJsonFiles());
     }
 
     Settings settings() {
@@ -57,9 +62,20 @@ final class App {
         return lifecycle;
     }
 
+    SnapshotStore snapshots() {
+        return snapshots;
+    }
+
+    /** Save, clone and restore; their progress goes to stderr. */
+    Snapshots snapshotting() {
+        return new Snapshots(
+                vms, snapshots, plugins, lifecycle, new HostProcesses(), line -> System.err.println("cocoon: " + line));
+    }
+
     Collector collector() {
         return new Collector(
                 vms,
+                snapshots,
                 plugins.sources(),
                 plugins.networks(),
                 vm -> lifecycle.live(vm).state() == VmState.RUNNING,

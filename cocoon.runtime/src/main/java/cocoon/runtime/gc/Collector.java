@@ -1,5 +1,6 @@
 package cocoon.runtime.gc;
 
+import cocoon.api.BootSpec;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
 import cocoon.api.ImageSource;
@@ -7,6 +8,8 @@ import cocoon.api.Network;
 import cocoon.api.StoreLock;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
+import cocoon.runtime.snapshot.SnapshotRecord;
+import cocoon.runtime.snapshot.SnapshotStore;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
@@ -33,6 +36,7 @@ import java.util.stream.Stream;
 public final class Collector {
 
     private final VmStore vms;
+    private final SnapshotStore snapshots;
     private final List<Network> networks;
     private final Predicate<VmRecord> runs;
     private final List<ImageSource> sources;
@@ -44,6 +48,7 @@ public final class Collector {
     /** {@code runs} says whether a VM's hypervisor lives: what the networks' {@link Network#sweep} keeps. */
     public Collector(
             VmStore vms,
+            SnapshotStore snapshots,
             List<ImageSource> sources,
             List<Network> networks,
             Predicate<VmRecord> runs,
@@ -51,6 +56,7 @@ public final class Collector {
             Path runDir,
             Path logDir) {
         this.vms = vms;
+        this.snapshots = snapshots;
         this.networks = List.copyOf(networks);
         this.runs = runs;
         this.sources = sources;
@@ -69,7 +75,7 @@ public final class Collector {
         try {
             // Read once, not twice: with 10,000 VMs each read of every record opens 10,000 files.
             List<VmRecord> records = vms.list();
-            List<Garbage> garbage = find(records, horizon);
+            List<Garbage> garbage = find(records, snapshots.list(), horizon);
             if (!dryRun) {
                 for (Garbage g : garbage) {
                     remove(Path.of(g.what()));
@@ -137,12 +143,16 @@ public final class Collector {
         }
     }
 
-    /** The vms store and every image store, exclusively: no pull, create, start, stop or rm is half-way meanwhile. */
+    /**
+     * The vms store, the snapshot store and every image store, exclusively: no pull, create, start, stop, rm, save or
+     * clone is half-way meanwhile.
+     */
     private List<StoreLock.Held> holdEveryStore() {
         FileStoreLocks locks = vms.locks();
         List<StoreLock.Held> held = new ArrayList<>();
         try {
             held.add(locks.exclusive(VmStore.STORE));
+            held.add(locks.exclusive(SnapshotStore.STORE));
             sources.forEach(source -> held.add(locks.exclusive(LockScope.imageStore(source.kind()))));
             return held;
         } catch (RuntimeException e) {
@@ -172,7 +182,7 @@ public final class Collector {
                 continue;
             }
             if (othersUse == null) {
-                othersUse = filesOf(vms.list());
+                othersUse = filesOf(vms.list(), snapshots.list());
             }
             for (Path file : candidates) {
                 if (!kept(file, othersUse)) {
@@ -191,20 +201,17 @@ public final class Collector {
     /** The files VMs name outside their own folder: disks, backing files, kernel and initrd. */
     private static Set<Path> filesOf(List<VmRecord> records) {
         Set<Path> files = new HashSet<>();
-        for (VmRecord record : records) {
-            for (Disk disk : record.disks()) {
-                files.add(disk.path());
-                if (disk.backingFile() != null) {
-                    files.add(disk.backingFile());
-                }
-            }
-            if (record.boot().kernel() != null) {
-                files.add(record.boot().kernel());
-            }
-            if (record.boot().initrd() != null) {
-                files.add(record.boot().initrd());
-            }
-        }
+        records.forEach(record -> keep(record.disks(), record.boot(), files));
+        return files;
+    }
+
+    /**
+     * What VMs and snapshots name: a snapshot needs what its VM needed (layers, kernel, a cloud image's base),
+     * whether or not the VM is still there.
+     */
+    private static Set<Path> filesOf(List<VmRecord> records, List<SnapshotRecord> saved) {
+        Set<Path> files = filesOf(records);
+        saved.forEach(snapshot -> keep(snapshot.disks(), snapshot.vm().boot(), files));
         return files;
     }
 
@@ -213,10 +220,12 @@ public final class Collector {
         return named.contains(file) || named.stream().anyMatch(path -> path.startsWith(file));
     }
 
-    private List<Garbage> find(List<VmRecord> records, Duration horizon) {
-        Set<Path> vmFiles = filesOf(records);
+    private List<Garbage> find(List<VmRecord> records, List<SnapshotRecord> saved, Duration horizon) {
+        Set<Path> vmFiles = filesOf(records, saved);
         Set<String> ids = new HashSet<>();
         records.forEach(record -> ids.add(record.id()));
+        Set<String> snapshotIds = new HashSet<>();
+        saved.forEach(snapshot -> snapshotIds.add(snapshot.id()));
         List<Garbage> garbage = new ArrayList<>();
         for (ImageSource source : sources) {
             Set<Path> keep = new HashSet<>(source.inUse());
@@ -228,6 +237,14 @@ public final class Collector {
             }
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        Instant cutoff = Instant.now().minus(horizon);
+        for (Path folder : children(snapshots.dir())) {
+            // A save in progress writes its folder before its record: only one older than the horizon is half-written.
+            if (!snapshotIds.contains(folder.getFileName().toString())
+                    && modified(folder).isBefore(cutoff)) {
+                garbage.add(new Garbage(folder.toString(), "half-written snapshot folder", size(folder)));
+            }
+        }
         Map<String, String> nameOf = new HashMap<>();
         records.forEach(record -> nameOf.put(record.id(), record.name()));
         vms.nameEntries().forEach((name, id) -> {
@@ -243,7 +260,6 @@ public final class Collector {
                 garbage.add(new Garbage(file.toString(), network.mode() + " network file of no VM", size(file)));
             }
         }
-        Instant cutoff = Instant.now().minus(horizon);
         for (Path entry : children(tmpDir)) {
             if (modified(entry).isBefore(cutoff)) {
                 garbage.add(new Garbage(
@@ -251,6 +267,21 @@ public final class Collector {
             }
         }
         return garbage;
+    }
+
+    private static void keep(List<Disk> disks, BootSpec boot, Set<Path> files) {
+        for (Disk disk : disks) {
+            files.add(disk.path());
+            if (disk.backingFile() != null) {
+                files.add(disk.backingFile());
+            }
+        }
+        if (boot.kernel() != null) {
+            files.add(boot.kernel());
+        }
+        if (boot.initrd() != null) {
+            files.add(boot.initrd());
+        }
     }
 
     private static void orphans(Path parent, Set<String> ids, String reason, List<Garbage> out) {
@@ -272,7 +303,7 @@ public final class Collector {
                 Path file = FileStoreLocks.file(rootDir, lock);
                 if (VmStore.vmOfLock(lock).filter(id -> !ids.contains(id)).isPresent()) {
                     out.add(new Garbage(file.toString(), "lock of a VM that no longer exists", 0));
-                } else if (!VmStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
+                } else if (!VmStore.ownsLock(lock) && !SnapshotStore.ownsLock(lock) && !LockScope.isPluginLock(lock)) {
                     out.add(new Garbage(file.toString(), "lock file no longer used", 0));
                 }
             }

@@ -11,6 +11,7 @@ import cocoon.runtime.plugin.Plugins;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Images across every source: pull dispatch, one listing, lookup by name or digest prefix, guarded delete. */
@@ -20,6 +21,10 @@ public final class ImageCatalog {
 
     public ImageCatalog(Plugins plugins) {
         this.plugins = plugins;
+    }
+
+    private static boolean uses(VmRecord vm, Image image) {
+        return made(vm.image(), image) || (vm.suppliedKernel() && made(vm.kernelImage(), image));
     }
 
     public Image pull(String reference, PullOptions options, ProgressListener progress) {
@@ -77,16 +82,23 @@ public final class ImageCatalog {
                 "run cocoon pull " + nameOrDigest + " first (cocoon list shows pulled images)");
     }
 
-    /** Removes the image from its source's index; refused while VMs use it (or boot with it as their kernel) unless {@code force}. */
-    public void delete(Image image, List<VmRecord> vms, boolean force) {
-        List<String> users = vms.stream()
-                .filter(vm -> made(vm.image(), image) || (vm.suppliedKernel() && made(vm.kernelImage(), image)))
-                .map(VmRecord::name)
-                .toList();
+    /**
+     * Removes the image from its source's index; refused while VMs or snapshots (as their image or the kernel image they boot
+     * with; snapshots by the VM they were saved from,
+     * {@code snapshots}: snapshot name -> that VM's record) use it unless {@code force}.
+     */
+    public void delete(Image image, List<VmRecord> vms, Map<String, VmRecord> snapshots, boolean force) {
+        List<String> users = new ArrayList<>();
+        vms.stream().filter(vm -> uses(vm, image)).forEach(vm -> users.add("VM " + vm.name()));
+        snapshots.forEach((name, vm) -> {
+            if (uses(vm, image)) {
+                users.add("snapshot " + name);
+            }
+        });
         if (!users.isEmpty() && !force) {
             throw new ConflictException(
-                    "image " + image.reference() + " is used by VM " + String.join(", ", users),
-                    "remove those VMs first, or pass --force (their disks keep working; files go when the VMs go)");
+                    "image " + image.reference() + " is used by " + String.join(", ", users),
+                    "remove those first, or pass --force (their disks keep working; files go when they go)");
         }
         ImageSource source = plugins.source(image.kind());
         source.delete(image);

@@ -255,6 +255,21 @@ public final class Lifecycle {
     }
 
     public VmRecord start(String nameOrId) {
+        return start(nameOrId, Hypervisor::launch);
+    }
+
+    /** Starts the VM from the device and memory state in {@code stateFile}: it resumes where that state left it, no boot. */
+    public VmRecord resume(String nameOrId, Path stateFile) {
+        requireFile(store.resolve(nameOrId), stateFile, "saved state");
+        return start(nameOrId, (hypervisor, vm, paths) -> hypervisor.launchFromState(vm, paths, stateFile));
+    }
+
+    /** How a start gets the hypervisor going: a boot, or a load of saved state. */
+    private interface Launch {
+        long launch(Hypervisor hypervisor, VmRecord vm, VmPaths paths);
+    }
+
+    private VmRecord start(String nameOrId, Launch launch) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             if (hypervisor.state(record, paths) == VmState.RUNNING) {
                 throw new ConflictException(
@@ -277,7 +292,7 @@ public final class Lifecycle {
             store.prepareWrite(record);
             long pid;
             try {
-                pid = hypervisor.launch(launched, paths);
+                pid = launch.launch(hypervisor, launched, paths);
             } catch (CocoonException e) {
                 afterStop(record);
                 store.update(record.id(), r -> r.failed(e.getMessage()));

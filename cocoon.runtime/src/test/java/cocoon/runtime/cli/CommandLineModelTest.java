@@ -121,9 +121,9 @@ class CommandLineModelTest {
         assertEquals(Set.of("ps"), cocoon.getSubcommands().keySet());
         assertEquals(Path.of("version"), root.flags().rootDir());
         assertThrows(CommandLine.ParameterException.class, () -> parse("--config=x", "frobnicate"));
-        assertEquals(20, cocoon.getSubcommands().size());
+        assertEquals(23, cocoon.getSubcommands().size());
         parse("help", "ps");
-        assertEquals(20, cocoon.getSubcommands().size());
+        assertEquals(23, cocoon.getSubcommands().size());
     }
 
     /** Parses as {@link Cli#run} does, with a fresh tree. */

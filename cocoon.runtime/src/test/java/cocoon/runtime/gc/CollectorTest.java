@@ -16,6 +16,8 @@ import cocoon.api.StoreLock;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Contexts;
+import cocoon.runtime.snapshot.SnapshotStore;
+import cocoon.runtime.store.AtomicJsonFiles;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.testing.FakeSource;
@@ -61,7 +63,15 @@ class CollectorTest {
     }
 
     private Collector collector(FakeSource... sources) {
-        return new Collector(vms, List.of(sources), List.of(), vm -> false, host.root, host.run, host.log);
+        return new Collector(
+                vms,
+                new SnapshotStore(host.root, vms.locks(), new AtomicJsonFiles()),
+                List.of(sources),
+                List.of(),
+                vm -> false,
+                host.root,
+                host.run,
+                host.log);
     }
 
     private Map<Path, String> garbage() {
@@ -236,7 +246,14 @@ class CollectorTest {
         RecordingNetwork network = new RecordingNetwork(file(host.root.resolve("network/leases/192.0.2.9")));
 
         List<Garbage> went = new Collector(
-                        vms, List.of(source), List.of(network), vm -> false, host.root, host.run, host.log)
+                        vms,
+                        new SnapshotStore(host.root, vms.locks(), new AtomicJsonFiles()),
+                        List.of(source),
+                        List.of(network),
+                        vm -> false,
+                        host.root,
+                        host.run,
+                        host.log)
                 .collectAfterRemove(List.of(removed), false);
 
         assertEquals(

@@ -2,6 +2,7 @@ package cocoon.runtime.testing;
 
 import cocoon.api.Availability;
 import cocoon.api.Hypervisor;
+import cocoon.api.MachineFacts;
 import cocoon.api.PluginContext;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
@@ -21,6 +22,8 @@ public final class FakeHypervisor implements Hypervisor {
     private final String name;
     private final int preference;
     private final boolean usable;
+    /** What {@link #machine} answers; null: it cannot tell, as a driver that cannot save state. */
+    public MachineFacts machine;
     /** Runs inside {@link #launch}, that is while start holds its locks. */
     public Consumer<VmRecord> whileLaunching = vm -> {};
 
@@ -88,6 +91,11 @@ public final class FakeHypervisor implements Hypervisor {
 
     @Override
     public void powerOff(VmRecord vm, VmPaths paths, Duration timeout, boolean force) {}
+
+    @Override
+    public MachineFacts machine(VmRecord vm) {
+        return machine != null ? machine : Hypervisor.super.machine(vm);
+    }
 
     @Override
     public Path console(VmRecord vm, VmPaths paths) {

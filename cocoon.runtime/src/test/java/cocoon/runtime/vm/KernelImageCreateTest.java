@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,7 +173,7 @@ class KernelImageCreateTest {
         Image kernel = images.find("img/kernel");
 
         ConflictException refused = assertThrows(
-                ConflictException.class, () -> images.delete(kernel, host.vms().list(), false));
+                ConflictException.class, () -> images.delete(kernel, host.vms().list(), Map.of(), false));
 
         assertEquals("image img/kernel is used by VM web", refused.getMessage());
     }

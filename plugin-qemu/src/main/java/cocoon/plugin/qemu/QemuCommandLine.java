@@ -7,6 +7,7 @@ import cocoon.api.Nic;
 import cocoon.api.PublishedPort;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,7 @@ final class QemuCommandLine {
         List<String> argv = new ArrayList<>();
         argv.add(settings.binary());
         add(argv, "-name", QemuOptions.escape(vm.name()));
-        add(argv, "-machine", "q35,accel=" + accel.accelerator().option());
+        add(argv, "-machine", machineType(vm) + ",accel=" + accel.accelerator().option());
         add(argv, "-cpu", accel.cpuModel());
         add(argv, "-m", mebibytes(vm.spec().memoryBytes()) + "M");
         add(argv, "-smp", Long.toString(positive(vm.spec().cpus(), "CPU count")));
@@ -41,6 +42,8 @@ final class QemuCommandLine {
                         + QemuOptions.escape(files.consoleLog().toString()) + ",logappend=on");
         add(argv, "-serial", "chardev:" + CONSOLE_CHARDEV);
         add(argv, "-device", "virtio-rng-pci");
+        // A fresh generation id at every QEMU start: a clone resumed from saved memory reseeds its RNG.
+        add(argv, "-device", "vmgenid,id=vmgenid0");
         List<Nic> nics = vm.network().nics();
         for (int i = 0; i < nics.size(); i++) {
             addNic(argv, "net" + i, nics.get(i));
@@ -69,6 +72,23 @@ final class QemuCommandLine {
             addDisk(argv, "disk" + i, disks.get(i));
         }
         return List.copyOf(argv);
+    }
+
+    /** The type pinned at create; records from before the pin run as the family alias. */
+    static String machineType(VmRecord vm) {
+        return vm.spec().hypervisorOptions().getOrDefault(QemuHypervisor.MACHINE, QemuVersion.MACHINE_FAMILY);
+    }
+
+    /** The same machine, waiting for the state {@code cat} reads from {@code stateFile} instead of booting. */
+    static List<String> incoming(List<String> argv, Path stateFile) {
+        List<String> withState = new ArrayList<>(argv);
+        add(withState, "-incoming", "exec:cat " + shellQuoted(stateFile));
+        return List.copyOf(withState);
+    }
+
+    /** QEMU hands an {@code exec:} migration URI to {@code /bin/sh -c}. */
+    static String shellQuoted(Path file) {
+        return "'" + file.toString().replace("'", "'\\''") + "'";
     }
 
     /**

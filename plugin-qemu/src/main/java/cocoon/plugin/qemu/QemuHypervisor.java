@@ -5,6 +5,7 @@ import cocoon.api.ConflictException;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
 import cocoon.api.InvalidInputException;
+import cocoon.api.MachineFacts;
 import cocoon.api.Nic;
 import cocoon.api.PluginContext;
 import cocoon.api.Processes;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +31,13 @@ final class QemuHypervisor implements Hypervisor {
     static final String NAME = "qemu";
     /** The VM option {@code create --accel} sets. */
     static final String ACCEL = "accel";
+    /** The VM option create pins: the versioned machine type ({@link QemuVersion#machineType}). */
+    static final String MACHINE = "machine";
+
+    /** How long writing or loading a saved state may take: memory moves at disk speed, under a second per GiB here. */
+    private static final Duration STATE_TIMEOUT = Duration.ofMinutes(10);
+
+    private static final Duration STATE_POLL = Duration.ofMillis(50);
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
@@ -66,7 +75,10 @@ final class QemuHypervisor implements Hypervisor {
         return accel.usable() ? Availability.ok(detail) : Availability.missing(detail + "; set [qemu] accel = \"tcg\"");
     }
 
-    /** {@code accel}: auto, kvm or tcg; a VM's own choice wins over {@code [qemu] accel}. */
+    /**
+     * {@code accel}: auto, kvm or tcg; a VM's own choice wins over {@code [qemu] accel}. The versioned machine type
+     * is pinned beside it (not a user's option), where QEMU is installed.
+     */
     @Override
     public Map<String, String> options(Map<String, String> requested) {
         for (String key : requested.keySet()) {
@@ -75,10 +87,13 @@ final class QemuHypervisor implements Hypervisor {
                         "QEMU has no VM option '" + key + "'", "QEMU takes --accel auto|kvm|tcg");
             }
         }
+        Map<String, String> options = new LinkedHashMap<>();
         String accel = requested.get(ACCEL);
-        return accel == null
-                ? Map.of()
-                : Map.of(ACCEL, Acceleration.Mode.parse(accel).label());
+        if (accel != null) {
+            options.put(ACCEL, Acceleration.Mode.parse(accel).label());
+        }
+        processes.which(settings.binary()).ifPresent(binary -> options.put(MACHINE, version.machineType(binary)));
+        return Map.copyOf(options);
     }
 
     @Override
@@ -132,6 +147,116 @@ final class QemuHypervisor implements Hypervisor {
                 .orElseThrow(() -> new HypervisorException(
                         "QEMU of VM " + vm.name() + " has no PTY console",
                         "the VM was started by another tool or an older Cocoon; restart it"));
+    }
+
+    /** A VM from before the pin runs as whatever versioned type {@code q35} stands for on this QEMU. */
+    @Override
+    public MachineFacts machine(VmRecord vm) {
+        Acceleration accel = acceleration(vm);
+        Optional<Path> binary = processes.which(settings.binary());
+        String machineType = QemuCommandLine.machineType(vm);
+        if (machineType.equals(QemuVersion.MACHINE_FAMILY) && binary.isPresent()) {
+            machineType = version.machineType(binary.get());
+        }
+        return new MachineFacts(
+                NAME,
+                binary.map(found -> QemuVersion.number(version.of(found))).orElse("(not installed)"),
+                machineType,
+                accel.accelerator().option(),
+                accel.cpuModel());
+    }
+
+    @Override
+    public void pause(VmRecord vm, VmPaths paths) {
+        monitor(vm, paths, "pause", qmp -> qmp.execute(QmpCommand.STOP));
+    }
+
+    /**
+     * QEMU 7.2 has no {@code file:} migration: {@code cat} writes the stream, which a stopped guest makes a
+     * consistent picture of. Facts come from the live QEMU, so a VM started before an upgrade records the old one.
+     */
+    @Override
+    public MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFile) {
+        return monitor(vm, paths, "save the state of", qmp -> {
+            qmp.execute(QmpCommand.maxBandwidth(1L << 40));
+            qmp.execute(QmpCommand.migrate("exec:cat > " + QemuCommandLine.shellQuoted(stateFile)));
+            long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
+            while (true) {
+                QmpCommand.MigrationInfo info = qmp.execute(QmpCommand.QUERY_MIGRATE);
+                if ("completed".equals(info.status())) {
+                    break;
+                }
+                if ("failed".equals(info.status()) || "cancelled".equals(info.status())) {
+                    throw new IOException(
+                            "the migration to " + stateFile + " " + info.status() + ": " + info.errorDesc());
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException("the state was not written within " + STATE_TIMEOUT.toMinutes() + " min");
+                }
+                sleep(STATE_POLL);
+            }
+            String type = qmp.execute(QmpCommand.MACHINE_TYPE);
+            return new MachineFacts(
+                    NAME,
+                    qmp.execute(QmpCommand.QUERY_VERSION).number(),
+                    type.endsWith("-machine") ? type.substring(0, type.length() - "-machine".length()) : type,
+                    qmp.execute(QmpCommand.QUERY_KVM).enabled() ? "kvm" : "tcg",
+                    acceleration(vm).cpuModel());
+        });
+    }
+
+    @Override
+    public void resume(VmRecord vm, VmPaths paths) {
+        monitor(vm, paths, "resume", qmp -> qmp.execute(QmpCommand.CONT));
+    }
+
+    /** QEMU loads the state before it runs anything; the source was stopped when saved, so it arrives paused. */
+    @Override
+    public long launchFromState(VmRecord vm, VmPaths paths, Path stateFile) {
+        Acceleration accel = acceleration(vm);
+        if (!accel.usable()) {
+            throw new HypervisorException(accel.reason(), "fix access to /dev/kvm, or clone on a host where it works");
+        }
+        if (!vm.boot().bootsKernel()) {
+            // The variable store is a pflash disk, not part of the state: a clone needs one of its own to start.
+            UefiVars.prepare(settings, QemuFiles.of(paths).firmwareVars());
+        }
+        long pid = process(paths)
+                .launch(vm, QemuCommandLine.incoming(command(vm, paths), stateFile), settings.startTimeout());
+        monitor(vm, paths, "load the saved state into", qmp -> {
+            long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
+            while ("inmigrate".equals(qmp.execute(QmpCommand.QUERY_STATUS).status())) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException("the state was not loaded within " + STATE_TIMEOUT.toMinutes() + " min");
+                }
+                sleep(STATE_POLL);
+            }
+            return qmp.execute(QmpCommand.CONT);
+        });
+        return pid;
+    }
+
+    private interface MonitorTask<R> {
+        R run(QmpClient qmp) throws IOException;
+    }
+
+    private <R> R monitor(VmRecord vm, VmPaths paths, String verb, MonitorTask<R> task) {
+        QemuFiles files = QemuFiles.of(paths);
+        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QemuControl.QMP_TIMEOUT)) {
+            return task.run(qmp);
+        } catch (IOException e) {
+            throw new HypervisorException(
+                    "QEMU could not " + verb + " VM " + vm.name() + ": " + e.getMessage(), "check " + files.qemuLog());
+        }
+    }
+
+    private static void sleep(Duration pause) throws IOException {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     @Override

@@ -54,7 +54,9 @@ class QemuCommandLineTest {
             "-serial",
             "chardev:con0",
             "-device",
-            "virtio-rng-pci");
+            "virtio-rng-pci",
+            "-device",
+            "vmgenid,id=vmgenid0");
 
     @Test
     void aUserModeCardForwardsEachPublishedPortAndCarriesTheRecordedMac() {
@@ -192,6 +194,43 @@ class QemuCommandLineTest {
         List<String> argv = QemuCommandLine.render(SETTINGS, kvm, vm, PATHS);
 
         assertEquals(List.of("-machine", "q35,accel=kvm", "-cpu", "host"), argv.subList(3, 7));
+    }
+
+    @Test
+    void theMachineTypePinnedAtCreateIsTheOneQemuRuns() {
+        VmRecord base = TestVms.record("web", "tcg", 512, BootSpec.firmware(), List.of());
+        VmSpec spec = base.spec();
+        VmRecord pinned = new VmRecord(
+                base.id(),
+                base.name(),
+                base.state(),
+                new VmSpec(
+                        spec.name(),
+                        spec.cpus(),
+                        spec.memoryBytes(),
+                        spec.storageBytes(),
+                        spec.hypervisor(),
+                        Map.of("accel", "tcg", "machine", "pc-q35-7.2"),
+                        null),
+                base.image(),
+                base.boot(),
+                base.disks(),
+                base.created(),
+                null,
+                0,
+                null,
+                null);
+
+        List<String> argv = QemuCommandLine.render(SETTINGS, TCG, pinned, PATHS);
+
+        assertEquals("pc-q35-7.2,accel=tcg", argv.get(argv.indexOf("-machine") + 1));
+    }
+
+    @Test
+    void aCloneWaitsForItsStateFromCatOfTheFileQuotedForTheShell() {
+        List<String> argv = QemuCommandLine.incoming(List.of("qemu-system-x86_64"), Path.of("/snap/it's/memory.state"));
+
+        assertEquals(List.of("qemu-system-x86_64", "-incoming", "exec:cat '/snap/it'\\''s/memory.state'"), argv);
     }
 
     @Test

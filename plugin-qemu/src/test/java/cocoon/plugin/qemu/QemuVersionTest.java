@@ -79,4 +79,23 @@ class QemuVersionTest {
         assertEquals("QEMU (version unknown)", versions().of(binary));
         assertEquals(2, runs());
     }
+
+    @Test
+    void theVersionedMachineTypeIsTheOneQ35IsAnAliasOf() {
+        String help = """
+                Supported machines are:
+                microvm              microvm (i386)
+                pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)
+                q35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)
+                pc-q35-7.2           Standard PC (Q35 + ICH9, 2009)
+                """;
+
+        assertEquals("pc-q35-7.2", QemuVersion.aliasTarget(help, "q35"));
+        assertEquals("q35", QemuVersion.aliasTarget("Supported machines are:\n", "q35"));
+    }
+
+    @Test
+    void theVersionNumberIsReadOutOfTheVersionLine() {
+        assertEquals("7.2.22", QemuVersion.number("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18)"));
+    }
 }

@@ -101,7 +101,7 @@ public final class QmpClient implements AutoCloseable {
     /** Sends the command and returns its result; async events that arrive meanwhile are skipped. */
     public <R> R execute(QmpCommand<R> command) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
-        send(Mapper.JSON.writeValueAsBytes(new QmpCommand.Request(command.execute())), deadline);
+        send(Mapper.JSON.writeValueAsBytes(new QmpCommand.Request(command.execute(), command.arguments())), deadline);
         while (true) {
             JsonNode message = readMessage(deadline);
             if (message.has("return")) {

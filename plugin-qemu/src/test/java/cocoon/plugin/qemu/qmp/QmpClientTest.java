@@ -60,6 +60,28 @@ class QmpClientTest {
     }
 
     @Test
+    void aCommandWithArgumentsSendsThemAndReadsTheMigrationStatus() throws Exception {
+        try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {
+                    negotiate(session);
+                    session.receive();
+                    session.send("{\"return\": {}}");
+                    session.receive();
+                    session.send("{\"return\": {\"status\": \"failed\", \"error-desc\": \"disk full\"}}");
+                    session.receive();
+                });
+                QmpClient client = QmpClient.connect(socket(), TIMEOUT)) {
+
+            client.execute(QmpCommand.migrate("exec:cat > '/s/memory.state'"));
+            QmpCommand.MigrationInfo info = client.execute(QmpCommand.QUERY_MIGRATE);
+
+            assertEquals(new QmpCommand.MigrationInfo("failed", "disk full"), info);
+            assertEquals(
+                    "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > '/s/memory.state'\"}}",
+                    server.received.get(1));
+        }
+    }
+
+    @Test
     @SuppressWarnings("try") // the server plays its script for the block; the body talks to it only through the socket
     void readsTheChardevListIgnoringFieldsItDoesNotUse() throws Exception {
         try (FakeQmpServer server = new FakeQmpServer(socket(), session -> {

@@ -1,0 +1,39 @@
+package cocoon.runtime.cli;
+
+import cocoon.api.PublishedPort;
+import cocoon.api.VmRecord;
+import java.util.List;
+import picocli.CommandLine;
+
+/** {@code cocoon clone SNAP --name NEW}: a new VM from a snapshot, started at once. */
+final class CloneCommand extends CliCommand {
+
+    private final CocoonCommand root;
+    private final Value<String> snapshot = parameter(0, "SNAPSHOT", "snapshot name or id prefix");
+    private final Value<String> name = option(String.class, "NAME", "Name of the new VM (required).", "--name");
+    private final Flag noStart = flag("Create the VM but do not start it.", "--no-start");
+    private final Value<List<String>> publish = repeatable(
+            String.class,
+            "[HOST_IP:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+            "Forward a host port to the clone (repeatable); the source's ports stay the source's.",
+            "-p",
+            "--publish");
+
+    CloneCommand(CocoonCommand root) {
+        super("Make a new VM from a snapshot: from a memory snapshot it resumes where the source was, without a"
+                + " boot; from a disk-only one it boots from the copied disks with its own MAC and address.");
+        this.root = root;
+    }
+
+    @Override
+    public void run() {
+        if (name.get() == null) {
+            throw new CommandLine.ParameterException(spec().commandLine(), "Missing required option: '--name=NAME'");
+        }
+        List<PublishedPort> ports = publish.get() == null
+                ? List.of()
+                : publish.get().stream().map(PublishedPort::parse).toList();
+        VmRecord vm = root.app().snapshotting().clone(snapshot.get(), name.get(), ports, !noStart.isSet());
+        System.out.println(vm.name() + " " + vm.id());
+    }
+}

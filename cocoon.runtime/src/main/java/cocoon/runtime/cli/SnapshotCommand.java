@@ -1,0 +1,25 @@
+package cocoon.runtime.cli;
+
+import picocli.CommandLine;
+
+/** {@code cocoon snapshot save|ls|inspect|rm}: the snapshot commands, one class each. */
+final class SnapshotCommand extends CliCommand {
+
+    SnapshotCommand(CocoonCommand root) {
+        super("Save VMs as snapshots; list, inspect and remove snapshots. cocoon clone and cocoon restore use them.");
+        add("save", new SnapshotSaveCommand(root));
+        add("list", new SnapshotListCommand(root), "ls");
+        add("inspect", new SnapshotInspectCommand(root));
+        add("rm", new SnapshotRmCommand(root));
+    }
+
+    private void add(String name, CliCommand command, String... aliases) {
+        spec().addSubcommand(name, new CommandLine(command.spec().name(name).aliases(aliases)));
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(
+                spec().commandLine(), "missing snapshot command: save, ls, inspect or rm");
+    }
+}
