@@ -292,13 +292,28 @@ public final class Snapshots {
                 spec.storageBytes(),
                 spec.hypervisor(),
                 spec.hypervisorOptions(),
-                spec.cloudInit());
+                spec.cloudInit(),
+                spec.command());
         BootSpec boot = source.boot();
         if (boot.bootsKernel() && !snapshot.hasMemory()) {
             boot = withoutNetworkWords(boot).withCmdline(network.kernelWords(name));
         }
+        // The command and the kernel image go with the clone: it runs what its source ran, and delete keeps the kernel
+        // image it boots with.
         return new VmRecord(
-                id, name, VmState.CREATED, renamed, source.image(), boot, disks, Instant.now(), null, 0, null, network);
+                id,
+                name,
+                VmState.CREATED,
+                renamed,
+                source.image(),
+                boot,
+                disks,
+                Instant.now(),
+                null,
+                0,
+                null,
+                network,
+                source.kernelImage());
     }
 
     /** The source's {@code cocoon.hostname=} and {@code cocoon.net=} words (DESIGN §5a), which a booting clone gets anew. */
