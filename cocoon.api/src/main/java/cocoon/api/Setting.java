@@ -50,7 +50,12 @@ public record Setting<T>(
     }
 
     public static Setting<String> text(String key, String defaultValue, String help) {
-        return new Setting<>(key, new SettingKind.Text(), defaultValue, help, List.of(), false);
+        return new Setting<>(key, new SettingKind.Text(false), defaultValue, help, List.of(), false);
+    }
+
+    /** Text that may be left empty, its default: empty means none. */
+    public static Setting<String> optionalText(String key, String help) {
+        return new Setting<>(key, new SettingKind.Text(true), "", help, List.of(), false);
     }
 
     public static Setting<java.nio.file.Path> path(String key, java.nio.file.Path defaultValue, String help) {

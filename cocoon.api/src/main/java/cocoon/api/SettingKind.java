@@ -50,8 +50,11 @@ public sealed interface SettingKind<T> {
         }
     }
 
-    /** Any text that is not empty: a program name, a login. */
-    record Text() implements SettingKind<String> {
+    /**
+     * Text: a program name, a login; empty only where {@code mayBeEmpty}, for an optional value whose empty text
+     * means none (so what {@code cocoon config} prints for its default is itself a valid config file).
+     */
+    record Text(boolean mayBeEmpty) implements SettingKind<String> {
         @Override
         public Class<String> javaType() {
             return String.class;

@@ -46,7 +46,8 @@ public final class SettingSyntax {
                             .findFirst()
                             .map(word -> new Parsed(word, false))
                             .orElse(null);
-                case SettingKind.Text() -> value.isEmpty() ? null : new Parsed(value, false);
+                case SettingKind.Text textKind ->
+                    value.isEmpty() && !textKind.mayBeEmpty() ? null : new Parsed(value, false);
             };
         } catch (RuntimeException e) {
             // Sizes and Durations refuse with their own messages; the caller names the section and key instead.
@@ -92,7 +93,7 @@ public final class SettingSyntax {
             case SettingKind.Bool() -> "true or false";
             case SettingKind.Path() -> "an absolute path";
             case SettingKind.Choice choice -> "one of " + words(choice);
-            case SettingKind.Text() -> "text that is not empty";
+            case SettingKind.Text text -> text.mayBeEmpty() ? "text" : "text that is not empty";
         };
     }
 
@@ -105,7 +106,7 @@ public final class SettingSyntax {
             case SettingKind.Bool() -> "boolean";
             case SettingKind.Path() -> "path";
             case SettingKind.Choice choice -> words(choice);
-            case SettingKind.Text() -> "text";
+            case SettingKind.Text unused -> "text";
         };
     }
 

@@ -67,8 +67,8 @@ public record Settings(
                 Duration.ofSeconds(30),
                 "how long stop and rm --force wait after the power button before harder means");
 
-        static final Setting<String> KERNEL = Setting.text(
-                "kernel", "", "kernel image an image without a kernel boots with (a pulled reference); empty: none");
+        static final Setting<String> KERNEL = Setting.optionalText(
+                "kernel", "kernel image an image without a kernel boots with (a pulled reference); empty: none");
 
         /** {@code auto} or one of the installed hypervisors. */
         static Setting<String> hypervisor(List<String> hypervisors) {
