@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -168,7 +169,10 @@ final class StoreInvariants {
         }
         for (Path dir : List.of(root.resolve("vms"), cocoon.runDir(), cocoon.logDir())) {
             for (Path vm : children(dir)) {
-                if (!ids.contains(vm.getFileName().toString())) {
+                // Beside the VMs' folders the run dir keeps the QEMU plugin's probe caches (qemu-version,
+                // qemu-machine).
+                boolean cache = dir.equals(cocoon.runDir()) && Files.isRegularFile(vm, LinkOption.NOFOLLOW_LINKS);
+                if (!cache && !ids.contains(vm.getFileName().toString())) {
                     problems.add("folder of a VM that does not exist, left after gc: " + vm);
                 }
             }
