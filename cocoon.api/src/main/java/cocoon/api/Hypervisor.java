@@ -88,10 +88,11 @@ public interface Hypervisor {
     }
 
     /**
-     * Writes the paused guest's device and memory state to {@code stateFile} (which exists, private) and returns
+     * Writes the paused guest's device and memory state into {@code stateFolder}, an empty private folder the driver
+     * owns (its files, their names and their number are the driver's: Cloud Hypervisor writes several), and returns
      * the facts of the machine as the live hypervisor reports them.
      */
-    default MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFile) {
+    default MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFolder) {
         throw cannotSaveState();
     }
 
@@ -101,10 +102,10 @@ public interface Hypervisor {
     }
 
     /**
-     * Like {@link #launch}, but instead of booting, loads the state {@link #saveState} wrote and resumes the guest
-     * where it was; returns once it runs.
+     * Like {@link #launch}, but instead of booting, loads the state {@link #saveState} wrote into {@code stateFolder}
+     * and resumes the guest where it was; returns once it runs. The folder is only read: several clones load it.
      */
-    default long launchFromState(VmRecord vm, VmPaths paths, Path stateFile) {
+    default long launchFromState(VmRecord vm, VmPaths paths, Path stateFolder) {
         throw cannotSaveState();
     }
 

@@ -14,7 +14,8 @@ import java.util.List;
  * @param vm           the VM's record as it was when saved (its own disks, network and boot)
  * @param disks        the disks a copy of the VM boots with, in the VM's order: the writable ones copied into the
  *                     snapshot's folder, the read-only ones (image layers) shared with the image
- * @param memoryState  the file holding the device and memory state, or null for a disk-only snapshot
+ * @param memoryState  the folder holding the device and memory state, as the hypervisor wrote it into
+ *                     {@code <snapshot>/state/}, or null for a disk-only snapshot
  * @param machine      the machine the state was saved on; null where the hypervisor cannot tell (disk-only)
  */
 public record SnapshotRecord(

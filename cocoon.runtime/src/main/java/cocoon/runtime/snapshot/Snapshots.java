@@ -39,7 +39,8 @@ import java.util.stream.Collectors;
 /** save, rm, clone and restore: snapshots between VM records, their disks and their hypervisors. */
 public final class Snapshots {
 
-    static final String MEMORY_STATE = "memory.state";
+    /** The folder a hypervisor saves a guest's device and memory state into: its files are the driver's own. */
+    static final String STATE = "state";
 
     private final VmStore vms;
     private final SnapshotStore snapshots;
@@ -102,13 +103,7 @@ public final class Snapshots {
                     }
                 }
                 SnapshotRecord record = new SnapshotRecord(
-                        id,
-                        snapshotName,
-                        Instant.now(),
-                        vm,
-                        copies,
-                        memory ? folder.resolve(MEMORY_STATE) : null,
-                        machine);
+                        id, snapshotName, Instant.now(), vm, copies, memory ? folder.resolve(STATE) : null, machine);
                 snapshots.commit(record);
                 return record;
             } catch (RuntimeException e) {
@@ -134,9 +129,10 @@ public final class Snapshots {
     }
 
     private MachineFacts saveState(Hypervisor hypervisor, VmRecord vm, VmPaths paths, Path folder) {
-        Path state = folder.resolve(MEMORY_STATE);
+        Path state = folder.resolve(STATE);
         try {
-            Files.createFile(state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createDirectory(
+                    state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new CocoonException("cannot create " + state + ": " + e.getMessage(), "check free space");
         }

@@ -258,10 +258,10 @@ public final class Lifecycle {
         return start(nameOrId, Hypervisor::launch);
     }
 
-    /** Starts the VM from the device and memory state in {@code stateFile}: it resumes where that state left it, no boot. */
-    public VmRecord resume(String nameOrId, Path stateFile) {
-        requireFile(store.resolve(nameOrId), stateFile, "saved state");
-        return start(nameOrId, (hypervisor, vm, paths) -> hypervisor.launchFromState(vm, paths, stateFile));
+    /** Starts the VM from the device and memory state in {@code stateFolder}: it resumes where that state left it, no boot. */
+    public VmRecord resume(String nameOrId, Path stateFolder) {
+        requireFile(store.resolve(nameOrId), stateFolder, "saved state");
+        return start(nameOrId, (hypervisor, vm, paths) -> hypervisor.launchFromState(vm, paths, stateFolder));
     }
 
     /** How a start gets the hypervisor going: a boot, or a load of saved state. */

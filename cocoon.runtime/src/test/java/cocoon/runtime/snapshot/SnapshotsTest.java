@@ -258,7 +258,7 @@ class SnapshotsTest {
                 null,
                 network);
         Path folder = store.create("00000000000000aa");
-        Path state = Files.writeString(folder.resolve(Snapshots.MEMORY_STATE), "state");
+        Path state = Files.createDirectory(folder.resolve(Snapshots.STATE));
         SnapshotRecord record =
                 new SnapshotRecord("00000000000000aa", "warm", Instant.now(), saved, vm.disks(), state, machine);
         store.commit(record);

@@ -28,6 +28,11 @@ record QemuFiles(Path runDir, Path qmpSocket, Path consoleLog, Path qemuLog, Pat
                 QemuHypervisor.NAME, runDir, qmpSocket, qmpOption(), qemuLog, List.of(consoleLog), List.of());
     }
 
+    /** The one file QEMU's saved state is, in the folder a snapshot gives the driver: the migration stream. */
+    static Path migrationStream(Path stateFolder) {
+        return stateFolder.resolve("migration");
+    }
+
     /** QEMU's {@code -pidfile}: the same file the launcher writes, so QEMU rewrites the same pid and deletes it on a clean exit. */
     Path pidFile() {
         return layout().pidFile();

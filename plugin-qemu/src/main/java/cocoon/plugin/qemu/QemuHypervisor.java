@@ -18,6 +18,7 @@ import cocoon.plugin.qemu.qmp.QmpCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,8 +177,12 @@ final class QemuHypervisor implements Hypervisor {
      * consistent picture of. Facts come from the live QEMU, so a VM started before an upgrade records the old one.
      */
     @Override
-    public MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFile) {
+    public MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFolder) {
+        Path stateFile = QemuFiles.migrationStream(stateFolder);
         return monitor(vm, paths, "save the state of", qmp -> {
+            // Made private before cat writes it: the guest's memory holds its secrets.
+            Files.createFile(
+                    stateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             qmp.execute(QmpCommand.maxBandwidth(1L << 40));
             qmp.execute(QmpCommand.migrate("exec:cat > " + QemuCommandLine.shellQuoted(stateFile)));
             long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
@@ -212,7 +217,7 @@ final class QemuHypervisor implements Hypervisor {
 
     /** QEMU loads the state before it runs anything; the source was stopped when saved, so it arrives paused. */
     @Override
-    public long launchFromState(VmRecord vm, VmPaths paths, Path stateFile) {
+    public long launchFromState(VmRecord vm, VmPaths paths, Path stateFolder) {
         Acceleration accel = acceleration(vm);
         if (!accel.usable()) {
             throw new HypervisorException(accel.reason(), "fix access to /dev/kvm, or clone on a host where it works");
@@ -222,7 +227,10 @@ final class QemuHypervisor implements Hypervisor {
             UefiVars.prepare(settings, QemuFiles.of(paths).firmwareVars());
         }
         long pid = process(paths)
-                .launch(vm, QemuCommandLine.incoming(command(vm, paths), stateFile), settings.startTimeout());
+                .launch(
+                        vm,
+                        QemuCommandLine.incoming(command(vm, paths), QemuFiles.migrationStream(stateFolder)),
+                        settings.startTimeout());
         monitor(vm, paths, "load the saved state into", qmp -> {
             long deadline = System.nanoTime() + STATE_TIMEOUT.toNanos();
             while ("inmigrate".equals(qmp.execute(QmpCommand.QUERY_STATUS).status())) {
