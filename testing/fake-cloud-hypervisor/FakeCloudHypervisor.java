@@ -230,6 +230,21 @@ public class FakeCloudHypervisor {
         net.put("vhost_mode", Kind.VHOST_MODE);
         net.put("fd", Kind.FD_LIST);
         KEYS.put("net", net);
+        // vmm/src/config.rs RestoreConfig::parse: source_url, prefault, net_fds (FD-backed cards only), and in recent
+        // releases resume and memory_restore_mode.
+        KEYS.put(
+                "restore",
+                Map.of(
+                        "source_url",
+                        Kind.TEXT,
+                        "prefault",
+                        Kind.TOGGLE,
+                        "resume",
+                        Kind.TOGGLE,
+                        "net_fds",
+                        Kind.TEXT,
+                        "memory_restore_mode",
+                        Kind.TEXT));
     }
 
     static final Pattern BYTES = Pattern.compile("\\d+[KMG]?");
@@ -407,8 +422,12 @@ public class FakeCloudHypervisor {
         }
     }
 
+    /** main.rs: VM options fail as ParsingConfig, the restore option as ParsingRestore. */
     static void configError(String option, String detail) {
-        chainError("Error parsing config", "Error parsing --" + option, detail);
+        chainError(
+                option.equals("restore") ? "Error parsing restore" : "Error parsing config",
+                "Error parsing --" + option,
+                detail);
     }
 
     static List<String> splitOutsideBrackets(String value) {
@@ -458,8 +477,25 @@ public class FakeCloudHypervisor {
     final Object vmmThread = new Object();
     /** vmm/src/lib.rs Vmm::vm_config: set by VmCreate, dropped by vm_delete. */
     volatile boolean created;
-    /** vmm/src/lib.rs Vmm::vm: set by a successful VmBoot, taken by vm_shutdown. */
+    /** vmm/src/lib.rs Vmm::vm: set by a successful VmBoot or VmRestore, taken by vm_shutdown. */
     volatile boolean booted;
+    /** vm/src/vm.rs VmState::Paused: the vCPUs stopped by vm.pause, or a VM restored (it was paused when saved). */
+    volatile boolean paused;
+    /** The payload as configured: kernel, initramfs, cmdline, firmware. */
+    final Map<String, String> payload = new LinkedHashMap<>();
+
+    boolean watchdog;
+    /**
+     * The guest's memory, as far as the double has a guest: every line typed on its consoles. A snapshot saves it
+     * in memory-ranges and a restore loads it back, so a restored guest remembers what its source was told.
+     */
+    final List<String> guestMemory = new ArrayList<>();
+    /** Set by a restore until the first resume, when the restored guest speaks on its console (it did not boot). */
+    boolean restoredNotYetResumed;
+    /** The top of the error chain a failed VM start reports: a boot's, or a restore's. */
+    List<String> startFailure = List.of("Error booting VM", "The VM could not boot");
+    /** What the guest writes to each PTY it has ("console", "serial"). */
+    final Map<String, OutputStream> ptyOutputs = new java.util.concurrent.ConcurrentHashMap<>();
 
     volatile boolean serving;
 
@@ -483,6 +519,10 @@ public class FakeCloudHypervisor {
 
     /** The VmConfig::parse that main.rs runs after the VMM thread (and its API socket) started. */
     void configure() {
+        for (String key : List.of("kernel", "initramfs", "cmdline", "firmware")) {
+            payload.put(key, one(key, null));
+        }
+        watchdog = args.containsKey("watchdog");
         cpus = parseValue("cpus", one("cpus", "boot=1"));
         memory = parseValue("memory", one("memory", "size=512M"));
         parseValue("rng", one("rng", "src=/dev/urandom"));
@@ -669,7 +709,7 @@ public class FakeCloudHypervisor {
     void create() throws IOException {
         synchronized (vmmThread) {
             created = true;
-            openConsoles();
+            openConsoles(true);
         }
     }
 
@@ -683,7 +723,7 @@ public class FakeCloudHypervisor {
             event("vm", "booting");
             String failure = env("FAKE_CHV_BOOT_FAILURE", "");
             if (!failure.isEmpty()) {
-                chainError("Error booting VM", "The VM could not boot", failure);
+                vmError(failure);
             }
             validateBoot();
             if (serial.mode().equals("File")) {
@@ -702,19 +742,13 @@ public class FakeCloudHypervisor {
     void validateBoot() throws IOException {
         for (String payload : List.of("kernel", "initramfs", "firmware")) {
             if (args.containsKey(payload) && !Files.isRegularFile(Path.of(one(payload, "")))) {
-                chainError(
-                        "Error booting VM",
-                        "The VM could not boot",
-                        "Cannot load " + payload + " " + one(payload, "") + ": No such file or directory (os error 2)");
+                vmError("Cannot load " + payload + " " + one(payload, "") + ": No such file or directory (os error 2)");
             }
         }
         for (Map<String, String> disk : disks) {
             String path = disk.get("path");
             if (!Files.isRegularFile(Path.of(path))) {
-                chainError(
-                        "Error booting VM",
-                        "The VM could not boot",
-                        "Failed to open disk image " + path + ": No such file or directory (os error 2)");
+                vmError("Failed to open disk image " + path + ": No such file or directory (os error 2)");
             }
             byte[] header = new byte[16];
             try (RandomAccessFile file = new RandomAccessFile(path, "r")) {
@@ -728,20 +762,15 @@ public class FakeCloudHypervisor {
                         qcow2 && java.nio.ByteBuffer.wrap(header, 8, 8).getLong() != 0;
                 String type = disk.getOrDefault("image_type", "").toLowerCase(Locale.ROOT);
                 if (type.equals("qcow2") && !qcow2) {
-                    chainError("Error booting VM", "The VM could not boot", "Disk " + path + " is not a QCOW2 image");
+                    vmError("Disk " + path + " is not a QCOW2 image");
                 }
                 if (hasBacking && !on(disk, "backing_files")) {
-                    chainError(
-                            "Error booting VM",
-                            "The VM could not boot",
+                    vmError(
                             "Failed to open disk image " + path,
                             "QCOW2 image has a backing file but backing_files=on was not given");
                 }
                 if (!type.isEmpty() && !type.equals("qcow2") && qcow2) {
-                    chainError(
-                            "Error booting VM",
-                            "The VM could not boot",
-                            "Disk " + path + " is QCOW2 but image_type=" + type + " was given");
+                    vmError("Disk " + path + " is QCOW2 but image_type=" + type + " was given");
                 }
             }
         }
@@ -791,9 +820,7 @@ public class FakeCloudHypervisor {
             } else if (!netAdmin()) {
                 tapError("Unable to configure tap interface", "Operation not permitted (os error 1)");
             } else {
-                chainError(
-                        "Error booting VM",
-                        "The VM could not boot",
+                vmError(
                         "Error from device manager",
                         "Cannot create virtio-net device",
                         "fake-cloud-hypervisor does not create TAPs: Cloud Hypervisor would make " + name
@@ -807,21 +834,24 @@ public class FakeCloudHypervisor {
     /** CAP_NET_ADMIN's bit in CapEff. */
     static final long CAP_NET_ADMIN = 1L << 12;
 
-    static void openTapsError(String... cause) {
-        List<String> chain = new ArrayList<>(List.of(
-                "Error booting VM",
-                "The VM could not boot",
-                "Error from device manager",
-                "Cannot create virtio-net device",
-                "Failed to open taps"));
+    void openTapsError(String... cause) {
+        List<String> chain = new ArrayList<>(
+                List.of("Error from device manager", "Cannot create virtio-net device", "Failed to open taps"));
         chain.addAll(List.of(cause));
-        chainError(chain.toArray(String[]::new));
+        vmError(chain.toArray(String[]::new));
     }
 
-    static void tapError(String... cause) {
+    void tapError(String... cause) {
         List<String> chain = new ArrayList<>(List.of("Open tap device failed"));
         chain.addAll(List.of(cause));
         openTapsError(chain.toArray(String[]::new));
+    }
+
+    /** Fails the VM's start (a boot, or a restore) with this cause under the start's own top errors. */
+    void vmError(String... cause) {
+        List<String> chain = new ArrayList<>(startFailure);
+        chain.addAll(List.of(cause));
+        chainError(chain.toArray(String[]::new));
     }
 
     /** Whether this process may create network devices: CAP_NET_ADMIN in /proc/self/status. */
@@ -848,7 +878,7 @@ public class FakeCloudHypervisor {
     // ---- consoles ----
 
     /** A real pseudo-terminal: util-linux script holds the master and stays until this process is gone. */
-    Console openPty(String which) throws IOException {
+    Console openPty(String which, boolean greet) throws IOException {
         long self = ProcessHandle.current().pid();
         Process holder = new ProcessBuilder(
                         "script", "-qfec", "tty; while kill -0 " + self + " 2>/dev/null; do sleep 1; done", "/dev/null")
@@ -865,12 +895,19 @@ public class FakeCloudHypervisor {
                     "fake-cloud-hypervisor could not open a PTY for the " + which + " (script said: " + tty + ")");
         }
         // What a client types on the PTY arrives on script's stdout: a line "poweroff" is the guest shutting itself
-        // down.
+        // down; the guest remembers any other line and says so. The terminal echoes what the guest writes back to
+        // script too: the guest's own lines, all prefixed, are not input.
         Thread drain = new Thread(() -> {
             try {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.strip().equals("poweroff")) {
+                    String typed = line.strip();
+                    if (typed.equals("poweroff")) {
                         guestPowerOff();
+                    } else if (!typed.isEmpty() && !typed.startsWith(GUEST)) {
+                        synchronized (guestMemory) {
+                            guestMemory.add(typed);
+                        }
+                        say(which, GUEST + " noted " + typed);
                     }
                 }
             } catch (IOException e) {
@@ -879,19 +916,46 @@ public class FakeCloudHypervisor {
         });
         drain.setDaemon(true);
         drain.start();
-        // What the guest would print first; readers of the PTY see it.
         OutputStream guest = holder.getOutputStream();
-        guest.write(("fake-cloud-hypervisor: " + which + " ready\n").getBytes(StandardCharsets.UTF_8));
-        guest.flush();
+        ptyOutputs.put(which, guest);
+        if (greet) {
+            // What a booting guest would print first; readers of the PTY see it. A restored guest booted long ago.
+            say(which, "fake-cloud-hypervisor: " + which + " ready");
+        }
         return new Console("Pty", tty.strip());
     }
 
-    void openConsoles() throws IOException {
+    /** How every line the double's guest writes begins. */
+    static final String GUEST = "fake-cloud-hypervisor:";
+
+    /** The guest writes a line on one of its PTYs. */
+    void say(String which, String line) {
+        OutputStream pty = ptyOutputs.get(which);
+        if (pty == null) {
+            return;
+        }
+        try {
+            synchronized (pty) {
+                pty.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                pty.flush();
+            }
+        } catch (IOException e) {
+            // The PTY holder is gone with the VM.
+        }
+    }
+
+    /**
+     * vmm/src/console_devices.rs pre_create_console_devices: a PTY is made anew (a saved /dev/pts path is not
+     * reused), and a File console is created, truncated, whether the VM boots or is restored.
+     */
+    void openConsoles(boolean greet) throws IOException {
         if (serial.mode().equals("Pty")) {
-            serial = openPty("serial");
+            serial = openPty("serial", greet);
+        } else if (serial.mode().equals("File") && !greet) {
+            Files.writeString(Path.of(serial.file()), "");
         }
         if (console.mode().equals("Pty")) {
-            console = openPty("console");
+            console = openPty("console", greet);
         } else if (console.mode().equals("File")) {
             Files.writeString(Path.of(console.file()), "");
         }
@@ -919,7 +983,8 @@ public class FakeCloudHypervisor {
      */
     void guestPowerOff() {
         synchronized (vmmThread) {
-            if (!booted) {
+            // A paused guest runs no code: it cannot power itself off.
+            if (!booted || paused) {
                 return;
             }
             for (String id : virtioDevices()) {
@@ -1041,7 +1106,7 @@ public class FakeCloudHypervisor {
                 recordRequest(parts[0] + " " + parts[1]);
                 Runnable after;
                 synchronized (vmmThread) {
-                    after = respond(parts[0], parts[1], body.length > 0, out);
+                    after = respond(parts[0], parts[1], body, out);
                     out.flush();
                 }
                 if (after != null) {
@@ -1074,7 +1139,7 @@ public class FakeCloudHypervisor {
     static final String BAD_REQUEST = errorBody("BadRequest", "Bad Request");
 
     /** Writes the answer; returns what happens after it was sent (the VMM exiting), or null. */
-    Runnable respond(String method, String target, boolean hasBody, OutputStream out) throws IOException {
+    Runnable respond(String method, String target, byte[] body, OutputStream out) throws IOException {
         String endpoint = target.startsWith("/api/v1/") ? target.substring("/api/v1/".length()) : "";
         switch (endpoint) {
             // http/mod.rs handle_http_request: a path without a route is 404 with the NotFound error body.
@@ -1119,9 +1184,10 @@ public class FakeCloudHypervisor {
                     }
                 }
             }
-            case "vm.power-button", "vm.shutdown" -> {
-                return vmAction(method, endpoint, hasBody, out);
+            case "vm.power-button", "vm.shutdown", "vm.pause", "vm.resume" -> {
+                return vmAction(method, endpoint, body.length > 0, out);
             }
+            case "vm.snapshot" -> snapshot(method, body, out);
         }
         return null;
     }
@@ -1137,6 +1203,10 @@ public class FakeCloudHypervisor {
         }
         if (method.equals("GET") || hasBody) {
             write(out, 400, BAD_REQUEST);
+            return null;
+        }
+        if (endpoint.equals("vm.pause") || endpoint.equals("vm.resume")) {
+            pauseOrResume(endpoint.equals("vm.pause"), out);
             return null;
         }
         if (endpoint.equals("vm.power-button")) {
@@ -1177,17 +1247,422 @@ public class FakeCloudHypervisor {
             return null;
         }
         booted = false;
+        paused = false;
         closeConsoles();
         event("vm", "shutdown");
         write(out, 204, null);
         return null;
     }
 
-    /** lib.rs vm_info: the config as given, state "Running" with a booted VM and "Created" without one. */
+    /**
+     * lib.rs vm_pause / vm_resume, vm.rs Vm::pause / Vm::resume: no VM is VmNotRunning; pausing a paused VM or
+     * resuming a running one is an invalid state transition; otherwise 204 between the pausing/paused (or
+     * resuming/resumed) events.
+     */
+    void pauseOrResume(boolean pause, OutputStream out) throws IOException {
+        String action = pause ? "The VM could not be paused" : "The VM could not resume";
+        String api = pause ? "VmPause" : "VmResume";
+        if (!booted) {
+            write(
+                    out,
+                    500,
+                    errorBody("ApiError(" + api + "(VmNotRunning))", "Error from API", action, "VM is not running"));
+            return;
+        }
+        if (paused == pause) {
+            String current = paused ? "Paused" : "Running";
+            String transition = "Invalid transition: InvalidStateTransition(" + current + ", " + current + ")";
+            String verb = pause ? "Pause" : "Resume";
+            write(
+                    out,
+                    500,
+                    errorBody(
+                            "ApiError(" + api + "(" + verb + "(" + verb + "(" + transition + "))))",
+                            "Error from API",
+                            action,
+                            "Cannot " + verb.toLowerCase(Locale.ROOT) + " VM",
+                            "Failed to " + verb.toLowerCase(Locale.ROOT) + " migratable component",
+                            transition));
+            return;
+        }
+        event("vm", pause ? "pausing" : "resuming");
+        paused = pause;
+        event("vm", pause ? "paused" : "resumed");
+        write(out, 204, null);
+        if (!pause && restoredNotYetResumed) {
+            restoredNotYetResumed = false;
+            String which = ptyOutputs.containsKey("console") ? "console" : "serial";
+            synchronized (guestMemory) {
+                say(which, "fake-cloud-hypervisor: " + which + " restored, remembers: " + guestMemory);
+            }
+        }
+    }
+
+    /**
+     * http_endpoint.rs VmSnapshot (a PUT with a VmSnapshotConfig body), lib.rs vm_snapshot, vm.rs snapshot (only a
+     * paused VM: "Trying to snapshot while VM is running") and send, migration.rs url_to_path (a file:// URL of an
+     * existing folder): config.json, state.json and memory-ranges, each created new (an existing one fails).
+     */
+    void snapshot(String method, byte[] body, OutputStream out) throws IOException {
+        if (!method.equals("PUT") && !method.equals("GET")) {
+            write(out, 400, null);
+            return;
+        }
+        if (method.equals("GET") || body.length == 0) {
+            write(out, 400, BAD_REQUEST);
+            return;
+        }
+        Object destination;
+        try {
+            destination = ((Map<?, ?>) new JsonReader(new String(body, StandardCharsets.UTF_8)).value())
+                    .get("destination_url");
+        } catch (RuntimeException e) {
+            destination = null;
+        }
+        if (!(destination instanceof String url)) {
+            write(
+                    out,
+                    400,
+                    errorBody(
+                            "SerdeJsonDeserialize(missing field `destination_url`)",
+                            "Cannot deserialize JSON payload",
+                            "missing field `destination_url`"));
+            return;
+        }
+        String action = "The VM could not be snapshotted";
+        if (!booted) {
+            write(
+                    out,
+                    500,
+                    errorBody("ApiError(VmSnapshot(VmNotRunning))", "Error from API", action, "VM is not running"));
+            return;
+        }
+        event("vm", "snapshotting");
+        if (!paused) {
+            String why = "Trying to snapshot while VM is running";
+            write(
+                    out,
+                    500,
+                    errorBody(
+                            "ApiError(VmSnapshot(Snapshot(Snapshot(" + why + "))))",
+                            "Error from API",
+                            action,
+                            "Cannot snapshot VM",
+                            "Failed to snapshot migratable component",
+                            why));
+            return;
+        }
+        event("vm", "snapshotted");
+        String failure = null;
+        Path folder = url.startsWith("file://") ? Path.of(url.substring("file://".length())) : null;
+        if (folder == null) {
+            failure = "Could not extract path from URL: " + url;
+        } else if (!Files.isDirectory(folder)) {
+            failure = "Destination is not a directory";
+        } else {
+            try {
+                writeSnapshot(folder);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                failure = "File exists (os error 17)";
+            }
+        }
+        if (failure != null) {
+            write(
+                    out,
+                    500,
+                    errorBody(
+                            "ApiError(VmSnapshot(SnapshotSend(MigrateSend(" + failure + "))))",
+                            "Error from API",
+                            action,
+                            "Cannot send VM snapshot",
+                            "Failed to send migratable component snapshot",
+                            failure));
+            return;
+        }
+        write(out, 204, null);
+    }
+
+    /**
+     * The double's snapshot: config.json as vm.info's config, state.json its own (the device ids and the state),
+     * and memory-ranges as large as the guest's memory (sparse) with what the guest remembers at its start.
+     */
+    void writeSnapshot(Path folder) throws IOException {
+        createPrivate(folder.resolve("config.json"), configJson().getBytes(StandardCharsets.UTF_8));
+        StringBuilder devices = new StringBuilder();
+        for (String id : virtioDevices()) {
+            devices.append(devices.length() == 0 ? "" : ",").append(json(id));
+        }
+        createPrivate(
+                folder.resolve("state.json"),
+                ("{\"id\":\"vm\",\"state\":\"Paused\",\"devices\":[" + devices + "]}")
+                        .getBytes(StandardCharsets.UTF_8));
+        Path memoryRanges = createPrivate(folder.resolve("memory-ranges"), new byte[0]);
+        try (RandomAccessFile ram = new RandomAccessFile(memoryRanges.toFile(), "rw")) {
+            ram.setLength(bytes(memory.getOrDefault("size", "512M")));
+            synchronized (guestMemory) {
+                ram.write((String.join("\n", guestMemory) + "\0").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    static Path createPrivate(Path file, byte[] content) throws IOException {
+        Files.createFile(
+                file,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        return Files.write(file, content);
+    }
+
+    /**
+     * main.rs sends VmRestore when there is no payload: RestoreConfig::parse, then lib.rs vm_restore reads
+     * config.json (migration.rs recv_vm_config), creates the VM's devices from it (disks and TAPs opened, consoles
+     * made anew), loads the memory and device state, and leaves the VM paused as it was saved ("vm restoring",
+     * "vm restored"); resume=on resumes it.
+     */
+    void restore() throws IOException {
+        startFailure = List.of("Error restoring VM", "The VM could not be restored");
+        Map<String, String> restore = parseValue("restore", one("restore", ""));
+        if (!restore.containsKey("source_url")) {
+            chainError("Error parsing restore", "Error parsing --restore: source_url missing");
+        }
+        for (String key : List.of("net_fds", "memory_restore_mode")) {
+            if (restore.containsKey(key)) {
+                chainError("fake-cloud-hypervisor does not emulate --restore " + key
+                        + " (valid Cloud Hypervisor syntax, untested here)");
+            }
+        }
+        synchronized (vmmThread) {
+            String url = restore.get("source_url");
+            if (!url.startsWith("file://")) {
+                vmError(
+                        "Cannot restore VM",
+                        "Failed to send migratable component snapshot",
+                        "Could not extract path from URL: " + url);
+            }
+            Path folder = Path.of(url.substring("file://".length()));
+            if (!Files.isDirectory(folder)) {
+                vmError(
+                        "Cannot restore VM",
+                        "Failed to send migratable component snapshot",
+                        "Destination is not a directory");
+            }
+            for (String file : List.of("config.json", "state.json", "memory-ranges")) {
+                if (!Files.isRegularFile(folder.resolve(file))) {
+                    vmError(
+                            "Cannot restore VM",
+                            "Failed to receive migratable component snapshot",
+                            "No such file or directory (os error 2)");
+                }
+            }
+            applyConfig((Map<?, ?>) new JsonReader(Files.readString(folder.resolve("config.json"))).value());
+            created = true;
+            validateBoot();
+            openConsoles(false);
+            byte[] ram;
+            try (InputStream in = Files.newInputStream(folder.resolve("memory-ranges"))) {
+                ram = in.readNBytes(1 << 20);
+            }
+            int end = 0;
+            while (end < ram.length && ram[end] != 0) {
+                end++;
+            }
+            String remembered = new String(ram, 0, end, StandardCharsets.UTF_8);
+            synchronized (guestMemory) {
+                guestMemory.clear();
+                if (!remembered.isEmpty()) {
+                    guestMemory.addAll(List.of(remembered.split("\n")));
+                }
+            }
+            event("vm", "restoring");
+            booted = true;
+            paused = true;
+            restoredNotYetResumed = true;
+            event("vm", "restored");
+            if (on(restore, "resume")) {
+                pauseOrResume(false, OutputStream.nullOutputStream());
+            }
+        }
+    }
+
+    /** The VM's settings as config.json holds them, in the form the command line gives them to the double. */
+    void applyConfig(Map<?, ?> config) {
+        Map<?, ?> cpuConfig = (Map<?, ?>) config.get("cpus");
+        cpus = new LinkedHashMap<>();
+        cpus.put("boot", String.valueOf(cpuConfig.get("boot_vcpus")));
+        cpus.put("max", String.valueOf(cpuConfig.get("max_vcpus")));
+        memory = Map.of("size", String.valueOf(((Map<?, ?>) config.get("memory")).get("size")));
+        Map<?, ?> savedPayload = (Map<?, ?>) config.get("payload");
+        for (String key : List.of("kernel", "initramfs", "cmdline", "firmware")) {
+            payload.put(key, (String) savedPayload.get(key));
+        }
+        if (config.get("disks") instanceof List<?> saved) {
+            for (Object entry : saved) {
+                Map<?, ?> disk = (Map<?, ?>) entry;
+                Map<String, String> parsed = new LinkedHashMap<>();
+                parsed.put("path", (String) disk.get("path"));
+                parsed.put("readonly", Boolean.TRUE.equals(disk.get("readonly")) ? "on" : "off");
+                if (disk.get("serial") instanceof String serialNumber) {
+                    parsed.put("serial", serialNumber);
+                }
+                parsed.put("backing_files", Boolean.TRUE.equals(disk.get("backing_files")) ? "on" : "off");
+                String type = String.valueOf(disk.get("image_type")).toLowerCase(Locale.ROOT);
+                if (!type.equals("unknown")) {
+                    parsed.put("image_type", type);
+                }
+                if (disk.get("id") instanceof String id) {
+                    parsed.put("id", id);
+                }
+                disks.add(parsed);
+            }
+        }
+        if (config.get("net") instanceof List<?> saved) {
+            for (Object entry : saved) {
+                Map<?, ?> net = (Map<?, ?>) entry;
+                Map<String, String> parsed = new LinkedHashMap<>();
+                for (String key : List.of("tap", "mac", "num_queues", "queue_size", "id")) {
+                    if (net.get(key) != null) {
+                        parsed.put(key, String.valueOf(net.get(key)));
+                    }
+                }
+                nets.add(parsed);
+            }
+        }
+        if (config.get("balloon") instanceof Map<?, ?> saved) {
+            balloon = new LinkedHashMap<>();
+            balloon.put("size", String.valueOf(saved.get("size")));
+            balloon.put("deflate_on_oom", Boolean.TRUE.equals(saved.get("deflate_on_oom")) ? "on" : "off");
+        }
+        Map<?, ?> savedSerial = (Map<?, ?>) config.get("serial");
+        serial = new Console((String) savedSerial.get("mode"), (String) savedSerial.get("file"));
+        Map<?, ?> savedConsole = (Map<?, ?>) config.get("console");
+        console = new Console((String) savedConsole.get("mode"), (String) savedConsole.get("file"));
+        watchdog = Boolean.TRUE.equals(config.get("watchdog"));
+    }
+
+    /** Just enough JSON for config.json and request bodies: objects, arrays, strings, numbers, true, false, null. */
+    static final class JsonReader {
+        private final String text;
+        private int at;
+
+        JsonReader(String text) {
+            this.text = text;
+        }
+
+        Object value() {
+            skipSpace();
+            if (at >= text.length()) {
+                throw new IllegalArgumentException("JSON ends early");
+            }
+            char c = text.charAt(at);
+            if (c == '{') {
+                Map<String, Object> object = new LinkedHashMap<>();
+                at++;
+                skipSpace();
+                if (peek('}')) {
+                    return object;
+                }
+                do {
+                    skipSpace();
+                    String key = (String) value();
+                    skipSpace();
+                    expect(':');
+                    object.put(key, value());
+                    skipSpace();
+                } while (peek(','));
+                expect('}');
+                return object;
+            }
+            if (c == '[') {
+                List<Object> array = new ArrayList<>();
+                at++;
+                skipSpace();
+                if (peek(']')) {
+                    return array;
+                }
+                do {
+                    array.add(value());
+                    skipSpace();
+                } while (peek(','));
+                expect(']');
+                return array;
+            }
+            if (c == '"') {
+                StringBuilder string = new StringBuilder();
+                at++;
+                while (text.charAt(at) != '"') {
+                    char next = text.charAt(at++);
+                    if (next == '\\') {
+                        char escaped = text.charAt(at++);
+                        switch (escaped) {
+                            case 'n' -> string.append('\n');
+                            case 'r' -> string.append('\r');
+                            case 't' -> string.append('\t');
+                            case 'b' -> string.append('\b');
+                            case 'f' -> string.append('\f');
+                            case 'u' -> {
+                                string.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                                at += 4;
+                            }
+                            default -> string.append(escaped);
+                        }
+                    } else {
+                        string.append(next);
+                    }
+                }
+                at++;
+                return string.toString();
+            }
+            for (String word : List.of("true", "false", "null")) {
+                if (text.startsWith(word, at)) {
+                    at += word.length();
+                    return word.equals("null") ? null : Boolean.valueOf(word);
+                }
+            }
+            int start = at;
+            while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
+                at++;
+            }
+            String number = text.substring(start, at);
+            if (number.isEmpty()) {
+                throw new IllegalArgumentException("unexpected '" + c + "' at " + start);
+            }
+            return number.matches("-?\\d+") ? (Object) Long.valueOf(number) : (Object) Double.valueOf(number);
+        }
+
+        private void skipSpace() {
+            while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+                at++;
+            }
+        }
+
+        private boolean peek(char c) {
+            if (at < text.length() && text.charAt(at) == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!peek(c)) {
+                throw new IllegalArgumentException("expected '" + c + "' at " + at);
+            }
+        }
+    }
+
+    /** lib.rs vm_info: the config as given, state "Running" or "Paused" with a booted VM and "Created" without one. */
     String info() {
+        String state = !booted ? "Created" : paused ? "Paused" : "Running";
+        return "{\"config\":" + configJson() + ",\"state\":" + json(state) + ",\"memory_actual_size\":"
+                + bytes(memory.getOrDefault("size", "512M")) + "}";
+    }
+
+    /** vmm/src/vm_config.rs VmConfig as serde writes it, reduced to what the double has: vm.info's and config.json's. */
+    String configJson() {
         StringBuilder diskJson = new StringBuilder("[");
-        for (Map<String, String> disk : disks) {
-            if (diskJson.length() > 1) {
+        for (int i = 0; i < disks.size(); i++) {
+            Map<String, String> disk = disks.get(i);
+            if (i > 0) {
                 diskJson.append(',');
             }
             String type = disk.getOrDefault("image_type", "");
@@ -1201,7 +1676,9 @@ public class FakeCloudHypervisor {
                     .append(on(disk, "backing_files"))
                     .append(",\"image_type\":")
                     .append(json(type.isEmpty() ? "Unknown" : type.equals("qcow2") ? "Qcow2" : "Raw"))
-                    .append(",\"num_queues\":1,\"queue_size\":128}");
+                    .append(",\"num_queues\":1,\"queue_size\":128,\"id\":")
+                    .append(json(disk.getOrDefault("id", "_disk" + i)))
+                    .append('}');
         }
         diskJson.append(']');
         String netJson = "null";
@@ -1226,12 +1703,13 @@ public class FakeCloudHypervisor {
         }
         String boot = cpus.getOrDefault("boot", "1");
         long size = bytes(memory.getOrDefault("size", "512M"));
-        return "{\"config\":{"
+        return "{"
                 + "\"cpus\":{\"boot_vcpus\":" + boot + ",\"max_vcpus\":" + cpus.getOrDefault("max", boot) + "},"
                 + "\"memory\":{\"size\":" + size + "},"
-                + "\"payload\":{\"kernel\":" + json(one("kernel", null)) + ",\"initramfs\":"
-                + json(one("initramfs", null))
-                + ",\"cmdline\":" + json(one("cmdline", null)) + ",\"firmware\":" + json(one("firmware", null)) + "},"
+                + "\"payload\":{\"kernel\":" + json(payload.get("kernel")) + ",\"initramfs\":"
+                + json(payload.get("initramfs"))
+                + ",\"cmdline\":" + json(payload.get("cmdline")) + ",\"firmware\":" + json(payload.get("firmware"))
+                + "},"
                 + "\"disks\":" + diskJson + ","
                 + "\"net\":" + netJson + ","
                 + "\"balloon\":"
@@ -1243,8 +1721,8 @@ public class FakeCloudHypervisor {
                 + "\"serial\":{\"file\":" + json(serial.file()) + ",\"mode\":" + json(serial.mode()) + "},"
                 + "\"console\":{\"file\":" + json(console.file()) + ",\"mode\":" + json(console.mode())
                 + ",\"iommu\":false},"
-                + "\"watchdog\":" + args.containsKey("watchdog")
-                + "},\"state\":" + json(booted ? "Running" : "Created") + ",\"memory_actual_size\":" + size + "}";
+                + "\"watchdog\":" + watchdog
+                + "}";
     }
 
     /** http/mod.rs handle_http_request sets the server name and a JSON content type on every answer. */
@@ -1355,6 +1833,10 @@ public class FakeCloudHypervisor {
             vmm.event("vmm", "starting");
             vmm.serve();
             if (!args.containsKey("kernel") && !args.containsKey("firmware") && !args.containsKey("igvm")) {
+                // main.rs: without a payload, --restore is sent as VmRestore; with one it is not looked at.
+                if (args.containsKey("restore")) {
+                    vmm.restore();
+                }
                 return;
             }
             // The API answers from here on; the main thread parses the VM config, then sends VmCreate and VmBoot.

@@ -140,6 +140,35 @@ class FakeCloudHypervisorTest {
                 tooLong.stderr());
     }
 
+    @Test
+    void restoreTakesOnlyVmmOptionsAndCloudHypervisorsRestoreKeys() throws Exception {
+        String socket = "path=" + dir.resolve("r.sock");
+        Outcome withVmOption = run("--api-socket", socket, "--restore", "source_url=file://" + dir, "--cpus", "boot=1");
+        assertEquals(2, withVmOption.exitCode(), withVmOption.stderr());
+        assertTrue(
+                withVmOption.stderr().contains("the following required arguments were not provided"),
+                withVmOption.stderr());
+
+        Outcome noSource = run("--api-socket", socket, "--restore", "prefault=on");
+        assertEquals(1, noSource.exitCode(), noSource.stderr());
+        assertTrue(noSource.stderr().contains("Error parsing --restore: source_url missing"), noSource.stderr());
+
+        Outcome badKey = run("--api-socket", socket, "--restore", "source_url=file://" + dir + ",paused=on");
+        assertEquals(1, badKey.exitCode(), badKey.stderr());
+        assertTrue(
+                badKey.stderr().contains("Error parsing restore")
+                        && badKey.stderr().contains("Error parsing --restore")
+                        && badKey.stderr().contains("unknown option: paused"),
+                badKey.stderr());
+
+        Outcome notASnapshot = run("--api-socket", socket, "--restore", "source_url=file://" + dir.resolve("none"));
+        assertEquals(1, notASnapshot.exitCode(), notASnapshot.stderr());
+        assertTrue(
+                notASnapshot.stderr().contains("Error restoring VM")
+                        && notASnapshot.stderr().contains("Destination is not a directory"),
+                notASnapshot.stderr());
+    }
+
     /** As root, the fake runs with CAP_NET_ADMIN dropped, the way an unprivileged Cloud Hypervisor runs. */
     private static List<String> withoutNetAdmin() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
