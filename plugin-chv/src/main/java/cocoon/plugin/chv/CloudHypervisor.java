@@ -6,6 +6,7 @@ import cocoon.api.Disk;
 import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
 import cocoon.api.InvalidInputException;
+import cocoon.api.MachineFacts;
 import cocoon.api.Nic;
 import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
@@ -16,11 +17,15 @@ import cocoon.api.VmRecord;
 import cocoon.api.VmmProcess;
 import cocoon.api.VmmProcesses;
 import cocoon.plugin.chv.api.ChvApi;
+import cocoon.plugin.chv.api.SnapshotConfig;
 import cocoon.plugin.chv.api.VmInfo;
+import cocoon.plugin.chv.api.VmmPing;
 import cocoon.plugin.chv.cli.ChvCommand;
 import cocoon.plugin.chv.cli.ChvVersion;
 import cocoon.plugin.chv.cli.VmFiles;
+import cocoon.plugin.chv.host.HostCpu;
 import cocoon.plugin.chv.host.HostKvm;
+import cocoon.plugin.chv.snapshot.RestoreFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +43,17 @@ final class CloudHypervisor implements Hypervisor {
 
     private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long a snapshot may take to write: memory moves at disk speed, under a second per GiB here. */
+    private static final Duration STATE_TIMEOUT = Duration.ofMinutes(10);
+
+    /** Cloud Hypervisor runs only on KVM here ({@link #options} refuses anything else). */
+    private static final String ACCEL = "kvm";
+
     private final Processes processes;
     private final VmmProcesses vmms;
     private final ChvSettings settings;
     private final HostKvm kvm;
+    private final HostCpu cpu;
     private VersionProbe probe;
 
     CloudHypervisor(PluginContext context, ChvSettings settings) {
@@ -53,6 +65,7 @@ final class CloudHypervisor implements Hypervisor {
         this.vmms = context.vmms();
         this.settings = settings;
         this.kvm = kvm;
+        this.cpu = new HostCpu();
     }
 
     /** What {@code --version} said, asked once per CLI run. */
@@ -162,6 +175,98 @@ final class CloudHypervisor implements Hypervisor {
                     "recreate the VM with this version of cocoon");
         }
         return Path.of(console.file());
+    }
+
+    /**
+     * Cloud Hypervisor has one machine per architecture and passes the host's processor through: a saved state
+     * loads on the same release (its {@code state.json} holds no promise across releases) on the same processor.
+     */
+    @Override
+    public MachineFacts machine(VmRecord vm) {
+        return facts(probe().version().map(ChvVersion::number).orElse("(not installed)"));
+    }
+
+    private MachineFacts facts(String version) {
+        return new MachineFacts(NAME, version, HostCpu.architecture(), ACCEL, cpu.model());
+    }
+
+    @Override
+    public void pause(VmRecord vm, VmPaths paths) {
+        call(vm, paths, settings.apiTimeout(), "pause", api -> {
+            api.pause();
+            return null;
+        });
+    }
+
+    /**
+     * {@code vm.snapshot} into the folder (Cloud Hypervisor writes into an existing folder and refuses a running VM);
+     * the facts come from the live VMM, so a VM started before an upgrade records the release it runs on.
+     */
+    @Override
+    public MachineFacts saveState(VmRecord vm, VmPaths paths, Path stateFolder) {
+        VmmPing ping = call(vm, paths, STATE_TIMEOUT, "save the state of", api -> {
+            api.snapshot(SnapshotConfig.into(stateFolder));
+            return api.ping();
+        });
+        return facts(ChvVersion.parse(ping.buildVersion())
+                .or(() -> ChvVersion.parse("v" + ping.version()))
+                .map(ChvVersion::number)
+                .orElse(ping.version()));
+    }
+
+    @Override
+    public void resume(VmRecord vm, VmPaths paths) {
+        call(vm, paths, settings.apiTimeout(), "resume", api -> {
+            api.resume();
+            return null;
+        });
+    }
+
+    /**
+     * {@code --restore} from a folder whose {@code config.json} names this VM's disks, cards and console (a clone's
+     * are not its source's); the VM comes up paused, as it was saved, and {@code vm.resume} lets it run. The folder
+     * goes once the restore is done: Cloud Hypervisor has copied the memory into the guest by then.
+     */
+    @Override
+    public long launchFromState(VmRecord vm, VmPaths paths, Path stateFolder) {
+        VmFiles files = VmFiles.of(paths);
+        for (Disk disk : vm.disks()) {
+            requireFile(disk.path(), "disk");
+        }
+        String binary = probe().binary().map(Path::toString).orElse(settings.binary());
+        Path source = RestoreFolder.prepare(stateFolder, vm, files, settings.firmware());
+        try {
+            VmmProcess process = process(paths);
+            long pid = process.launch(vm, ChvCommand.restore(binary, files, source), settings.startTimeout());
+            try {
+                resume(vm, paths);
+            } catch (HypervisorException e) {
+                process.powerOff(vm.running(pid, java.time.Instant.now()), Duration.ZERO, true);
+                throw e;
+            }
+            return pid;
+        } finally {
+            try {
+                RestoreFolder.remove(source);
+            } catch (IOException e) {
+                // Only links and a small config: the next restore of this VM replaces the folder.
+            }
+        }
+    }
+
+    private interface ApiCall<R> {
+        R run(ChvApi api) throws IOException;
+    }
+
+    private <R> R call(VmRecord vm, VmPaths paths, Duration timeout, String verb, ApiCall<R> call) {
+        VmFiles files = VmFiles.of(paths);
+        try {
+            return call.run(new ChvApi(files.apiSocket(), timeout));
+        } catch (IOException e) {
+            throw new HypervisorException(
+                    "Cloud Hypervisor could not " + verb + " VM " + vm.name() + ": " + e.getMessage(),
+                    "check " + files.hypervisorLog());
+        }
     }
 
     private VersionProbe probe() {

@@ -42,6 +42,27 @@ public final class ChvApi {
         put("vmm.shutdown");
     }
 
+    /** Stops the vCPUs; the state becomes {@code Paused}. A VM already paused is refused (an invalid transition). */
+    public void pause() throws IOException {
+        put("vm.pause");
+    }
+
+    /** Lets a paused VM run again, also one that a restore brought up paused. */
+    public void resume() throws IOException {
+        put("vm.resume");
+    }
+
+    /**
+     * Writes a paused VM's {@code config.json}, {@code state.json} and {@code memory-ranges} into an existing folder
+     * that holds none of them; a running VM is refused.
+     */
+    public void snapshot(SnapshotConfig destination) throws IOException {
+        checked(
+                "PUT",
+                "vm.snapshot",
+                http.send("PUT", PREFIX + "vm.snapshot", "application/json", JSON.writeValueAsBytes(destination)));
+    }
+
     private <T> T get(String endpoint, Class<T> type) throws IOException {
         HttpResponse response = checked("GET", endpoint, http.send("GET", PREFIX + endpoint, null, new byte[0]));
         return JSON.readValue(response.body(), type);

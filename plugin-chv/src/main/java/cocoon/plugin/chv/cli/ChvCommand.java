@@ -73,15 +73,33 @@ public final class ChvCommand {
     }
 
     /**
-     * One value per disk the guest sees, in the record's order (base layers first). A qcow2
-     * overlay reads its base through its backing file, so that base is never attached on its own.
+     * A VM restored from a snapshot: Cloud Hypervisor takes every VM setting from the snapshot's {@code config.json},
+     * and a payload option would make it boot instead ({@code main.rs} restores only without one), so only the VMM's
+     * own options are given.
      */
+    public static List<String> restore(String binary, VmFiles files, Path source) {
+        List<String> argv = new ArrayList<>();
+        argv.add(binary);
+        option(argv, "--api-socket", "path=" + optionValue(files.apiSocket()));
+        option(argv, "--event-monitor", "path=" + optionValue(files.events()));
+        option(argv, "--restore", "source_url=file://" + optionValue(source.toAbsolutePath()));
+        return List.copyOf(argv);
+    }
+
+    /** One value per disk the guest sees, in the order of {@link #attached}. */
     static List<String> disks(List<Disk> disks, ChvVersion version) {
+        return attached(disks).stream().map(disk -> disk(disk, version)).toList();
+    }
+
+    /**
+     * The disks the guest sees, in the record's order (base layers first): Cloud Hypervisor's {@code disks} list. A
+     * qcow2 overlay reads its base through its backing file, so that base is never attached on its own.
+     */
+    public static List<Disk> attached(List<Disk> disks) {
         Set<Path> backingFiles =
                 disks.stream().map(Disk::backingFile).filter(Objects::nonNull).collect(Collectors.toSet());
         return disks.stream()
                 .filter(disk -> !backingFiles.contains(disk.path()))
-                .map(disk -> disk(disk, version))
                 .toList();
     }
 

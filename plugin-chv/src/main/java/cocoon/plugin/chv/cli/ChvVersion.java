@@ -43,6 +43,11 @@ public record ChvVersion(int major, int minor, int patch) implements Comparable<
         return byMinor != 0 ? byMinor : Integer.compare(patch, other.patch);
     }
 
+    /** {@code 54.0.0}: how a snapshot records the release it was saved on. */
+    public String number() {
+        return major + "." + minor + "." + patch;
+    }
+
     @Override
     public String toString() {
         return "v" + major + "." + minor + "." + patch;

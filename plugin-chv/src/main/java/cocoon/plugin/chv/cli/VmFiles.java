@@ -40,6 +40,14 @@ public record VmFiles(Path runDir, Path logDir) {
         return runDir.resolve("api.sock.lock");
     }
 
+    /**
+     * What a clone restores from: the snapshot's {@code config.json} with this VM's disks, cards and console paths,
+     * beside links to the snapshot's other state files. Only the restore reads it; it goes once the VM runs.
+     */
+    public Path restoreFolder() {
+        return runDir.resolve("restore");
+    }
+
     /** The event log belongs to one run: made empty and private before each start, removed with the run. */
     public VmmLayout layout() {
         return new VmmLayout(
