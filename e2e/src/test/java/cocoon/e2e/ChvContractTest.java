@@ -588,6 +588,75 @@ class ChvContractTest {
         }
     }
 
+    /**
+     * snapshot save of a running VM pauses it, has Cloud Hypervisor write its state into the snapshot's state folder
+     * and resumes it; a clone of that snapshot is restored from it on its own disk copy and resumes where the source
+     * was (the double's guest remembers what its source was told on the console) with no boot line in its serial log.
+     */
+    @Test
+    void aMemorySnapshotOfARunningVmClonesIntoAVmThatResumesWhereItsSourceWasWithoutBooting() throws Exception {
+        CocoonCli cocoon = cocoon();
+        cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "warm",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok();
+        try {
+            Path requests = dir.resolve("warm.log");
+            long pid = startedPid(
+                    cocoon.env("FAKE_CHV_RECORD", requests.toString())
+                            .run("start", "warm")
+                            .ok()
+                            .out(),
+                    "warm");
+            CocoonCli.Run told = cocoon.run(Duration.ofSeconds(60), "marker-42\n", "console", "warm")
+                    .ok();
+            assertTrue(told.out().contains("noted marker-42"), told.out() + told.err());
+
+            cocoon.run("snapshot", "save", "warm", "--name", "warm-snap").ok();
+
+            assertTrue(alive(pid), "the source runs on");
+            assertEquals("running", state(cocoon, "warm"));
+            assertEquals(
+                    List.of("PUT /api/v1/vm.pause", "PUT /api/v1/vm.snapshot", "PUT /api/v1/vm.resume"),
+                    puts(Files.readAllLines(requests)));
+            JsonNode snapshot = JSON.readTree(
+                    cocoon.run("snapshot", "inspect", "warm-snap").ok().out());
+            Path state = Path.of(snapshot.at("/snapshot/memoryState").asText());
+            assertTrue(Files.isRegularFile(state.resolve("config.json")), snapshot.toString());
+            assertTrue(Files.isRegularFile(state.resolve("memory-ranges")), snapshot.toString());
+
+            cocoon.run("clone", "warm-snap", "--name", "warm-copy").ok();
+            JsonNode clone = vm(cocoon, "warm-copy");
+            List<String> restored = hypervisorArguments(clone.get("pid").asLong());
+            assertTrue(restored.contains("--restore") && !restored.contains("--kernel"), restored.toString());
+            String cloneId = clone.get("id").asText();
+            CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "\n", "console", "warm-copy")
+                    .ok();
+            assertTrue(
+                    console.out().contains("fake-cloud-hypervisor: console restored, remembers: [marker-42]"),
+                    console.out() + console.err());
+            assertFalse(console.out().contains("console ready"), "the clone did not boot: " + console.out());
+            assertEquals(
+                    "", Files.readString(store.resolve("log").resolve(cloneId).resolve("serial.log")));
+            assertEquals("running", state(cocoon, "warm-copy"));
+            assertEquals("running", state(cocoon, "warm"));
+        } finally {
+            cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "warm-copy");
+            cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "warm");
+            cocoon.run("snapshot", "rm", "warm-snap");
+        }
+    }
+
     private static String tapOf(String vmId) {
         return "ck" + vmId.substring(0, 12);
     }
