@@ -1255,9 +1255,9 @@ public class FakeCloudHypervisor {
     }
 
     /**
-     * lib.rs vm_pause / vm_resume, vm.rs Vm::pause / Vm::resume: no VM is VmNotRunning; pausing a paused VM or
-     * resuming a running one is an invalid state transition; otherwise 204 between the pausing/paused (or
-     * resuming/resumed) events.
+     * lib.rs vm_pause / vm_resume, vm.rs Vm::pause / Vm::resume: no VM is VmNotRunning; then the pausing (or
+     * resuming) event, and pausing a paused VM or resuming a running one is an invalid state transition; otherwise
+     * the paused (or resumed) event and 204.
      */
     void pauseOrResume(boolean pause, OutputStream out) throws IOException {
         String action = pause ? "The VM could not be paused" : "The VM could not resume";
@@ -1269,6 +1269,8 @@ public class FakeCloudHypervisor {
                     errorBody("ApiError(" + api + "(VmNotRunning))", "Error from API", action, "VM is not running"));
             return;
         }
+        // vm.rs: the event comes first, then the state check.
+        event("vm", pause ? "pausing" : "resuming");
         if (paused == pause) {
             String current = paused ? "Paused" : "Running";
             String transition = "Invalid transition: InvalidStateTransition(" + current + ", " + current + ")";
@@ -1285,7 +1287,6 @@ public class FakeCloudHypervisor {
                             transition));
             return;
         }
-        event("vm", pause ? "pausing" : "resuming");
         paused = pause;
         event("vm", pause ? "paused" : "resumed");
         write(out, 204, null);

@@ -89,14 +89,18 @@ class SnapshotGuestTest {
         assertTrue(snapshot.at("/snapshot/machine/machineType").asText().startsWith("pc-q35-"), snapshot.toString());
         assertEquals("tcg", snapshot.at("/snapshot/machine/accel").asText());
         Path folder = Path.of(snapshot.get("folder").asText());
-        try (Stream<Path> files = Files.list(folder)) {
+        try (Stream<Path> files = Files.walk(folder)) {
             for (Path file : files.toList()) {
                 assertEquals(
-                        "rw-------",
+                        Files.isDirectory(file) ? "rwx------" : "rw-------",
                         PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
                         file + " holds the guest's memory or disk: its owner's only");
             }
         }
+        assertTrue(
+                Files.isRegularFile(
+                        Path.of(snapshot.at("/snapshot/memoryState").asText()).resolve("migration")),
+                "QEMU's migration stream in the snapshot's state folder: " + snapshot);
         assertEquals("running", guest.state(VM));
         assertTrue(guest.pipe(VM, READ_MARKERS).contains("42-mem"), "the source answers after the save");
     }

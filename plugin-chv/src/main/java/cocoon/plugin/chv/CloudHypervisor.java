@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -241,7 +242,7 @@ final class CloudHypervisor implements Hypervisor {
             try {
                 resume(vm, paths);
             } catch (HypervisorException e) {
-                process.powerOff(vm.running(pid, java.time.Instant.now()), Duration.ZERO, true);
+                process.powerOff(vm.running(pid, Instant.now()), Duration.ZERO, true);
                 throw e;
             }
             return pid;

@@ -10,6 +10,7 @@ import cocoon.api.BootSpec;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.Hypervisor;
+import cocoon.api.MachineFacts;
 import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmState;
@@ -132,6 +133,51 @@ class LiveChvTest {
                 inside.powerOff(running, paths, Duration.ofSeconds(5), false);
             }
             assertEquals(VmState.STOPPED, inside.state(running, paths));
+        }
+    }
+
+    /**
+     * A memory snapshot of the firmware VM and a VM restored from it on its own copy of the disk: the real
+     * {@code vm.snapshot} files, the edited {@code config.json} taken by a real restore, the clone running after
+     * {@code vm.resume}, and the facts a save records equal to the ones a clone is checked against.
+     */
+    @Test
+    void aRunningVmIsSavedAndAVmRestoredFromItRunsOnItsOwnDisk() throws Exception {
+        VmRecord vm = firmwareVm();
+        VmPaths paths = VmFixtures.paths(root);
+        Path state = Files.createDirectories(root.resolve("lib/snapshots/00000000000000aa/state"));
+        long pid = chv.launch(vm, paths);
+        VmRecord running = vm.running(pid, Instant.now());
+        MachineFacts saved;
+        try {
+            chv.pause(running, paths);
+            saved = chv.saveState(running, paths, state);
+            chv.resume(running, paths);
+            assertEquals("Running", info(paths).path("state").asText());
+        } finally {
+            chv.powerOff(running, paths, Duration.ofSeconds(5), true);
+        }
+        assertTrue(Files.isRegularFile(state.resolve("config.json")));
+        assertTrue(Files.isRegularFile(state.resolve("state.json")));
+        assertTrue(Files.isRegularFile(state.resolve("memory-ranges")));
+        assertEquals(chv.machine(vm), saved);
+
+        Path copy = root.resolve("clone/vms/" + VmFixtures.ID + "/empty.raw");
+        Files.createDirectories(copy.getParent());
+        Files.copy(vm.disks().getFirst().path(), copy);
+        Disk original = vm.disks().getFirst();
+        VmRecord clone = VmFixtures.record(
+                vm.spec(), vm.boot(), List.of(new Disk(copy, original.format(), false, original.serial(), null)));
+        VmPaths clonePaths = new VmPaths(copy.getParent(), root.resolve("clone/run"), root.resolve("clone/log"));
+        long clonePid = chv.launchFromState(clone, clonePaths, state);
+        VmRecord cloneRunning = clone.running(clonePid, Instant.now());
+        try {
+            assertEquals(VmState.RUNNING, chv.state(cloneRunning, clonePaths));
+            JsonNode info = info(clonePaths);
+            assertEquals("Running", info.path("state").asText());
+            assertEquals(copy.toString(), info.at("/config/disks/0/path").asText());
+        } finally {
+            chv.powerOff(cloneRunning, clonePaths, Duration.ofSeconds(5), true);
         }
     }
 

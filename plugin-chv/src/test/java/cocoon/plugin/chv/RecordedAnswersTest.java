@@ -128,7 +128,16 @@ class RecordedAnswersTest {
     }
 
     private static void perform(JsonNode step, UnixHttpClient http, Process vmm) throws Exception {
-        if (step.has("request")) {
+        if (step.has("request") && step.has("send")) {
+            String[] request = step.get("request").asText().split(" ", -1);
+            assertAnswer(
+                    step,
+                    http.send(
+                            request[0],
+                            "/api/v1/" + request[1],
+                            "application/json",
+                            JSON.writeValueAsBytes(step.get("send"))));
+        } else if (step.has("request")) {
             assertAnswer(step, send(http, step.get("request").asText()));
         } else if (step.has("await")) {
             long deadline = System.nanoTime() + AWAIT.toNanos();

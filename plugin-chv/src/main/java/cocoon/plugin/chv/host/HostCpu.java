@@ -1,6 +1,7 @@
 package cocoon.plugin.chv.host;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -29,7 +30,7 @@ public final class HostCpu {
                     .filter(name -> !name.isEmpty())
                     .findFirst()
                     .orElse("unknown");
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return "unknown";
         }
     }

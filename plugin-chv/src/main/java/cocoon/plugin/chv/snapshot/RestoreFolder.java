@@ -12,7 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Objects;
@@ -26,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class RestoreFolder {
 
-    /** Cloud Hypervisor's names for the files of a snapshot ({@code vmm/src/migration.rs}). */
+    /** The snapshot file Cloud Hypervisor takes every VM setting from ({@code vmm/src/migration.rs} SNAPSHOT_CONFIG_FILE). */
     public static final String CONFIG = "config.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +47,7 @@ public final class RestoreFolder {
             Files.write(
                     folder.resolve(CONFIG),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config),
-                    java.nio.file.StandardOpenOption.CREATE_NEW);
+                    StandardOpenOption.CREATE_NEW);
             Files.setPosixFilePermissions(folder.resolve(CONFIG), PosixFilePermissions.fromString("rw-------"));
             try (Stream<Path> entries = Files.list(saved)) {
                 for (Path entry : entries.toList()) {
@@ -64,7 +66,7 @@ public final class RestoreFolder {
 
     /** Removes the folder and what is in it (links, not what they point at); nothing when there is none. */
     public static void remove(Path folder) throws IOException {
-        if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> entries = Files.list(folder)) {
