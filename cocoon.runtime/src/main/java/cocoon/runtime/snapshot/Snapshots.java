@@ -93,9 +93,12 @@ public final class Snapshots {
                 if (running) {
                     progress.accept("pausing VM " + vm.name());
                     SavePause.mark(paths);
-                    hypervisor.pause(vm, paths);
                 }
                 try {
+                    // Inside the try: a pause that fails half-way is undone too (resuming a running guest is harmless).
+                    if (running) {
+                        hypervisor.pause(vm, paths);
+                    }
                     copies = copyDisks(vm, paths.vmDir(), folder);
                     machine = memory ? saveState(hypervisor, vm, paths, folder) : machineOrNone(hypervisor, vm);
                 } finally {
