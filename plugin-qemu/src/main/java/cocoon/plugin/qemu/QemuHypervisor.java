@@ -195,6 +195,9 @@ final class QemuHypervisor implements Hypervisor {
                 }
                 sleep(STATE_POLL);
             }
+            if (!vm.boot().bootsKernel()) {
+                UefiVars.saveBeside(QemuFiles.of(paths).firmwareVars(), stateFile);
+            }
             String type = qmp.execute(QmpCommand.MACHINE_TYPE);
             return new MachineFacts(
                     NAME,
@@ -219,7 +222,7 @@ final class QemuHypervisor implements Hypervisor {
         }
         if (!vm.boot().bootsKernel()) {
             // The variable store is a pflash disk, not part of the state: a clone needs one of its own to start.
-            UefiVars.prepare(settings, QemuFiles.of(paths).firmwareVars());
+            UefiVars.prepareFromState(settings, QemuFiles.of(paths).firmwareVars(), stateFile);
         }
         long pid = process(paths)
                 .launch(vm, QemuCommandLine.incoming(command(vm, paths), stateFile), settings.startTimeout());
