@@ -239,7 +239,7 @@ public final class Collector {
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
         for (VmRecord record : records) {
-            for (Path staged : PendingRestore.leftovers(vms.paths(record.id()).vmDir())) {
+            for (Path staged : PendingRestore.leftovers(vms.paths(record.id()).vmDir(), record.disks())) {
                 garbage.add(new Garbage(staged.toString(), "disk copy of a restore killed half-way", size(staged)));
             }
         }

@@ -422,7 +422,7 @@ public final class Snapshots {
 
     /** Every writable disk staged first, then all renamed into place together (see {@link PendingRestore}). */
     private void rollBack(SnapshotRecord snapshot, VmRecord vm, Path vmDir) {
-        PendingRestore.finish(vmDir);
+        PendingRestore.finish(vmDir, vm.disks());
         List<Disk> saved = snapshot.disks();
         List<Disk> current = snapshot.vm().disks();
         List<Path> replaced = new ArrayList<>();

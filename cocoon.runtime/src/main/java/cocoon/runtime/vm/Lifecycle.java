@@ -283,7 +283,7 @@ public final class Lifecycle {
                         "VM " + record.name() + " is already running",
                         "attach with cocoon console " + record.name() + " or stop it first");
             }
-            PendingRestore.finish(paths.vmDir());
+            PendingRestore.finish(paths.vmDir(), record.disks());
             for (Disk disk : record.disks()) {
                 requireFile(record, disk.path(), "disk");
                 if (disk.backingFile() != null) {

@@ -1,12 +1,15 @@
 package cocoon.runtime.vm;
 
 import cocoon.api.CocoonException;
+import cocoon.api.Disk;
+import cocoon.runtime.store.AtomicFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 
 /**
  * A restore replaces several disks (a cloud image's overlay and seed, say), and a guest must never boot from a mix of
@@ -29,28 +32,32 @@ public final class PendingRestore {
     /** Records that the staged copies of {@code disks}, all in {@code vmDir}, are complete, then renames each into place. */
     public static void commit(Path vmDir, List<Path> disks) {
         Path journal = vmDir.resolve(JOURNAL);
-        Path partial = vmDir.resolve(JOURNAL + ".partial");
         try {
-            Files.write(
-                    partial,
-                    disks.stream().map(disk -> disk.getFileName().toString()).toList());
-            Files.move(partial, journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(
+                    journal,
+                    disks.stream()
+                            .map(disk -> disk.getFileName() + "\n")
+                            .collect(Collectors.joining())
+                            .getBytes(StandardCharsets.UTF_8));
+            for (Path disk : disks) {
+                Files.move(staged(disk), disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.delete(journal);
         } catch (IOException e) {
             throw failure(vmDir, e);
         }
-        finish(vmDir);
     }
 
     /**
-     * Completes a restore a kill interrupted after its journal was written; with no journal, drops the staged copies of
-     * one killed before. Called with the VM's lock held, before anything reads its disks.
+     * Completes a restore a kill interrupted after its journal was written; with no journal, drops the staged copies
+     * of {@code disks} one killed before left. Called with the VM's lock held, before anything reads its disks.
      */
-    public static void finish(Path vmDir) {
+    public static void finish(Path vmDir, List<Disk> disks) {
         Path journal = vmDir.resolve(JOURNAL);
         try {
             if (!Files.exists(journal)) {
-                for (Path staged : leftovers(vmDir)) {
-                    Files.deleteIfExists(staged);
+                for (Disk disk : disks) {
+                    Files.deleteIfExists(staged(disk.path()));
                 }
                 return;
             }
@@ -68,20 +75,17 @@ public final class PendingRestore {
         }
     }
 
-    /** The staged copies of a restore killed before its journal was written: garbage, as the old disks stayed. */
-    public static List<Path> leftovers(Path vmDir) {
-        if (Files.exists(vmDir.resolve(JOURNAL)) || !Files.isDirectory(vmDir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(vmDir)) {
-            return files.filter(file -> {
-                        String name = file.getFileName().toString();
-                        return (name.startsWith(".") && name.endsWith(STAGED)) || name.equals(JOURNAL + ".partial");
-                    })
-                    .toList();
-        } catch (IOException e) {
-            throw failure(vmDir, e);
-        }
+    /**
+     * The staged copies of {@code disks} a restore killed before its journal was written left: garbage, as the old
+     * disks stayed. One look per disk, no listing: gc asks it of every VM.
+     */
+    public static List<Path> leftovers(Path vmDir, List<Disk> disks) {
+        List<Path> staged = disks.stream()
+                .filter(disk -> !disk.readOnly())
+                .map(disk -> staged(disk.path()))
+                .filter(Files::exists)
+                .toList();
+        return staged.isEmpty() || Files.exists(vmDir.resolve(JOURNAL)) ? List.of() : staged;
     }
 
     private static CocoonException failure(Path vmDir, IOException e) {

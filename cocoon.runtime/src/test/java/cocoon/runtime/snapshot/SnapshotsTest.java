@@ -500,10 +500,10 @@ class SnapshotsTest {
         lifecycle.stop("web", Duration.ofSeconds(1), true);
         Files.writeString(PendingRestore.staged(disk(vm)), "half a copy");
 
-        assertEquals(List.of(PendingRestore.staged(disk(vm))), PendingRestore.leftovers(vmDir));
+        assertEquals(List.of(PendingRestore.staged(disk(vm))), PendingRestore.leftovers(vmDir, vm.disks()));
         lifecycle.start("web");
 
         assertEquals("restored", Files.readString(disk(vm)));
-        assertEquals(List.of(), PendingRestore.leftovers(vmDir));
+        assertEquals(List.of(), PendingRestore.leftovers(vmDir, vm.disks()));
     }
 }
