@@ -42,6 +42,16 @@ public interface DiskBuilder {
         return OptionalInt.empty();
     }
 
+    /**
+     * The disks of a VM cloned from a snapshot: {@code copied} are the snapshot's, those of the source's own already
+     * copied into the clone's {@code vmDir}. A clone that {@code boots} (from a disk-only snapshot) is a new machine:
+     * a builder whose disks tell the guest who it is (a cloud image's seed: instance id, host name, cards) writes them
+     * anew for {@code spec} and {@code network}; a resumed clone keeps the identity its memory already holds.
+     */
+    default List<Disk> forClone(List<Disk> copied, VmSpec spec, VmNetwork network, Path vmDir, boolean boots) {
+        return copied;
+    }
+
     /** Removes the writable disks it created; shared bases are never touched. */
     void remove(List<Disk> disks);
 

@@ -66,6 +66,12 @@ public record VmRecord(
                 id, name, VmState.RUNNING, spec, image, boot, disks, created, at, newPid, null, network, kernelImage);
     }
 
+    /** As {@code ps} shows a live VM whose guest is paused; never written. */
+    public VmRecord paused() {
+        return new VmRecord(
+                id, name, VmState.PAUSED, spec, image, boot, disks, created, started, pid, null, network, kernelImage);
+    }
+
     public VmRecord stopped() {
         return new VmRecord(
                 id, name, VmState.STOPPED, spec, image, boot, disks, created, started, 0, null, network, kernelImage);

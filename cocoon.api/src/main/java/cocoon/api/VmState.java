@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum VmState {
     CREATED,
     RUNNING,
+    /** Its hypervisor lives but the guest's vCPUs are stopped: a snapshot save pauses it, or was killed while it had. */
+    PAUSED,
     STOPPED,
     ERROR;
 

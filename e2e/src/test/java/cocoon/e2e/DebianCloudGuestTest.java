@@ -1,6 +1,7 @@
 package cocoon.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,14 @@ class DebianCloudGuestTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String VM = "debian1";
+    private static final String CLONE = "debian2";
+    private static final int CLONE_SSH_PORT = 2223;
+    private static final String WARM_CLONE = "debian3";
+    private static final int WARM_SSH_PORT = 2224;
+    /** What makes the guest itself: cloud-init renews the SSH host key for a new instance id, systemd keeps the machine id. */
+    private static final String IDENTITY =
+            "hostname; cat /etc/machine-id; cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub";
+
     private static final String NS =
             "cocoon-e2e-debian-" + ProcessHandle.current().pid();
     private static final String IMAGE = "/debian-cloud.qcow2";
@@ -51,6 +60,7 @@ class DebianCloudGuestTest {
     private static NetworkNamespace namespace;
     private static CocoonCli inside;
     private static Path key;
+    private static List<String> sourceIdentity;
 
     @BeforeAll
     static void pullTheImageAndMakeANamespace() throws Exception {
@@ -67,7 +77,7 @@ class DebianCloudGuestTest {
 
     @AfterAll
     static void removeEverything() throws Exception {
-        NetworkNamespace.removeAll(namespace, inside, List.of(VM), server);
+        NetworkNamespace.removeAll(namespace, inside, List.of(VM, CLONE, WARM_CLONE), server);
     }
 
     @Test
@@ -135,6 +145,42 @@ class DebianCloudGuestTest {
 
     @Test
     @Order(3)
+    void theSourceHasAMachineIdAndAnSshHostKey() {
+        sourceIdentity = ssh(SSH_PORT, IDENTITY).out().strip().lines().toList();
+        assertEquals(3, sourceIdentity.size(), sourceIdentity.toString());
+        assertEquals(VM, sourceIdentity.getFirst());
+    }
+
+    /**
+     * A memory snapshot of the running cloud VM, cloned: the clone resumes the source's guest (its host name and SSH
+     * host key, no boot) over a copy of the overlay that keeps the shared base, with the UEFI variable store saved
+     * with the state, and answers ssh on its own published port at once.
+     */
+    @Test
+    @Order(4)
+    void aMemoryCloneResumesTheSourcesGuestOverItsOwnOverlay() throws IOException {
+        inside.run("snapshot", "save", VM, "--name", "debian-warm").ok();
+        long clone = System.nanoTime();
+        inside.run("clone", "debian-warm", "--name", WARM_CLONE, "-p", "127.0.0.1:" + WARM_SSH_PORT + ":22")
+                .ok();
+        Login login = ssh(WARM_SSH_PORT, IDENTITY);
+        GuestFixture.report("clone (memory) to ssh answer", clone);
+
+        assertEquals(0, login.exit(), login.out());
+        assertEquals(sourceIdentity, login.out().strip().lines().toList(), "the clone is the source's guest");
+        JsonNode disks = inspect(WARM_CLONE).at("/vm/disks");
+        assertEquals(
+                inspect(VM).at("/vm/disks/0/backingFile").asText(),
+                disks.at("/0/backingFile").asText(),
+                "the clone's overlay keeps the shared base");
+        Path vmDir = Path.of(inspect(WARM_CLONE).at("/paths/vmDir").asText());
+        assertTrue(Files.exists(vmDir.resolve("OVMF_VARS.fd")), "the clone has its own UEFI variable store");
+        assertTrue(Path.of(disks.at("/0/path").asText()).startsWith(vmDir), disks.toString());
+        inside.run(Duration.ofMinutes(3), null, "rm", "--force", WARM_CLONE).ok();
+    }
+
+    @Test
+    @Order(5)
     void stopPowersTheGuestOffThroughSystemdWithinTheTimeout() {
         long stop = System.nanoTime();
         inside.run(STOP_TIMEOUT.plusMinutes(1), null, "stop", "--timeout", STOP_TIMEOUT.toSeconds() + "s", VM)
@@ -147,8 +193,49 @@ class DebianCloudGuestTest {
         assertTrue(inside.run("ps").ok().out().lines().anyMatch(line -> line.contains(VM) && line.contains("stopped")));
     }
 
+    /**
+     * A disk-only snapshot of the stopped VM, cloned: the clone boots from a copy of the overlay over the same base
+     * with a seed of its own (a new instance id), so cloud-init runs again: the clone is named after itself and has
+     * an SSH host key of its own.
+     */
+    @Test
+    @Order(6)
+    void aDiskOnlyClonesSeedGivesItItsOwnHostnameAndSshHostKey() {
+        inside.run("snapshot", "save", VM, "--name", "debian-cold").ok();
+        long clone = System.nanoTime();
+        inside.run("clone", "debian-cold", "--name", CLONE, "-p", "127.0.0.1:" + CLONE_SSH_PORT + ":22")
+                .ok();
+        Login[] login = {new Login(-1, "(not tried)")};
+        GuestFixture.await(
+                SSH_TIMEOUT,
+                () -> "no ssh login to the clone within " + SSH_TIMEOUT + "; ssh said: "
+                        + login[0].out().strip(),
+                () -> {
+                    login[0] = ssh(CLONE_SSH_PORT, IDENTITY);
+                    if (login[0].exit() != 0) {
+                        GuestFixture.sleep(2000);
+                    }
+                    return login[0].exit() == 0;
+                });
+        GuestFixture.report("clone (disk-only) to ssh login", clone);
+        List<String> identity = login[0].out().strip().lines().toList();
+        System.out.println("[identity] source " + sourceIdentity + ", clone " + identity);
+
+        assertEquals(CLONE, identity.getFirst(), "hostname of the clone over ssh");
+        assertNotEquals(sourceIdentity.get(2), identity.get(2), "cloud-init made the clone an SSH host key of its own");
+        JsonNode clonesDisks = inspect(CLONE).at("/vm/disks");
+        assertEquals(
+                inspect(VM).at("/vm/disks/0/backingFile").asText(),
+                clonesDisks.at("/0/backingFile").asText(),
+                "the clone's overlay keeps the shared base");
+    }
+
     /** {@code ssh -p SSH_PORT LOGIN@127.0.0.1 COMMAND} inside the namespace: how it exited and what it printed. */
     private static Login ssh(String command) {
+        return ssh(SSH_PORT, command);
+    }
+
+    private static Login ssh(int port, String command) {
         List<String> argv = List.of(
                 "ip",
                 "netns",
@@ -156,7 +243,7 @@ class DebianCloudGuestTest {
                 NS,
                 "ssh",
                 "-p",
-                Integer.toString(SSH_PORT),
+                Integer.toString(port),
                 "-i",
                 key.toString(),
                 "-o",
@@ -188,6 +275,14 @@ class DebianCloudGuestTest {
     }
 
     private record Login(int exit, String out) {}
+
+    private static JsonNode inspect(String vm) {
+        try {
+            return JSON.readTree(inside.run("inspect", vm).ok().out());
+        } catch (IOException e) {
+            throw new AssertionError("inspect " + vm + " printed no JSON: " + e, e);
+        }
+    }
 
     /** The last lines the VM printed on its serial console, over all its boots. */
     private static String consoleTail() {

@@ -78,7 +78,10 @@ final class App {
                 snapshots,
                 plugins.sources(),
                 plugins.networks(),
-                vm -> lifecycle.live(vm).state() == VmState.RUNNING,
+                vm -> {
+                    VmState state = lifecycle.live(vm).state();
+                    return state == VmState.RUNNING || state == VmState.PAUSED;
+                },
                 settings.rootDir(),
                 settings.runDir(),
                 settings.logDir());

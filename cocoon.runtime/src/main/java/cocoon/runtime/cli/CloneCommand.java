@@ -2,6 +2,7 @@ package cocoon.runtime.cli;
 
 import cocoon.api.PublishedPort;
 import cocoon.api.VmRecord;
+import cocoon.runtime.snapshot.CloneRequest;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -19,6 +20,21 @@ final class CloneCommand extends CliCommand {
             "-p",
             "--publish");
 
+    private final Value<String> network = option(
+            String.class,
+            "MODE",
+            "Network of a disk-only snapshot's clone (default: the source's); a memory snapshot's clone keeps the"
+                    + " source's.",
+            "--network");
+    private final Value<Integer> cpus = option(
+            Integer.class, "N", "Virtual CPUs of a disk-only snapshot's clone (default: the source's).", "--cpu");
+    private final Value<Long> memory = option(
+            new Converters.Size(),
+            Long.class,
+            "SIZE",
+            "Memory of a disk-only snapshot's clone, e.g. 2G (default: the source's).",
+            "--memory");
+
     CloneCommand(CocoonCommand root) {
         super("Make a new VM from a snapshot: from a memory snapshot it resumes where the source was, without a"
                 + " boot; from a disk-only one it boots from the copied disks with its own MAC and address.");
@@ -33,7 +49,10 @@ final class CloneCommand extends CliCommand {
         List<PublishedPort> ports = publish.get() == null
                 ? List.of()
                 : publish.get().stream().map(PublishedPort::parse).toList();
-        VmRecord vm = root.app().snapshotting().clone(snapshot.get(), name.get(), ports, !noStart.isSet());
+        VmRecord vm = root.app()
+                .snapshotting()
+                .clone(new CloneRequest(
+                        snapshot.get(), name.get(), ports, network.get(), cpus.get(), memory.get(), !noStart.isSet()));
         System.out.println(vm.name() + " " + vm.id());
     }
 }

@@ -14,6 +14,7 @@ import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
+import cocoon.runtime.vm.PendingRestore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -237,6 +238,11 @@ public final class Collector {
             }
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
+        for (VmRecord record : records) {
+            for (Path staged : PendingRestore.leftovers(vms.paths(record.id()).vmDir(), record.disks())) {
+                garbage.add(new Garbage(staged.toString(), "disk copy of a restore killed half-way", size(staged)));
+            }
+        }
         Instant cutoff = Instant.now().minus(horizon);
         for (Path folder : children(snapshots.dir())) {
             // A save in progress writes its folder before its record: only one older than the horizon is half-written.

@@ -17,15 +17,17 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
+import cocoon.runtime.config.Sizes;
 import cocoon.runtime.plugin.Plugins;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.vm.Lifecycle;
+import cocoon.runtime.vm.PendingRestore;
+import cocoon.runtime.vm.SavePause;
 import cocoon.runtime.vm.VmNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -91,14 +93,19 @@ public final class Snapshots {
                 MachineFacts machine;
                 if (running) {
                     progress.accept("pausing VM " + vm.name());
-                    hypervisor.pause(vm, paths);
+                    SavePause.mark(paths);
                 }
                 try {
-                    copies = copyDisks(vm, folder);
+                    // Inside the try: a pause that fails half-way is undone too (resuming a running guest is harmless).
+                    if (running) {
+                        hypervisor.pause(vm, paths);
+                    }
+                    copies = copyDisks(vm, paths.vmDir(), folder);
                     machine = memory ? saveState(hypervisor, vm, paths, folder) : machineOrNone(hypervisor, vm);
                 } finally {
                     if (running) {
                         hypervisor.resume(vm, paths);
+                        SavePause.clear(paths);
                         progress.accept("resumed VM " + vm.name());
                     }
                 }
@@ -113,17 +120,21 @@ public final class Snapshots {
         }
     }
 
-    private List<Disk> copyDisks(VmRecord vm, Path folder) {
+    /**
+     * The writable disks, and the read-only ones in the VM's own folder (a cloud image's seed: the VM may be gone when
+     * a clone needs it), copied; shared bases are kept by reference.
+     */
+    private List<Disk> copyDisks(VmRecord vm, Path vmDir, Path folder) {
         List<Disk> copies = new ArrayList<>();
         for (Disk disk : vm.disks()) {
-            if (disk.readOnly()) {
+            if (disk.readOnly() && !disk.path().startsWith(vmDir)) {
                 copies.add(disk);
                 continue;
             }
             Path copy = folder.resolve(disk.path().getFileName());
             progress.accept("copying disk " + disk.path().getFileName());
             disks.copy(disk.path(), copy);
-            copies.add(new Disk(copy, disk.format(), false, disk.serial(), disk.backingFile()));
+            copies.add(new Disk(copy, disk.format(), disk.readOnly(), disk.serial(), disk.backingFile()));
         }
         return copies;
     }
@@ -161,39 +172,75 @@ public final class Snapshots {
 
     /**
      * A new VM from a snapshot, with a new id: a memory snapshot's clone keeps the source's MAC (it travels in the
-     * device state) and resumes where the source was; a disk-only snapshot's clone gets a new MAC and address and
-     * boots from the copied disks. Unless {@code start} is false it is started at once.
+     * device state), size and network mode and resumes where the source was; a disk-only snapshot's clone gets a new
+     * MAC and address, may change network mode, CPUs and memory, and boots from the copied disks. Unless the request
+     * says otherwise it is started at once.
      */
     @SuppressWarnings("try") // the locks are held for the block and released on close; the body never names them
-    public VmRecord clone(String snapshotNameOrId, String name, List<PublishedPort> published, boolean start) {
-        VmNames.validate(name);
+    public VmRecord clone(CloneRequest request) {
+        String name = VmNames.validate(request.name());
         // vms before snapshots, as gc takes them; start takes vms again (a nested shared hold) and the new VM's lock.
         try (var vmsHeld = vms.locks().shared(VmStore.STORE);
                 var snapshotsHeld = snapshots.locks().shared(SnapshotStore.STORE)) {
-            SnapshotRecord snapshot = snapshots.resolve(snapshotNameOrId);
+            SnapshotRecord snapshot = snapshots.resolve(request.snapshot());
             VmRecord source = snapshot.vm();
             Hypervisor hypervisor = plugins.hypervisor(source.hypervisor());
+            VmSpec spec = cloneSpec(snapshot, name, request);
             if (snapshot.hasMemory()) {
                 refuseBridgedMemory(snapshot);
+                refuseOtherNetwork(snapshot, request.network());
                 requireSameMachine(snapshot, hypervisor.machine(source));
             }
             VmRecord clone = vms.insert(taken -> {
                 VmStore.requireFree(name, taken);
                 String id = newId();
-                VmNetwork network = cloneNetwork(snapshot, id, name, hypervisor, published);
-                return cloneRecord(
-                        snapshot,
-                        id,
-                        name,
-                        network,
-                        copyInto(snapshot, vms.paths(id).vmDir()));
+                VmNetwork network = cloneNetwork(snapshot, id, spec, hypervisor, request);
+                Path vmDir = vms.paths(id).vmDir();
+                return cloneRecord(snapshot, id, spec, network, copyInto(snapshot, spec, network, vmDir));
             });
-            if (!start) {
+            if (!request.start()) {
                 return clone;
             }
             return snapshot.hasMemory()
                     ? lifecycle.resume(clone.id(), snapshot.memoryState())
                     : lifecycle.start(clone.id());
+        }
+    }
+
+    /**
+     * The source's spec under the clone's name, with the CPUs and memory asked for; a saved guest knows the CPUs and
+     * memory it had, so a memory snapshot's clone keeps them.
+     */
+    static VmSpec cloneSpec(SnapshotRecord snapshot, String name, CloneRequest request) {
+        VmSpec spec = snapshot.vm().spec();
+        int cpus = request.cpus() != null ? request.cpus() : spec.cpus();
+        long memory = request.memoryBytes() != null ? request.memoryBytes() : spec.memoryBytes();
+        if (snapshot.hasMemory() && (cpus != spec.cpus() || memory != spec.memoryBytes())) {
+            throw new InvalidInputException(
+                    "snapshot " + snapshot.name() + " holds the memory of a guest with " + spec.cpus() + " CPUs and "
+                            + Sizes.format(spec.memoryBytes()) + " of memory, which its clones resume with",
+                    "drop --cpu and --memory, or clone a disk-only snapshot (cocoon snapshot save --disk-only)");
+        }
+        Lifecycle.requireSize(cpus, memory);
+        return new VmSpec(
+                name,
+                cpus,
+                memory,
+                spec.storageBytes(),
+                spec.hypervisor(),
+                spec.hypervisorOptions(),
+                spec.cloudInit(),
+                spec.command());
+    }
+
+    /** The saved guest configured its card for the source's mode (a user-mode address, say): a clone keeps it. */
+    private static void refuseOtherNetwork(SnapshotRecord snapshot, String requested) {
+        String mode = snapshot.vm().network().mode();
+        if (requested != null && !requested.equals(mode)) {
+            throw new InvalidInputException(
+                    "snapshot " + snapshot.name() + " holds the memory of a guest configured for --network " + mode
+                            + ", which its clones resume with",
+                    "drop --network, or clone a disk-only snapshot (cocoon snapshot save --disk-only)");
         }
     }
 
@@ -222,19 +269,33 @@ public final class Snapshots {
     }
 
     private VmNetwork cloneNetwork(
-            SnapshotRecord snapshot, String id, String name, Hypervisor hypervisor, List<PublishedPort> published) {
+            SnapshotRecord snapshot, String id, VmSpec spec, Hypervisor hypervisor, CloneRequest request) {
         VmNetwork source = snapshot.vm().network();
+        List<PublishedPort> published = request.published();
+        Network.Request planned = new Network.Request(id, spec.name(), hypervisor, published);
+        if (!snapshot.hasMemory() && request.network() != null) {
+            Plugins.NetworkChoice choice = plugins.chooseNetwork(request.network(), hypervisor);
+            if (choice.network() == null) {
+                throw new InvalidInputException(
+                        "no network mode serves hypervisor " + hypervisor.name() + " ("
+                                + String.join("; ", choice.passedOver()) + ")",
+                        "name a mode with --network, or --network none");
+            }
+            return choice.network().reserve(planned);
+        }
         if (source.nics().isEmpty()) {
             if (!published.isEmpty()) {
                 throw new InvalidInputException(
                         "--publish needs a network card, and snapshot " + snapshot.name() + " is of a VM without one",
-                        "drop --publish");
+                        snapshot.hasMemory()
+                                ? "drop --publish"
+                                : "drop --publish, or give the clone one with --network");
             }
             return VmNetwork.none();
         }
         Network network = plugins.network(source.mode());
         if (!snapshot.hasMemory()) {
-            return network.reserve(new Network.Request(id, name, hypervisor, published));
+            return network.reserve(planned);
         }
         // The MAC and address live in the saved device state and guest memory: the cards stay, ports are the clone's.
         List<Nic> nics = new ArrayList<>();
@@ -252,21 +313,27 @@ public final class Snapshots {
         return new VmNetwork(source.mode(), nics);
     }
 
-    /** The snapshot's writable disks copied into the new VM's folder; on failure the folder goes. */
-    private List<Disk> copyInto(SnapshotRecord snapshot, Path vmDir) {
+    /**
+     * The snapshot's own disks (its folder holds the source's writable disks and per-VM ones such as a cloud image's
+     * seed) copied into the new VM's folder, shared bases kept, then handed to the disk builder to give a booting clone
+     * an identity of its own; on failure the folder goes.
+     */
+    private List<Disk> copyInto(SnapshotRecord snapshot, VmSpec spec, VmNetwork network, Path vmDir) {
+        Path folder = snapshots.folder(snapshot.id());
         try {
             Files.createDirectories(vmDir);
             List<Disk> copies = new ArrayList<>();
             for (Disk disk : snapshot.disks()) {
-                if (disk.readOnly()) {
+                if (!disk.path().startsWith(folder)) {
                     copies.add(disk);
                     continue;
                 }
                 Path copy = vmDir.resolve(disk.path().getFileName());
                 disks.copy(disk.path(), copy);
-                copies.add(new Disk(copy, disk.format(), false, disk.serial(), disk.backingFile()));
+                copies.add(new Disk(copy, disk.format(), disk.readOnly(), disk.serial(), disk.backingFile()));
             }
-            return copies;
+            return plugins.diskBuilder(snapshot.vm().image().kind())
+                    .forClone(copies, spec, network, vmDir, !snapshot.hasMemory());
         } catch (IOException | RuntimeException e) {
             deleteQuietly(vmDir, e);
             if (e instanceof CocoonException ce) {
@@ -278,18 +345,9 @@ public final class Snapshots {
         }
     }
 
-    static VmRecord cloneRecord(SnapshotRecord snapshot, String id, String name, VmNetwork network, List<Disk> disks) {
+    static VmRecord cloneRecord(SnapshotRecord snapshot, String id, VmSpec spec, VmNetwork network, List<Disk> disks) {
         VmRecord source = snapshot.vm();
-        VmSpec spec = source.spec();
-        VmSpec renamed = new VmSpec(
-                name,
-                spec.cpus(),
-                spec.memoryBytes(),
-                spec.storageBytes(),
-                spec.hypervisor(),
-                spec.hypervisorOptions(),
-                spec.cloudInit(),
-                spec.command());
+        String name = spec.name();
         BootSpec boot = source.boot();
         if (boot.bootsKernel() && !snapshot.hasMemory()) {
             boot = withoutNetworkWords(boot).withCmdline(network.kernelWords(name));
@@ -300,7 +358,7 @@ public final class Snapshots {
                 id,
                 name,
                 VmState.CREATED,
-                renamed,
+                spec,
                 source.image(),
                 boot,
                 disks,
@@ -352,31 +410,35 @@ public final class Snapshots {
                 if (snapshot.hasMemory()) {
                     requireSameMachine(snapshot, hypervisor.machine(vm));
                 }
-                rollBack(snapshot, vm);
+                rollBack(snapshot, vm, vms.paths(vmId).vmDir());
             }
             return snapshot.hasMemory() ? lifecycle.resume(vmId, snapshot.memoryState()) : vm;
         }
     }
 
-    private void rollBack(SnapshotRecord snapshot, VmRecord vm) {
+    /** Every writable disk staged first, then all renamed into place together (see {@link PendingRestore}). */
+    private void rollBack(SnapshotRecord snapshot, VmRecord vm, Path vmDir) {
+        PendingRestore.finish(vmDir, vm.disks());
         List<Disk> saved = snapshot.disks();
         List<Disk> current = snapshot.vm().disks();
+        List<Path> replaced = new ArrayList<>();
         for (int i = 0; i < saved.size(); i++) {
             if (saved.get(i).readOnly()) {
                 continue;
             }
             Path target = current.get(i).path();
-            Path incoming = target.resolveSibling("." + target.getFileName() + ".restore");
+            Path incoming = PendingRestore.staged(target);
             try {
                 Files.deleteIfExists(incoming);
                 disks.copy(saved.get(i).path(), incoming);
-                Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 throw new CocoonException(
                         "cannot restore the disk " + target + " of VM " + vm.name() + ": " + e.getMessage(),
                         "check free space and run cocoon restore again");
             }
+            replaced.add(target);
         }
+        PendingRestore.commit(vmDir, replaced);
     }
 
     private static void deleteQuietly(Path path, Exception cause) {

@@ -271,11 +271,19 @@ public final class Lifecycle {
 
     private VmRecord start(String nameOrId, Launch launch) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
-            if (hypervisor.state(record, paths) == VmState.RUNNING) {
+            boolean alive = hypervisor.state(record, paths) == VmState.RUNNING;
+            if (alive && SavePause.isMarked(paths)) {
+                hypervisor.resume(record, paths);
+                SavePause.clear(paths);
+                notices.accept("VM " + record.name() + " was left paused by an interrupted snapshot save: resumed it");
+                return record;
+            }
+            if (alive) {
                 throw new ConflictException(
                         "VM " + record.name() + " is already running",
                         "attach with cocoon console " + record.name() + " or stop it first");
             }
+            PendingRestore.finish(paths.vmDir(), record.disks());
             for (Disk disk : record.disks()) {
                 requireFile(record, disk.path(), "disk");
                 if (disk.backingFile() != null) {
@@ -289,6 +297,8 @@ public final class Lifecycle {
                     ? record
                     : record.withNetwork(
                             plugins.network(record.network().mode()).beforeStart(record));
+            // A mark whose paused hypervisor has gone since says nothing about the process started now.
+            SavePause.clear(paths);
             store.prepareWrite(record);
             long pid;
             try {
@@ -308,6 +318,11 @@ public final class Lifecycle {
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             SshEndpoint.forget(paths.runDir());
+            if (SavePause.isMarked(paths) && hypervisor.state(record, paths) == VmState.RUNNING) {
+                // A paused guest never hears the power button.
+                hypervisor.resume(record, paths);
+            }
+            SavePause.clear(paths);
             // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
             hypervisor.powerOff(record, paths, timeout, force);
             afterStop(record);
@@ -368,7 +383,11 @@ public final class Lifecycle {
      * otherwise, and ps must show what really runs.
      */
     public VmRecord live(VmRecord record) {
-        VmState actual = plugins.hypervisor(record.hypervisor()).state(record, store.paths(record.id()));
+        VmPaths paths = store.paths(record.id());
+        VmState actual = plugins.hypervisor(record.hypervisor()).state(record, paths);
+        if (actual == VmState.RUNNING && SavePause.isMarked(paths)) {
+            return record.paused();
+        }
         if (record.state() != VmState.RUNNING) {
             return actual == VmState.RUNNING ? record.running(record.pid(), record.started()) : record;
         }
@@ -381,7 +400,7 @@ public final class Lifecycle {
 
     public Path console(String nameOrId) {
         VmRecord record = live(store.resolve(nameOrId));
-        if (record.state() != VmState.RUNNING) {
+        if (record.state() != VmState.RUNNING && record.state() != VmState.PAUSED) {
             throw new ConflictException(
                     "VM " + record.name() + " is not running", "start it with cocoon start " + record.name());
         }
@@ -414,11 +433,8 @@ public final class Lifecycle {
                 ? VmNames.validate(request.name())
                 : VmNames.defaultFor(image.reference(), taken);
         int cpus = request.cpus() != null ? request.cpus() : defaults.cpus();
-        if (cpus < 1 || cpus > MAX_CPUS) {
-            throw new InvalidInputException("--cpu " + cpus + " is out of range", "use 1 to " + MAX_CPUS);
-        }
         long memory = request.memoryBytes() != null ? request.memoryBytes() : defaults.memoryBytes();
-        range("--memory", memory, MIN_MEMORY, MAX_MEMORY);
+        requireSize(cpus, memory);
         long storage = request.storageBytes() != null ? request.storageBytes() : defaults.storageBytes();
         range("--storage", storage, MIN_STORAGE, MAX_STORAGE);
         Hypervisor hypervisor =
@@ -505,6 +521,14 @@ public final class Lifecycle {
         return files == null
                 ? List.of()
                 : files.stream().map(file -> file.toAbsolutePath().normalize()).toList();
+    }
+
+    /** Refuses a {@code --cpu} or {@code --memory} no hypervisor would take. */
+    public static void requireSize(int cpus, long memoryBytes) {
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new InvalidInputException("--cpu " + cpus + " is out of range", "use 1 to " + MAX_CPUS);
+        }
+        range("--memory", memoryBytes, MIN_MEMORY, MAX_MEMORY);
     }
 
     private static void range(String flag, long value, long min, long max) {

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.api.Availability;
 import cocoon.api.BootSpec;
 import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
+import cocoon.api.Hypervisor;
 import cocoon.api.HypervisorException;
+import cocoon.api.InvalidInputException;
 import cocoon.api.MachineFacts;
+import cocoon.api.Network;
 import cocoon.api.Nic;
 import cocoon.api.NotFoundException;
 import cocoon.api.VmNetwork;
@@ -30,6 +34,7 @@ import cocoon.runtime.testing.FakeSource;
 import cocoon.runtime.testing.TestRoot;
 import cocoon.runtime.vm.CreateRequest;
 import cocoon.runtime.vm.Lifecycle;
+import cocoon.runtime.vm.PendingRestore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +67,10 @@ class SnapshotsTest {
     void setUp() {
         host = new TestRoot(dir);
         PluginCatalog catalog = PluginCatalog.of(
-                List.of(source.provider()), List.of(builder.provider()), List.of(hypervisor.provider()));
+                List.of(source.provider()),
+                List.of(builder.provider(), new FakeDiskBuilder("fake").provider()),
+                List.of(hypervisor.provider()),
+                List.of(new UserMode.Registration()));
         plugins = host.plugins(catalog);
         vms = host.vms();
         lifecycle = new Lifecycle(vms, new ImageCatalog(plugins), plugins, host.settings(catalog), line -> {});
@@ -127,7 +135,7 @@ class SnapshotsTest {
         Files.writeString(disk(vm), "saved");
         snapshots.save("web", "base", false);
 
-        VmRecord clone = snapshots.clone("base", "copy", List.of(), false);
+        VmRecord clone = snapshots.clone(CloneRequest.of("base", "copy", List.of(), false));
         Files.writeString(disk(clone), "clone's own");
 
         assertNotEquals(vm.id(), clone.id());
@@ -144,7 +152,7 @@ class SnapshotsTest {
         create("web");
         snapshots.save("web", "base", false);
 
-        VmRecord clone = snapshots.clone("base", "copy", List.of(), true);
+        VmRecord clone = snapshots.clone(CloneRequest.of("base", "copy", List.of(), true));
 
         assertEquals(FakeHypervisor.PID, clone.pid());
     }
@@ -274,8 +282,8 @@ class SnapshotsTest {
                 Nic.Backend.TAP, "52:54:00:00:00:01", "192.0.2.5", 24, "192.0.2.1", List.of(), List.of(), "ck0123");
         memorySnapshot(create("web"), new VmNetwork("bridge", List.of(bridged)), HERE);
 
-        ConflictException refused =
-                assertThrows(ConflictException.class, () -> snapshots.clone("warm", "copy", List.of(), false));
+        ConflictException refused = assertThrows(
+                ConflictException.class, () -> snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false)));
 
         assertEquals(1, refused.getMessage().lines().count(), refused.getMessage());
         assertTrue(refused.hint().contains("--disk-only") && refused.hint().contains("--network user"), refused.hint());
@@ -287,8 +295,8 @@ class SnapshotsTest {
         hypervisor.machine = HERE;
         memorySnapshot(create("web"), VmNetwork.none(), new MachineFacts("fake", "8.2.0", "pc-q35-8.2", "tcg", "max"));
 
-        ConflictException refused =
-                assertThrows(ConflictException.class, () -> snapshots.clone("warm", "copy", List.of(), false));
+        ConflictException refused = assertThrows(
+                ConflictException.class, () -> snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false)));
 
         assertEquals(
                 "snapshot warm was saved on fake 8.2.0, pc-q35-8.2, tcg, cpu max but would load on fake 7.2.22,"
@@ -302,9 +310,200 @@ class SnapshotsTest {
         hypervisor.machine = HERE;
         memorySnapshot(create("web"), VmNetwork.none(), HERE);
 
-        VmRecord clone = snapshots.clone("warm", "copy", List.of(), false);
+        VmRecord clone = snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false));
 
         assertEquals(VmNetwork.none(), clone.network());
         assertEquals("copy", clone.spec().name());
+    }
+
+    /** A user-mode network with one card per VM, whose MAC is drawn from the VM's id. */
+    private static final class UserMode implements Network {
+
+        static final class Registration extends Network.Registration {
+            Registration() {
+                super("user", 1, List.of(), context -> new UserMode());
+            }
+        }
+
+        @Override
+        public String mode() {
+            return "user";
+        }
+
+        @Override
+        public Availability availability(Hypervisor hypervisor) {
+            return Availability.ok("always");
+        }
+
+        @Override
+        public VmNetwork plan(Network.Request request) {
+            return new VmNetwork(
+                    "user",
+                    List.of(new Nic(
+                            Nic.Backend.USER,
+                            "52:54:00:" + request.vmId().substring(0, 2) + ":00:01",
+                            "10.0.2.15",
+                            24,
+                            "10.0.2.2",
+                            List.of("10.0.2.3"),
+                            request.published(),
+                            "")));
+        }
+
+        @Override
+        public VmNetwork beforeStart(VmRecord vm) {
+            return vm.network();
+        }
+    }
+
+    @Test
+    void aDiskOnlyCloneTakesTheCpusAndMemoryItIsGiven() {
+        create("web");
+        snapshots.save("web", "base", false);
+
+        VmRecord clone = snapshots.clone(new CloneRequest("base", "big", List.of(), null, 4, 2L << 30, false));
+
+        assertEquals(4, clone.spec().cpus());
+        assertEquals(2L << 30, clone.spec().memoryBytes());
+        assertEquals(4, vms.resolve("big").spec().cpus());
+    }
+
+    @Test
+    void aDiskOnlyCloneOutOfRangeIsRefusedBeforeAnythingIsWritten() {
+        create("web");
+        snapshots.save("web", "base", false);
+
+        InvalidInputException refused = assertThrows(
+                InvalidInputException.class,
+                () -> snapshots.clone(new CloneRequest("base", "big", List.of(), null, 0, null, false)));
+
+        assertEquals("--cpu 0 is out of range", refused.getMessage());
+        assertThrows(NotFoundException.class, () -> vms.resolve("big"));
+    }
+
+    @Test
+    void aDiskOnlyCloneMaySwitchFromNoNetworkToUserModeWithACardOfItsOwn() {
+        create("web");
+        snapshots.save("web", "base", false);
+
+        VmRecord clone = snapshots.clone(new CloneRequest("base", "net", List.of(), "user", null, null, false));
+
+        assertEquals("user", clone.network().mode());
+        assertEquals(1, clone.network().nics().size());
+        assertEquals("user", vms.resolve("net").network().mode());
+    }
+
+    @Test
+    void aMemoryCloneOfAnotherSizeIsRefusedInOneLine() throws IOException {
+        hypervisor.machine = HERE;
+        VmRecord vm = create("web");
+        memorySnapshot(vm, VmNetwork.none(), HERE);
+
+        InvalidInputException refused = assertThrows(
+                InvalidInputException.class,
+                () -> snapshots.clone(new CloneRequest("warm", "copy", List.of(), null, null, 2L << 30, false)));
+
+        assertEquals(1, refused.getMessage().lines().count(), refused.getMessage());
+        assertTrue(
+                refused.getMessage()
+                        .startsWith("snapshot warm holds the memory of a guest with "
+                                + vm.spec().cpus() + " CPUs"),
+                refused.getMessage());
+        assertTrue(refused.hint().contains("--disk-only"), refused.hint());
+        assertThrows(NotFoundException.class, () -> vms.resolve("copy"));
+    }
+
+    @Test
+    void aMemoryCloneWithTheSourcesOwnSizeIsAllowed() throws IOException {
+        hypervisor.machine = HERE;
+        VmRecord vm = create("web");
+        memorySnapshot(vm, VmNetwork.none(), HERE);
+
+        VmRecord clone = snapshots.clone(new CloneRequest(
+                "warm", "copy", List.of(), null, vm.spec().cpus(), vm.spec().memoryBytes(), false));
+
+        assertEquals(vm.spec().memoryBytes(), clone.spec().memoryBytes());
+    }
+
+    @Test
+    void aMemoryCloneInAnotherNetworkModeIsRefusedInOneLine() throws IOException {
+        hypervisor.machine = HERE;
+        memorySnapshot(create("web"), VmNetwork.none(), HERE);
+
+        InvalidInputException refused = assertThrows(
+                InvalidInputException.class,
+                () -> snapshots.clone(new CloneRequest("warm", "copy", List.of(), "user", null, null, false)));
+
+        assertEquals(
+                "snapshot warm holds the memory of a guest configured for --network none, which its clones resume"
+                        + " with",
+                refused.getMessage());
+        assertThrows(NotFoundException.class, () -> vms.resolve("copy"));
+    }
+
+    @Test
+    void aMemoryCloneOfABridgedVmAskedForUserModeIsRefusedAsBridged() throws IOException {
+        hypervisor.machine = HERE;
+        Nic bridged = new Nic(
+                Nic.Backend.TAP, "52:54:00:00:00:01", "192.0.2.5", 24, "192.0.2.1", List.of(), List.of(), "ck0123");
+        memorySnapshot(create("web"), new VmNetwork("bridge", List.of(bridged)), HERE);
+
+        ConflictException refused = assertThrows(
+                ConflictException.class,
+                () -> snapshots.clone(new CloneRequest("warm", "copy", List.of(), "user", null, null, false)));
+
+        assertTrue(refused.getMessage().contains("bridged guest"), refused.getMessage());
+        assertTrue(refused.hint().contains("--network user"), refused.hint());
+    }
+
+    @Test
+    void aSnapshotCopiesTheReadOnlyDisksInItsVmsFolderAndKeepsSharedOnesByReference() throws IOException {
+        Path layer = Files.writeString(
+                Files.createDirectories(host.root.resolve("images/img")).resolve("layer"), "l");
+        Path vmDir = Files.createDirectories(host.root.resolve("vms/feedfacefeedface"));
+        Path seed = Files.writeString(vmDir.resolve("seed.img"), "who I am");
+        Path cow = Files.writeString(vmDir.resolve("cow.raw"), "cow");
+        host.writeRecord(
+                "feedfacefeedface",
+                List.of(
+                        new Disk(layer, DiskFormat.RAW, true, "layer", null),
+                        new Disk(seed, DiskFormat.RAW, true, "cidata", null),
+                        new Disk(cow, DiskFormat.RAW, false, "c", null)),
+                BootSpec.kernel(null, null, ""));
+
+        SnapshotRecord saved = snapshots.save("feedfacefeedface", "keep", false);
+        VmRecord clone = snapshots.clone(CloneRequest.of("keep", "copy", List.of(), false));
+
+        assertEquals(layer, saved.disks().get(0).path());
+        assertEquals(
+                store.folder(saved.id()).resolve("seed.img"),
+                saved.disks().get(1).path());
+        assertTrue(saved.disks().get(1).readOnly());
+        Path clonesSeed = clone.disks().get(1).path();
+        assertEquals(vms.paths(clone.id()).vmDir().resolve("seed.img"), clonesSeed);
+        assertEquals("who I am", Files.readString(clonesSeed));
+    }
+
+    @Test
+    void aRestoreKilledAfterItsJournalIsFinishedByTheNextStartAndOneKilledBeforeLeavesTheOldDisks() throws IOException {
+        VmRecord vm = create("web");
+        Path vmDir = vms.paths(vm.id()).vmDir();
+        Files.writeString(disk(vm), "old");
+        Files.writeString(PendingRestore.staged(disk(vm)), "restored");
+        Files.write(
+                vmDir.resolve("restore.pending"), List.of(disk(vm).getFileName().toString()));
+
+        lifecycle.start("web");
+
+        assertEquals("restored", Files.readString(disk(vm)));
+        assertFalse(Files.exists(vmDir.resolve("restore.pending")));
+        lifecycle.stop("web", Duration.ofSeconds(1), true);
+        Files.writeString(PendingRestore.staged(disk(vm)), "half a copy");
+
+        assertEquals(List.of(PendingRestore.staged(disk(vm))), PendingRestore.leftovers(vmDir, vm.disks()));
+        lifecycle.start("web");
+
+        assertEquals("restored", Files.readString(disk(vm)));
+        assertEquals(List.of(), PendingRestore.leftovers(vmDir, vm.disks()));
     }
 }

@@ -77,6 +77,34 @@ class OverlayDiskBuilderTest {
     }
 
     @Test
+    void aBootingClonesSeedHasItsOwnInstanceIdHostNameAndCardWhileAResumedOneKeepsTheCopy() throws Exception {
+        List<Disk> source = builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir)
+                .disks();
+        Path cloneDir = Files.createDirectories(store.root.resolve("vms/9a0b1c2d3e4f"));
+        Path copiedSeed = Files.copy(vmDir.resolve("cidata.img"), cloneDir.resolve("cidata.img"));
+        List<Disk> copied = List.of(source.get(0), new Disk(copiedSeed, DiskFormat.RAW, true, "cidata", null));
+        Nic card = new Nic(
+                Nic.Backend.USER, "52:54:00:9a:0b:1c", "10.0.2.15", 24, "10.0.2.2", List.of("10.0.2.3"), List.of(), "");
+
+        assertEquals(copied, builder.forClone(copied, spec("web-2", 4 * MIB), VmNetwork.none(), cloneDir, false));
+        assertEquals(
+                "instance-id: \"cocoon-4f1c2a9be07d\"\nlocal-hostname: \"web-1\"\n",
+                Tools.run("mtype", "-i", copiedSeed.toString(), "::meta-data"),
+                "a resumed clone keeps the identity its memory holds");
+
+        List<Disk> booting =
+                builder.forClone(copied, spec("web-2", 4 * MIB), new VmNetwork("user", List.of(card)), cloneDir, true);
+
+        assertEquals(copied, booting);
+        assertEquals(
+                "instance-id: \"cocoon-9a0b1c2d3e4f\"\nlocal-hostname: \"web-2\"\n",
+                Tools.run("mtype", "-i", copiedSeed.toString(), "::meta-data"));
+        assertTrue(Tools.run("mtype", "-i", copiedSeed.toString(), "::network-config")
+                .contains("macaddress: \"52:54:00:9a:0b:1c\""));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(copiedSeed)));
+    }
+
+    @Test
     void overlayIsNeverSmallerThanTheBase() {
         builder.build(image, spec("tiny", MIB / 2), VmNetwork.none(), vmDir);
 

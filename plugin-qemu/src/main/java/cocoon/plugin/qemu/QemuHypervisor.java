@@ -200,6 +200,9 @@ final class QemuHypervisor implements Hypervisor {
                 }
                 sleep(STATE_POLL);
             }
+            if (!vm.boot().bootsKernel()) {
+                UefiVars.saveInto(QemuFiles.of(paths).firmwareVars(), stateFolder);
+            }
             String type = qmp.execute(QmpCommand.MACHINE_TYPE);
             return new MachineFacts(
                     NAME,
@@ -224,7 +227,7 @@ final class QemuHypervisor implements Hypervisor {
         }
         if (!vm.boot().bootsKernel()) {
             // The variable store is a pflash disk, not part of the state: a clone needs one of its own to start.
-            UefiVars.prepare(settings, QemuFiles.of(paths).firmwareVars());
+            UefiVars.prepareFromState(settings, QemuFiles.of(paths).firmwareVars(), stateFolder);
         }
         long pid = process(paths)
                 .launch(

@@ -20,13 +20,45 @@ final class UefiVars {
             return;
         }
         requireFirmware(settings.firmwareVars(), "firmware_vars");
+        copy(settings.firmwareVars(), vmVars);
+    }
+
+    /**
+     * A VM resumed from saved state gets the variable store its guest's firmware last wrote, saved with the state
+     * ({@link #saveInto}); one saved before stores were kept gets the template's.
+     */
+    static void prepareFromState(QemuSettings settings, Path vmVars, Path stateFolder) {
+        Path saved = saved(stateFolder);
+        if (!Files.exists(vmVars) && Files.exists(saved)) {
+            requireFirmware(settings.firmwareCode(), "firmware_code");
+            copy(saved, vmVars);
+            return;
+        }
+        prepare(settings, vmVars);
+    }
+
+    /**
+     * The store is a pflash disk, not part of the migrated state, yet the guest's firmware may have written it since
+     * boot (boot entries, secure-boot state): a paused guest's store is copied into its state folder.
+     */
+    static void saveInto(Path vmVars, Path stateFolder) {
+        if (Files.exists(vmVars)) {
+            copy(vmVars, saved(stateFolder));
+        }
+    }
+
+    private static Path saved(Path stateFolder) {
+        return stateFolder.resolve("uefi-vars");
+    }
+
+    private static void copy(Path from, Path vmVars) {
         Path partial = vmVars.resolveSibling(vmVars.getFileName() + ".partial");
         try {
             Files.deleteIfExists(partial);
             Files.createFile(
                     partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             // Written through the 0600 file: Files.copy would recreate it with the template's mode.
-            try (InputStream in = Files.newInputStream(settings.firmwareVars());
+            try (InputStream in = Files.newInputStream(from);
                     OutputStream out = Files.newOutputStream(partial)) {
                 in.transferTo(out);
             }

@@ -136,6 +136,38 @@ final class OverlayDiskBuilder implements DiskBuilder {
         }
     }
 
+    /**
+     * A booting clone gets a seed of its own: the instance id of its own folder, its name as host name and its cards.
+     * cloud-init sees the new instance id and runs again as on a first boot: it writes the new host name and network,
+     * and renews the machine id and the SSH host keys, which the copied overlay holds as the source left them.
+     */
+    @Override
+    public List<Disk> forClone(List<Disk> copied, VmSpec spec, VmNetwork network, Path vmDir, boolean boots) {
+        if (!boots) {
+            return copied;
+        }
+        Path seed = vmDir.resolve(SEED);
+        List<Disk> disks = new ArrayList<>();
+        try {
+            for (Disk disk : copied) {
+                if (!disk.path().getFileName().toString().equals(SEED)) {
+                    disks.add(disk);
+                    continue;
+                }
+                Files.deleteIfExists(seed);
+                seedDisk.write(seed, new CloudConfig(instanceId(vmDir), spec.name(), spec.cloudInit(), network));
+                disks.add(new Disk(seed, disk.format(), true, disk.serial(), null));
+            }
+        } catch (IOException e) {
+            throw StorageException.of(
+                    "cannot write the cloud-init seed in",
+                    vmDir,
+                    e,
+                    "check permissions and free space under the root dir");
+        }
+        return disks;
+    }
+
     @Override
     public void remove(List<Disk> disks) {
         deleteAll(disks.stream()

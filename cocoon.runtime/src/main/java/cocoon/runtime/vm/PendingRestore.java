@@ -1,0 +1,96 @@
+package cocoon.runtime.vm;
+
+import cocoon.api.CocoonException;
+import cocoon.api.Disk;
+import cocoon.runtime.store.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A restore replaces several disks (a cloud image's overlay and seed, say), and a guest must never boot from a mix of
+ * old and new ones. Each new disk is first copied beside the one it replaces; once all are complete the journal naming
+ * them is written, and only then are they renamed into place. A kill before the journal leaves the old disks and
+ * staged copies that gc removes; a kill after it leaves a journal that the next start or restore finishes.
+ */
+public final class PendingRestore {
+
+    static final String JOURNAL = "restore.pending";
+    private static final String STAGED = ".restore";
+
+    private PendingRestore() {}
+
+    /** Where the copy that will replace {@code disk} is written, beside it. */
+    public static Path staged(Path disk) {
+        return disk.resolveSibling("." + disk.getFileName() + STAGED);
+    }
+
+    /** Records that the staged copies of {@code disks}, all in {@code vmDir}, are complete, then renames each into place. */
+    public static void commit(Path vmDir, List<Path> disks) {
+        Path journal = vmDir.resolve(JOURNAL);
+        try {
+            AtomicFiles.write(
+                    journal,
+                    disks.stream()
+                            .map(disk -> disk.getFileName() + "\n")
+                            .collect(Collectors.joining())
+                            .getBytes(StandardCharsets.UTF_8));
+            for (Path disk : disks) {
+                Files.move(staged(disk), disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.delete(journal);
+        } catch (IOException e) {
+            throw failure(vmDir, e);
+        }
+    }
+
+    /**
+     * Completes a restore a kill interrupted after its journal was written; with no journal, drops the staged copies
+     * of {@code disks} one killed before left. Called with the VM's lock held, before anything reads its disks.
+     */
+    public static void finish(Path vmDir, List<Disk> disks) {
+        Path journal = vmDir.resolve(JOURNAL);
+        try {
+            if (!Files.exists(journal)) {
+                for (Disk disk : disks) {
+                    Files.deleteIfExists(staged(disk.path()));
+                }
+                return;
+            }
+            for (String name : Files.readAllLines(journal)) {
+                Path disk = vmDir.resolve(name);
+                Path staged = staged(disk);
+                // Renamed already by the run that was killed.
+                if (Files.exists(staged)) {
+                    Files.move(staged, disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.delete(journal);
+        } catch (IOException e) {
+            throw failure(vmDir, e);
+        }
+    }
+
+    /**
+     * The staged copies of {@code disks} a restore killed before its journal was written left: garbage, as the old
+     * disks stayed. One look per disk, no listing: gc asks it of every VM.
+     */
+    public static List<Path> leftovers(Path vmDir, List<Disk> disks) {
+        List<Path> staged = disks.stream()
+                .filter(disk -> !disk.readOnly())
+                .map(disk -> staged(disk.path()))
+                .filter(Files::exists)
+                .toList();
+        return staged.isEmpty() || Files.exists(vmDir.resolve(JOURNAL)) ? List.of() : staged;
+    }
+
+    private static CocoonException failure(Path vmDir, IOException e) {
+        return new CocoonException(
+                "cannot restore the disks in " + vmDir + ": " + e.getMessage(),
+                "check free space and permissions, then run cocoon restore again");
+    }
+}
