@@ -4,6 +4,8 @@ import cocoon.api.CocoonException;
 import cocoon.runtime.snapshot.SnapshotExport;
 import cocoon.runtime.store.IoFailure;
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -33,7 +35,14 @@ final class SnapshotExportCommand extends CliCommand {
         }
         SnapshotExport export = new SnapshotExport(root.app().snapshots());
         if (output.get().equals("-")) {
-            export.write(snapshot.get(), System.out);
+            // Not System.out: a PrintStream swallows write errors, and a reader that went away must fail the export.
+            try (OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20)) {
+                export.write(snapshot.get(), out);
+            } catch (IOException e) {
+                throw new CocoonException(
+                        "cannot write the export to standard output: " + e.getMessage(),
+                        "check what reads it (a full disk, a closed pipe)");
+            }
             return;
         }
         Path target = Path.of(output.get()).toAbsolutePath();

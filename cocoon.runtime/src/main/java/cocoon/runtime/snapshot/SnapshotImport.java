@@ -58,17 +58,19 @@ public final class SnapshotImport {
      */
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public SnapshotRecord read(InputStream in, String source, String name) {
-        TarArchiveInputStream tar = new TarArchiveInputStream(in);
-        ExportManifest manifest = manifest(tar, source);
-        Map<String, ExportManifest.Member> members = members(manifest, source);
-        SnapshotRecord exported = manifest.snapshot();
-        requireInsideFolder(exported, members.keySet(), source);
-        Image image = pulled(manifest.image(), exported.name(), "image");
-        Image kernel =
-                manifest.kernelImage() == null ? null : pulled(manifest.kernelImage(), exported.name(), "kernel image");
-        String snapshotName = VmNames.validate(name != null ? name : exported.name());
-        snapshots.requireFree(snapshotName);
+        // Held from the image lookup on: gc cannot take the image files the record will name until it is written.
         try (var held = snapshots.locks().shared(SnapshotStore.STORE)) {
+            TarArchiveInputStream tar = new TarArchiveInputStream(in);
+            ExportManifest manifest = manifest(tar, source);
+            Map<String, ExportManifest.Member> members = members(manifest, source);
+            SnapshotRecord exported = manifest.snapshot();
+            requireInsideFolder(exported, members.keySet(), source);
+            Image image = pulled(manifest.image(), exported.name(), "image");
+            Image kernel = manifest.kernelImage() == null
+                    ? null
+                    : pulled(manifest.kernelImage(), exported.name(), "kernel image");
+            String snapshotName = VmNames.validate(name != null ? name : exported.name());
+            snapshots.requireFree(snapshotName);
             String id = exported.id().matches("[0-9a-f]{16}") && !Files.exists(snapshots.folder(exported.id()))
                     ? exported.id()
                     : Snapshots.newId();
