@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.plugin.oci.testing.RegistryFixture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A memory snapshot of the demo guest under QEMU (TCG) moved through {@code snapshot export} and {@code snapshot
  * import}: with the snapshot, its VM and its image gone, the import names the image to pull, and once it is pulled
  * the imported snapshot clones into a VM that shows the guest's memory marker without a boot; an import killed
- * half-way is never listed and gc removes what it left.
+ * half-way is never listed and gc removes what it left. Then through the local registry: {@code snapshot push}
+ * sends the snapshot's own files but none of the image's layers, and {@code snapshot pull} brings it back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SnapshotExportGuestTest {
@@ -39,12 +41,14 @@ class SnapshotExportGuestTest {
     private static GuestFixture guest;
     private static CocoonCli cocoon;
     private static Path export;
+    private static Path registryStorage;
 
     @BeforeAll
     static void bootTheSource(@TempDir Path dir) throws Exception {
         guest = GuestFixture.start(dir);
         cocoon = guest.cocoon();
         export = dir.resolve("warm.tar");
+        registryStorage = dir.resolve("registry/storage/docker/registry/v2");
         cocoon.run("pull", "--quiet", guest.image()).ok();
         guest.create(VM).ok();
         guest.start(VM).ok();
@@ -152,5 +156,54 @@ class SnapshotExportGuestTest {
         cocoon.run("gc", "--horizon", "0s").ok();
         assertEquals(before, snapshotFolders());
         assertEquals(List.of("warm"), snapshotNames());
+    }
+
+    @Test
+    @Order(5)
+    void aPushedSnapshotSendsItsOwnFilesButNotTheImageLayers() throws IOException {
+        String reference = guest.image().replace("cocoon/demo:latest", "cocoon/warm-snapshot:v1");
+
+        CocoonCli.Run pushed = cocoon.run("snapshot", "push", "warm", reference).ok();
+
+        assertTrue(pushed.err().contains("holds the guest's memory"), "push warns of the secrets: " + pushed.err());
+        assertTrue(pushed.out().startsWith(reference + " sha256:"), pushed.out());
+        // The registry keeps a link per blob uploaded to (or mounted into) a repository: the artifact's repository
+        // holds its config and its own files, none of the demo image's layers.
+        List<String> received = new ArrayList<>();
+        try (Stream<Path> links =
+                Files.list(registryStorage.resolve("repositories/cocoon/warm-snapshot/_layers/sha256"))) {
+            links.forEach(link -> received.add(link.getFileName().toString()));
+        }
+        for (RegistryFixture.Layer layer : guest.demoLayers()) {
+            assertFalse(received.contains(layer.hex()), "the image layer " + layer.hex() + " was sent: " + received);
+        }
+        JsonNode snapshot =
+                JSON.readTree(cocoon.run("snapshot", "inspect", "warm").ok().out());
+        long files;
+        try (Stream<Path> walk = Files.walk(Path.of(snapshot.get("folder").asText()))) {
+            files = walk.filter(Files::isRegularFile).count() - 1;
+        }
+        assertEquals(files + 1, received.size(), "one blob per file and the config: " + received);
+    }
+
+    @Test
+    @Order(6)
+    void aPulledSnapshotClonesIntoAVmWithTheMemoryMarker() throws IOException {
+        String reference = guest.image().replace("cocoon/demo:latest", "cocoon/warm-snapshot:v1");
+        cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "moved").ok();
+        cocoon.run("snapshot", "rm", "warm").ok();
+        cocoon.run("gc", "--horizon", "0s").ok();
+        assertEquals(List.of(), snapshotNames());
+
+        long start = System.nanoTime();
+        CocoonCli.Run pulled = cocoon.run("snapshot", "pull", reference).ok();
+        GuestFixture.report("snapshot pull (256M guest)", start);
+        assertTrue(pulled.out().startsWith("warm "), pulled.out());
+
+        cocoon.run("clone", "warm", "--name", "pulled").ok();
+        guest.remember("pulled");
+        String out = guest.pipe("pulled", READ_MARKERS);
+        assertTrue(out.contains("42-mem") && out.contains("42-disk"), out);
+        assertFalse(guest.console("pulled").contains("Linux version"), "the clone did not boot a kernel");
     }
 }

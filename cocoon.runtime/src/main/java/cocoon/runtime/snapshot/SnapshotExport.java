@@ -44,20 +44,8 @@ public final class SnapshotExport {
             Path folder = snapshots.folder(record.id());
             try {
                 List<Path> files = files(folder);
-                List<ExportManifest.Member> members = new ArrayList<>();
-                for (Path file : files) {
-                    members.add(member(folder, file));
-                }
-                ExportManifest manifest = new ExportManifest(
-                        ExportManifest.FORMAT,
-                        record.vm().image(),
-                        record.vm().kernelImage(),
-                        record.disks().stream()
-                                .filter(Disk::readOnly)
-                                .map(disk -> disk.path().getFileName().toString())
-                                .toList(),
-                        relativeTo(record, folder),
-                        members);
+                ExportManifest manifest = manifest(record, folder, files);
+                List<ExportManifest.Member> members = manifest.members();
                 TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -82,8 +70,26 @@ public final class SnapshotExport {
         }
     }
 
+    /** The manifest of the snapshot whose folder holds {@code files}, each read once for its extents and hash. */
+    static ExportManifest manifest(SnapshotRecord record, Path folder, List<Path> files) throws IOException {
+        List<ExportManifest.Member> members = new ArrayList<>();
+        for (Path file : files) {
+            members.add(member(folder, file));
+        }
+        return new ExportManifest(
+                ExportManifest.FORMAT,
+                record.vm().image(),
+                record.vm().kernelImage(),
+                record.disks().stream()
+                        .filter(Disk::readOnly)
+                        .map(disk -> disk.path().getFileName().toString())
+                        .toList(),
+                relativeTo(record, folder),
+                members);
+    }
+
     /** Every regular file of the folder but the record, which the manifest carries. */
-    private static List<Path> files(Path folder) throws IOException {
+    static List<Path> files(Path folder) throws IOException {
         try (Stream<Path> walk = Files.walk(folder)) {
             return walk.filter(file -> Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .filter(file -> !file.equals(folder.resolve(SnapshotStore.RECORD)))
@@ -122,7 +128,7 @@ public final class SnapshotExport {
         return new ExportManifest.Member(name, size, HexFormat.of().formatHex(sha256.digest()), fileSize, extents);
     }
 
-    private static void copyExtents(Path file, ExportManifest.Member member, OutputStream out) throws IOException {
+    static void copyExtents(Path file, ExportManifest.Member member, OutputStream out) throws IOException {
         ByteBuffer block = ByteBuffer.allocate(BLOCK);
         try (FileChannel channel = FileChannel.open(file)) {
             for (ExportManifest.Extent extent : member.extents()) {

@@ -1,5 +1,6 @@
 package cocoon.runtime.snapshot;
 
+import cocoon.api.Artifacts;
 import cocoon.api.BootSpec;
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
@@ -14,16 +15,12 @@ import cocoon.runtime.store.Trees;
 import cocoon.runtime.vm.VmNames;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +53,55 @@ public final class SnapshotImport {
      * Imports the export {@code in} ({@code source} names it in messages) as a snapshot named {@code name}, or by
      * the name it was exported under when null; it keeps its id unless a snapshot folder here has it.
      */
-    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public SnapshotRecord read(InputStream in, String source, String name) {
+        TarArchiveInputStream tar = new TarArchiveInputStream(in);
+        return land(manifest(tar, source), source, name, (members, folder) -> receive(tar, members, folder, source));
+    }
+
+    /**
+     * Pulls the artifact {@code snapshot push} made at {@code reference} as {@link #read} imports an export: its
+     * config is the export's manifest, each blob a member, hashed again as it lands.
+     */
+    public SnapshotRecord pull(Artifacts artifacts, String reference, boolean insecure, String name) {
+        Artifacts.Manifest artifact = artifacts.pull(reference, insecure);
+        ExportManifest manifest = parse(artifact.config().getBytes(StandardCharsets.UTF_8), reference);
+        List<String> blobs = artifact.blobs().stream()
+                .map(blob -> blob.digest() + " " + blob.size())
+                .toList();
+        List<String> listed = manifest.members().stream()
+                .map(member -> "sha256:" + member.sha256() + " " + member.size())
+                .toList();
+        if (!blobs.equals(listed)) {
+            throw new DamagedExportException(reference, "its blobs are not the members its config lists");
+        }
+        return land(manifest, reference, name, (members, folder) -> {
+            for (ExportManifest.Member member : members.values()) {
+                Path target = folder.resolve(relativeName(member.name()).orElseThrow());
+                createFolders(folder, target.getParent());
+                String sha256;
+                try (MemberFile file = new MemberFile(member, target)) {
+                    artifacts.download(
+                            reference,
+                            new Artifacts.Blob(
+                                    SnapshotPush.FILE_MEDIA_TYPE, "sha256:" + member.sha256(), member.size()),
+                            file,
+                            insecure);
+                    sha256 = file.finish();
+                }
+                requireHash(member, sha256, reference);
+            }
+        });
+    }
+
+    /** Writes the members of a checked manifest into the snapshot's folder. */
+    private interface Receiver {
+        void receive(Map<String, ExportManifest.Member> members, Path folder) throws IOException;
+    }
+
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
+    private SnapshotRecord land(ExportManifest manifest, String source, String name, Receiver receiver) {
         // Held from the image lookup on: gc cannot take the image files the record will name until it is written.
         try (var held = snapshots.locks().shared(SnapshotStore.STORE)) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(in);
-            ExportManifest manifest = manifest(tar, source);
             Map<String, ExportManifest.Member> members = members(manifest, source);
             SnapshotRecord exported = manifest.snapshot();
             requireInsideFolder(exported, members.keySet(), source);
@@ -76,7 +116,7 @@ public final class SnapshotImport {
                     : Snapshots.newId();
             Path folder = snapshots.create(id);
             try {
-                receive(tar, members, folder, source);
+                receiver.receive(members, folder);
                 AtomicFiles.syncDirectory(folder);
                 SnapshotRecord record =
                         landed(exported, id, snapshotName, folder, kernel == null ? image : image.withKernel(kernel));
@@ -108,19 +148,27 @@ public final class SnapshotImport {
             if (first.getSize() > MAX_MANIFEST) {
                 throw new DamagedExportException(source, "its manifest is " + first.getSize() + " bytes long");
             }
-            byte[] bytes = tar.readNBytes((int) first.getSize());
-            ExportManifest manifest = Json.mapper().readValue(bytes, ExportManifest.class);
-            if (!ExportManifest.FORMAT.equals(manifest.format())) {
-                throw new DamagedExportException(
-                        source, "its format is " + manifest.format() + ", not " + ExportManifest.FORMAT);
-            }
-            if (manifest.snapshot() == null || manifest.image() == null) {
-                throw new DamagedExportException(source, "its manifest names no snapshot or no image");
-            }
-            return manifest;
+            return parse(tar.readNBytes((int) first.getSize()), source);
         } catch (IOException e) {
             throw new DamagedExportException(source, "its manifest cannot be read (" + e.getMessage() + ")");
         }
+    }
+
+    private static ExportManifest parse(byte[] bytes, String source) {
+        ExportManifest manifest;
+        try {
+            manifest = Json.mapper().readValue(bytes, ExportManifest.class);
+        } catch (IOException e) {
+            throw new DamagedExportException(source, "its manifest cannot be read (" + e.getMessage() + ")");
+        }
+        if (!ExportManifest.FORMAT.equals(manifest.format())) {
+            throw new DamagedExportException(
+                    source, "its format is " + manifest.format() + ", not " + ExportManifest.FORMAT);
+        }
+        if (manifest.snapshot() == null || manifest.image() == null) {
+            throw new DamagedExportException(source, "its manifest names no snapshot or no image");
+        }
+        return manifest;
     }
 
     /** The members by name, each a file inside the snapshot's folder whose extents add up to its size. */
@@ -235,13 +283,13 @@ public final class SnapshotImport {
                                 + member.size());
             }
             Path target = folder.resolve(relativeName(member.name()).orElseThrow());
-            String sha256 = write(tar, member, target, folder);
-            if (!sha256.equals(member.sha256())) {
-                throw new DamagedExportException(
-                        source,
-                        "member " + member.name() + " has sha256 " + sha256 + " but its manifest says "
-                                + member.sha256());
+            createFolders(folder, target.getParent());
+            String sha256;
+            try (MemberFile file = new MemberFile(member, target)) {
+                tar.transferTo(file);
+                sha256 = file.finish();
             }
+            requireHash(member, sha256, source);
         }
         for (String name : members.keySet()) {
             if (!seen.contains(name)) {
@@ -250,35 +298,12 @@ public final class SnapshotImport {
         }
     }
 
-    /** Writes the member's extents where they lie in the file, leaving holes as holes; returns their sha256. */
-    private static String write(InputStream in, ExportManifest.Member member, Path target, Path folder)
-            throws IOException {
-        createFolders(folder, target.getParent());
-        Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        MessageDigest sha256 = SnapshotExport.sha256();
-        byte[] block = new byte[SnapshotExport.BLOCK];
-        try (RandomAccessFile file = new RandomAccessFile(target.toFile(), "rw")) {
-            FileChannel channel = file.getChannel();
-            for (ExportManifest.Extent extent : member.extents()) {
-                long at = extent.offset();
-                long end = extent.offset() + extent.length();
-                while (at < end) {
-                    int read = in.read(block, 0, (int) Math.min(block.length, end - at));
-                    if (read < 0) {
-                        throw new IOException("member " + member.name() + " is cut short");
-                    }
-                    sha256.update(block, 0, read);
-                    ByteBuffer data = ByteBuffer.wrap(block, 0, read);
-                    while (data.hasRemaining()) {
-                        channel.write(data, at + data.position());
-                    }
-                    at += read;
-                }
-            }
-            file.setLength(member.fileSize());
-            channel.force(true);
+    private static void requireHash(ExportManifest.Member member, String sha256, String source) {
+        if (!sha256.equals(member.sha256())) {
+            throw new DamagedExportException(
+                    source,
+                    "member " + member.name() + " has sha256 " + sha256 + " but its manifest says " + member.sha256());
         }
-        return HexFormat.of().formatHex(sha256.digest());
     }
 
     /** The folders between the snapshot's folder and a member, private like it. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cocoon.api.Artifacts;
 import cocoon.api.BootSpec;
 import cocoon.api.CocoonException;
 import cocoon.api.ConflictException;
@@ -402,5 +403,69 @@ class SnapshotExportImportTest {
                 CocoonException.class,
                 () -> there.importer.read(new ByteArrayInputStream(new byte[1024]), "zeros", null));
         assertFalse(notTar.getMessage().contains("\n"), notTar.getMessage());
+    }
+
+    /** A registry in memory: the blobs by digest, the manifests by reference. */
+    private static final class MemoryRegistry implements Artifacts {
+        final Map<String, byte[]> blobs = new java.util.HashMap<>();
+        final Map<String, Manifest> manifests = new java.util.HashMap<>();
+
+        @Override
+        public Manifest push(String reference, Manifest manifest, Content content, boolean insecure) {
+            for (Blob blob : manifest.blobs()) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try {
+                    content.writeTo(blob, out);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                blobs.put(blob.digest(), out.toByteArray());
+            }
+            Manifest pushed = new Manifest(manifest.configMediaType(), manifest.config(), manifest.blobs(), "sha256:1");
+            manifests.put(reference, pushed);
+            return pushed;
+        }
+
+        @Override
+        public Manifest pull(String reference, boolean insecure) {
+            return manifests.get(reference);
+        }
+
+        @Override
+        public void download(String reference, Blob blob, java.io.OutputStream out, boolean insecure) {
+            try {
+                out.write(blobs.get(blob.digest()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Test
+    void aPushedSnapshotIsOneBlobPerFileWithTheImageByDigestAndPullsBackOnAnotherHost() throws IOException {
+        MemoryRegistry registry = new MemoryRegistry();
+
+        new SnapshotPush(here.store).push("warm", registry, "registry/snap:v1", false);
+        SnapshotRecord pulled = there.importer.pull(registry, "registry/snap:v1", false, null);
+
+        assertEquals(3, registry.blobs.size(), "cow.raw, state/memory, state/config.json");
+        assertTrue(registry.manifests.get("registry/snap:v1").config().contains("\"digest\" : \"" + DIGEST + "\""));
+        assertEquals(there.layer, pulled.disks().get(0).path());
+        assertArrayEquals(Files.readAllBytes(cow(saved)), Files.readAllBytes(cow(pulled)));
+        assertArrayEquals(
+                memory, Files.readAllBytes(there.store.folder(pulled.id()).resolve("state/memory")));
+    }
+
+    @Test
+    void aPulledBlobThatDiffersFromItsDigestIsRefusedAndNothingIsStored() throws IOException {
+        MemoryRegistry registry = new MemoryRegistry();
+        new SnapshotPush(here.store).push("warm", registry, "registry/snap:v1", false);
+        registry.blobs.values().forEach(blob -> blob[blob.length - 1] ^= 1);
+
+        DamagedExportException refused = assertThrows(
+                DamagedExportException.class, () -> there.importer.pull(registry, "registry/snap:v1", false, null));
+
+        assertTrue(refused.getMessage().contains(" has sha256 "), refused.getMessage());
+        assertEquals(List.of(), there.snapshotFolders());
     }
 }
