@@ -276,6 +276,36 @@ class SnapshotExportImportTest {
     }
 
     @Test
+    void aMemberLongerThanItsManifestSaysIsRefused() throws IOException {
+        byte[] export = export(here, "warm");
+        long size = manifestOf(export).members().stream()
+                .filter(member -> member.name().equals("snapshot/cow.raw"))
+                .findFirst()
+                .orElseThrow()
+                .size();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(export));
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            TarArchiveEntry entry;
+            while ((entry = in.getNextEntry()) != null) {
+                byte[] content = in.readAllBytes();
+                if (entry.getName().equals("snapshot/cow.raw")) {
+                    content = java.util.Arrays.copyOf(content, content.length + 1);
+                }
+                TarArchiveEntry copy = new TarArchiveEntry(entry.getName());
+                copy.setSize(content.length);
+                tar.putArchiveEntry(copy);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
+
+        refused(
+                out.toByteArray(),
+                "member snapshot/cow.raw holds " + (size + 1) + " bytes but its manifest says " + size);
+    }
+
+    @Test
     void aRecordThatNamesAFileOutsideTheExportIsRefused() throws IOException {
         byte[] export = rewrite(
                 export(here, "warm"),
