@@ -206,4 +206,22 @@ class SnapshotExportGuestTest {
         assertTrue(out.contains("42-mem") && out.contains("42-disk"), out);
         assertFalse(guest.console("pulled").contains("Linux version"), "the clone did not boot a kernel");
     }
+
+    @Test
+    @Order(7)
+    void aPullKilledHalfWayIsNeverListedAndGcRemovesWhatItLeft() throws Exception {
+        String reference = guest.image().replace("cocoon/demo:latest", "cocoon/warm-snapshot:v1");
+        List<Path> before = snapshotFolders();
+        Process pulling = cocoon.spawn("snapshot", "pull", reference, "--name", "killed-pull");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (snapshotFolders().size() == before.size() && pulling.isAlive() && System.nanoTime() < deadline) {
+            GuestFixture.sleep(2);
+        }
+        assertTrue(pulling.isAlive(), "the pull ended before it could be killed");
+        CocoonCli.kill(pulling);
+
+        assertFalse(snapshotNames().contains("killed-pull"), "a killed pull is not listed: " + snapshotNames());
+        cocoon.run("gc", "--horizon", "0s").ok();
+        assertEquals(before, snapshotFolders());
+    }
 }
