@@ -41,10 +41,11 @@ def cold_start():
 
 def disk_usage(folder):
     allocated = apparent = 0
-    for entry in os.scandir(folder):
-        stat = entry.stat()
-        allocated += stat.st_blocks * 512
-        apparent += stat.st_size
+    for parent, _, files in os.walk(folder):
+        for file in files:
+            stat = os.stat(os.path.join(parent, file))
+            allocated += stat.st_blocks * 512
+            apparent += stat.st_size
     return allocated, apparent
 
 

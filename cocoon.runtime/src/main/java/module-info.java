@@ -6,6 +6,7 @@ module cocoon.runtime {
     requires com.fasterxml.jackson.datatype.jsr310;
     requires com.fasterxml.jackson.dataformat.toml;
     requires com.sun.jna;
+    requires org.apache.commons.compress;
     requires jdk.unsupported;
 
     uses cocoon.api.ImageSource.Provider;

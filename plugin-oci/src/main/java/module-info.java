@@ -7,6 +7,9 @@ module cocoon.plugin.oci {
 
     opens cocoon.plugin.oci.store to
             com.fasterxml.jackson.databind;
+    // jib serialises the artifact manifest it pushes through its own Jackson, field by field.
+    opens cocoon.plugin.oci.registry to
+            com.fasterxml.jackson.databind;
 
     provides cocoon.api.ImageSource.Provider with
             cocoon.plugin.oci.OciImageSourceProvider;

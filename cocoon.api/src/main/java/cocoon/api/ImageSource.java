@@ -74,6 +74,11 @@ public interface ImageSource {
         return Optional.empty();
     }
 
+    /** OCI artifacts in the registries this source pulls from (snapshot push and pull); empty when it has none. */
+    default Optional<Artifacts> artifacts() {
+        return Optional.empty();
+    }
+
     /** Whether the source can work here (its tools are installed); feeds {@code cocoon doctor}. */
     Availability check();
 }

@@ -449,7 +449,7 @@ public final class Snapshots {
         }
     }
 
-    private static String newId() {
+    static String newId() {
         byte[] bytes = new byte[8];
         Ids.RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);

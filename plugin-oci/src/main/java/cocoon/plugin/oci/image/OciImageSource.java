@@ -1,5 +1,6 @@
 package cocoon.plugin.oci.image;
 
+import cocoon.api.Artifacts;
 import cocoon.api.Availability;
 import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
@@ -386,6 +387,11 @@ public final class OciImageSource implements ImageSource {
         Set<Path> used = new HashSet<>();
         store.readIndex().images().values().forEach(entry -> used.addAll(store.filesOf(entry)));
         return used;
+    }
+
+    @Override
+    public Optional<Artifacts> artifacts() {
+        return Optional.of(new OciArtifacts(credentials));
     }
 
     @Override

@@ -8,7 +8,9 @@ import cocoon.api.NotFoundException;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.hash.WritableContents;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
@@ -64,6 +66,12 @@ public final class RegistrySession implements AutoCloseable {
      */
     public static RegistrySession open(
             OciReference reference, boolean insecure, Optional<RegistryCredential> credential) {
+        return open(reference, insecure, credential, false);
+    }
+
+    /** As {@link #open(OciReference, boolean, Optional)}, with the token a push needs when {@code push}. */
+    public static RegistrySession open(
+            OciReference reference, boolean insecure, Optional<RegistryCredential> credential, boolean push) {
         boolean plainHttpAllowed = insecure || reference.isLoopback();
         if (!plainHttpAllowed) {
             TlsPreflight.check(reference);
@@ -82,7 +90,7 @@ public final class RegistrySession implements AutoCloseable {
                     .setCredential(jibCredential)
                     .setUserAgent("cocoon")
                     .newRegistryClient();
-            boolean bearer = client.doPullBearerAuth();
+            boolean bearer = push ? client.doPushBearerAuth() : client.doPullBearerAuth();
             if (!bearer && jibCredential != null && !jibCredential.isOAuth2RefreshToken()) {
                 client.configureBasicAuth();
             }
@@ -215,6 +223,44 @@ public final class RegistrySession implements AutoCloseable {
                     "layer " + layer.digest() + " of " + reference.canonical() + " size",
                     layer.size() + " bytes",
                     out.count + " bytes");
+        }
+    }
+
+    /** Whether the repository holds the blob already, so a push need not send it. */
+    public boolean hasBlob(String digest) {
+        try {
+            return client.checkBlob(DescriptorDigest.fromDigest(digest)).isPresent();
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "checking blob " + digest, credential);
+        }
+    }
+
+    /** Uploads a blob whose digest is known before its bytes are written; the registry checks it against them. */
+    public void upload(String digest, WritableContents content) {
+        try {
+            client.pushBlob(DescriptorDigest.fromDigest(digest), Blobs.from(content, true), null, count -> {});
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "uploading blob " + digest, credential);
+        }
+    }
+
+    /** Puts {@code manifest} under the reference's tag (or digest); returns its digest. */
+    public String pushManifest(ManifestTemplate manifest) {
+        try {
+            return client.pushManifest(manifest, reference.qualifier()).toString();
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "pushing the manifest", credential);
+        }
+    }
+
+    /** The reference's own manifest, not followed to a platform: an artifact's. */
+    public ManifestAndDigest<ManifestTemplate> manifest() {
+        try {
+            return pullManifest(reference.qualifier());
+        } catch (CocoonException e) {
+            throw e;
+        } catch (Exception e) {
+            throw RegistryErrors.translate(e, reference, "fetching the manifest", credential);
         }
     }
 
