@@ -21,7 +21,7 @@ import javax.net.ssl.SSLException;
  * {@link DownloadException} line that names the URL.
  *
  * <p>Built on {@link HttpURLConnection}, which reads a body straight from the socket into the caller's
- * buffer: the JDK's {@code java.net.http} client took 1.8 s of CPU for a 501 MB body on loopback where this
+ * buffer: the JDK's {@code java.net.http} client took 1.8 s to receive a 501 MB body on loopback where this
  * takes 0.36 s (2026-12-02, 2 cores). Its read timeout is the timeout per stretch without bytes. The TLS
  * context is made only when an HTTPS URL is opened: building it parses the JDK's trust store (~90 ms).
  */

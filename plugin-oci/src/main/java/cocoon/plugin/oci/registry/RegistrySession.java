@@ -98,7 +98,7 @@ public final class RegistrySession implements AutoCloseable {
 
     /**
      * jib's HTTP transport makes a TLS context for every request, plain HTTP ones too, and the first one parses
-     * the JDK's trust store (~90 ms of a 0.5 s pull of the demo image at load 1): the parse is started on a thread
+     * the JDK's trust store (~75 ms of a 0.5 s pull of the demo image at load 1): the parse is started on a thread
      * of its own, to overlap the plain-HTTP probe and the loading of jib's classes on this one. The JDK keeps
      * the parsed store for every later context.
      */
