@@ -1,4 +1,4 @@
-# Sourced by create.sh, start.sh, net.sh and cli-latency.sh: the demo guest images, served from loopback
+# Sourced by pull.sh, create.sh, start.sh, net.sh and cli-latency.sh: the demo guest images, served from loopback
 # servers this script starts (a docker-registry for the OCI demo, python3 http.server for the cloud demo).
 
 # serve_oci_demo [EDIT...]: builds the OCI demo, runs `EDIT... LAYOUT` on its layout if given, pushes it;

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# OCI pull: `cocoon pull` vs `skopeo copy docker://... oci:DIR` of a ~300 MB three-layer image from a
-# loopback docker-registry, cold (empty store) and warm (already pulled), plus the share of cocoon's
-# cold pull spent converting layers to EROFS (unpacking + mkfs.erofs, timed on their own).
-# Usage: bench/pull.sh          (BENCH_RUNS=N changes the runs per figure, default 3)
+# OCI pull: `cocoon pull` vs `skopeo copy docker://... oci:DIR` from one loopback docker-registry, of the
+# small demo VM image (guest/build-oci-demo.sh: two layers, 11 MB) and of a ~300 MB three-layer image, cold
+# (empty store) and warm (already pulled), plus the share of cocoon's cold pull of the large image spent
+# converting layers to EROFS (unpacking + mkfs.erofs, timed on their own).
+# Usage: bench/pull.sh          (BENCH_RUNS=N changes the runs per figure, default 3; the small image gets 3x)
 source "$(dirname -- "$0")/lib.sh"
+source "$repo/bench/images.sh"
 runs=${BENCH_RUNS:-3}
 machine
+
+serve_oci_demo
+echo "demo image: $(du -sm "$work/oci-demo/blobs" | cut -f1) MB compressed, pushed to $oci_ref"
+small_skopeo=$(bench_time skopeo-small "$((runs * 3))" --prepare "rm -rf $work/skopeo-small" -- \
+  "skopeo copy --quiet --src-tls-verify=false docker://$oci_ref oci:$work/skopeo-small:latest")
+small_cocoon=$(bench_time cocoon-small "$((runs * 3))" --prepare "rm -rf $COCOON_ROOT_DIR" -- \
+  "$cocoon pull --insecure --quiet $oci_ref")
 
 echo "building the image (3 layers of 144 MiB, ~100 MB each gzipped)..."
 layers=$(python3 "$repo/bench/make-oci-image.py" "$work/layout" 3 144)
 image_mb=$(du -sm "$work/layout/blobs" | cut -f1)
-port=$(free_port)
-"$repo/scripts/registry" "$port" "$work/registry" > "$work/registry.log" 2>&1 &
-pids+=($!)
-wait_for_port "$port"
-ref="127.0.0.1:$port/bench/big:latest"
+ref="${oci_ref%%/*}/bench/big:latest"
 skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:latest" "docker://$ref"
 echo "image: $image_mb MB compressed, pushed to $ref"
 
@@ -45,7 +50,9 @@ for digest in $layers; do
 done
 
 echo
-echo "mean of $runs runs          (ratio = cocoon / skopeo)"
+echo "mean of $runs runs (the demo image: $((runs * 3)))   (ratio = cocoon / skopeo)"
+row "skopeo copy, demo image, cold" "$small_skopeo"
+row "cocoon pull, demo image, cold" "$small_cocoon" "$small_skopeo"
 row "skopeo copy, cold" "$cold_skopeo"
 row "cocoon pull, cold" "$cold_cocoon" "$cold_skopeo"
 row "skopeo copy, warm" "$warm_skopeo"

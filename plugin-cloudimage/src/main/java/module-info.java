@@ -3,7 +3,6 @@
 @SuppressWarnings("module")
 module cocoon.plugin.cloudimage {
     requires cocoon.api;
-    requires java.net.http;
 
     // The index records and partial-download validators are written and read by the runtime's Jackson-backed JsonFiles.
     opens cocoon.plugin.cloudimage.store to

@@ -82,8 +82,8 @@ final class CloudImageSource implements ImageSource {
     public Image pull(String reference, PullOptions options, ProgressListener progress) {
         String url = checkedUrl(reference);
         String item = fileName(url);
-        try (StoreLock.Held shared = store.shareStore();
-                Downloader downloader = new Downloader(settings.http(), settings.limits(), options.tls())) {
+        Downloader downloader = new Downloader(settings.http(), settings.limits(), options::tls);
+        try (StoreLock.Held shared = store.shareStore()) {
             String expected = expectedDigest(url, options, downloader);
             try (PartFile part = PartFile.open(context.tmpDir(), url, context.json())) {
                 Optional<IndexEntry> known = store.entry(url).filter(e -> Files.exists(store.blob(e.hex())));

@@ -5,9 +5,7 @@ import cocoon.api.ProgressListener;
 import cocoon.plugin.cloudimage.DownloadException;
 import cocoon.plugin.cloudimage.StorageException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -26,7 +25,7 @@ import javax.net.ssl.SSLContext;
  * whether a stored copy is still current, and resumes a partial file with a Range request when the
  * server supports it for the same version of the file.
  */
-public final class Downloader implements AutoCloseable {
+public final class Downloader {
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes \\*/(\\d+)");
@@ -53,7 +52,8 @@ public final class Downloader implements AutoCloseable {
     private final HttpFetcher fetcher;
     private final DownloadLimits limits;
 
-    public Downloader(HttpSettings settings, DownloadLimits limits, SSLContext tls) {
+    /** {@code tls} is asked for only when an HTTPS URL is opened. */
+    public Downloader(HttpSettings settings, DownloadLimits limits, Supplier<SSLContext> tls) {
         this.fetcher = new HttpFetcher(settings, tls);
         this.limits = limits;
     }
@@ -88,15 +88,15 @@ public final class Downloader implements AutoCloseable {
                 headers.put("If-Modified-Since", stored.lastModified());
             }
         }
-        HttpResponse<InputStream> response = fetcher.get(uri, headers);
+        HttpFetcher.Response response = fetcher.get(uri, headers);
         int status = response.statusCode();
         if (status == 304 && offset == 0 && !headers.isEmpty()) {
-            closeBody(response);
+            response.close();
             progress.on(ProgressEvent.message(item, "not modified on the server; already stored"));
             return new Outcome.NotModified();
         }
         if (status == 416 && offset > 0) {
-            closeBody(response);
+            response.close();
             if (unsatisfiedLength(response) == offset && partial.isPresent() && offset <= limits.maxBytes()) {
                 // If-Range held (else the server would have sent the whole file), and the file is exactly
                 // as long as the part: an earlier pull died after its download. Use the bytes as they are.
@@ -117,7 +117,7 @@ public final class Downloader implements AutoCloseable {
         if (status == 206 && offset > 0) {
             long start = rangeStart(response);
             if (start != offset) {
-                closeBody(response);
+                response.close();
                 part.restart();
                 return fetch(url, part, null, item, progress);
             }
@@ -126,18 +126,18 @@ public final class Downloader implements AutoCloseable {
             offset = 0;
             part.restart();
         } else {
-            closeBody(response);
+            response.close();
             throw fetcher.statusError(uri, status);
         }
-        String etag = response.headers().firstValue("ETag").orElse(null);
-        String lastModified = response.headers().firstValue("Last-Modified").orElse(null);
+        String etag = response.header("ETag");
+        String lastModified = response.header("Last-Modified");
         part.saveValidators(new PartialValidators(url, etag, lastModified));
         long total = totalLength(response, offset);
         try {
             limits.checkAnnounced(uri, total);
             limits.checkRoom(uri, part.path().getParent(), total < 0 ? 0 : total - offset);
         } catch (DownloadException refused) {
-            closeBody(response);
+            response.close();
             if (total > limits.maxBytes()) {
                 part.restart();
             }
@@ -148,7 +148,7 @@ public final class Downloader implements AutoCloseable {
 
     private Outcome.Fetched stream(
             URI uri,
-            HttpResponse<InputStream> response,
+            HttpFetcher.Response response,
             PartFile part,
             long offset,
             long total,
@@ -156,7 +156,6 @@ public final class Downloader implements AutoCloseable {
             ProgressListener progress,
             String etag,
             String lastModified) {
-        MessageDigest sha256 = hashPrefix(part, offset);
         FileChannel out = part.channel();
         long[] written = {offset};
         long[] reported = {offset};
@@ -172,45 +171,48 @@ public final class Downloader implements AutoCloseable {
         } catch (IOException e) {
             throw written(part, e);
         }
-        fetcher.copyBody(uri, response.body(), (buffer, length) -> {
-            if (written[0] + length > cap) {
-                part.restart();
-                throw written[0] + length > limits.maxBytes()
-                        ? limits.tooLarge(uri)
-                        : new DownloadException(
-                                "GET " + uri + ": body longer than the " + total + " bytes announced",
-                                "the server is misbehaving; try another mirror");
-            }
-            if (written[0] - roomChecked[0] >= ROOM_STEP) {
-                roomChecked[0] = written[0];
-                limits.checkRoom(uri, part.path().getParent(), 0);
-            }
-            sha256.update(buffer, 0, length);
-            ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, length);
-            try {
-                while (chunk.hasRemaining()) {
-                    out.write(chunk);
+        String hex;
+        try (BackgroundDigest sha256 = new BackgroundDigest(hashPrefix(part, offset), HttpFetcher.BUFFER_BYTES);
+                EarlyWriteback writeback = new EarlyWriteback(out)) {
+            fetcher.copyBody(uri, response, (buffer, length) -> {
+                if (written[0] + length > cap) {
+                    part.restart();
+                    throw written[0] + length > limits.maxBytes()
+                            ? limits.tooLarge(uri)
+                            : new DownloadException(
+                                    "GET " + uri + ": body longer than the " + total + " bytes announced",
+                                    "the server is misbehaving; try another mirror");
                 }
-            } catch (IOException e) {
-                throw written(part, e);
+                if (written[0] - roomChecked[0] >= ROOM_STEP) {
+                    roomChecked[0] = written[0];
+                    limits.checkRoom(uri, part.path().getParent(), 0);
+                }
+                sha256.update(buffer, length);
+                ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, length);
+                try {
+                    while (chunk.hasRemaining()) {
+                        out.write(chunk);
+                    }
+                } catch (IOException e) {
+                    throw written(part, e);
+                }
+                written[0] += length;
+                writeback.written(written[0]);
+                if (written[0] - reported[0] >= PROGRESS_STEP) {
+                    reported[0] = written[0];
+                    progress.on(ProgressEvent.progress(item, written[0], total));
+                }
+            });
+            if (total >= 0 && written[0] < total) {
+                throw new DownloadException(
+                        "GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
+                        "the connection was cut; pull again to resume");
             }
-            written[0] += length;
-            if (written[0] - reported[0] >= PROGRESS_STEP) {
-                reported[0] = written[0];
-                progress.on(ProgressEvent.progress(item, written[0], total));
-            }
-        });
-        if (total >= 0 && written[0] < total) {
-            throw new DownloadException(
-                    "GET " + uri + ": body ended after " + written[0] + " of " + total + " bytes",
-                    "the connection was cut; pull again to resume");
-        }
-        try {
             out.force(true);
+            hex = HexFormat.of().formatHex(sha256.digest());
         } catch (IOException e) {
             throw written(part, e);
         }
-        String hex = HexFormat.of().formatHex(sha256.digest());
         progress.on(ProgressEvent.done(item, written[0], "sha256:" + hex));
         return new Outcome.Fetched(part.path(), hex, written[0], etag, lastModified);
     }
@@ -256,9 +258,8 @@ public final class Downloader implements AutoCloseable {
         return sha256;
     }
 
-    private static long rangeStart(HttpResponse<?> response) {
-        return response.headers()
-                .firstValue("Content-Range")
+    private static long rangeStart(HttpFetcher.Response response) {
+        return Optional.ofNullable(response.header("Content-Range"))
                 .map(CONTENT_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
@@ -266,9 +267,8 @@ public final class Downloader implements AutoCloseable {
     }
 
     /** The file size a 416 answer names ({@code Content-Range: bytes *}{@code /N}), or -1. */
-    private static long unsatisfiedLength(HttpResponse<?> response) {
-        return response.headers()
-                .firstValue("Content-Range")
+    private static long unsatisfiedLength(HttpFetcher.Response response) {
+        return Optional.ofNullable(response.header("Content-Range"))
                 .map(UNSATISFIED_RANGE::matcher)
                 .filter(Matcher::matches)
                 .map(m -> Long.parseLong(m.group(1)))
@@ -276,32 +276,19 @@ public final class Downloader implements AutoCloseable {
     }
 
     /** The size of the whole file, or -1 when the server does not say. */
-    private static long totalLength(HttpResponse<?> response, long offset) {
+    private static long totalLength(HttpFetcher.Response response, long offset) {
         if (response.statusCode() == 206) {
-            Matcher range = response.headers()
-                    .firstValue("Content-Range")
-                    .map(CONTENT_RANGE::matcher)
-                    .orElseThrow();
+            Matcher range = CONTENT_RANGE.matcher(
+                    Optional.ofNullable(response.header("Content-Range")).orElseThrow());
             if (range.matches() && !"*".equals(range.group(3))) {
                 return Long.parseLong(range.group(3));
             }
         }
-        return response.headers().firstValueAsLong("Content-Length").stream()
-                .map(n -> n + offset)
-                .findFirst()
-                .orElse(-1L);
-    }
-
-    private static void closeBody(HttpResponse<InputStream> response) {
+        String length = response.header("Content-Length");
         try {
-            response.body().close();
-        } catch (IOException ignored) {
-            // The response is abandoned either way.
+            return length == null ? -1 : Long.parseLong(length.strip()) + offset;
+        } catch (NumberFormatException e) {
+            return -1;
         }
-    }
-
-    @Override
-    public void close() {
-        fetcher.close();
     }
 }

@@ -4,21 +4,14 @@ import cocoon.plugin.cloudimage.DownloadException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
@@ -26,48 +19,77 @@ import javax.net.ssl.SSLException;
  * GET requests with bounded redirects, a connect timeout, a timeout for the response headers and,
  * while a body streams, a timeout for each stretch without bytes. Every failure becomes one
  * {@link DownloadException} line that names the URL.
+ *
+ * <p>Built on {@link HttpURLConnection}, which reads a body straight from the socket into the caller's
+ * buffer: the JDK's {@code java.net.http} client took 1.8 s to receive a 501 MB body on loopback where this
+ * takes 0.36 s (2026-12-02, 2 cores). Its read timeout is the timeout per stretch without bytes. The TLS
+ * context is made only when an HTTPS URL is opened: building it parses the JDK's trust store (~90 ms).
  */
-final class HttpFetcher implements AutoCloseable {
+final class HttpFetcher {
 
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+    /** The most bytes a {@link Sink} gets at once. */
+    static final int BUFFER_BYTES = 128 * 1024;
 
     /** Receives body bytes as they arrive. */
     interface Sink {
         void accept(byte[] buffer, int length) throws IOException;
     }
 
-    private final HttpSettings settings;
-    private final HttpClient client;
-    private final ScheduledExecutorService watchdog;
+    /** A response whose headers have arrived; closing it ends the exchange and its connection. */
+    static final class Response implements AutoCloseable {
+        private final HttpURLConnection connection;
+        private final int status;
 
-    HttpFetcher(HttpSettings settings, SSLContext tls) {
+        private Response(HttpURLConnection connection, int status) {
+            this.connection = connection;
+            this.status = status;
+        }
+
+        int statusCode() {
+            return status;
+        }
+
+        /** A header's first value, whatever its case; null when absent. */
+        String header(String name) {
+            return connection.getHeaderField(name);
+        }
+
+        InputStream body() throws IOException {
+            return connection.getInputStream();
+        }
+
+        /** Closes the socket too: a body left unread (a refused download, junk past its length) is never drained. */
+        @Override
+        public void close() {
+            connection.disconnect();
+        }
+    }
+
+    private final HttpSettings settings;
+    private final Supplier<SSLContext> tls;
+    private SSLContext context;
+
+    HttpFetcher(HttpSettings settings, Supplier<SSLContext> tls) {
         this.settings = settings;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .sslContext(tls)
-                .build();
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "cloudimg-read-timeout");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.tls = tls;
     }
 
     /** The final response after redirects; its status is whatever the server said last. */
-    HttpResponse<InputStream> get(URI uri, Map<String, String> headers) {
+    Response get(URI uri, Map<String, String> headers) {
         URI current = uri;
         for (int hop = 0; ; hop++) {
-            HttpResponse<InputStream> response = send(current, headers);
+            Response response = send(current, headers);
             if (!REDIRECTS.contains(response.statusCode())) {
                 return response;
             }
-            closeQuietly(response.body());
-            String location = response.headers()
-                    .firstValue("Location")
-                    .orElseThrow(() -> new DownloadException(
-                            "GET " + uri + ": HTTP " + response.statusCode() + " redirect without a Location",
-                            "the server is misconfigured; use the final URL"));
+            String location = response.header("Location");
+            response.close();
+            if (location == null) {
+                throw new DownloadException(
+                        "GET " + uri + ": HTTP " + response.statusCode() + " redirect without a Location",
+                        "the server is misconfigured; use the final URL");
+            }
             if (hop >= settings.maxRedirects()) {
                 throw new DownloadException(
                         "GET " + uri + ": more than " + settings.maxRedirects() + " redirects",
@@ -85,13 +107,13 @@ final class HttpFetcher implements AutoCloseable {
 
     /** A small text body (a SHA256SUMS file), at most {@code limit} bytes. */
     String getText(URI uri, int limit) {
-        HttpResponse<InputStream> response = get(uri, Map.of());
+        Response response = get(uri, Map.of());
         if (response.statusCode() != 200) {
-            closeQuietly(response.body());
+            response.close();
             throw statusError(uri, response.statusCode());
         }
         StringBuilder text = new StringBuilder();
-        copyBody(uri, response.body(), (buffer, length) -> {
+        copyBody(uri, response, (buffer, length) -> {
             if (text.length() + length > limit) {
                 throw new IOException("larger than " + limit + " bytes");
             }
@@ -101,46 +123,30 @@ final class HttpFetcher implements AutoCloseable {
     }
 
     /**
-     * Streams the body into {@code sink} and returns how many bytes came. Closes the body; a stretch
+     * Streams the body into {@code sink} and returns how many bytes came. Closes the response; a stretch
      * longer than the read timeout without bytes aborts it.
      */
-    long copyBody(URI uri, InputStream body, Sink sink) {
-        AtomicLong lastBytes = new AtomicLong(System.nanoTime());
-        AtomicBoolean timedOut = new AtomicBoolean();
-        long limitNanos = settings.readTimeout().toNanos();
-        long period = Math.max(20, settings.readTimeout().toMillis() / 4);
-        ScheduledFuture<?> check = watchdog.scheduleAtFixedRate(
-                () -> {
-                    if (System.nanoTime() - lastBytes.get() > limitNanos && timedOut.compareAndSet(false, true)) {
-                        closeQuietly(body);
-                    }
-                },
-                period,
-                period,
-                TimeUnit.MILLISECONDS);
+    long copyBody(URI uri, Response response, Sink sink) {
         long total = 0;
-        try (body) {
-            byte[] buffer = new byte[128 * 1024];
+        try (response;
+                InputStream body = response.body()) {
+            byte[] buffer = new byte[BUFFER_BYTES];
             int n;
             while ((n = body.read(buffer)) >= 0) {
-                lastBytes.set(System.nanoTime());
                 sink.accept(buffer, n);
                 total += n;
             }
             return total;
+        } catch (SocketTimeoutException e) {
+            throw new DownloadException(
+                    "GET " + uri + ": no data for " + settings.readTimeout().toSeconds() + " s after " + total
+                            + " bytes",
+                    "the server stalled; pull again to resume");
         } catch (IOException e) {
-            if (timedOut.get()) {
-                throw new DownloadException(
-                        "GET " + uri + ": no data for " + settings.readTimeout().toSeconds() + " s after " + total
-                                + " bytes",
-                        "the server stalled; pull again to resume");
-            }
             throw new DownloadException(
                     "GET " + uri + ": transfer broke after " + total + " bytes: " + oneLine(e),
                     "pull again to resume",
                     e);
-        } finally {
-            check.cancel(false);
         }
     }
 
@@ -153,40 +159,72 @@ final class HttpFetcher implements AutoCloseable {
         return new DownloadException("GET " + uri + ": HTTP " + status, hint);
     }
 
-    private HttpResponse<InputStream> send(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(settings.readTimeout());
-        headers.forEach(request::header);
+    private Response send(URI uri, Map<String, String> headers) {
         String where = uri.getHost() + ":" + port(uri);
+        HttpURLConnection connection;
         try {
-            return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException e) {
+            connection = (HttpURLConnection) uri.toURL().openConnection();
+            if (connection instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls().getSocketFactory());
+            }
+            connection.setInstanceFollowRedirects(false);
+            connection.setUseCaches(false);
+            connection.setConnectTimeout(
+                    Math.toIntExact(settings.connectTimeout().toMillis()));
+            connection.setReadTimeout(Math.toIntExact(settings.readTimeout().toMillis()));
+            headers.forEach(connection::setRequestProperty);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new DownloadException("GET " + uri + ": " + oneLine(e), "check the URL", e);
+        }
+        try {
+            connection.connect();
+        } catch (SocketTimeoutException e) {
+            connection.disconnect();
             throw new DownloadException(
                     "GET " + uri + ": connecting to " + where + " timed out after "
                             + settings.connectTimeout().toSeconds() + " s",
                     "check the host and your network",
                     e);
-        } catch (HttpTimeoutException e) {
+        } catch (IOException e) {
+            connection.disconnect();
+            throw failure(uri, where, e);
+        }
+        try {
+            return new Response(connection, connection.getResponseCode());
+        } catch (SocketTimeoutException e) {
+            connection.disconnect();
             throw new DownloadException(
                     "GET " + uri + ": no response from " + where + " within "
                             + settings.readTimeout().toSeconds() + " s",
                     "the server is not answering; try again later",
                     e);
-        } catch (ConnectException e) {
-            throw new DownloadException(
+        } catch (IOException e) {
+            connection.disconnect();
+            throw failure(uri, where, e);
+        }
+    }
+
+    private static DownloadException failure(URI uri, String where, IOException e) {
+        if (e instanceof ConnectException) {
+            return new DownloadException(
                     "GET " + uri + ": cannot connect to " + where + " (connection refused)",
                     "check the host and port; is the server running?",
                     e);
-        } catch (SSLException e) {
-            throw new DownloadException(
+        }
+        if (e instanceof SSLException) {
+            return new DownloadException(
                     "GET " + uri + ": TLS with " + where + " failed: " + oneLine(e),
                     "if the server uses a private CA, pass it with --ca-file",
                     e);
-        } catch (IOException e) {
-            throw new DownloadException("GET " + uri + ": " + oneLine(e), "check the URL and your network", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DownloadException("GET " + uri + ": interrupted", "pull again to resume", e);
         }
+        return new DownloadException("GET " + uri + ": " + oneLine(e), "check the URL and your network", e);
+    }
+
+    private SSLContext tls() {
+        if (context == null) {
+            context = tls.get();
+        }
+        return context;
     }
 
     private static int port(URI uri) {
@@ -200,19 +238,5 @@ final class HttpFetcher implements AutoCloseable {
         }
         String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         return message.strip().replaceAll("\\s*\\R\\s*", " ");
-    }
-
-    private static void closeQuietly(InputStream body) {
-        try {
-            body.close();
-        } catch (IOException ignored) {
-            // The response is abandoned either way.
-        }
-    }
-
-    @Override
-    public void close() {
-        watchdog.shutdownNow();
-        client.shutdownNow();
     }
 }

@@ -1,0 +1,84 @@
+package cocoon.plugin.cloudimage.download;
+
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Hashes what a download writes on a thread of its own, so the socket is read and the file written while
+ * earlier bytes are hashed: on one thread, SHA-256 (~1.7 GB/s once compiled, far slower before) held the
+ * reads back and the server's sends with them (501 MB on loopback: 0.36 s to read alone, 0.97 s read and
+ * hashed). The bytes are copied into a few pooled buffers; when the hash falls behind by all of them, the
+ * download waits.
+ */
+final class BackgroundDigest implements AutoCloseable {
+
+    private static final int BUFFERS = 16;
+    private static final byte[] END = new byte[0];
+
+    @SuppressWarnings("ArrayRecordComponent") // a buffer passed between threads by identity, never compared
+    private record Chunk(byte[] bytes, int length) {}
+
+    private final MessageDigest digest;
+    private final BlockingQueue<Chunk> filled = new ArrayBlockingQueue<>(BUFFERS + 1);
+    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final Thread worker;
+    private volatile boolean abandoned;
+
+    /** Continues {@code digest}, which may already hold the bytes of a resumed file's start. */
+    BackgroundDigest(MessageDigest digest, int bufferBytes) {
+        this.digest = digest;
+        for (int i = 0; i < BUFFERS; i++) {
+            free.add(new byte[bufferBytes]);
+        }
+        this.worker = Thread.ofPlatform().daemon().name("cloudimg-sha256").start(this::hash);
+    }
+
+    /** Queues a copy of {@code length} bytes of {@code bytes} (at most the buffer size given at construction). */
+    void update(byte[] bytes, int length) throws InterruptedIOException {
+        try {
+            byte[] copy = free.take();
+            System.arraycopy(bytes, 0, copy, 0, length);
+            filled.put(new Chunk(copy, length));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while hashing the download");
+        }
+    }
+
+    /** The digest of everything queued, once the worker has hashed it all. */
+    byte[] digest() throws InterruptedIOException {
+        try {
+            filled.put(new Chunk(END, 0));
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while hashing the download");
+        }
+        return digest.digest();
+    }
+
+    @SuppressWarnings("ReferenceEquality") // END is a sentinel: only that very buffer ends the stream
+    private void hash() {
+        try {
+            while (!abandoned) {
+                Chunk chunk = filled.take();
+                if (chunk.bytes() == END) {
+                    return;
+                }
+                digest.update(chunk.bytes(), 0, chunk.length());
+                free.put(chunk.bytes());
+            }
+        } catch (InterruptedException e) {
+            // abandoned by close(): the download failed and its digest is not wanted
+        }
+    }
+
+    /** Stops the worker when the download ends without asking for the digest. */
+    @Override
+    public void close() {
+        abandoned = true;
+        worker.interrupt();
+    }
+}
