@@ -105,6 +105,34 @@ class OverlayDiskBuilderTest {
     }
 
     @Test
+    void aClonesOverlayIsRepointedAtTheBaseItsRecordNamesWhenImportedUnderAnotherRootDir() throws Exception {
+        Disk overlay = builder.build(image, spec("web-1", 4 * MIB), VmNetwork.none(), vmDir)
+                .disks()
+                .get(0);
+        Tools.run(
+                "qemu-io",
+                "-f",
+                "qcow2",
+                "-c",
+                "write -P 0xcd 0 64k",
+                overlay.path().toString());
+        Path otherRoot = Files.createDirectories(dir.resolve("other-root/images"));
+        Path movedBase = Files.copy(base, otherRoot.resolve(base.getFileName()));
+        Path cloneDir = Files.createDirectories(dir.resolve("other-root/vms/9a0b1c2d3e4f"));
+        Path copy = Files.copy(overlay.path(), cloneDir.resolve("overlay.qcow2"));
+        Disk imported = new Disk(copy, DiskFormat.QCOW2, false, "cocoon-root", movedBase);
+
+        assertEquals(
+                List.of(imported),
+                builder.forClone(List.of(imported), spec("web-2", 4 * MIB), VmNetwork.none(), cloneDir, false));
+
+        String info = Tools.run("qemu-img", "info", "--output=json", "-f", "qcow2", copy.toString());
+        assertTrue(info.contains("\"backing-filename\": \"" + movedBase + "\""), info);
+        Tools.run("qemu-io", "-f", "qcow2", "-c", "read -P 0xcd 0 64k", copy.toString());
+        Tools.run("qemu-io", "-f", "qcow2", "-c", "read -P 0 512k 64k", copy.toString());
+    }
+
+    @Test
     void overlayIsNeverSmallerThanTheBase() {
         builder.build(image, spec("tiny", MIB / 2), VmNetwork.none(), vmDir);
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -143,6 +144,7 @@ final class OverlayDiskBuilder implements DiskBuilder {
      */
     @Override
     public List<Disk> forClone(List<Disk> copied, VmSpec spec, VmNetwork network, Path vmDir, boolean boots) {
+        repointOverlays(copied, vmDir);
         if (!boots) {
             return copied;
         }
@@ -166,6 +168,29 @@ final class OverlayDiskBuilder implements DiskBuilder {
                     "check permissions and free space under the root dir");
         }
         return disks;
+    }
+
+    /**
+     * A copied overlay's header names the base by the path it had where the snapshot was saved; an import under
+     * another root dir finds the same base elsewhere, and the record's backing file is where it is here.
+     */
+    private void repointOverlays(List<Disk> copied, Path vmDir) {
+        for (Disk disk : copied) {
+            if (disk.format() != DiskFormat.QCOW2 || disk.backingFile() == null || disk.readOnly()) {
+                continue;
+            }
+            try {
+                if (!Qcow2Header.backingFile(disk.path())
+                        .equals(Optional.of(disk.backingFile().toString()))) {
+                    qemuImg.repointOverlay(disk.path(), disk.backingFile());
+                }
+            } catch (IOException e) {
+                throw StorageException.of(
+                        "cannot read the overlay header in", vmDir, e, "remove the clone and clone again");
+            } catch (ToolException e) {
+                throw StorageException.of(e, vmDir);
+            }
+        }
     }
 
     @Override

@@ -123,4 +123,24 @@ public final class QemuImg {
                         Long.toString(sizeBytes)),
                 writeTimeout);
     }
+
+    /**
+     * Points {@code overlay}'s header at {@code base} without reading either's data ({@code rebase -u}): for a copy
+     * whose base is the same image at another path, such as a snapshot imported under another root dir.
+     */
+    public void repointOverlay(Path overlay, Path base) {
+        processes.run(
+                List.of(
+                        "qemu-img",
+                        "rebase",
+                        "-u",
+                        "-f",
+                        "qcow2",
+                        "-F",
+                        "qcow2",
+                        "-b",
+                        base.toString(),
+                        overlay.toString()),
+                writeTimeout);
+    }
 }
