@@ -59,6 +59,11 @@ final class HttpFetcher {
             return connection.getInputStream();
         }
 
+        /** The Content-Length the server announced, or -1 when it sent none (a chunked or closed-ended body). */
+        long contentLength() {
+            return connection.getContentLengthLong();
+        }
+
         /** Closes the socket too: a body left unread (a refused download, junk past its length) is never drained. */
         @Override
         public void close() {
@@ -124,15 +129,21 @@ final class HttpFetcher {
 
     /**
      * Streams the body into {@code sink} and returns how many bytes came. Closes the response; a stretch
-     * longer than the read timeout without bytes aborts it.
+     * longer than the read timeout without bytes aborts it. A body is as long as its Content-Length says:
+     * HttpURLConnection hands on whatever follows on a closing connection, which is no part of it.
      */
     long copyBody(URI uri, Response response, Sink sink) {
         long total = 0;
+        long announced = response.contentLength();
         try (response;
                 InputStream body = response.body()) {
             byte[] buffer = new byte[BUFFER_BYTES];
-            int n;
-            while ((n = body.read(buffer)) >= 0) {
+            while (announced < 0 || total < announced) {
+                int n = body.read(
+                        buffer, 0, announced < 0 ? buffer.length : (int) Math.min(buffer.length, announced - total));
+                if (n < 0) {
+                    break;
+                }
                 sink.accept(buffer, n);
                 total += n;
             }
