@@ -150,6 +150,26 @@ final class GuestFixture implements AutoCloseable {
         return cocoon.run(args.toArray(String[]::new));
     }
 
+    /** Pulls the demo image, makes {@code name} of it and starts it, and waits for its banner: a running guest. */
+    void bootDemo(String name) {
+        cocoon.run("pull", "--quiet", image).ok();
+        create(name).ok();
+        start(name).ok();
+        awaitConsole(name, BANNER, 1, BOOT_TIMEOUT);
+    }
+
+    /** The snapshots {@code snapshot ls} lists, by name. */
+    List<String> snapshotNames() {
+        List<String> names = new ArrayList<>();
+        try {
+            JSON.readTree(cocoon.run("snapshot", "ls", "--format", "json").ok().out())
+                    .forEach(snapshot -> names.add(snapshot.get("name").asText()));
+        } catch (IOException e) {
+            throw new AssertionError("snapshot ls printed no JSON: " + e, e);
+        }
+        return names;
+    }
+
     /** Removes {@code name}, made by another command than {@link #create} (a clone), at {@link #close()}. */
     void remember(String name) {
         vms.add(name);

@@ -43,10 +43,7 @@ class SnapshotCrashTest {
     static void bootTheSource(@TempDir Path dir) throws Exception {
         guest = GuestFixture.start(dir);
         cocoon = guest.cocoon();
-        cocoon.run("pull", "--quiet", guest.image()).ok();
-        guest.create(VM).ok();
-        guest.start(VM).ok();
-        guest.awaitConsole(VM, GuestFixture.BANNER, 1, GuestFixture.BOOT_TIMEOUT);
+        guest.bootDemo(VM);
         String out = guest.pipe(
                 VM,
                 "echo $((6*7))-disk > /root/disk-marker; echo $((6*7))-mem > /tmp/mem-marker; sync\n" + READ_MARKER);

@@ -49,10 +49,7 @@ class SnapshotExportGuestTest {
         cocoon = guest.cocoon();
         export = dir.resolve("warm.tar");
         registryStorage = dir.resolve("registry/storage/docker/registry/v2");
-        cocoon.run("pull", "--quiet", guest.image()).ok();
-        guest.create(VM).ok();
-        guest.start(VM).ok();
-        guest.awaitConsole(VM, GuestFixture.BANNER, 1, GuestFixture.BOOT_TIMEOUT);
+        guest.bootDemo(VM);
     }
 
     @AfterAll
@@ -60,13 +57,6 @@ class SnapshotExportGuestTest {
         if (guest != null) {
             guest.close();
         }
-    }
-
-    private static List<String> snapshotNames() throws IOException {
-        List<String> names = new ArrayList<>();
-        JSON.readTree(cocoon.run("snapshot", "ls", "--format", "json").ok().out())
-                .forEach(snapshot -> names.add(snapshot.get("name").asText()));
-        return names;
     }
 
     private static List<Path> snapshotFolders() throws IOException {
@@ -96,7 +86,7 @@ class SnapshotExportGuestTest {
         cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", VM).ok();
         cocoon.run("delete", guest.image()).ok();
         cocoon.run("gc", "--horizon", "0s").ok();
-        assertEquals(List.of(), snapshotNames());
+        assertEquals(List.of(), guest.snapshotNames());
     }
 
     @Test
@@ -151,11 +141,12 @@ class SnapshotExportGuestTest {
         assertTrue(importing.isAlive(), "the import ended before it could be killed");
         CocoonCli.kill(importing);
 
-        assertFalse(snapshotNames().contains("killed"), "a killed import is not listed: " + snapshotNames());
+        assertFalse(
+                guest.snapshotNames().contains("killed"), "a killed import is not listed: " + guest.snapshotNames());
         assertEquals(before.size() + 1, snapshotFolders().size(), "the killed import left its folder");
         cocoon.run("gc", "--horizon", "0s").ok();
         assertEquals(before, snapshotFolders());
-        assertEquals(List.of("warm"), snapshotNames());
+        assertEquals(List.of("warm"), guest.snapshotNames());
     }
 
     @Test
@@ -193,7 +184,7 @@ class SnapshotExportGuestTest {
         cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "moved").ok();
         cocoon.run("snapshot", "rm", "warm").ok();
         cocoon.run("gc", "--horizon", "0s").ok();
-        assertEquals(List.of(), snapshotNames());
+        assertEquals(List.of(), guest.snapshotNames());
 
         long start = System.nanoTime();
         CocoonCli.Run pulled = cocoon.run("snapshot", "pull", reference).ok();
@@ -220,7 +211,8 @@ class SnapshotExportGuestTest {
         assertTrue(pulling.isAlive(), "the pull ended before it could be killed");
         CocoonCli.kill(pulling);
 
-        assertFalse(snapshotNames().contains("killed-pull"), "a killed pull is not listed: " + snapshotNames());
+        assertFalse(
+                guest.snapshotNames().contains("killed-pull"), "a killed pull is not listed: " + guest.snapshotNames());
         cocoon.run("gc", "--horizon", "0s").ok();
         assertEquals(before, snapshotFolders());
     }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -47,10 +46,7 @@ class SnapshotGuestTest {
     static void bootTheSource(@TempDir Path dir) throws Exception {
         guest = GuestFixture.start(dir);
         cocoon = guest.cocoon();
-        cocoon.run("pull", "--quiet", guest.image()).ok();
-        guest.create(VM).ok();
-        guest.start(VM).ok();
-        guest.awaitConsole(VM, GuestFixture.BANNER, 1, GuestFixture.BOOT_TIMEOUT);
+        guest.bootDemo(VM);
     }
 
     @AfterAll
@@ -63,12 +59,6 @@ class SnapshotGuestTest {
     private static JsonNode snapshots() throws IOException {
         return JSON.readTree(
                 cocoon.run("snapshot", "ls", "--format", "json").ok().out());
-    }
-
-    private static List<String> snapshotNames() throws IOException {
-        List<String> names = new ArrayList<>();
-        snapshots().forEach(snapshot -> names.add(snapshot.get("name").asText()));
-        return names;
     }
 
     @Test
@@ -158,14 +148,14 @@ class SnapshotGuestTest {
         assertTrue(save.isAlive(), "the save ended before it could be killed");
         CocoonCli.kill(save);
 
-        assertFalse(snapshotNames().contains("killed"), "a killed save is not listed: " + snapshotNames());
+        assertFalse(guest.snapshotNames().contains("killed"), "a killed save is not listed: " + guest.snapshotNames());
 
         cocoon.run("snapshot", "save", VM, "--name", "after-kill").ok();
         assertTrue(guest.pipe(VM, READ_MARKERS).contains("42-mem"), "the source runs again");
         cocoon.run("snapshot", "rm", "after-kill").ok();
         CocoonCli.Run gc = cocoon.run("gc", "--horizon", "0s").ok();
-        assertFalse(snapshotNames().contains("killed"));
-        assertEquals(List.of("warm"), snapshotNames(), gc.out());
+        assertFalse(guest.snapshotNames().contains("killed"));
+        assertEquals(List.of("warm"), guest.snapshotNames(), gc.out());
     }
 
     @Test
@@ -219,7 +209,7 @@ class SnapshotGuestTest {
                         .asText());
         cocoon.run("snapshot", "rm", "cold").ok();
         assertFalse(Files.exists(folder));
-        assertFalse(snapshotNames().contains("cold"));
+        assertFalse(guest.snapshotNames().contains("cold"));
     }
 
     private static String kindOf(String name) throws IOException {
