@@ -310,17 +310,15 @@ public final class PullSession {
                     bytesSoFar.accept(count);
                 }
             }
+            if (count < layer.size()) {
+                // HttpURLConnection ends a body cut short of its Content-Length as if it were whole.
+                throw new IOException("the body ended after " + count + " of " + layer.size() + " bytes");
+            }
         } catch (IOException e) {
             if (get != null) {
                 get.disconnect();
             }
             throw RegistryErrors.translate(e, reference, action, credential.get());
-        }
-        if (count != layer.size()) {
-            throw new DigestMismatchException(
-                    "layer " + layer.digest() + " of " + reference.canonical() + " size",
-                    layer.size() + " bytes",
-                    count + " bytes");
         }
         String digest = "sha256:" + HexFormat.of().formatHex(hash.digest());
         if (!digest.equals(layer.digest())) {
