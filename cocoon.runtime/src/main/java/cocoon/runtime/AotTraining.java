@@ -29,6 +29,7 @@ import java.util.stream.Stream;
  * on every {@code ps} of a real store). {@code cli}: only the commands that never open the store
  * (version, help, completion), for a second, smaller cache: every class of a cache is loaded when the JVM
  * starts, and the store cache's 27 MB (736 of its classes are Jackson's) cost {@code version} ~75 ms of CPU.
+ * The store training ends with a pull from a {@link TrainingRegistry} in this JVM.
  */
 public final class AotTraining {
 
@@ -91,7 +92,12 @@ public final class AotTraining {
             List<String> hypervisors = PluginCatalog.discover(null).hypervisors().stream()
                     .map(Hypervisor.Provider::name)
                     .toList();
-            commands = storeCommands(hypervisors);
+            TrainingRegistry registry = startRegistry();
+            commands = new ArrayList<>(storeCommands(hypervisors));
+            if (registry != null) {
+                // As bench/pull.sh pulls; on a host without mkfs.erofs it fails at the conversion, trained that far.
+                commands.add(List.of("pull", "--insecure", "--quiet", registry.reference()));
+            }
             writeConfig(scratch, config);
             writeRecords(scratch.resolve("root/vms"), hypervisors);
         }
@@ -104,6 +110,16 @@ public final class AotTraining {
         System.out.println("trained on " + commands.size() + " commands (" + failures + " failed as planned)");
         System.out.flush();
         Runtime.getRuntime().halt(0);
+    }
+
+    /** A registry on loopback for the pull's training; none (and no pull trained) where no port can be had. */
+    private static TrainingRegistry startRegistry() {
+        try {
+            return TrainingRegistry.start();
+        } catch (IOException e) {
+            System.out.println("no training registry: " + e.getMessage());
+            return null;
+        }
     }
 
     /** A config file such as an administrator writes, so reading TOML is trained too. */

@@ -7,7 +7,7 @@ import cocoon.plugin.oci.layer.ConvertedLayer;
 import cocoon.plugin.oci.layer.LayerConverter;
 import cocoon.plugin.oci.layer.LayerUnpacker;
 import cocoon.plugin.oci.registry.LayerDescriptor;
-import cocoon.plugin.oci.registry.RegistrySession;
+import cocoon.plugin.oci.registry.PullSession;
 import cocoon.plugin.oci.store.OciStore;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,7 +50,7 @@ final class LayerFetcher {
         this.parallel = parallel;
     }
 
-    void fetchAll(RegistrySession session, List<LayerDescriptor> layers, boolean force, ProgressListener progress) {
+    void fetchAll(PullSession session, List<LayerDescriptor> layers, boolean force, ProgressListener progress) {
         Map<String, LayerDescriptor> distinct = new LinkedHashMap<>();
         layers.forEach(layer -> distinct.putIfAbsent(layer.digest(), layer));
         inParallel(distinct.values().stream()
@@ -63,11 +63,7 @@ final class LayerFetcher {
      * the blobs are downloaded in parallel to files, each verified, then applied in order to one folder.
      */
     void fetchMerged(
-            RegistrySession session,
-            List<LayerDescriptor> layers,
-            String id,
-            boolean force,
-            ProgressListener progress) {
+            PullSession session, List<LayerDescriptor> layers, String id, boolean force, ProgressListener progress) {
         String item = "merged " + id.substring(0, 12);
         if (!force && store.hasLayer(id)) {
             progress.on(ProgressEvent.message(item, layers.size() + " layers already in the store as one disk"));
@@ -95,7 +91,7 @@ final class LayerFetcher {
     }
 
     private static void downloadToFile(
-            RegistrySession session, LayerDescriptor layer, Path blob, ProgressListener progress) {
+            PullSession session, LayerDescriptor layer, Path blob, ProgressListener progress) {
         String item = layer.hex().substring(0, 12);
         progress.on(ProgressEvent.started(item, layer.size()));
         try (OutputStream out = Files.newOutputStream(blob, StandardOpenOption.CREATE_NEW)) {
@@ -165,7 +161,7 @@ final class LayerFetcher {
         }
     }
 
-    private void fetch(RegistrySession session, LayerDescriptor layer, boolean force, ProgressListener progress) {
+    private void fetch(PullSession session, LayerDescriptor layer, boolean force, ProgressListener progress) {
         String item = layer.hex().substring(0, 12);
         if (!force && store.hasLayer(layer.hex())) {
             progress.on(ProgressEvent.done(item, layer.size(), "already in the store"));
@@ -196,9 +192,9 @@ final class LayerFetcher {
         }
     }
 
-    /** Runs on its own thread: streams the blob into the pipe, and ends the pipe once jib has verified it. */
+    /** Runs on its own thread: streams the blob into the pipe, and ends the pipe once the blob is verified. */
     private static void download(
-            RegistrySession session, LayerDescriptor layer, BlobPipe pipe, String item, ProgressListener progress)
+            PullSession session, LayerDescriptor layer, BlobPipe pipe, String item, ProgressListener progress)
             throws IOException {
         try {
             download(session, layer, pipe.sink(), item, progress);
@@ -212,9 +208,9 @@ final class LayerFetcher {
         pipe.finish();
     }
 
-    /** Streams the blob into {@code out}, reporting every mebibyte; returns once jib has verified it. */
+    /** Streams the blob into {@code out}, reporting every mebibyte; returns once it is verified. */
     private static void download(
-            RegistrySession session, LayerDescriptor layer, OutputStream out, String item, ProgressListener progress) {
+            PullSession session, LayerDescriptor layer, OutputStream out, String item, ProgressListener progress) {
         long[] reported = {0};
         session.download(layer, out, bytes -> {
             if (bytes - reported[0] >= PROGRESS_STEP || bytes == layer.size()) {

@@ -25,8 +25,8 @@ import cocoon.plugin.oci.layer.SpecialFiles;
 import cocoon.plugin.oci.registry.DockerCredentials;
 import cocoon.plugin.oci.registry.ManifestProbe;
 import cocoon.plugin.oci.registry.OciReference;
+import cocoon.plugin.oci.registry.PullSession;
 import cocoon.plugin.oci.registry.RegistryCredential;
-import cocoon.plugin.oci.registry.RegistrySession;
 import cocoon.plugin.oci.registry.ResolvedManifest;
 import cocoon.plugin.oci.store.IndexEntry;
 import cocoon.plugin.oci.store.KernelModules;
@@ -48,7 +48,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
-/** OCI registry images: pulled with jib-core, each layer stored once as an EROFS disk. */
+/** OCI registry images: pulled over the JDK's HTTP client, each layer stored once as an EROFS disk. */
 public final class OciImageSource implements ImageSource {
 
     public static final String KIND = "oci";
@@ -92,9 +92,8 @@ public final class OciImageSource implements ImageSource {
     public Image pull(String text, PullOptions options, ProgressListener listener) {
         OciReference reference = OciReference.parse(text);
         if (options.caFile() != null) {
-            // jib's HTTPS transport takes the process's default TLS context, the manifest probe and the TLS
-            // preflight the default HTTPS socket factory; one cocoon process runs one pull command, whose
-            // --ca-file holds for all its images.
+            // The pull's connections take the default HTTPS socket factory, jib's (artifacts) the process's
+            // default TLS context; one cocoon process runs one pull command, whose --ca-file holds for all its images.
             SSLContext tls = options.tls();
             SSLContext.setDefault(tls);
             HttpsURLConnection.setDefaultSSLSocketFactory(tls.getSocketFactory());
@@ -111,23 +110,20 @@ public final class OciImageSource implements ImageSource {
                     return image(current.get());
                 }
             }
-            ResolvedManifest manifest;
-            DiskPlan plan;
-            try (RegistrySession session = RegistrySession.open(reference, options.insecure(), credential.get())) {
-                manifest = session.resolve();
-                plan = DiskPlan.of(manifest.layers());
-                progress.on(ProgressEvent.message(
-                        reference.canonical(),
-                        "manifest " + manifest.digest() + ", "
-                                + manifest.layers().size() + " layers"
-                                + (plan.merged().isEmpty()
-                                        ? ""
-                                        : ", the top " + plan.merged().size() + " merged into one disk")));
-                LayerFetcher fetcher = fetcher(progress);
-                fetcher.fetchAll(session, plan.own(), options.force(), progress);
-                if (!plan.merged().isEmpty()) {
-                    fetcher.fetchMerged(session, plan.merged(), plan.mergedId(), options.force(), progress);
-                }
+            PullSession session = PullSession.open(reference, options.insecure(), credential);
+            ResolvedManifest manifest = session.resolve();
+            DiskPlan plan = DiskPlan.of(manifest.layers());
+            progress.on(ProgressEvent.message(
+                    reference.canonical(),
+                    "manifest " + manifest.digest() + ", "
+                            + manifest.layers().size() + " layers"
+                            + (plan.merged().isEmpty()
+                                    ? ""
+                                    : ", the top " + plan.merged().size() + " merged into one disk")));
+            LayerFetcher fetcher = fetcher(progress);
+            fetcher.fetchAll(session, plan.own(), options.force(), progress);
+            if (!plan.merged().isEmpty()) {
+                fetcher.fetchMerged(session, plan.merged(), plan.mergedId(), options.force(), progress);
             }
             IndexEntry entry = indexEntry(reference, manifest, plan);
             store.put(entry);

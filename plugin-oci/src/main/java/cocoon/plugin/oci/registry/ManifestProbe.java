@@ -1,20 +1,10 @@
 package cocoon.plugin.oci.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -26,20 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class ManifestProbe {
 
-    /** The manifest kinds a pull accepts, as jib asks for them, so the registry picks the same document. */
-    private static final String ACCEPT = String.join(
-            ", ",
-            "application/vnd.oci.image.manifest.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json",
-            "application/vnd.docker.distribution.manifest.v1+prettyjws",
-            "application/vnd.docker.distribution.manifest.list.v2+json",
-            "application/vnd.oci.image.index.v1+json");
-
     private static final int TIMEOUT_MILLIS = 5_000;
-    /** A token response is a few kilobytes. */
-    private static final int MAX_TOKEN_RESPONSE = 1 << 20;
-
-    private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");
 
@@ -74,82 +51,37 @@ public final class ManifestProbe {
                     ? Optional.of(digest)
                     : Optional.empty();
         } catch (IOException | RuntimeException e) {
+            // A token service refusing the login lands here too: the full pull reports it.
             return Optional.empty();
         }
     }
 
     /** The answer to the registry's challenge: a bearer token from its realm, or basic credentials. */
     private static Optional<String> authorization(
-            String challenge, OciReference reference, Supplier<Optional<RegistryCredential>> credential)
+            String header, OciReference reference, Supplier<Optional<RegistryCredential>> credential)
             throws IOException {
-        if (challenge == null) {
+        Optional<RegistryAuth.Challenge> challenge = RegistryAuth.Challenge.parse(header);
+        if (challenge.isEmpty()) {
             return Optional.empty();
         }
-        if (challenge.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return credential.get().filter(given -> !given.isIdentityToken()).map(ManifestProbe::basic);
+        if (challenge.get().isBasic()) {
+            return credential.get().filter(given -> !given.isIdentityToken()).map(RegistryAuth::basic);
         }
-        if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.empty();
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        Matcher matcher = CHALLENGE_PARAM.matcher(challenge);
-        while (matcher.find()) {
-            params.put(matcher.group(1), matcher.group(2));
-        }
-        String realm = params.get("realm");
-        if (realm == null
+        String realm = challenge.get().params().get("realm");
+        if (!challenge.get().isBearer()
+                || realm == null
                 || !(realm.startsWith("https://")
                         || (realm.startsWith("http://")
                                 && isLoopback(URI.create(realm).getHost())))) {
             return Optional.empty();
         }
-        return token(realm, params.get("service"), reference, credential.get()).map(token -> "Bearer " + token);
-    }
-
-    /**
-     * A pull token from the realm, as the token specification describes: anonymous (Docker Hub and most
-     * registries hand those out for public images), with basic credentials, or for an identity token
-     * through the OAuth2 refresh-token grant.
-     */
-    private static Optional<String> token(
-            String realm, String service, OciReference reference, Optional<RegistryCredential> credential)
-            throws IOException {
-        StringBuilder query =
-                new StringBuilder("scope=").append(encode("repository:" + reference.repository() + ":pull"));
-        if (service != null) {
-            query.append("&service=").append(encode(service));
-        }
-        HttpURLConnection request;
-        if (credential.isPresent() && credential.get().isIdentityToken()) {
-            request = open(URI.create(realm), "POST", null);
-            request.setDoOutput(true);
-            request.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
-            try (OutputStream body = request.getOutputStream()) {
-                body.write((query + "&grant_type=refresh_token&client_id=cocoon&refresh_token="
-                                + encode(credential.get().secret()))
-                        .getBytes(StandardCharsets.UTF_8));
-            }
-        } else {
-            request = open(
-                    URI.create(realm + (realm.contains("?") ? '&' : '?') + query),
-                    "GET",
-                    credential.map(ManifestProbe::basic).orElse(null));
-        }
-        if (request.getResponseCode() != HttpURLConnection.HTTP_OK) {
-            return Optional.empty();
-        }
-        try (InputStream body = request.getInputStream()) {
-            JsonNode json = new ObjectMapper().readTree(body.readNBytes(MAX_TOKEN_RESPONSE));
-            JsonNode token = json.hasNonNull("token") ? json.get("token") : json.get("access_token");
-            return token != null && token.isTextual() ? Optional.of(token.asText()) : Optional.empty();
-        }
-    }
-
-    private static String basic(RegistryCredential credential) {
-        return "Basic "
-                + Base64.getEncoder()
-                        .encodeToString(
-                                (credential.username() + ":" + credential.secret()).getBytes(StandardCharsets.UTF_8));
+        return Optional.of("Bearer "
+                + RegistryAuth.token(
+                        (uri, method) -> open(uri, method, null),
+                        realm,
+                        challenge.get().params().get("service"),
+                        RegistryAuth.pullScope(reference),
+                        credential.get()));
     }
 
     private static boolean isLoopback(String host) {
@@ -166,15 +98,11 @@ public final class ManifestProbe {
         connection.setConnectTimeout(TIMEOUT_MILLIS);
         connection.setReadTimeout(TIMEOUT_MILLIS);
         connection.setRequestMethod(method);
-        connection.setRequestProperty("Accept", ACCEPT);
+        connection.setRequestProperty("Accept", RegistryAuth.MANIFEST_TYPES);
         connection.setRequestProperty("User-Agent", "cocoon");
         if (authorization != null) {
             connection.setRequestProperty("Authorization", authorization);
         }
         return connection;
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Turns jib's registry failures into the one-line errors the CLI shows. */
+/** The one-line errors the CLI shows for registry failures, from jib's exceptions or the pull client's own. */
 final class RegistryErrors {
 
     private static final Pattern DIGEST = Pattern.compile("'(sha256:[0-9a-f]{64})'");
@@ -48,9 +48,7 @@ final class RegistryErrors {
                         "pass its CA certificate with --ca-file, or --insecure if you trust the network");
             }
             if (cause instanceof ResponseException response && response.getStatusCode() == 404) {
-                return new NotFoundException(
-                        reference.canonical() + " was not found on " + registry + " while " + action,
-                        "check the repository name and the tag or digest");
+                return notFound(reference, action);
             }
             if (cause.getClass().getSimpleName().equals("UnexpectedBlobDigestException")) {
                 // jib says "The pulled BLOB has digest 'A', but the request digest was 'B'": report it as expected B,
@@ -68,13 +66,27 @@ final class RegistryErrors {
                                 cause.getMessage());
             }
             if (cause instanceof UnknownHostException || cause instanceof ConnectException) {
-                return new CocoonException(
-                        "cannot reach registry " + registry + ": " + cause.getMessage(),
-                        "check the registry name, that it is up, and the network");
+                return unreachable(reference, cause);
             }
         }
+        return failed(reference, action, failure);
+    }
+
+    static NotFoundException notFound(OciReference reference, String action) {
+        return new NotFoundException(
+                reference.canonical() + " was not found on " + reference.registry() + " while " + action,
+                "check the repository name and the tag or digest");
+    }
+
+    static CocoonException unreachable(OciReference reference, Throwable cause) {
         return new CocoonException(
-                "registry " + registry + " failed while " + action + ": " + describe(failure),
+                "cannot reach registry " + reference.registry() + ": " + cause.getMessage(),
+                "check the registry name, that it is up, and the network");
+    }
+
+    static CocoonException failed(OciReference reference, String action, Throwable failure) {
+        return new CocoonException(
+                "registry " + reference.registry() + " failed while " + action + ": " + describe(failure),
                 "retry; if it persists, check the registry and the network (--debug shows the cause)",
                 failure);
     }
@@ -86,14 +98,20 @@ final class RegistryErrors {
      */
     private static CocoonException refused(
             Throwable cause, OciReference reference, Optional<RegistryCredential> credential) {
+        if (cause instanceof RegistryAuthenticationFailedException && !rejectedCredentials(cause)) {
+            return tokenServiceFailed(reference, cause);
+        }
+        return refused(reference, credential, cause instanceof RegistryAuthenticationFailedException);
+    }
+
+    /**
+     * {@code byTokenService}: the token service turned the credentials down, rather than the registry the token or
+     * credentials it was handed.
+     */
+    static CocoonException refused(
+            OciReference reference, Optional<RegistryCredential> credential, boolean byTokenService) {
         String registry = reference.registry();
         String login = registry.equals(OciReference.DOCKER_HUB_API) ? "docker login" : "docker login " + registry;
-        if (cause instanceof RegistryAuthenticationFailedException && !rejectedCredentials(cause)) {
-            return new CocoonException(
-                    "the token service of registry " + registry + " failed: " + describe(cause),
-                    "retry; if it persists, check the registry (--debug shows the cause)",
-                    cause);
-        }
         if (credential.isEmpty()) {
             return new CocoonException(
                     "registry " + registry + " requires authentication to pull " + reference.repository()
@@ -102,7 +120,7 @@ final class RegistryErrors {
                             + "a credential helper works too; check the image name as well");
         }
         RegistryCredential given = credential.get();
-        if (cause instanceof RegistryAuthenticationFailedException) {
+        if (byTokenService) {
             return new CocoonException(
                     "registry " + registry + " rejected the credentials of " + given.who() + " from " + given.source(),
                     "they are wrong or expired: run '" + login + "' again, or fix them there");
@@ -112,6 +130,13 @@ final class RegistryErrors {
                         + reference.repository(),
                 "check the image name, and that this account may pull it; if it may, its password or "
                         + "token is wrong or expired: run '" + login + "' again");
+    }
+
+    static CocoonException tokenServiceFailed(OciReference reference, Throwable cause) {
+        return new CocoonException(
+                "the token service of registry " + reference.registry() + " failed: " + describe(cause),
+                "retry; if it persists, check the registry (--debug shows the cause)",
+                cause);
     }
 
     /** The token service answered 401 or 403 to the credentials, rather than failing some other way. */

@@ -2,9 +2,6 @@ package cocoon.plugin.oci.registry;
 
 import cocoon.api.CocoonException;
 import cocoon.api.DigestMismatchException;
-import cocoon.api.ImageConfig;
-import cocoon.api.InvalidInputException;
-import cocoon.api.NotFoundException;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -12,17 +9,13 @@ import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.hash.WritableContents;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
-import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
-import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -33,17 +26,14 @@ import javax.net.ssl.SSLContext;
 
 /**
  * One authenticated conversation with a registry about one repository, through jib-core's
- * {@link RegistryClient}. TLS is verified unless the registry is on loopback or the user passed
+ * {@link RegistryClient}: artifact pushes and pulls ({@code snapshot push}/{@code pull}); image pulls go through
+ * the lighter {@link PullSession}. TLS is verified unless the registry is on loopback or the user passed
  * {@code --insecure}; only then may jib fall back to plain HTTP.
  */
 public final class RegistrySession implements AutoCloseable {
 
-    private static final String ARCHITECTURE = "amd64";
-    private static final String OS = "linux";
     /** A manifest is a few kilobytes; a registry that takes longer than this to send one is broken. */
     private static final Duration MANIFEST_DEADLINE = Duration.ofSeconds(30);
-    /** Image configs are kilobytes, with a long build history a few hundred. */
-    private static final long MAX_CONFIG_BYTES = 4L << 20;
 
     private final OciReference reference;
     private final FailoverHttpClient http;
@@ -122,62 +112,6 @@ public final class RegistrySession implements AutoCloseable {
 
     /** jib's log events: dropped, as the user sees failures through cocoon's own errors. */
     private static void quiet(LogEvent event) {}
-
-    /** The reference's linux/amd64 manifest: a manifest list or OCI index is followed to that platform. */
-    public ResolvedManifest resolve() {
-        try {
-            ManifestAndDigest<ManifestTemplate> top = pullManifest(reference.qualifier());
-            ManifestAndDigest<ManifestTemplate> image = top;
-            if (top.getManifest() instanceof ManifestListTemplate list) {
-                List<String> candidates = list.getDigestsForPlatform(ARCHITECTURE, OS);
-                if (candidates.isEmpty()) {
-                    throw new NotFoundException(
-                            reference.canonical() + " has no " + OS + "/" + ARCHITECTURE + " image",
-                            "pick a tag built for " + OS + "/" + ARCHITECTURE);
-                }
-                image = pullManifest(candidates.get(0));
-            }
-            if (!(image.getManifest() instanceof BuildableManifestTemplate manifest)) {
-                throw new InvalidInputException(
-                        reference.canonical() + " has a "
-                                + image.getManifest().getClass().getSimpleName()
-                                + " manifest, which Cocoon cannot read",
-                        "push it again as a Docker v2 schema 2 or OCI image (any current docker, buildah or skopeo does)");
-            }
-            List<LayerDescriptor> layers = manifest.getLayers().stream()
-                    .map(layer -> new LayerDescriptor(layer.getDigest().toString(), layer.getSize()))
-                    .toList();
-            if (layers.isEmpty()) {
-                throw new InvalidInputException(
-                        reference.canonical() + " has no layers", "an OCI VM image needs a root file system");
-            }
-            return new ResolvedManifest(
-                    image.getDigest().toString(), top.getDigest().toString(), layers, config(manifest));
-        } catch (CocoonException e) {
-            throw e;
-        } catch (Exception e) {
-            throw RegistryErrors.translate(e, reference, "fetching the manifest", credential);
-        }
-    }
-
-    /**
-     * The image config, which a single-platform manifest is the only place to learn the architecture from;
-     * empty when the manifest names no config. The config is verified like a layer.
-     */
-    private ConfigBlob config(BuildableManifestTemplate manifest) throws IOException {
-        BuildableManifestTemplate.ContentDescriptorTemplate config = manifest.getContainerConfiguration();
-        if (config == null || config.getDigest() == null) {
-            return new ConfigBlob(null, ImageConfig.none());
-        }
-        if (config.getSize() > MAX_CONFIG_BYTES) {
-            throw new InvalidInputException(
-                    "the image config of " + reference.canonical() + " is " + config.getSize() + " bytes",
-                    "an image config is a few kilobytes; the registry is broken or hostile");
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        download(new LayerDescriptor(config.getDigest().toString(), config.getSize()), bytes, count -> {});
-        return ConfigBlob.parse(bytes.toByteArray());
-    }
 
     /** A manifest fetched by digest must hash to that digest; a tag can point anywhere. */
     private ManifestAndDigest<ManifestTemplate> pullManifest(String qualifier) throws Exception {

@@ -30,12 +30,16 @@ final class TlsPreflight {
             ping.getResponseCode();
             ping.disconnect();
         } catch (SSLException e) {
-            throw new CocoonException(
-                    "registry " + reference.registry() + " has no TLS certificate this host trusts: " + why(e),
-                    "pass its CA certificate with --ca-file, or --insecure if you trust the network");
+            throw untrusted(reference, e);
         } catch (IOException | RuntimeException e) {
             throw RegistryErrors.translate(e, reference, "connecting");
         }
+    }
+
+    static CocoonException untrusted(OciReference reference, SSLException e) {
+        return new CocoonException(
+                "registry " + reference.registry() + " has no TLS certificate this host trusts: " + why(e),
+                "pass its CA certificate with --ca-file, or --insecure if you trust the network");
     }
 
     /** The JDK's handshake messages name internal exception classes; the user needs the reason. */

@@ -10,7 +10,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,7 +26,9 @@ import java.util.regex.Pattern;
  * and can flip one byte of a chosen blob on its way through, to prove what a client fetched and that
  * it notices tampering. It can also redirect blob downloads to a {@link BlobHost}, as registries backed
  * by an object store do: once the registry accepts the request (a HEAD with the client's headers), the
- * client gets a 307 to the blob's presigned URL instead of the bytes.
+ * client gets a 307 to the blob's presigned URL instead of the bytes. For what docker-registry cannot be made to
+ * do here, it can ask for basic auth (docker-registry's htpasswd wants bcrypt hashes, which nothing on these
+ * machines makes) and send blob requests round a redirect loop.
  */
 public final class RecordingProxy implements AutoCloseable {
 
@@ -42,6 +46,8 @@ public final class RecordingProxy implements AutoCloseable {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile String corruptDigest;
     private volatile BlobHost blobHost;
+    private volatile String basicAuthorization;
+    private volatile boolean blobRedirectLoop;
 
     private RecordingProxy(HttpServer server, String upstream) throws IOException {
         this.server = server;
@@ -90,6 +96,19 @@ public final class RecordingProxy implements AutoCloseable {
         blobHost = host;
     }
 
+    /** From now on, requests without this user's basic credentials get a 401 asking for them (null stops it). */
+    public void requireBasic(String user, String password) {
+        basicAuthorization = user == null
+                ? null
+                : "Basic "
+                        + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** From now on, every blob GET is redirected to itself. */
+    public void redirectBlobsInALoop(boolean loop) {
+        blobRedirectLoop = loop;
+    }
+
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
@@ -99,8 +118,19 @@ public final class RecordingProxy implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            String basic = basicAuthorization;
+            if (basic != null && !basic.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"cocoon-test\"");
+                exchange.sendResponseHeaders(401, -1);
+                return;
+            }
             BlobHost redirect = blobHost;
             Matcher blob = BLOB_PATH.matcher(exchange.getRequestURI().getPath());
+            if (blobRedirectLoop && method.equals("GET") && blob.matches()) {
+                exchange.getResponseHeaders().set("Location", path);
+                exchange.sendResponseHeaders(302, -1);
+                return;
+            }
             if (redirect != null
                     && method.equals("GET")
                     && blob.matches()
