@@ -297,13 +297,13 @@ public final class SnapshotImport {
     }
 
     /**
-     * The record's own files (writable disks, backing files inside the snapshot, memory state) must be members: a
+     * The record's own files (writable disks, a seed, backing files inside the snapshot, memory state) must be members: a
      * record that names a path outside the export would have a clone read a file of this host.
      */
     private static void requireInsideFolder(SnapshotRecord snapshot, Set<String> members, String source) {
         List<Path> own = new ArrayList<>();
         for (Disk disk : snapshot.disks()) {
-            if (!disk.readOnly()) {
+            if (!shared(disk)) {
                 own.add(disk.path());
                 if (disk.backingFile() != null && !disk.backingFile().isAbsolute()) {
                     own.add(disk.backingFile());
@@ -468,7 +468,7 @@ public final class SnapshotImport {
         List<Disk> disks = new ArrayList<>();
         for (Disk disk : exported.disks()) {
             disks.add(
-                    disk.readOnly()
+                    shared(disk)
                             ? local(disk, stack)
                             : new Disk(
                                     folder.resolve(disk.path()),
@@ -507,6 +507,14 @@ public final class SnapshotImport {
                 disks,
                 exported.memoryState() == null ? null : folder.resolve(exported.memoryState()),
                 exported.machine());
+    }
+
+    /**
+     * Whether the exported disk is one of the image's (a layer, left out of the export), not the snapshot's own: a
+     * read-only disk that was in the VM's folder (a cloud image's seed) is a file of the snapshot, its path relative.
+     */
+    private static boolean shared(Disk exported) {
+        return exported.readOnly() && exported.path().isAbsolute();
     }
 
     private static Disk local(Disk exported, Image stack) {

@@ -398,7 +398,7 @@ class SnapshotExportImportTest {
 
     /**
      * A disk-only snapshot of a VM made from the cloud image: its overlay (in the snapshot) stands on the image's base
-     * (in the image store), named as its backing file.
+     * (in the image store), named as its backing file; its seed, read-only, is the snapshot's own.
      */
     private static SnapshotRecord saveCloudSnapshot(Host host, String name, String written) throws IOException {
         Path base = host.cloud.baseStore.resolve(CLOUD_DIGEST.substring(7) + ".qcow2");
@@ -416,6 +416,7 @@ class SnapshotExportImportTest {
         String id = Snapshots.newId();
         Path folder = host.store.create(id);
         Path overlay = Files.writeString(folder.resolve("overlay.qcow2"), written);
+        Path seed = Files.writeString(folder.resolve("cidata.img"), "seed of " + written);
         VmRecord vm = new VmRecord(
                 "fedcba9876543210",
                 "cloudy",
@@ -434,7 +435,9 @@ class SnapshotExportImportTest {
                 name,
                 Instant.parse("2026-12-02T11:00:00Z"),
                 vm,
-                List.of(new Disk(overlay, DiskFormat.QCOW2, false, null, base)),
+                List.of(
+                        new Disk(overlay, DiskFormat.QCOW2, false, null, base),
+                        new Disk(seed, DiskFormat.RAW, true, "cidata", null)),
                 null,
                 null);
         host.store.commit(record);
@@ -455,6 +458,9 @@ class SnapshotExportImportTest {
                 List.of(CLOUD_DIGEST),
                 there.cloud.list().stream().map(image -> image.digest()).toList());
         assertEquals(storedBase(there), imported.disks().getFirst().backingFile(), "the overlay stands on this host's");
+        assertEquals(
+                there.store.folder(imported.id()).resolve("cidata.img"),
+                imported.disks().get(1).path());
         assertArrayEquals(Files.readAllBytes(storedBase(here)), Files.readAllBytes(storedBase(there)));
         assertEquals(List.of(), leftoversIn(there.root.root.resolve("tmp")));
     }
