@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Disk-only snapshots of two VMs of the UEFI cloud demo (guest/build-cloud-demo.sh, served over HTTP) pushed to the
  * local registry: the first push sends the cloud image's base as a blob, the second finds it there and sends only its
  * own seed. With VMs, snapshots, image and base gone, {@code snapshot pull} lands the base in the cloud image store as
- * if pulled from its URL, and a clone of the pulled snapshot boots under QEMU with its own host name.
+ * if pulled from its URL, and a clone of the pulled snapshot boots under QEMU with its own host name. An export carries
+ * the base to a root that never pulled the image, unless {@code --without-base} leaves it out.
  */
 class CloudSnapshotTransferTest {
 
@@ -127,6 +128,36 @@ class CloudSnapshotTransferTest {
                         + GuestFixture.tail(read(consoleLog), 40),
                 () -> read(consoleLog).contains("Cocoon cloud demo ready: hostname=moved"));
         assertTrue(cocoon.run("delete", url).exit() != 0, "the pulled snapshot keeps its image from being deleted");
+    }
+
+    @Test
+    void anExportCarriesTheBaseToAHostThatNeverPulledTheImageUnlessItIsLeftOut() throws Exception {
+        CocoonCli here = new CocoonCli(dir.resolve("exporting"));
+        String url = server.url(QCOW2);
+        here.run("pull", "--quiet", url).ok();
+        here.run("create", "--network", "none", "--name", "source", "--hypervisor", "qemu", url)
+                .ok();
+        here.run("snapshot", "save", "source", "--name", "cold").ok();
+        Path whole = dir.resolve("cold.tar");
+        Path slim = dir.resolve("cold-slim.tar");
+        here.run("snapshot", "export", "cold", "-o", whole.toString()).ok();
+        here.run("snapshot", "export", "cold", "--without-base", "-o", slim.toString())
+                .ok();
+
+        CocoonCli elsewhere = new CocoonCli(dir.resolve("elsewhere"));
+        CocoonCli.Run imported =
+                elsewhere.run("snapshot", "import", whole.toString()).ok();
+        CocoonCli.Run refused = new CocoonCli(dir.resolve("bare")).run("snapshot", "import", slim.toString());
+
+        assertTrue(imported.out().startsWith("cold "), imported.out());
+        assertTrue(
+                elsewhere.run("list").ok().out().lines().anyMatch(line -> line.startsWith(url + " ")),
+                "the base is stored as the image pulled from its URL");
+        assertTrue(Files.size(slim) < Files.size(whole) / 4, Files.size(slim) + " vs " + Files.size(whole) + " bytes");
+        assertEquals(1, refused.exit(), refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().contains("run cocoon pull " + url + ", then import again"), refused.err());
+        here.run("rm", "source").ok();
     }
 
     private static Path registryStorage() {
