@@ -34,8 +34,10 @@ final class SnapshotPushCommand extends CliCommand {
                 .push(record.id(), artifacts(app, reference.get()), reference.get(), insecure.isSet());
         List<Artifacts.Blob> sent = pushed.sent().stream().distinct().toList();
         long bytes = sent.stream().mapToLong(Artifacts.Blob::size).sum();
-        System.err.println("cocoon: sent " + sent.size() + " of "
-                + pushed.blobs().size() + " blobs (" + Sizes.format(bytes) + "); the repository had the others");
+        System.err.println(
+                "cocoon: sent " + sent.size() + " of " + pushed.blobs().size() + " blobs ("
+                        + Sizes.format(bytes) + ")"
+                        + (sent.size() < pushed.blobs().size() ? "; the repository had the others" : ""));
         System.out.println(reference.get() + " " + pushed.digest());
     }
 
