@@ -74,6 +74,27 @@ public interface ImageSource {
         return Optional.empty();
     }
 
+    /**
+     * The reference that pulls exactly the content {@code image} names (its digest) again, for a snapshot landing on a
+     * host that lacks the image: {@code registry/repository@sha256:...} for a registry image. Empty where no reference
+     * pins content (a URL serves whatever it serves today): a snapshot of a VM made from such an image carries the
+     * image's base with it instead, which {@link #landBase} stores.
+     */
+    default Optional<String> digestReference(VmRecord.ImageRef image) {
+        return Optional.empty();
+    }
+
+    /**
+     * Stores {@code base}, the base disk of {@code image} as it travelled with a snapshot from another host, as a pull
+     * of the image would have stored it, checked as a download is, and indexes it under the image's reference unless a
+     * pull here put other content there (a snapshot naming the base keeps it meanwhile). {@code base} lies under the
+     * root dir's {@code tmp/}; the source may move it into its store, the runtime removes it if it is still there.
+     * Returns the image as stored. Asked only of a source without {@link #digestReference}.
+     */
+    default Image landBase(VmRecord.ImageRef image, Path base, ProgressListener progress) {
+        throw new UnsupportedOperationException(kind() + " images travel by digest reference, not with snapshots");
+    }
+
     /** OCI artifacts in the registries this source pulls from (snapshot push and pull); empty when it has none. */
     default Optional<Artifacts> artifacts() {
         return Optional.empty();

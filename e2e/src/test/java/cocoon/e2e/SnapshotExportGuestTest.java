@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,10 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A memory snapshot of the demo guest under QEMU (TCG) moved through {@code snapshot export} and {@code snapshot
- * import}: with the snapshot, its VM and its image gone, the import names the image to pull, and once it is pulled
- * the imported snapshot clones into a VM that shows the guest's memory marker without a boot; an import killed
- * half-way is never listed and gc removes what it left. Then through the local registry: {@code snapshot push}
- * sends the snapshot's own files but none of the image's layers, and {@code snapshot pull} brings it back.
+ * import}: with the snapshot, its VM and its image gone, an import while the registry lacks the image names the pull
+ * by digest and stores nothing; once the registry has it again the import fetches the image by digest itself, and the
+ * imported snapshot clones into a VM that shows the guest's memory marker without a boot; an import killed half-way
+ * is never listed and gc removes what it left. Then through the local registry: {@code snapshot push} sends the
+ * snapshot's own files but none of the image's layers, and with snapshot and image gone {@code snapshot pull} brings
+ * both back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SnapshotExportGuestTest {
@@ -42,6 +46,8 @@ class SnapshotExportGuestTest {
     private static CocoonCli cocoon;
     private static Path export;
     private static Path registryStorage;
+    /** The demo image's manifest digest, by which a snapshot names it. */
+    private static String demoDigest;
 
     @BeforeAll
     static void bootTheSource(@TempDir Path dir) throws Exception {
@@ -69,9 +75,23 @@ class SnapshotExportGuestTest {
         }
     }
 
+    /** The pulled images, reference to digest, as {@code cocoon list} shows them. */
+    private static Map<String, String> images() throws IOException {
+        Map<String, String> images = new TreeMap<>();
+        JSON.readTree(cocoon.run("list", "--format", "json").ok().out())
+                .forEach(image -> images.put(
+                        image.get("reference").asText(), image.get("digest").asText()));
+        return images;
+    }
+
+    private static String demoByDigest() {
+        return guest.image().replace(":latest", "@" + demoDigest);
+    }
+
     @Test
     @Order(1)
     void aMemorySnapshotIsExportedAndEverythingItCameFromRemoved() throws IOException {
+        demoDigest = images().get(guest.image());
         String out = guest.pipe(VM, WRITE_MARKERS + READ_MARKERS);
         assertTrue(out.contains("42-mem") && out.contains("42-disk"), out);
         cocoon.run("snapshot", "save", VM, "--name", "warm").ok();
@@ -91,24 +111,34 @@ class SnapshotExportGuestTest {
 
     @Test
     @Order(2)
-    void theImportNamesTheImageToPullAndStoresNothing() throws IOException {
-        CocoonCli.Run refused = cocoon.run("snapshot", "import", export.toString());
+    void anImportWhileTheRegistryLacksTheImageNamesThePullByDigestAndStoresNothing() throws IOException {
+        // The registry reads its storage on every request (no cache configured): a repository moved aside is gone.
+        Path repository = registryStorage.resolve("repositories/cocoon/demo");
+        Path aside = registryStorage.resolve("repositories/cocoon/demo-aside");
+        Files.move(repository, aside);
+        CocoonCli.Run refused;
+        try {
+            refused = cocoon.run("snapshot", "import", export.toString());
+        } finally {
+            Files.move(aside, repository);
+        }
 
         assertEquals(1, refused.exit(), refused.err());
         assertEquals(1, refused.err().strip().lines().count(), refused.err());
-        assertTrue(refused.err().contains("cocoon pull " + guest.image()), refused.err());
+        assertTrue(refused.err().contains("run cocoon pull " + demoByDigest()), refused.err());
         assertEquals(List.of(), snapshotFolders());
+        assertEquals(Map.of(), images());
     }
 
     @Test
     @Order(3)
-    void theImportedSnapshotClonesIntoAVmWithTheMemoryMarkerAndNoBoot() throws IOException {
-        cocoon.run("pull", "--quiet", guest.image()).ok();
+    void theImportFetchesTheImageByDigestAndItsSnapshotClonesIntoAVmWithTheMemoryMarkerAndNoBoot() throws IOException {
         long start = System.nanoTime();
         CocoonCli.Run imported =
                 cocoon.run("snapshot", "import", export.toString()).ok();
-        GuestFixture.report("snapshot import (256M guest)", start);
+        GuestFixture.report("snapshot import + image by digest", start);
         assertTrue(imported.out().startsWith("warm "), imported.out());
+        assertEquals(Map.of(demoByDigest(), demoDigest), images());
         JsonNode snapshot =
                 JSON.readTree(cocoon.run("snapshot", "inspect", "warm").ok().out());
         assertTrue(
@@ -175,21 +205,25 @@ class SnapshotExportGuestTest {
             files = walk.filter(Files::isRegularFile).count() - 1;
         }
         assertEquals(files + 1, received.size(), "one blob per file and the config: " + received);
+        assertTrue(pushed.err().contains("cocoon: sent " + files + " of " + files + " blobs"), pushed.err());
     }
 
     @Test
     @Order(6)
-    void aPulledSnapshotClonesIntoAVmWithTheMemoryMarker() throws IOException {
+    void aPulledSnapshotBringsItsImageBackByDigestAndClonesIntoAVmWithTheMemoryMarker() throws IOException {
         String reference = guest.image().replace("cocoon/demo:latest", "cocoon/warm-snapshot:v1");
         cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "moved").ok();
         cocoon.run("snapshot", "rm", "warm").ok();
+        cocoon.run("delete", demoByDigest()).ok();
         cocoon.run("gc", "--horizon", "0s").ok();
         assertEquals(List.of(), guest.snapshotNames());
+        assertEquals(Map.of(), images());
 
         long start = System.nanoTime();
         CocoonCli.Run pulled = cocoon.run("snapshot", "pull", reference).ok();
-        GuestFixture.report("snapshot pull (256M guest)", start);
+        GuestFixture.report("snapshot pull + image by digest", start);
         assertTrue(pulled.out().startsWith("warm "), pulled.out());
+        assertEquals(Map.of(demoByDigest(), demoDigest), images());
 
         cocoon.run("clone", "warm", "--name", "pulled").ok();
         guest.remember("pulled");

@@ -21,10 +21,15 @@ final class SnapshotExportCommand extends CliCommand {
     private final Value<String> snapshot = parameter(0, "SNAPSHOT", "snapshot name or id prefix");
     private final Value<String> output =
             option(String.class, "FILE", "Where the export goes (required); - for standard output.", "-o", "--output");
+    private final Flag withoutBase = flag(
+            "Leave out the base of a cloud image: the export then imports only where the same image (same digest)"
+                    + " is pulled.",
+            "--without-base");
 
     SnapshotExportCommand(CocoonCommand root) {
         super("Write a snapshot as a tar stream (a manifest with every member's sha256, then its disks and memory"
-                + " state) that cocoon snapshot import reads; the images it needs are named, not included.");
+                + " state) that cocoon snapshot import reads. OCI images are named by digest, not included; a cloud"
+                + " image's base, which its URL may no longer serve, is included unless --without-base.");
         this.root = root;
     }
 
@@ -33,11 +38,12 @@ final class SnapshotExportCommand extends CliCommand {
         if (output.get() == null) {
             throw new CommandLine.ParameterException(spec().commandLine(), "Missing required option: '--output=FILE'");
         }
-        SnapshotExport export = new SnapshotExport(root.app().snapshots());
+        SnapshotExport export =
+                new SnapshotExport(root.app().snapshots(), root.app().images());
         if (output.get().equals("-")) {
             // Not System.out: a PrintStream swallows write errors, and a reader that went away must fail the export.
             try (OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20)) {
-                export.write(snapshot.get(), out);
+                export.write(snapshot.get(), out, !withoutBase.isSet());
             } catch (IOException e) {
                 throw new CocoonException(
                         "cannot write the export to standard output: " + e.getMessage(),
@@ -51,7 +57,7 @@ final class SnapshotExportCommand extends CliCommand {
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
                 Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
-                export.write(snapshot.get(), out);
+                export.write(snapshot.get(), out, !withoutBase.isSet());
             }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

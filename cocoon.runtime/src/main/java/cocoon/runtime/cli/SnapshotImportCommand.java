@@ -1,6 +1,7 @@
 package cocoon.runtime.cli;
 
 import cocoon.api.CocoonException;
+import cocoon.runtime.progress.ProgressRenderer;
 import cocoon.runtime.snapshot.SnapshotImport;
 import cocoon.runtime.snapshot.SnapshotRecord;
 import java.io.BufferedInputStream;
@@ -20,14 +21,17 @@ final class SnapshotImportCommand extends CliCommand {
 
     SnapshotImportCommand(CocoonCommand root) {
         super("Import a snapshot from cocoon snapshot export's tar stream; every member is checked against its"
-                + " sha256 and nothing is stored unless all match. The images it needs must be pulled here.");
+                + " sha256 and nothing is stored unless all match. An image it needs that is not pulled here is pulled"
+                + " from its registry by digest; a cloud image's base comes in the export unless it was left out.");
         this.root = root;
     }
 
     @Override
     public void run() {
         App app = root.app();
-        SnapshotImport importer = new SnapshotImport(app.snapshots(), app.images());
+        // Its lines say what a fetch by digest or a stored base did; no closing line, most imports fetch nothing.
+        ProgressRenderer progress = ProgressRenderer.forStderr(false);
+        SnapshotImport importer = new SnapshotImport(app.snapshots(), app.images(), progress);
         SnapshotRecord record;
         if (file.get().equals("-")) {
             record = importer.read(new BufferedInputStream(System.in, 1 << 20), "standard input", name.get());

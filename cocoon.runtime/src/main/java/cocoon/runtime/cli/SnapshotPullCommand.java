@@ -1,5 +1,6 @@
 package cocoon.runtime.cli;
 
+import cocoon.runtime.progress.ProgressRenderer;
 import cocoon.runtime.snapshot.SnapshotImport;
 import cocoon.runtime.snapshot.SnapshotRecord;
 
@@ -14,14 +15,17 @@ final class SnapshotPullCommand extends CliCommand {
 
     SnapshotPullCommand(CocoonCommand root) {
         super("Pull a snapshot that cocoon snapshot push put in a registry; every blob is checked against its sha256"
-                + " and nothing is stored unless all match. The images it needs must be pulled here.");
+                + " and nothing is stored unless all match. An image it needs that is not pulled here is pulled from"
+                + " its registry by digest; a cloud image's base comes with the snapshot.");
         this.root = root;
     }
 
     @Override
     public void run() {
         App app = root.app();
-        SnapshotRecord record = new SnapshotImport(app.snapshots(), app.images())
+        // Its lines say what a fetch by digest or a stored base did; no closing line, most imports fetch nothing.
+        ProgressRenderer progress = ProgressRenderer.forStderr(false);
+        SnapshotRecord record = new SnapshotImport(app.snapshots(), app.images(), progress)
                 .pull(
                         SnapshotPushCommand.artifacts(app, reference.get()),
                         reference.get(),

@@ -2,8 +2,10 @@ package cocoon.runtime.cli;
 
 import cocoon.api.Artifacts;
 import cocoon.api.InvalidInputException;
+import cocoon.runtime.config.Sizes;
 import cocoon.runtime.snapshot.SnapshotPush;
 import cocoon.runtime.snapshot.SnapshotRecord;
+import java.util.List;
 
 /** {@code cocoon snapshot push SNAP REGISTRY/REPO:TAG}: the snapshot as an OCI artifact in a registry. */
 final class SnapshotPushCommand extends CliCommand {
@@ -15,7 +17,8 @@ final class SnapshotPushCommand extends CliCommand {
 
     SnapshotPushCommand(CocoonCommand root) {
         super("Push a snapshot to a registry as an OCI artifact: its disks and memory state as blobs, its image and"
-                + " kernel image named by digest (their layers are not sent). cocoon snapshot pull brings it back.");
+                + " kernel image named by digest (their layers are not sent); a cloud image's base is a blob of its"
+                + " own, sent once per repository. cocoon snapshot pull brings it back.");
         this.root = root;
     }
 
@@ -27,8 +30,14 @@ final class SnapshotPushCommand extends CliCommand {
             System.err.println("cocoon: snapshot " + record.name() + " holds the guest's memory, and with it its"
                     + " secrets (keys, passwords): whoever can pull " + reference.get() + " can read them");
         }
-        SnapshotPush.Pushed pushed = new SnapshotPush(app.snapshots())
+        SnapshotPush.Pushed pushed = new SnapshotPush(app.snapshots(), app.images())
                 .push(record.id(), artifacts(app, reference.get()), reference.get(), insecure.isSet());
+        List<Artifacts.Blob> sent = pushed.sent().stream().distinct().toList();
+        long bytes = sent.stream().mapToLong(Artifacts.Blob::size).sum();
+        System.err.println(
+                "cocoon: sent " + sent.size() + " of " + pushed.blobs().size() + " blobs ("
+                        + Sizes.format(bytes) + ")"
+                        + (sent.size() < pushed.blobs().size() ? "; the repository had the others" : ""));
         System.out.println(reference.get() + " " + pushed.digest());
     }
 

@@ -8,6 +8,7 @@ import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.VmRecord;
 import cocoon.runtime.plugin.Plugins;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,6 +30,16 @@ public final class ImageCatalog {
 
     public Image pull(String reference, PullOptions options, ProgressListener progress) {
         return plugins.sourceFor(reference).pull(reference, options, progress);
+    }
+
+    /** The reference that pulls exactly {@code image}'s content again ({@link ImageSource#digestReference}). */
+    public Optional<String> digestReference(VmRecord.ImageRef image) {
+        return plugins.source(image.kind()).digestReference(image);
+    }
+
+    /** Stores the base of {@code image} that came with a snapshot ({@link ImageSource#landBase}). */
+    public Image landBase(VmRecord.ImageRef image, Path base, ProgressListener progress) {
+        return plugins.source(image.kind()).landBase(image, base, progress);
     }
 
     public List<Image> list() {

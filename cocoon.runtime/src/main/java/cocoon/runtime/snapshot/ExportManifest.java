@@ -12,7 +12,11 @@ import java.util.List;
  * @param sharedDisks the file names of the read-only disks (image layers) the snapshot shares with those images; they
  *                    are not in the export, the importing host's own copies stand in
  * @param snapshot    the record, its paths inside the snapshot's folder made relative to it
- * @param members     every other member, in the order they follow
+ * @param members     every file of the snapshot's folder, in the order they follow
+ * @param base        the member {@link #BASE}{@code <file name>} that carries the base disk the snapshot's writable
+ *                    disk stands on, for an image its source cannot fetch again by digest (a cloud image: its URL
+ *                    serves what it serves today), following the members; null when the image travels by digest
+ *                    or the export left the base out
  */
 record ExportManifest(
         String format,
@@ -20,12 +24,15 @@ record ExportManifest(
         VmRecord.ImageRef kernelImage,
         List<String> sharedDisks,
         SnapshotRecord snapshot,
-        List<Member> members) {
+        List<Member> members,
+        Member base) {
 
     static final String FORMAT = "cocoon-snapshot/1";
     static final String NAME = "manifest.json";
     /** Members hold the snapshot folder's files under this prefix, so no file of it can pass for the manifest. */
     static final String FILES = "snapshot/";
+    /** The base member's prefix, apart from the snapshot's files: it lands in the image's store, not the snapshot. */
+    static final String BASE = "image/";
 
     ExportManifest {
         sharedDisks = sharedDisks == null ? List.of() : List.copyOf(sharedDisks);

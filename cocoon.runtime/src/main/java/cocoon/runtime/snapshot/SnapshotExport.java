@@ -2,6 +2,7 @@ package cocoon.runtime.snapshot;
 
 import cocoon.api.CocoonException;
 import cocoon.api.Disk;
+import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.store.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,13 +16,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a snapshot as a tar stream: {@link ExportManifest#NAME} first, then every file of the snapshot's folder as
- * its data extents. Image layers stay out: the manifest names the images by digest.
+ * its data extents, then the base of an image its source cannot fetch again by digest (a cloud image's). Image layers
+ * stay out: the manifest names the images by digest.
  */
 public final class SnapshotExport {
 
@@ -31,20 +34,27 @@ public final class SnapshotExport {
     private static final byte[] ZEROS = new byte[BLOCK];
 
     private final SnapshotStore snapshots;
+    private final ImageCatalog images;
 
-    public SnapshotExport(SnapshotStore snapshots) {
+    public SnapshotExport(SnapshotStore snapshots, ImageCatalog images) {
         this.snapshots = snapshots;
+        this.images = images;
     }
 
-    /** Writes the snapshot {@code nameOrId} to {@code out}, which stays open; returns its record. */
+    /**
+     * Writes the snapshot {@code nameOrId} to {@code out}, which stays open; returns its record. {@code withBase}
+     * carries the base of an image that cannot be fetched again by digest, without which the export imports only
+     * where that very image is pulled.
+     */
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
-    public SnapshotRecord write(String nameOrId, OutputStream out) {
+    public SnapshotRecord write(String nameOrId, OutputStream out, boolean withBase) {
         try (var held = snapshots.locks().shared(SnapshotStore.STORE)) {
             SnapshotRecord record = snapshots.resolve(nameOrId);
             Path folder = snapshots.folder(record.id());
             try {
                 List<Path> files = files(folder);
-                ExportManifest manifest = manifest(record, folder, files);
+                Optional<Path> base = withBase ? base(record, folder, images) : Optional.empty();
+                ExportManifest manifest = manifest(record, folder, files, base);
                 List<ExportManifest.Member> members = manifest.members();
                 TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -59,6 +69,11 @@ public final class SnapshotExport {
                     copyExtents(files.get(i), member, tar);
                     tar.closeArchiveEntry();
                 }
+                if (base.isPresent()) {
+                    put(tar, manifest.base().name(), manifest.base().size(), record);
+                    copyExtents(base.get(), manifest.base(), tar);
+                    tar.closeArchiveEntry();
+                }
                 tar.finish();
                 out.flush();
                 return record;
@@ -70,11 +85,19 @@ public final class SnapshotExport {
         }
     }
 
-    /** The manifest of the snapshot whose folder holds {@code files}, each read once for its extents and hash. */
-    static ExportManifest manifest(SnapshotRecord record, Path folder, List<Path> files) throws IOException {
+    /**
+     * The manifest of the snapshot whose folder holds {@code files}, with {@code base} if given, each read once for its
+     * extents and hash.
+     */
+    static ExportManifest manifest(SnapshotRecord record, Path folder, List<Path> files, Optional<Path> base)
+            throws IOException {
         List<ExportManifest.Member> members = new ArrayList<>();
         for (Path file : files) {
-            members.add(member(folder, file));
+            members.add(member(file, ExportManifest.FILES + folder.relativize(file)));
+        }
+        ExportManifest.Member baseMember = null;
+        if (base.isPresent()) {
+            baseMember = member(base.get(), ExportManifest.BASE + base.get().getFileName());
         }
         return new ExportManifest(
                 ExportManifest.FORMAT,
@@ -85,7 +108,23 @@ public final class SnapshotExport {
                         .map(disk -> disk.path().getFileName().toString())
                         .toList(),
                 relativeTo(record, folder),
-                members);
+                members,
+                baseMember);
+    }
+
+    /**
+     * The file a writable disk of the snapshot stands on (a cloud image's base, named as its backing file) when the
+     * image's source cannot fetch it again by digest; empty for images that travel by digest.
+     */
+    static Optional<Path> base(SnapshotRecord record, Path folder, ImageCatalog images) {
+        if (images.digestReference(record.vm().image()).isPresent()) {
+            return Optional.empty();
+        }
+        return record.disks().stream()
+                .filter(disk -> !disk.readOnly() && disk.backingFile() != null)
+                .map(Disk::backingFile)
+                .filter(file -> file.isAbsolute() && !file.startsWith(folder))
+                .findFirst();
     }
 
     /** Every regular file of the folder but the record, which the manifest carries. */
@@ -99,7 +138,7 @@ public final class SnapshotExport {
     }
 
     /** The file's data extents and their hash, found in one read; holes read as zeros at memory speed. */
-    private static ExportManifest.Member member(Path folder, Path file) throws IOException {
+    private static ExportManifest.Member member(Path file, String name) throws IOException {
         MessageDigest sha256 = sha256();
         List<ExportManifest.Extent> extents = new ArrayList<>();
         ByteBuffer block = ByteBuffer.allocate(BLOCK);
@@ -124,7 +163,6 @@ public final class SnapshotExport {
                 extents.add(new ExportManifest.Extent(start, fileSize - start));
             }
         }
-        String name = ExportManifest.FILES + folder.relativize(file);
         return new ExportManifest.Member(name, size, HexFormat.of().formatHex(sha256.digest()), fileSize, extents);
     }
 

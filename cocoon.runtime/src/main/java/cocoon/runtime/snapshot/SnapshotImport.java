@@ -6,6 +6,8 @@ import cocoon.api.CocoonException;
 import cocoon.api.Disk;
 import cocoon.api.Image;
 import cocoon.api.NotFoundException;
+import cocoon.api.ProgressListener;
+import cocoon.api.PullOptions;
 import cocoon.api.VmRecord;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.store.AtomicFiles;
@@ -19,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +36,10 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Reads an export made by {@link SnapshotExport} into a new snapshot: the manifest is checked and the images it
- * needs looked up before anything is written, every member is hashed as it streams into the snapshot's folder, and
- * the record is written last, so an import that fails or is killed leaves only a folder no listing shows and gc
- * removes.
+ * needs looked up (and a missing one fetched from its registry by digest) before anything is written, every member is
+ * hashed as it streams into the snapshot's folder (a cloud image's base into {@code tmp/}, stored in the image's store
+ * once all members passed), and the record is written last, so an import that fails or is killed leaves only a folder
+ * no listing shows and gc removes.
  */
 public final class SnapshotImport {
 
@@ -43,10 +48,13 @@ public final class SnapshotImport {
 
     private final SnapshotStore snapshots;
     private final ImageCatalog images;
+    private final ProgressListener progress;
 
-    public SnapshotImport(SnapshotStore snapshots, ImageCatalog images) {
+    /** {@code progress} hears the pull of an image fetched by digest and the storing of a base. */
+    public SnapshotImport(SnapshotStore snapshots, ImageCatalog images, ProgressListener progress) {
         this.snapshots = snapshots;
         this.images = images;
+        this.progress = progress;
     }
 
     /**
@@ -55,7 +63,12 @@ public final class SnapshotImport {
      */
     public SnapshotRecord read(InputStream in, String source, String name) {
         TarArchiveInputStream tar = new TarArchiveInputStream(in);
-        return land(manifest(tar, source), source, name, (members, folder) -> receive(tar, members, folder, source));
+        return land(
+                manifest(tar, source),
+                source,
+                name,
+                false,
+                (members, folder, base, baseTarget) -> receive(tar, members, folder, base, baseTarget, source));
     }
 
     /**
@@ -71,10 +84,15 @@ public final class SnapshotImport {
         List<String> listed = manifest.members().stream()
                 .map(member -> "sha256:" + member.sha256() + " " + member.size())
                 .toList();
+        if (manifest.base() != null) {
+            listed = new ArrayList<>(listed);
+            listed.add(
+                    "sha256:" + manifest.base().sha256() + " " + manifest.base().size());
+        }
         if (!blobs.equals(listed)) {
             throw new DamagedExportException(reference, "its blobs are not the members its config lists");
         }
-        return land(manifest, reference, name, (members, folder) -> {
+        return land(manifest, reference, name, insecure, (members, folder, base, baseTarget) -> {
             for (ExportManifest.Member member : members.values()) {
                 Path target = folder.resolve(relativeName(member.name()).orElseThrow());
                 createFolders(folder, target.getParent());
@@ -90,36 +108,67 @@ public final class SnapshotImport {
                 }
                 requireHash(member, sha256, reference);
             }
+            if (baseTarget != null) {
+                try (MemberFile file = new MemberFile(base, baseTarget)) {
+                    artifacts.download(
+                            reference,
+                            new Artifacts.Blob(SnapshotPush.BASE_MEDIA_TYPE, "sha256:" + base.sha256(), base.size()),
+                            file,
+                            insecure);
+                    requireHash(base, file.finish(), reference);
+                }
+            }
         });
     }
 
-    /** Writes the members of a checked manifest into the snapshot's folder. */
+    /**
+     * Writes the members of a checked manifest into the snapshot's folder, and its base to {@code baseTarget}; with no
+     * target the base is not wanted here (a pull need not fetch it, an import checks it as it passes).
+     */
     private interface Receiver {
-        void receive(Map<String, ExportManifest.Member> members, Path folder) throws IOException;
+        void receive(
+                Map<String, ExportManifest.Member> members, Path folder, ExportManifest.Member base, Path baseTarget)
+                throws IOException;
     }
 
     @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
-    private SnapshotRecord land(ExportManifest manifest, String source, String name, Receiver receiver) {
+    private SnapshotRecord land(
+            ExportManifest manifest, String source, String name, boolean insecure, Receiver receiver) {
         // Held from the image lookup on: gc cannot take the image files the record will name until it is written.
         try (var held = snapshots.locks().shared(SnapshotStore.STORE)) {
             Map<String, ExportManifest.Member> members = members(manifest, source);
+            ExportManifest.Member base = base(manifest, source);
             SnapshotRecord exported = manifest.snapshot();
             requireInsideFolder(exported, members.keySet(), source);
-            Image image = pulled(manifest.image(), exported.name(), "image");
-            Image kernel = manifest.kernelImage() == null
-                    ? null
-                    : pulled(manifest.kernelImage(), exported.name(), "kernel image");
             String snapshotName = VmNames.validate(name != null ? name : exported.name());
             snapshots.requireFree(snapshotName);
+            Image kernel = manifest.kernelImage() == null
+                    ? null
+                    : present(manifest.kernelImage())
+                            .orElseGet(
+                                    () -> fetched(manifest.kernelImage(), exported.name(), "kernel image", insecure));
+            Optional<Image> image = present(manifest.image());
+            boolean landsBase = image.isEmpty()
+                    && base != null
+                    && images.digestReference(manifest.image()).isEmpty();
+            if (image.isEmpty() && !landsBase) {
+                image = Optional.of(fetched(manifest.image(), exported.name(), "image", insecure));
+            }
             String id = exported.id().matches("[0-9a-f]{16}") && !Files.exists(snapshots.folder(exported.id()))
                     ? exported.id()
                     : Snapshots.newId();
             Path folder = snapshots.create(id);
+            Path baseTarget = landsBase ? snapshots.dir().resolveSibling("tmp").resolve("snapshot-base-" + id) : null;
             try {
-                receiver.receive(members, folder);
+                if (baseTarget != null) {
+                    Files.createDirectories(baseTarget.getParent());
+                    Files.deleteIfExists(baseTarget);
+                }
+                receiver.receive(members, folder, base, baseTarget);
                 AtomicFiles.syncDirectory(folder);
+                Image stack = landsBase ? images.landBase(manifest.image(), baseTarget, progress) : image.get();
                 SnapshotRecord record =
-                        landed(exported, id, snapshotName, folder, kernel == null ? image : image.withKernel(kernel));
+                        landed(exported, id, snapshotName, folder, kernel == null ? stack : stack.withKernel(kernel));
                 snapshots.commit(record);
                 return record;
             } catch (IOException | RuntimeException e) {
@@ -134,6 +183,14 @@ public final class SnapshotImport {
                 throw IoFailure.isNoSpace((IOException) e)
                         ? IoFailure.noSpace(folder.getParent(), e)
                         : new DamagedExportException(source, e.getMessage());
+            } finally {
+                if (baseTarget != null) {
+                    try {
+                        Files.deleteIfExists(baseTarget);
+                    } catch (IOException leftover) {
+                        // A file in tmp/: gc removes it once it is older than the horizon.
+                    }
+                }
             }
         }
     }
@@ -182,24 +239,44 @@ public final class SnapshotImport {
             if (byName.put(name, member) != null) {
                 throw new DamagedExportException(source, "member " + name + " is listed twice");
             }
-            long end = 0;
-            long sum = 0;
-            for (ExportManifest.Extent extent : member.extents()) {
-                if (extent.offset() < end
-                        || extent.length() <= 0
-                        || extent.offset() + extent.length() > member.fileSize()) {
-                    throw new DamagedExportException(
-                            source, "member " + name + " lists extents out of order or past its end");
-                }
-                end = extent.offset() + extent.length();
-                sum += extent.length();
-            }
-            if (sum != member.size() || member.sha256() == null) {
-                throw new DamagedExportException(
-                        source, "member " + name + " says " + member.size() + " bytes but its extents hold " + sum);
-            }
+            requireExtents(member, source);
         }
         return byName;
+    }
+
+    /** The base member, named apart from the snapshot's files, whose extents add up to its size; or null. */
+    private static ExportManifest.Member base(ExportManifest manifest, String source) {
+        ExportManifest.Member base = manifest.base();
+        if (base == null) {
+            return null;
+        }
+        String name = base.name() == null ? "" : base.name();
+        String file = name.startsWith(ExportManifest.BASE) ? name.substring(ExportManifest.BASE.length()) : "";
+        if (file.isEmpty() || file.contains("/") || file.equals(".") || file.equals("..")) {
+            throw new DamagedExportException(source, "its base is named " + base.name() + ", not image/<file>");
+        }
+        requireExtents(base, source);
+        return base;
+    }
+
+    private static void requireExtents(ExportManifest.Member member, String source) {
+        long end = 0;
+        long sum = 0;
+        for (ExportManifest.Extent extent : member.extents()) {
+            if (extent.offset() < end
+                    || extent.length() <= 0
+                    || extent.offset() + extent.length() > member.fileSize()) {
+                throw new DamagedExportException(
+                        source, "member " + member.name() + " lists extents out of order or past its end");
+            }
+            end = extent.offset() + extent.length();
+            sum += extent.length();
+        }
+        if (sum != member.size() || member.sha256() == null) {
+            throw new DamagedExportException(
+                    source,
+                    "member " + member.name() + " says " + member.size() + " bytes but its extents hold " + sum);
+        }
     }
 
     /**
@@ -220,13 +297,13 @@ public final class SnapshotImport {
     }
 
     /**
-     * The record's own files (writable disks, backing files inside the snapshot, memory state) must be members: a
+     * The record's own files (writable disks, a seed, backing files inside the snapshot, memory state) must be members: a
      * record that names a path outside the export would have a clone read a file of this host.
      */
     private static void requireInsideFolder(SnapshotRecord snapshot, Set<String> members, String source) {
         List<Path> own = new ArrayList<>();
         for (Disk disk : snapshot.disks()) {
-            if (!disk.readOnly()) {
+            if (!shared(disk)) {
                 own.add(disk.path());
                 if (disk.backingFile() != null && !disk.backingFile().isAbsolute()) {
                     own.add(disk.backingFile());
@@ -248,24 +325,61 @@ public final class SnapshotImport {
         }
     }
 
-    /** The image the snapshot needs, pulled here under the same digest. */
-    private Image pulled(VmRecord.ImageRef needed, String snapshot, String what) {
+    /** The image the snapshot needs, if it is pulled here under the same digest. */
+    private Optional<Image> present(VmRecord.ImageRef needed) {
         return images.list().stream()
                 .filter(image ->
                         image.kind().equals(needed.kind()) && image.digest().equals(needed.digest()))
-                .findFirst()
-                .orElseThrow(() -> new NotFoundException(
-                        "snapshot " + snapshot + " needs the " + what + " " + needed.reference() + " ("
-                                + needed.digest() + "), which is not pulled here",
-                        "run cocoon pull " + needed.reference() + ", then import again"));
+                .findFirst();
+    }
+
+    /**
+     * The image the snapshot needs, pulled from its registry by digest; refused in one line naming the pull to run
+     * where its source cannot pull by digest (a URL) or the registry does not give it (gone, unreachable).
+     */
+    private Image fetched(VmRecord.ImageRef needed, String snapshot, String what, boolean insecure) {
+        String missing =
+                "snapshot " + snapshot + " needs the " + what + " " + needed.reference() + " (" + needed.digest() + ")";
+        Optional<String> byDigest = images.digestReference(needed);
+        if (byDigest.isEmpty()) {
+            throw new NotFoundException(
+                    missing + ", which is not pulled here",
+                    "run cocoon pull " + needed.reference() + ", then import again");
+        }
+        String hint = "run cocoon pull " + byDigest.get() + " where its registry can be reached, then import again";
+        Image image;
+        try {
+            image = images.pull(byDigest.get(), new PullOptions(insecure, false, null, null, null), progress);
+        } catch (CocoonException e) {
+            throw new NotFoundException(
+                    missing + ", which is not pulled here, and fetching it by digest failed: " + e.getMessage(), hint);
+        }
+        if (!image.digest().equals(needed.digest()) || !image.kind().equals(needed.kind())) {
+            throw new NotFoundException(missing + ", and " + byDigest.get() + " gave " + image.digest(), hint);
+        }
+        return image;
     }
 
     private static void receive(
-            TarArchiveInputStream tar, Map<String, ExportManifest.Member> members, Path folder, String source)
+            TarArchiveInputStream tar,
+            Map<String, ExportManifest.Member> members,
+            Path folder,
+            ExportManifest.Member base,
+            Path baseTarget,
+            String source)
             throws IOException {
         Set<String> seen = new HashSet<>();
         TarArchiveEntry entry;
         while ((entry = tar.getNextEntry()) != null) {
+            if (base != null && entry.getName().equals(base.name()) && seen.add(base.name())) {
+                if (!regular(entry) || entry.getSize() != base.size()) {
+                    throw new DamagedExportException(
+                            source,
+                            "member " + base.name() + " is not a file of the " + base.size() + " bytes it says");
+                }
+                requireHash(base, baseTarget == null ? passing(tar) : written(tar, base, baseTarget), source);
+                continue;
+            }
             ExportManifest.Member member = members.get(entry.getName());
             if (member == null) {
                 throw new DamagedExportException(source, "member " + entry.getName() + " is not in its manifest");
@@ -296,6 +410,28 @@ public final class SnapshotImport {
                 throw new DamagedExportException(source, "it ends before member " + name + ": it is cut short");
             }
         }
+        if (base != null && !seen.contains(base.name())) {
+            throw new DamagedExportException(source, "it ends before member " + base.name() + ": it is cut short");
+        }
+    }
+
+    /** The sha256 of the member's bytes as they land at its extents in {@code target}. */
+    private static String written(InputStream in, ExportManifest.Member member, Path target) throws IOException {
+        try (MemberFile file = new MemberFile(member, target)) {
+            in.transferTo(file);
+            return file.finish();
+        }
+    }
+
+    /** The sha256 of a member not kept here (a base this host has): checked all the same, as a damaged export is. */
+    private static String passing(InputStream in) throws IOException {
+        MessageDigest sha256 = SnapshotExport.sha256();
+        byte[] block = new byte[SnapshotExport.BLOCK];
+        int read;
+        while ((read = in.read(block)) > 0) {
+            sha256.update(block, 0, read);
+        }
+        return HexFormat.of().formatHex(sha256.digest());
     }
 
     private static void requireHash(ExportManifest.Member member, String sha256, String source) {
@@ -332,7 +468,7 @@ public final class SnapshotImport {
         List<Disk> disks = new ArrayList<>();
         for (Disk disk : exported.disks()) {
             disks.add(
-                    disk.readOnly()
+                    shared(disk)
                             ? local(disk, stack)
                             : new Disk(
                                     folder.resolve(disk.path()),
@@ -371,6 +507,14 @@ public final class SnapshotImport {
                 disks,
                 exported.memoryState() == null ? null : folder.resolve(exported.memoryState()),
                 exported.machine());
+    }
+
+    /**
+     * Whether the exported disk is one of the image's (a layer, left out of the export), not the snapshot's own: a
+     * read-only disk that was in the VM's folder (a cloud image's seed) is a file of the snapshot, its path relative.
+     */
+    private static boolean shared(Disk exported) {
+        return exported.readOnly() && exported.path().isAbsolute();
     }
 
     private static Disk local(Disk exported, Image stack) {

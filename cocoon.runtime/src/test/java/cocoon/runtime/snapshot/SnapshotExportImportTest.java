@@ -14,6 +14,7 @@ import cocoon.api.ConflictException;
 import cocoon.api.Disk;
 import cocoon.api.DiskFormat;
 import cocoon.api.NotFoundException;
+import cocoon.api.ProgressListener;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
@@ -53,11 +54,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A snapshot exported on one host and imported on another whose image store lies elsewhere, and exports an import
  * must refuse without storing anything: a flipped byte, member names that climb out, sizes that lie, links, a name
- * that is taken, an image that is not pulled.
+ * that is taken, an image that is neither pulled nor to be had by digest. A missing image comes back from its registry
+ * by digest; a cloud image's base travels with the snapshot (once per repository when pushed) and lands in the image's
+ * store.
  */
 class SnapshotExportImportTest {
 
     private static final String DIGEST = "sha256:" + "a".repeat(64);
+    private static final String CLOUD_URL = "http://images.example/cloud.qcow2";
+    private static final String CLOUD_DIGEST = "sha256:" + "c".repeat(64);
     private static final long DISK_SIZE = 64L << 20;
     private static final long MARKER_AT = 40L << 20;
 
@@ -72,7 +77,10 @@ class SnapshotExportImportTest {
     /** A root with its own image source holding {@code img/demo}, whose layer and kernel lie under that root. */
     private static final class Host {
         final TestRoot root;
-        final FakeSource source = new FakeSource("img", ref -> true);
+        final FakeSource source = new FakeSource("img", ref -> !ref.startsWith("http"));
+        /** Cloud images, whose bases travel with snapshots: {@code images/cloud/} holds them. */
+        final FakeSource cloud = new FakeSource("cloud", ref -> ref.startsWith("http"));
+
         final SnapshotStore store;
         final SnapshotImport importer;
         final Path layer;
@@ -88,13 +96,17 @@ class SnapshotExportImportTest {
                     DIGEST,
                     BootSpec.kernel(kernel, null, ""),
                     List.of(new Disk(layer, DiskFormat.RAW, true, "layer-aaaa", null)));
+            cloud.baseStore = root.root.resolve("images/cloud");
             PluginCatalog catalog = PluginCatalog.of(
-                    List.of(source.provider()),
-                    List.of(new FakeDiskBuilder("img").provider()),
+                    List.of(source.provider(), cloud.provider()),
+                    List.of(new FakeDiskBuilder("img").provider(), new FakeDiskBuilder("cloud").provider()),
                     List.of(new FakeHypervisor("fake", 1, true).provider()));
             store = new SnapshotStore(root.root, root.locks(), new AtomicJsonFiles());
-            importer = new SnapshotImport(store, new ImageCatalog(root.plugins(catalog)));
+            imageCatalog = new ImageCatalog(root.plugins(catalog));
+            importer = new SnapshotImport(store, imageCatalog, ProgressListener.SILENT);
         }
+
+        final ImageCatalog imageCatalog;
 
         List<Path> snapshotFolders() throws IOException {
             if (!Files.isDirectory(store.dir())) {
@@ -167,8 +179,12 @@ class SnapshotExportImportTest {
     }
 
     private byte[] export(Host host, String name) {
+        return export(host, name, true);
+    }
+
+    private static byte[] export(Host host, String name, boolean withBase) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new SnapshotExport(host.store).write(name, out);
+        new SnapshotExport(host.store, host.imageCatalog).write(name, out, withBase);
         return out.toByteArray();
     }
 
@@ -342,18 +358,183 @@ class SnapshotExportImportTest {
     }
 
     @Test
-    void anImageThatIsNotPulledHereIsNamedWithThePullThatBringsItBack() throws IOException {
+    void anImageThatIsNotPulledHereComesBackFromItsRegistryByDigest() throws IOException {
+        byte[] export = export(here, "warm");
+        var image = there.source.list().getFirst();
+        there.source.delete(image);
+        there.source.pullsByDigest = true;
+        there.source.pullable.put("img/demo@" + DIGEST, image);
+
+        SnapshotRecord imported = there.importer.read(new ByteArrayInputStream(export), "warm.tar", null);
+
+        assertEquals(List.of(image), there.source.list());
+        assertEquals(there.layer, imported.disks().get(0).path());
+        assertEquals(
+                List.of("warm"),
+                there.store.list().stream().map(SnapshotRecord::name).toList());
+    }
+
+    @Test
+    void anImageItsRegistryLacksIsNamedInOneLineWithThePullByDigestAndNothingIsStored() throws IOException {
         byte[] export = export(here, "warm");
         there.source.delete(there.source.list().getFirst());
+        there.source.pullsByDigest = true;
 
         NotFoundException missing = assertThrows(
                 NotFoundException.class, () -> there.importer.read(new ByteArrayInputStream(export), "warm.tar", null));
 
         assertTrue(
-                missing.getMessage().contains("needs the image img/demo (" + DIGEST + "), which is not pulled here"),
+                missing.getMessage()
+                        .startsWith("snapshot warm needs the image img/demo (" + DIGEST + "), which is not pulled here,"
+                                + " and fetching it by digest failed: the registry has no img/demo@" + DIGEST),
                 missing.getMessage());
-        assertEquals("run cocoon pull img/demo, then import again", missing.hint());
+        assertEquals(
+                "run cocoon pull img/demo@" + DIGEST + " where its registry can be reached, then import again",
+                missing.hint());
+        assertFalse(missing.getMessage().contains("\n"));
+        assertEquals(List.of(), there.source.list());
         assertEquals(List.of(), there.snapshotFolders());
+    }
+
+    /**
+     * A disk-only snapshot of a VM made from the cloud image: its overlay (in the snapshot) stands on the image's base
+     * (in the image store), named as its backing file; its seed, read-only, is the snapshot's own.
+     */
+    private static SnapshotRecord saveCloudSnapshot(Host host, String name, String written) throws IOException {
+        Path base = host.cloud.baseStore.resolve(CLOUD_DIGEST.substring(7) + ".qcow2");
+        if (!Files.exists(base)) {
+            Files.createDirectories(base.getParent());
+            byte[] bytes = new byte[200_000];
+            new Random(11).nextBytes(bytes);
+            Files.write(base, bytes);
+            host.cloud.add(
+                    CLOUD_URL,
+                    CLOUD_DIGEST,
+                    BootSpec.firmware(),
+                    List.of(new Disk(base, DiskFormat.QCOW2, true, null, null)));
+        }
+        String id = Snapshots.newId();
+        Path folder = host.store.create(id);
+        Path overlay = Files.writeString(folder.resolve("overlay.qcow2"), written);
+        Path seed = Files.writeString(folder.resolve("cidata.img"), "seed of " + written);
+        VmRecord vm = new VmRecord(
+                "fedcba9876543210",
+                "cloudy",
+                VmState.STOPPED,
+                new VmSpec("cloudy", 1, 256L << 20, DISK_SIZE, "fake", Map.of(), null),
+                new VmRecord.ImageRef("cloud", CLOUD_URL, CLOUD_DIGEST),
+                BootSpec.firmware(),
+                List.of(),
+                Instant.EPOCH,
+                null,
+                0,
+                null,
+                null);
+        SnapshotRecord record = new SnapshotRecord(
+                id,
+                name,
+                Instant.parse("2026-12-02T11:00:00Z"),
+                vm,
+                List.of(
+                        new Disk(overlay, DiskFormat.QCOW2, false, null, base),
+                        new Disk(seed, DiskFormat.RAW, true, "cidata", null)),
+                null,
+                null);
+        host.store.commit(record);
+        return record;
+    }
+
+    private static Path storedBase(Host host) {
+        return host.cloud.baseStore.resolve(CLOUD_DIGEST.substring(7) + ".qcow2");
+    }
+
+    @Test
+    void aCloudImageSnapshotCarriesItsBaseIntoTheImageStoreOfAHostWithoutTheImage() throws IOException {
+        saveCloudSnapshot(here, "cloudy", "overlay");
+
+        SnapshotRecord imported = there.importer.read(new ByteArrayInputStream(export(here, "cloudy")), "c.tar", null);
+
+        assertEquals(
+                List.of(CLOUD_DIGEST),
+                there.cloud.list().stream().map(image -> image.digest()).toList());
+        assertEquals(storedBase(there), imported.disks().getFirst().backingFile(), "the overlay stands on this host's");
+        assertEquals(
+                there.store.folder(imported.id()).resolve("cidata.img"),
+                imported.disks().get(1).path());
+        assertArrayEquals(Files.readAllBytes(storedBase(here)), Files.readAllBytes(storedBase(there)));
+        assertEquals(List.of(), leftoversIn(there.root.root.resolve("tmp")));
+    }
+
+    @Test
+    void aBaseThisHostHasIsCheckedButNotStoredAgain() throws IOException {
+        saveCloudSnapshot(here, "cloudy", "overlay");
+        saveCloudSnapshot(there, "other", "overlay");
+        byte[] before = Files.readAllBytes(storedBase(there));
+
+        SnapshotRecord imported = there.importer.read(new ByteArrayInputStream(export(here, "cloudy")), "c.tar", null);
+
+        assertEquals(1, there.cloud.list().size());
+        assertEquals(storedBase(there), imported.disks().getFirst().backingFile());
+        assertArrayEquals(before, Files.readAllBytes(storedBase(there)));
+    }
+
+    @Test
+    void anExportWithoutTheBaseNamesThePullOfTheUrlAndStoresNothing() throws IOException {
+        saveCloudSnapshot(here, "cloudy", "overlay");
+        byte[] export = export(here, "cloudy", false);
+
+        NotFoundException missing = assertThrows(
+                NotFoundException.class, () -> there.importer.read(new ByteArrayInputStream(export), "c.tar", null));
+
+        assertTrue(missing.getMessage().contains("needs the image " + CLOUD_URL), missing.getMessage());
+        assertEquals("run cocoon pull " + CLOUD_URL + ", then import again", missing.hint());
+        assertTrue(export.length < 100_000, "the 200 kB base stayed out: " + export.length + " bytes");
+        assertEquals(List.of(), there.snapshotFolders());
+    }
+
+    @Test
+    void aTamperedBaseIsRefusedAndNeitherTheSnapshotNorTheImageIsStored() throws IOException {
+        saveCloudSnapshot(here, "cloudy", "overlay");
+        byte[] export = export(here, "cloudy");
+        int at = indexOf(export, java.util.Arrays.copyOfRange(Files.readAllBytes(storedBase(here)), 1000, 1016));
+        export[at] ^= 1;
+
+        refused(export, "member image/" + CLOUD_DIGEST.substring(7) + ".qcow2 has sha256 ");
+        assertEquals(List.of(), there.cloud.list());
+        assertEquals(List.of(), leftoversIn(there.root.root.resolve("tmp")));
+    }
+
+    @Test
+    void twoPushedSnapshotsOfOneCloudImageSendItsBaseOnceAndAPullLandsIt() throws IOException {
+        saveCloudSnapshot(here, "cloudy", "overlay one");
+        saveCloudSnapshot(here, "cloudy-2", "overlay two");
+        MemoryRegistry registry = new MemoryRegistry();
+
+        SnapshotPush.Pushed first =
+                new SnapshotPush(here.store, here.imageCatalog).push("cloudy", registry, "r/c:1", false);
+        SnapshotPush.Pushed second =
+                new SnapshotPush(here.store, here.imageCatalog).push("cloudy-2", registry, "r/c:2", false);
+        SnapshotRecord pulled = there.importer.pull(registry, "r/c:2", false, null);
+
+        String base = first.blobs().getLast().digest();
+        assertEquals(SnapshotPush.BASE_MEDIA_TYPE, first.blobs().getLast().mediaType());
+        assertEquals(
+                List.of(base), registry.uploads.stream().filter(base::equals).toList(), "sent once");
+        assertFalse(second.sent().stream().anyMatch(blob -> blob.digest().equals(base)));
+        assertEquals(
+                List.of(CLOUD_DIGEST),
+                there.cloud.list().stream().map(image -> image.digest()).toList());
+        assertEquals(storedBase(there), pulled.disks().getFirst().backingFile());
+        assertEquals("overlay two", Files.readString(pulled.disks().getFirst().path()));
+    }
+
+    private static List<Path> leftoversIn(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.toList();
+        }
     }
 
     private void refused(byte[] export, String reason) throws IOException {
@@ -435,14 +616,20 @@ class SnapshotExportImportTest {
         assertFalse(notTar.getMessage().contains("\n"), notTar.getMessage());
     }
 
-    /** A registry in memory: the blobs by digest, the manifests by reference. */
+    /** A registry in memory: the blobs by digest (one it has is not sent again), the manifests by reference. */
     private static final class MemoryRegistry implements Artifacts {
         final Map<String, byte[]> blobs = new java.util.HashMap<>();
         final Map<String, Manifest> manifests = new java.util.HashMap<>();
+        /** The digests of the blobs sent, in order. */
+        final List<String> uploads = new ArrayList<>();
 
         @Override
         public Manifest push(String reference, Manifest manifest, Content content, boolean insecure) {
             for (Blob blob : manifest.blobs()) {
+                if (blobs.containsKey(blob.digest())) {
+                    continue;
+                }
+                uploads.add(blob.digest());
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 try {
                     content.writeTo(blob, out);
@@ -475,7 +662,7 @@ class SnapshotExportImportTest {
     void aPushedSnapshotIsOneBlobPerFileWithTheImageByDigestAndPullsBackOnAnotherHost() throws IOException {
         MemoryRegistry registry = new MemoryRegistry();
 
-        new SnapshotPush(here.store).push("warm", registry, "registry/snap:v1", false);
+        new SnapshotPush(here.store, here.imageCatalog).push("warm", registry, "registry/snap:v1", false);
         SnapshotRecord pulled = there.importer.pull(registry, "registry/snap:v1", false, null);
 
         assertEquals(3, registry.blobs.size(), "cow.raw, state/memory, state/config.json");
@@ -489,7 +676,7 @@ class SnapshotExportImportTest {
     @Test
     void aPulledBlobThatDiffersFromItsDigestIsRefusedAndNothingIsStored() throws IOException {
         MemoryRegistry registry = new MemoryRegistry();
-        new SnapshotPush(here.store).push("warm", registry, "registry/snap:v1", false);
+        new SnapshotPush(here.store, here.imageCatalog).push("warm", registry, "registry/snap:v1", false);
         registry.blobs.values().forEach(blob -> blob[blob.length - 1] ^= 1);
 
         DamagedExportException refused = assertThrows(

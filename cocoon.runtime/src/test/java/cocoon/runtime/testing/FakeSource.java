@@ -4,12 +4,17 @@ import cocoon.api.Availability;
 import cocoon.api.BootProblem;
 import cocoon.api.BootSpec;
 import cocoon.api.Disk;
+import cocoon.api.DiskFormat;
 import cocoon.api.Image;
 import cocoon.api.ImageSource;
 import cocoon.api.KernelImage;
+import cocoon.api.NotFoundException;
 import cocoon.api.PluginContext;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
+import cocoon.api.VmRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,6 +50,12 @@ public final class FakeSource implements ImageSource {
     public final Map<String, KernelImage> kernels = new HashMap<>();
     /** What the runtime opened it with. */
     public PluginContext context;
+    /** What a pull finds, by reference, as a registry would hold it; a pull of any other reference fails. */
+    public final Map<String, Image> pullable = new HashMap<>();
+    /** Whether a reference here pins content by digest ({@link #digestReference}), as a registry's does. */
+    public boolean pullsByDigest;
+    /** Where {@link #landBase} keeps the bases that came with snapshots. */
+    public Path baseStore;
 
     /** A source that handles what {@code handles} accepts and keeps the default canonical form. */
     public FakeSource(String kind, Predicate<String> handles) {
@@ -104,7 +115,34 @@ public final class FakeSource implements ImageSource {
 
     @Override
     public Image pull(String reference, PullOptions options, ProgressListener progress) {
-        throw new UnsupportedOperationException("no test pulls through a fake source");
+        Image image = pullable.get(reference);
+        if (image == null) {
+            throw new NotFoundException("the registry has no " + reference, "push it first");
+        }
+        images.add(image);
+        return image;
+    }
+
+    @Override
+    public Optional<String> digestReference(VmRecord.ImageRef image) {
+        return pullsByDigest ? Optional.of(image.reference() + "@" + image.digest()) : Optional.empty();
+    }
+
+    /** Moves the base into {@link #baseStore} under the digest's hex and indexes it as a firmware-booting image. */
+    @Override
+    public Image landBase(VmRecord.ImageRef image, Path base, ProgressListener progress) {
+        try {
+            Path stored = Files.createDirectories(baseStore)
+                    .resolve(image.digest().substring(image.digest().indexOf(':') + 1) + ".qcow2");
+            Files.move(base, stored);
+            return add(
+                    image.reference(),
+                    image.digest(),
+                    BootSpec.firmware(),
+                    List.of(new Disk(stored, DiskFormat.QCOW2, true, null, null)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

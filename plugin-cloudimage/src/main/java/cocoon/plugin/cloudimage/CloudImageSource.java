@@ -16,6 +16,7 @@ import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.StoreLock;
 import cocoon.api.ToolException;
+import cocoon.api.VmRecord;
 import cocoon.plugin.cloudimage.download.Checksums;
 import cocoon.plugin.cloudimage.download.Downloader;
 import cocoon.plugin.cloudimage.download.PartFile;
@@ -173,6 +174,67 @@ final class CloudImageSource implements ImageSource {
             if (converted != null) {
                 deleteQuietly(converted);
             }
+        }
+    }
+
+    /**
+     * The base of a cloud image that came with a snapshot: what {@link #accept} stores for a download, checked the same
+     * way (a qcow2 that names no file of this host), under the digest the exporting host's pull recorded. The URL keeps
+     * the content a pull here gave it, if any; the snapshot's record then keeps the base alive.
+     */
+    @Override
+    @SuppressWarnings("try") // the store lock is held for its scope, not used in it
+    public Image landBase(VmRecord.ImageRef image, Path base, ProgressListener progress) {
+        String url = checkedUrl(image.reference());
+        if (!image.digest().matches("sha256:[0-9a-f]{64}")) {
+            throw new InvalidInputException(
+                    "the snapshot names cloud image " + url + " by " + image.digest() + ", which is no sha256 digest",
+                    "export the snapshot again with a release of Cocoon that wrote it");
+        }
+        String hex = image.digest().substring("sha256:".length());
+        String item = fileName(url);
+        try (StoreLock.Held shared = store.shareStore()) {
+            Optional<IndexEntry> pulled = store.read().images().values().stream()
+                    .filter(entry -> entry.digest().equals(image.digest()) && Files.exists(store.blob(hex)))
+                    .findFirst();
+            if (pulled.isPresent()) {
+                return toImage(pulled.get());
+            }
+            Path blob = store.blob(hex);
+            ImageInfo info;
+            if (Files.exists(blob)) {
+                info = qemuImg.info(blob, SourceFormat.QCOW2);
+            } else {
+                String source = "the base of " + url + " that came with the snapshot";
+                if (ImageSniffer.sniff(base, source) != SourceFormat.QCOW2) {
+                    throw new InvalidInputException(
+                            source + " is not a qcow2 disk, as every stored base is",
+                            "export or push the snapshot again from the host that saved it");
+                }
+                info = qemuImg.selfContained(base, SourceFormat.QCOW2, source);
+                store.commitBlob(base, hex);
+            }
+            IndexEntry entry = new IndexEntry(
+                    url,
+                    image.digest(),
+                    0,
+                    null,
+                    Files.size(blob),
+                    info.virtualSize(),
+                    null,
+                    null,
+                    Instant.now(),
+                    lacksEfiPartition(blob, hex));
+            store.update(index -> index.images().containsKey(url) ? index : index.with(entry));
+            progress.on(
+                    ProgressEvent.message(item, "stored the base that came with the snapshot as " + entry.digest()));
+            return toImage(entry);
+        } catch (IOException e) {
+            throw StorageException.of(
+                    "cannot store the base that came with the snapshot in",
+                    store.blobsDir(),
+                    e,
+                    "check permissions and free space under the root dir");
         }
     }
 

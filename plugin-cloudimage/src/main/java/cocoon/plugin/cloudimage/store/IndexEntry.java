@@ -6,8 +6,9 @@ import java.time.Instant;
  * One pulled URL in {@code index.json}.
  *
  * @param digest          {@code sha256:<hex>} of the bytes the URL served
- * @param downloadBytes   how many bytes the URL served
- * @param sourceFormat    the format it was served in ({@code qcow2}, {@code raw}, ...)
+ * @param downloadBytes   how many bytes the URL served; 0 for a base that came with a snapshot, not from the URL
+ * @param sourceFormat    the format it was served in ({@code qcow2}, {@code raw}, ...); null for a base that came
+ *                        with a snapshot
  * @param blobBytes       the size of the qcow2 base in the store
  * @param virtualSize     the disk size the guest sees
  * @param etag            the server's ETag, for a conditional re-pull, or null

@@ -95,6 +95,15 @@ final class OciArtifacts implements Artifacts {
         }
     }
 
+    /**
+     * The reference that fetches {@code digest} from the repository {@code reference} names, whatever its tag says
+     * now: {@code host/repo@sha256:...}.
+     */
+    static String byDigest(String reference, String digest) {
+        OciReference named = OciReference.parse(reference);
+        return new OciReference(named.registry(), named.repository(), null, digest).canonical();
+    }
+
     private static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

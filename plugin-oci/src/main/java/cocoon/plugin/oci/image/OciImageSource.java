@@ -15,6 +15,7 @@ import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.StoreLock;
+import cocoon.api.VmRecord;
 import cocoon.plugin.oci.layer.ErofsWriter;
 import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
@@ -388,6 +389,11 @@ public final class OciImageSource implements ImageSource {
     @Override
     public Optional<Artifacts> artifacts() {
         return Optional.of(new OciArtifacts(credentials));
+    }
+
+    @Override
+    public Optional<String> digestReference(VmRecord.ImageRef image) {
+        return Optional.of(OciArtifacts.byDigest(image.reference(), image.digest()));
     }
 
     @Override
