@@ -188,11 +188,11 @@ public final class ErofsLayerWriter {
         }
 
         void setXattr(ErofsInode inode, TarArchiveEntry entry, String xattr, byte[] value) {
-            if (ErofsImageWriter.storable(xattr)) {
+            if (ErofsImageWriter.storable(xattr, value)) {
                 inode.xattr(xattr, value);
             } else {
                 notices.accept("layer " + layer + ": skipped xattr " + xattr + " on " + entry.getName()
-                        + ", outside the user., trusted., security. and ACL names EROFS stores");
+                        + ": EROFS stores only user., trusted., security. and ACL names, values under 64 KiB");
             }
         }
 

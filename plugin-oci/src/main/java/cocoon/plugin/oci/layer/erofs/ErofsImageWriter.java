@@ -51,6 +51,7 @@ public final class ErofsImageWriter implements Closeable {
             Map.entry("user.", 1));
 
     private final FileChannel channel;
+    private final BackgroundWriteback writeback;
     private final byte[] buffer = new byte[COPY_BUFFER];
     private long nextBlock = 1;
 
@@ -58,11 +59,15 @@ public final class ErofsImageWriter implements Closeable {
     public ErofsImageWriter(Path image) throws IOException {
         this.channel = FileChannel.open(
                 image, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.writeback = new BackgroundWriteback(channel);
     }
 
-    /** Whether EROFS can store an xattr of this name: only names under a prefix it indexes. */
-    public static boolean storable(String xattr) {
-        return prefixOf(xattr) != null;
+    /** Whether EROFS can store this xattr: a name under a prefix it indexes, a value under 64 KiB. */
+    public static boolean storable(String xattr, byte[] value) {
+        Map.Entry<String, Integer> prefix = prefixOf(xattr);
+        return prefix != null
+                && xattr.substring(prefix.getKey().length()).getBytes(StandardCharsets.UTF_8).length <= 0xff
+                && value.length <= 0xffff;
     }
 
     /** Copies {@code content} to its end into the image, from the next free block; returns the new file. */
@@ -77,6 +82,7 @@ public final class ErofsImageWriter implements Closeable {
                 position += channel.write(chunk, position);
             }
             size += read;
+            writeback.written(position);
         }
         nextBlock = start + blocks(size);
         return ErofsInode.regularFile(size == 0 ? 0 : start, size);
@@ -135,12 +141,13 @@ public final class ErofsImageWriter implements Closeable {
         if (channel.size() < extra * BLOCK_SIZE) {
             writeAt(ByteBuffer.allocate(1), extra * BLOCK_SIZE - 1);
         }
-        channel.force(true);
     }
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (channel) {
+            writeback.close();
+        }
     }
 
     private void writeInode(ByteBuffer meta, Placed placed, long rawBlock, long payloadSize) {
