@@ -1,7 +1,6 @@
 package cocoon.plugin.oci.layer.erofs;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -130,7 +129,7 @@ public final class ErofsInode {
 
     /** A folder's entries by name; empty and unmodifiable for other types. */
     public Map<String, ErofsInode> children() {
-        return type == Type.DIRECTORY ? children : Collections.emptyMap();
+        return children;
     }
 
     long uid() {
