@@ -491,6 +491,32 @@ class OciPullTest {
     }
 
     @Test
+    void aConfiguredCompressorShrinksTheLayerImageAndKeepsItsFiles() throws Exception {
+        String text = "a line that lz4 compresses well\n".repeat(1 << 15);
+        Layer plain = new TestLayer().file("text", "plain " + text, 0644, 0, 0).gzip();
+        Layer compressed =
+                new TestLayer().file("text", "lz4 " + text, 0644, 0, 0).gzip();
+        registry.pushImage("test/lz4", "plain", RegistryFixture.OCI_MANIFEST, List.of(plain));
+        registry.pushImage("test/lz4", "lz4", RegistryFixture.OCI_MANIFEST, List.of(compressed));
+
+        Path plainDisk = source().pull(ref("test/lz4:plain"), PullOptions.defaults(), event -> {})
+                .baseDisks()
+                .get(0)
+                .path();
+        Path lz4Disk = source(Map.of("erofs_compression", "lz4"))
+                .pull(ref("test/lz4:lz4"), PullOptions.defaults(), event -> {})
+                .baseDisks()
+                .get(0)
+                .path();
+
+        assertTrue(Files.size(plainDisk) > text.length(), "uncompressed: " + Files.size(plainDisk));
+        assertTrue(Files.size(lz4Disk) < text.length() / 4, "lz4: " + Files.size(lz4Disk));
+        Path extracted = scratch.resolve("lz4");
+        ErofsInspector.extract(lz4Disk, extracted);
+        assertEquals("lz4 " + text, Files.readString(extracted.resolve("text")));
+    }
+
+    @Test
     void aMovedTagUpdatesItsEntryAndOldBlobsWaitForTheCollector() throws Exception {
         Layer before = new TestLayer().file("version", "1", 0644, 0, 0).gzip();
         Layer after = new TestLayer().file("version", "2", 0644, 0, 0).gzip();

@@ -16,6 +16,7 @@ import cocoon.api.ProgressListener;
 import cocoon.api.PullOptions;
 import cocoon.api.StoreLock;
 import cocoon.api.VmRecord;
+import cocoon.plugin.oci.layer.ErofsLayerWriter;
 import cocoon.plugin.oci.layer.ErofsWriter;
 import cocoon.plugin.oci.layer.LayerArchive;
 import cocoon.plugin.oci.layer.LayerConverter;
@@ -177,6 +178,7 @@ public final class OciImageSource implements ImageSource {
                         limits,
                         notice -> progress.on(ProgressEvent.message("unpack", notice))),
                 new ErofsWriter(processes, settings.erofsCompression(), settings.toolTimeout()),
+                new ErofsLayerWriter(limits, notice -> progress.on(ProgressEvent.message("unpack", notice))),
                 hookInitrd.modules());
         return new LayerFetcher(store, converter, context.tmpDir(), settings.parallelDownloads());
     }

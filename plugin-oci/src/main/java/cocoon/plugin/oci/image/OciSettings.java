@@ -25,7 +25,8 @@ public record OciSettings(int parallelDownloads, String erofsCompression, LayerL
                             Stream.of("", "lz4", "lz4hc"),
                             IntStream.rangeClosed(0, 12).mapToObj(level -> "lz4hc," + level))
                     .toList(),
-            "compressor of the layers' EROFS images (mkfs.erofs -z); empty for none");
+            "compressor of the layers' EROFS images (mkfs.erofs -z on the unpacked layer); empty for none, written"
+                    + " straight from the layer's tar");
 
     static final Setting<Long> MAX_LAYER_SIZE = Setting.size(
                     "max_layer_size",

@@ -23,6 +23,11 @@ public final class ErofsWriter {
         this.timeout = timeout;
     }
 
+    /** Whether images are compressed: only then must a layer go through a folder, since {@link ErofsLayerWriter} writes plain ones. */
+    public boolean compresses() {
+        return !compression.isEmpty();
+    }
+
     public void write(Path folder, Path image) {
         List<String> argv = new ArrayList<>(List.of("mkfs.erofs", "--quiet", "--preserve-mtime"));
         if (!compression.isEmpty()) {

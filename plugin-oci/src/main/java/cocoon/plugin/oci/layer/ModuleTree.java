@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
@@ -36,16 +34,20 @@ public final class ModuleTree {
     private static final List<String> PLACES = List.of("lib/modules", "usr/lib/modules");
     private static final String INITRD_LIST = "etc/cocoon/modules";
 
-    private final Path dir;
+    private final LayerFiles files;
+    /** The tree's folder in the layer, relative. */
+    private final String dir;
+
     private final String version;
     private final Map<String, String> pathOf = new HashMap<>();
     private final Map<String, List<String>> dependencies = new HashMap<>();
     private final Set<String> builtin = new HashSet<>();
 
-    private ModuleTree(Path dir, String version) throws IOException {
+    private ModuleTree(LayerFiles files, String dir, String version) throws IOException {
+        this.files = files;
         this.dir = dir;
         this.version = version;
-        for (String line : Files.readAllLines(dir.resolve("modules.dep"), StandardCharsets.UTF_8)) {
+        for (String line : lines(dir + "/modules.dep")) {
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 continue;
@@ -55,9 +57,9 @@ public final class ModuleTree {
             pathOf.put(name(module), module);
             dependencies.put(module, rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
         }
-        Path builtinList = dir.resolve("modules.builtin");
-        if (Files.isRegularFile(builtinList, LinkOption.NOFOLLOW_LINKS)) {
-            Files.readAllLines(builtinList, StandardCharsets.UTF_8).stream()
+        String builtinList = dir + "/modules.builtin";
+        if (files.isRegularFile(builtinList)) {
+            lines(builtinList).stream()
                     .map(String::strip)
                     .filter(line -> !line.isEmpty())
                     .forEach(line -> builtin.add(name(line)));
@@ -68,19 +70,17 @@ public final class ModuleTree {
      * The tree of the kernel the layer boots ({@code kernel} is its {@code /boot} file name, {@code vmlinuz-<version>}),
      * else the newest one; only real folders count, since a link would point into other layers.
      */
-    static Optional<ModuleTree> find(Path rootfs, Optional<String> kernel) throws IOException {
-        Map<String, Path> trees = new HashMap<>();
+    static Optional<ModuleTree> find(LayerFiles files, Optional<String> kernel) throws IOException {
+        Map<String, String> trees = new HashMap<>();
         for (String place : PLACES) {
-            Path parent = rootfs.resolve(place);
-            if (!realFolder(rootfs, parent)) {
+            if (!files.isFolder(place)) {
                 continue;
             }
-            try (Stream<Path> versions = Files.list(parent)) {
-                versions.filter(version -> Files.isDirectory(version, LinkOption.NOFOLLOW_LINKS))
-                        .filter(version ->
-                                Files.isRegularFile(version.resolve("modules.dep"), LinkOption.NOFOLLOW_LINKS))
-                        .forEach(version ->
-                                trees.putIfAbsent(version.getFileName().toString(), version));
+            for (String version : files.names(place)) {
+                String tree = place + "/" + version;
+                if (files.isFolder(tree) && files.isRegularFile(tree + "/modules.dep")) {
+                    trees.putIfAbsent(version, tree);
+                }
             }
         }
         Optional<String> booted = kernel.filter(name -> name.startsWith("vmlinuz-"))
@@ -92,16 +92,11 @@ public final class ModuleTree {
         if (chosen.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ModuleTree(trees.get(chosen.get()), chosen.get()));
+        return Optional.of(new ModuleTree(files, trees.get(chosen.get()), chosen.get()));
     }
 
-    private static boolean realFolder(Path rootfs, Path folder) {
-        for (Path at = folder; !at.equals(rootfs); at = at.getParent()) {
-            if (!Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
-                return false;
-            }
-        }
-        return true;
+    private List<String> lines(String path) throws IOException {
+        return new String(files.read(path), StandardCharsets.UTF_8).lines().toList();
     }
 
     public String version() {
@@ -120,7 +115,7 @@ public final class ModuleTree {
      * The module files to load for {@code names}, relative to the tree, each after every module it needs: modules.dep
      * lists them all, the last to be loaded first. Built-in modules and names the kernel does not have are left out.
      */
-    public List<String> loadOrder(List<String> names) {
+    public List<String> loadOrder(List<String> names) throws IOException {
         Set<String> ordered = new LinkedHashSet<>();
         for (String module : names) {
             String path = pathOf.get(module.replace('-', '_'));
@@ -131,7 +126,7 @@ public final class ModuleTree {
         return List.copyOf(ordered);
     }
 
-    private void visit(String path, Set<String> ordered, Set<String> visiting) {
+    private void visit(String path, Set<String> ordered, Set<String> visiting) throws IOException {
         if (ordered.contains(path) || !visiting.add(path)) {
             return;
         }
@@ -163,11 +158,7 @@ public final class ModuleTree {
                     .getBytes(StandardCharsets.UTF_8);
             writeFile(cpio, folders, INITRD_LIST, list);
             for (String module : modules) {
-                writeFile(
-                        cpio,
-                        folders,
-                        base + module,
-                        Files.readAllBytes(file(module).orElseThrow()));
+                writeFile(cpio, folders, base + module, files.read(file(module).orElseThrow()));
             }
             cpio.finish();
         }
@@ -199,12 +190,14 @@ public final class ModuleTree {
      * A module's file when it is a regular file inside the tree: the layer wrote modules.dep, and neither a {@code ..}
      * nor a link may make the host's files part of an initrd.
      */
-    private Optional<Path> file(String module) {
-        Path file = dir.resolve(module).normalize();
-        return file.startsWith(dir)
-                        && realFolder(dir, file.getParent())
-                        && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-                ? Optional.of(file)
+    private Optional<String> file(String module) throws IOException {
+        Path tree = Path.of(dir);
+        Path file = tree.resolve(module).normalize();
+        return file.startsWith(tree)
+                        && !file.equals(tree)
+                        && files.isFolder(file.getParent().toString())
+                        && files.isRegularFile(file.toString())
+                ? Optional.of(file.toString())
                 : Optional.empty();
     }
 
