@@ -15,12 +15,16 @@ import java.util.stream.Collectors;
  * A restore replaces several disks (a cloud image's overlay and seed, say), and a guest must never boot from a mix of
  * old and new ones. Each new disk is first copied beside the one it replaces; once all are complete the journal naming
  * them is written, and only then are they renamed into place. A kill before the journal leaves the old disks and
- * staged copies that gc removes; a kill after it leaves a journal that the next start or restore finishes.
+ * staged copies that gc removes; a kill after it leaves a journal that the next start or restore finishes. A restore
+ * to a memory snapshot names its state in the journal too: finishing it leaves the VM to resume from that state
+ * ({@link PendingResume}), any other leaves it to boot.
  */
 public final class PendingRestore {
 
     static final String JOURNAL = "restore.pending";
     private static final String STAGED = ".restore";
+    /** Begins the journal's line naming the state to resume from; no disk's file name holds the path's '/'. */
+    private static final String RESUME_FROM = "resume-from ";
 
     private PendingRestore() {}
 
@@ -29,22 +33,34 @@ public final class PendingRestore {
         return disk.resolveSibling("." + disk.getFileName() + STAGED);
     }
 
-    /** Records that the staged copies of {@code disks}, all in {@code vmDir}, are complete, then renames each into place. */
-    public static void commit(Path vmDir, List<Path> disks) {
+    /**
+     * Records that the staged copies of {@code disks}, all in {@code vmDir}, are complete, then renames each into place;
+     * {@code resumeFrom} is the memory snapshot's state the VM is to resume from, or null.
+     */
+    public static void commit(Path vmDir, List<Path> disks, Path resumeFrom) {
         Path journal = vmDir.resolve(JOURNAL);
         try {
+            String names = disks.stream().map(disk -> disk.getFileName() + "\n").collect(Collectors.joining());
             AtomicFiles.write(
                     journal,
-                    disks.stream()
-                            .map(disk -> disk.getFileName() + "\n")
-                            .collect(Collectors.joining())
+                    (resumeFrom == null ? names : names + RESUME_FROM + resumeFrom + "\n")
                             .getBytes(StandardCharsets.UTF_8));
             for (Path disk : disks) {
                 Files.move(staged(disk), disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
+            settleResume(vmDir, resumeFrom);
             Files.delete(journal);
         } catch (IOException e) {
             throw failure(vmDir, e);
+        }
+    }
+
+    /** Before the journal goes: the disks now in place either go with the snapshot's memory or boot. */
+    private static void settleResume(Path vmDir, Path resumeFrom) {
+        if (resumeFrom == null) {
+            PendingResume.clear(vmDir);
+        } else {
+            PendingResume.mark(vmDir, resumeFrom);
         }
     }
 
@@ -61,7 +77,12 @@ public final class PendingRestore {
                 }
                 return;
             }
+            Path resumeFrom = null;
             for (String name : Files.readAllLines(journal)) {
+                if (name.startsWith(RESUME_FROM)) {
+                    resumeFrom = Path.of(name.substring(RESUME_FROM.length()));
+                    continue;
+                }
                 Path disk = vmDir.resolve(name);
                 Path staged = staged(disk);
                 // Renamed already by the run that was killed.
@@ -69,6 +90,7 @@ public final class PendingRestore {
                     Files.move(staged, disk, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+            settleResume(vmDir, resumeFrom);
             Files.delete(journal);
         } catch (IOException e) {
             throw failure(vmDir, e);
