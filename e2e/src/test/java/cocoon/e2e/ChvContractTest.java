@@ -369,28 +369,10 @@ class ChvContractTest {
 
     @Test
     void aCloudImageBootsFromFirmwareWithItsQcow2OverlayAndTheSerialPortAsConsole() throws Exception {
-        Path raw = dir.resolve("cloud.raw");
-        Path qcow2 = dir.resolve("cloud.qcow2");
-        // create refuses a cloud image with no EFI system partition: the disk gets a GPT with one, no loop device.
-        for (List<String> argv : List.of(
-                List.of("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "64M"),
-                List.of("sgdisk", "-o", "-n", "1:2048:+16M", "-t", "1:ef00", raw.toString()),
-                List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()))) {
-            Process tool = new ProcessBuilder(argv).inheritIO().start();
-            assertTrue(tool.waitFor(30, TimeUnit.SECONDS) && tool.exitValue() == 0, argv + " failed");
-        }
-        byte[] bytes = Files.readAllBytes(qcow2);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/cloud.qcow2", exchange -> {
-            exchange.sendResponseHeaders(200, bytes.length);
-            try (OutputStream body = exchange.getResponseBody()) {
-                body.write(bytes);
-            }
-        });
-        server.start();
+        HttpServer server = serveCloudImage(dir);
         try {
             CocoonCli cocoon = cocoon();
-            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
+            String url = cloudImageUrl(server);
             cocoon.run("pull", "--quiet", url).ok();
 
             List<String> planned = argv(cocoon.run(
@@ -657,6 +639,138 @@ class ChvContractTest {
         }
     }
 
+    /**
+     * restore of a stopped chv VM to a memory snapshot of itself starts Cloud Hypervisor with --restore on its own
+     * disks and resumes it where it was saved: its guest remembers what it was told before the save and not what it
+     * was told after; a restore to a disk-only snapshot leaves it stopped, and its next start boots.
+     */
+    @Test
+    void aChvVmRestoredToItsMemorySnapshotResumesWhereItWasSavedAndToADiskSnapshotBoots() throws Exception {
+        CocoonCli cocoon = cocoon();
+        cocoon.run(
+                        "create",
+                        "--network",
+                        "none",
+                        "--name",
+                        "back",
+                        "--hypervisor",
+                        "chv",
+                        "--memory",
+                        "256M",
+                        "--storage",
+                        "128M",
+                        image)
+                .ok();
+        try {
+            cocoon.run("start", "back").ok();
+            assertTrue(cocoon.run(Duration.ofSeconds(60), "marker-7\n", "console", "back")
+                    .ok()
+                    .out()
+                    .contains("noted marker-7"));
+            cocoon.run("snapshot", "save", "back", "--name", "back-warm").ok();
+            assertTrue(cocoon.run(Duration.ofSeconds(60), "marker-later\n", "console", "back")
+                    .ok()
+                    .out()
+                    .contains("noted marker-later"));
+            cocoon.run("stop", "--force", "back").ok();
+            String vmId = vm(cocoon, "back").get("id").asText();
+
+            cocoon.run("restore", "back", "back-warm").ok();
+
+            assertEquals("running", state(cocoon, "back"));
+            List<String> restored =
+                    hypervisorArguments(vm(cocoon, "back").get("pid").asLong());
+            assertTrue(restored.contains("--restore") && !restored.contains("--kernel"), restored.toString());
+            CocoonCli.Run console =
+                    cocoon.run(Duration.ofSeconds(60), "\n", "console", "back").ok();
+            assertTrue(
+                    console.out().contains("fake-cloud-hypervisor: console restored, remembers: [marker-7]"),
+                    console.out() + console.err());
+            assertFalse(Files.exists(store.resolve("run").resolve(vmId).resolve("restore")), "the folder went");
+
+            cocoon.run("stop", "--force", "back").ok();
+            cocoon.run("snapshot", "save", "back", "--name", "back-cold").ok();
+            cocoon.run("restore", "back", "back-cold").ok();
+            assertEquals("stopped", state(cocoon, "back"));
+            cocoon.run("start", "back").ok();
+            List<String> booted =
+                    hypervisorArguments(vm(cocoon, "back").get("pid").asLong());
+            assertTrue(booted.contains("--kernel") && !booted.contains("--restore"), booted.toString());
+        } finally {
+            cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "back");
+            cocoon.run("snapshot", "rm", "back-warm", "back-cold");
+        }
+    }
+
+    /**
+     * A cloud image under Cloud Hypervisor (UEFI firmware, qcow2 overlay on its base, the seed, the serial port as
+     * console): a memory snapshot's clone is restored on its own overlay and seed without the firmware being loaded
+     * again and resumes where its source was, and a restore of the source does the same.
+     */
+    @Test
+    void aCloudImageVmsMemorySnapshotClonesAndRestoresFromItsStateWithoutBootingTheFirmware() throws Exception {
+        HttpServer server = serveCloudImage(dir);
+        CocoonCli cocoon = cocoon();
+        String url = cloudImageUrl(server);
+        try {
+            cocoon.run("pull", "--quiet", url).ok();
+            cocoon.run(
+                            "create",
+                            "--network",
+                            "none",
+                            "--name",
+                            "cloud-warm",
+                            "--hypervisor",
+                            "chv",
+                            "--memory",
+                            "512M",
+                            "--storage",
+                            "128M",
+                            url)
+                    .ok();
+            cocoon.run("start", "cloud-warm").ok();
+            assertTrue(cocoon.run(Duration.ofSeconds(60), "marker-uefi\n", "console", "cloud-warm")
+                    .ok()
+                    .out()
+                    .contains("noted marker-uefi"));
+
+            cocoon.run("snapshot", "save", "cloud-warm", "--name", "cloud-snap").ok();
+            cocoon.run("clone", "cloud-snap", "--name", "cloud-copy").ok();
+
+            JsonNode clone = vm(cocoon, "cloud-copy");
+            List<String> restored = hypervisorArguments(clone.get("pid").asLong());
+            assertTrue(restored.contains("--restore") && !restored.contains("--firmware"), restored.toString());
+            List<String> disks = new ArrayList<>();
+            clone.get("disks").forEach(disk -> disks.add(disk.get("path").asText()));
+            String cloneDir =
+                    store.resolve("root/vms").resolve(clone.get("id").asText()).toString();
+            assertTrue(
+                    disks.stream().anyMatch(disk -> disk.startsWith(cloneDir) && disk.endsWith("overlay.qcow2")),
+                    "the clone runs on its own overlay: " + disks);
+            CocoonCli.Run console = cocoon.run(Duration.ofSeconds(60), "\n", "console", "cloud-copy")
+                    .ok();
+            assertTrue(
+                    console.out().contains("fake-cloud-hypervisor: serial restored, remembers: [marker-uefi]"),
+                    console.out() + console.err());
+            assertFalse(console.out().contains("serial ready"), "the clone did not boot: " + console.out());
+
+            cocoon.run("stop", "--force", "cloud-warm").ok();
+            cocoon.run("restore", "cloud-warm", "cloud-snap").ok();
+            List<String> back =
+                    hypervisorArguments(vm(cocoon, "cloud-warm").get("pid").asLong());
+            assertTrue(back.contains("--restore") && !back.contains("--firmware"), back.toString());
+            assertTrue(cocoon.run(Duration.ofSeconds(60), "\n", "console", "cloud-warm")
+                    .ok()
+                    .out()
+                    .contains("serial restored, remembers: [marker-uefi]"));
+        } finally {
+            cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "cloud-copy");
+            cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "cloud-warm");
+            cocoon.run("snapshot", "rm", "cloud-snap");
+            server.stop(0);
+        }
+    }
+
     private static String tapOf(String vmId) {
         return "ck" + vmId.substring(0, 12);
     }
@@ -702,6 +816,36 @@ class ChvContractTest {
                 .filter(line -> line.contains("hypervisor chv"))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError(doctor));
+    }
+
+    /**
+     * A 64M qcow2 disk with a GPT and an EFI system partition (create refuses a cloud image without one; no loop
+     * device needed), served over HTTP on loopback at {@link #cloudImageUrl}.
+     */
+    private static HttpServer serveCloudImage(Path dir) throws IOException, InterruptedException {
+        Path raw = dir.resolve("cloud.raw");
+        Path qcow2 = dir.resolve("cloud.qcow2");
+        for (List<String> argv : List.of(
+                List.of("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "64M"),
+                List.of("sgdisk", "-o", "-n", "1:2048:+16M", "-t", "1:ef00", raw.toString()),
+                List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()))) {
+            Process tool = new ProcessBuilder(argv).inheritIO().start();
+            assertTrue(tool.waitFor(30, TimeUnit.SECONDS) && tool.exitValue() == 0, argv + " failed");
+        }
+        byte[] bytes = Files.readAllBytes(qcow2);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/cloud.qcow2", exchange -> {
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream body = exchange.getResponseBody()) {
+                body.write(bytes);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private static String cloudImageUrl(HttpServer server) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
     }
 
     /** A cocoon whose config names the double as the chv binary and a dummy UEFI firmware file. */

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGKILL of {@code snapshot save}, {@code clone} and {@code restore} at the moment each is in the middle of what it
  * changes (seen from the files it writes), with the demo guest under QEMU: the source is left paused and shown so,
- * and the next start resumes it; no half clone is listed and gc removes what the kill left; a restore killed
+ * and the next start resumes it; no half clone is listed and gc removes what the kill left; a memory clone killed
+ * after its record resumes at its start, never booting; a restore killed
  * half-way leaves a VM that boots from one consistent disk, and the next restore finishes the job.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -137,8 +138,8 @@ class SnapshotCrashTest {
         assertTrue(landed, "the clone ended before it made its folder");
         List<String> names = vmNames();
         if (names.contains("half")) {
-            // Killed after its record: a whole VM, created, that rm takes like any other.
-            assertTrue(List.of("created", "running").contains(guest.state("half")), guest.state("half"));
+            // Killed after its record: a whole VM, not yet resumed, that rm takes like any other.
+            assertTrue(List.of("created", "paused", "running").contains(guest.state("half")), guest.state("half"));
             cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "half").ok();
         }
         cocoon.run("gc", "--horizon", "0s").ok();
@@ -153,6 +154,40 @@ class SnapshotCrashTest {
 
     @Test
     @Order(3)
+    void aMemoryCloneKilledAfterItsRecordResumesAtTheNextStartWithoutABoot() throws Exception {
+        Path vms = cocoon.root().resolve("vms");
+        List<Path> before = children(vms);
+
+        boolean landed = killWhen(
+                () -> {
+                    try {
+                        return children(vms).stream()
+                                .anyMatch(dir -> !before.contains(dir) && Files.exists(dir.resolve("vm.json")));
+                    } catch (IOException e) {
+                        return false;
+                    }
+                },
+                "clone",
+                "warm",
+                "--name",
+                "late");
+
+        assertTrue(landed, "the clone ended before the kill");
+        guest.remember("late");
+        // Before its launch it is created; after it, its hypervisor holds the guest paused until start lets it run.
+        assertTrue(List.of("created", "paused").contains(guest.state("late")), guest.state("late"));
+
+        CocoonCli.Run started = cocoon.run("start", "late").ok();
+
+        assertEquals("running", guest.state("late"), started.err());
+        String out = guest.pipe("late", READ_MARKER);
+        assertTrue(out.contains("42-mem") && out.contains("42-disk"), "it runs on where the snapshot was: " + out);
+        assertEquals(0, GuestFixture.count(guest.console("late"), GuestFixture.BANNER), "resumed, not booted");
+        cocoon.run(Duration.ofMinutes(2), null, "rm", "--force", "late").ok();
+    }
+
+    @Test
+    @Order(4)
     void aRestoreKilledHalfWayLeavesOneConsistentDiskAndTheNextRestoreFinishes() throws Exception {
         cocoon.run(Duration.ofMinutes(3), null, "stop", "--timeout", "90s", VM).ok();
         cocoon.run("snapshot", "save", VM, "--name", "cold").ok();

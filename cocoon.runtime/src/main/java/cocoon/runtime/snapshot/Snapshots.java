@@ -23,6 +23,7 @@ import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.vm.Lifecycle;
 import cocoon.runtime.vm.PendingRestore;
+import cocoon.runtime.vm.PendingResume;
 import cocoon.runtime.vm.SavePause;
 import cocoon.runtime.vm.VmNames;
 import java.io.IOException;
@@ -201,9 +202,8 @@ public final class Snapshots {
             if (!request.start()) {
                 return clone;
             }
-            return snapshot.hasMemory()
-                    ? lifecycle.resume(clone.id(), snapshot.memoryState())
-                    : lifecycle.start(clone.id());
+            // A memory clone's start resumes it from the state its folder names (see copyInto).
+            return lifecycle.start(clone.id());
         }
     }
 
@@ -332,8 +332,13 @@ public final class Snapshots {
                 disks.copy(disk.path(), copy);
                 copies.add(new Disk(copy, disk.format(), disk.readOnly(), disk.serial(), disk.backingFile()));
             }
-            return plugins.diskBuilder(snapshot.vm().image().kind())
+            List<Disk> cloned = plugins.diskBuilder(snapshot.vm().image().kind())
                     .forClone(copies, spec, network, vmDir, !snapshot.hasMemory());
+            if (snapshot.hasMemory()) {
+                // Before the record: a clone killed before its guest ran, or made --no-start, resumes at its start.
+                PendingResume.mark(vmDir, snapshot.memoryState());
+            }
+            return cloned;
         } catch (IOException | RuntimeException e) {
             deleteQuietly(vmDir, e);
             if (e instanceof CocoonException ce) {
@@ -412,7 +417,8 @@ public final class Snapshots {
                 }
                 rollBack(snapshot, vm, vms.paths(vmId).vmDir());
             }
-            return snapshot.hasMemory() ? lifecycle.resume(vmId, snapshot.memoryState()) : vm;
+            // The journal left a memory snapshot's VM to resume from its state, which start does.
+            return snapshot.hasMemory() ? lifecycle.start(vmId) : vm;
         }
     }
 
@@ -438,7 +444,7 @@ public final class Snapshots {
             }
             replaced.add(target);
         }
-        PendingRestore.commit(vmDir, replaced);
+        PendingRestore.commit(vmDir, replaced, snapshot.hasMemory() ? snapshot.memoryState() : null);
     }
 
     private static void deleteQuietly(Path path, Exception cause) {

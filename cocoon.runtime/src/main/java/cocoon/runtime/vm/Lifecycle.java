@@ -24,6 +24,7 @@ import cocoon.runtime.config.Settings;
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.images.ImageCatalog;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.snapshot.SnapshotStore;
 import cocoon.runtime.ssh.SshEndpoint;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
@@ -254,73 +255,96 @@ public final class Lifecycle {
         }
     }
 
+    /**
+     * Boots the VM, or, while it is to resume from saved state ({@link PendingResume}), loads that state so it runs on
+     * where the snapshot was. A live hypervisor left paused by a killed save, clone or restore is resumed instead.
+     */
+    @SuppressWarnings("try") // the lock is held for the block and released on close; the body never names it
     public VmRecord start(String nameOrId) {
-        return start(nameOrId, Hypervisor::launch);
-    }
-
-    /** Starts the VM from the device and memory state in {@code stateFolder}: it resumes where that state left it, no boot. */
-    public VmRecord resume(String nameOrId, Path stateFolder) {
-        requireFile(store.resolve(nameOrId), stateFolder, "saved state");
-        return start(nameOrId, (hypervisor, vm, paths) -> hypervisor.launchFromState(vm, paths, stateFolder));
-    }
-
-    /** How a start gets the hypervisor going: a boot, or a load of saved state. */
-    private interface Launch {
-        long launch(Hypervisor hypervisor, VmRecord vm, VmPaths paths);
-    }
-
-    private VmRecord start(String nameOrId, Launch launch) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             boolean alive = hypervisor.state(record, paths) == VmState.RUNNING;
-            if (alive && SavePause.isMarked(paths)) {
-                hypervisor.resume(record, paths);
-                SavePause.clear(paths);
-                notices.accept("VM " + record.name() + " was left paused by an interrupted snapshot save: resumed it");
-                return record;
+            if (alive
+                    && (SavePause.isMarked(paths)
+                            || PendingResume.stateFolder(paths.vmDir()).isPresent())) {
+                return resumeLeftPaused(record, hypervisor, paths);
             }
             if (alive) {
                 throw new ConflictException(
                         "VM " + record.name() + " is already running",
                         "attach with cocoon console " + record.name() + " or stop it first");
             }
+            // First: a restore it finishes may leave the VM to resume from the snapshot's state.
             PendingRestore.finish(paths.vmDir(), record.disks());
-            for (Disk disk : record.disks()) {
-                requireFile(record, disk.path(), "disk");
-                if (disk.backingFile() != null) {
-                    requireFile(record, disk.backingFile(), "base image");
-                }
+            Optional<Path> state = PendingResume.stateFolder(paths.vmDir());
+            // A snapshot's state cannot go (snapshot rm, gc) while it loads; lock order as a snapshot save's.
+            try (var snapshotsHeld = state.isPresent() ? store.locks().shared(SnapshotStore.STORE) : null) {
+                return launch(record, hypervisor, paths, state.filter(Files::isDirectory));
             }
-            if (record.boot().bootsKernel()) {
-                requireFile(record, record.boot().kernel(), "kernel");
-            }
-            VmRecord launched = record.network().nics().isEmpty()
-                    ? record
-                    : record.withNetwork(
-                            plugins.network(record.network().mode()).beforeStart(record));
-            // A mark whose paused hypervisor has gone since says nothing about the process started now.
-            SavePause.clear(paths);
-            store.prepareWrite(record);
-            long pid;
-            try {
-                pid = launch.launch(hypervisor, launched, paths);
-            } catch (CocoonException e) {
-                afterStop(record);
-                store.update(record.id(), r -> r.failed(e.getMessage()));
-                throw e;
-            }
-            Instant now = Instant.now();
-            VmRecord running = store.update(record.id(), r -> r.running(pid, now));
-            SshEndpoint.of(launched.network()).ifPresent(endpoint -> endpoint.record(paths.runDir()));
-            return running;
         });
+    }
+
+    private VmRecord launch(VmRecord record, Hypervisor hypervisor, VmPaths paths, Optional<Path> state) {
+        for (Disk disk : record.disks()) {
+            requireFile(record, disk.path(), "disk");
+            if (disk.backingFile() != null) {
+                requireFile(record, disk.backingFile(), "base image");
+            }
+        }
+        if (record.boot().bootsKernel() && state.isEmpty()) {
+            requireFile(record, record.boot().kernel(), "kernel");
+        }
+        if (state.isEmpty() && PendingResume.stateFolder(paths.vmDir()).isPresent()) {
+            notices.accept("the saved state VM " + record.name()
+                    + " was to resume from is gone with its snapshot: it boots from its disks");
+        }
+        VmRecord launched = record.network().nics().isEmpty()
+                ? record
+                : record.withNetwork(plugins.network(record.network().mode()).beforeStart(record));
+        // A mark whose paused hypervisor has gone since says nothing about the process started now.
+        SavePause.clear(paths);
+        store.prepareWrite(record);
+        long pid;
+        try {
+            pid = state.isPresent()
+                    ? hypervisor.launchFromState(launched, paths, state.get())
+                    : hypervisor.launch(launched, paths);
+        } catch (CocoonException e) {
+            afterStop(record);
+            store.update(record.id(), r -> r.failed(e.getMessage()));
+            throw e;
+        }
+        Instant now = Instant.now();
+        VmRecord running = store.update(record.id(), r -> r.running(pid, now));
+        PendingResume.clear(paths.vmDir());
+        SshEndpoint.of(launched.network()).ifPresent(endpoint -> endpoint.record(paths.runDir()));
+        return running;
+    }
+
+    /** A save killed while the guest was paused, or a clone or restore killed before its guest was let run. */
+    private VmRecord resumeLeftPaused(VmRecord record, Hypervisor hypervisor, VmPaths paths) {
+        hypervisor.resume(record, paths);
+        String by = SavePause.isMarked(paths) ? "snapshot save" : "clone or restore";
+        SavePause.clear(paths);
+        PendingResume.clear(paths.vmDir());
+        notices.accept("VM " + record.name() + " was left paused by an interrupted " + by + ": resumed it");
+        if (record.state() == VmState.RUNNING) {
+            return record;
+        }
+        // Killed after the launch but before the record said so: the hypervisor's pid file has it.
+        long pid = hypervisor.process(paths).livePid(record.pid());
+        Instant now = Instant.now();
+        return store.update(record.id(), r -> r.running(pid, now));
     }
 
     public VmRecord stop(String nameOrId, Duration timeout, boolean force) {
         return underVmLock(nameOrId, (record, hypervisor, paths) -> {
             SshEndpoint.forget(paths.runDir());
-            if (SavePause.isMarked(paths) && hypervisor.state(record, paths) == VmState.RUNNING) {
-                // A paused guest never hears the power button.
+            boolean leftPaused = SavePause.isMarked(paths)
+                    || PendingResume.stateFolder(paths.vmDir()).isPresent();
+            if (leftPaused && hypervisor.state(record, paths) == VmState.RUNNING) {
+                // A paused guest never hears the power button; once it has run, its disks no longer go with the state.
                 hypervisor.resume(record, paths);
+                PendingResume.clear(paths.vmDir());
             }
             SavePause.clear(paths);
             // Whatever the state says: a hypervisor that lingers with its guest off, or hangs, is ended too.
@@ -385,7 +409,9 @@ public final class Lifecycle {
     public VmRecord live(VmRecord record) {
         VmPaths paths = store.paths(record.id());
         VmState actual = plugins.hypervisor(record.hypervisor()).state(record, paths);
-        if (actual == VmState.RUNNING && SavePause.isMarked(paths)) {
+        if (actual == VmState.RUNNING
+                && (SavePause.isMarked(paths)
+                        || PendingResume.stateFolder(paths.vmDir()).isPresent())) {
             return record.paused();
         }
         if (record.state() != VmState.RUNNING) {

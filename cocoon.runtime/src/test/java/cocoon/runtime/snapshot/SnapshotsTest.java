@@ -42,6 +42,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,11 +63,12 @@ class SnapshotsTest {
     private SnapshotStore store;
     private Snapshots snapshots;
     private Plugins plugins;
+    private PluginCatalog catalog;
 
     @BeforeEach
     void setUp() {
         host = new TestRoot(dir);
-        PluginCatalog catalog = PluginCatalog.of(
+        catalog = PluginCatalog.of(
                 List.of(source.provider()),
                 List.of(builder.provider(), new FakeDiskBuilder("fake").provider()),
                 List.of(hypervisor.provider()),
@@ -314,6 +316,83 @@ class SnapshotsTest {
 
         assertEquals(VmNetwork.none(), clone.network());
         assertEquals("copy", clone.spec().name());
+    }
+
+    @Test
+    void aMemoryCloneResumesFromTheSavedStateAndNeverBoots() throws IOException {
+        hypervisor.machine = HERE;
+        SnapshotRecord warm = memorySnapshot(create("web"), VmNetwork.none(), HERE);
+
+        snapshots.clone(CloneRequest.of("warm", "copy", List.of(), true));
+
+        assertEquals(List.of(warm.memoryState()), hypervisor.loadedStates);
+        assertEquals(0, hypervisor.boots);
+    }
+
+    @Test
+    void aMemoryCloneKilledBeforeItsGuestRanResumesAtTheNextStartAndBootsOnlyAfterThat() throws IOException {
+        hypervisor.machine = HERE;
+        SnapshotRecord warm = memorySnapshot(create("web"), VmNetwork.none(), HERE);
+        // A clone left created (--no-start, or killed after its record) is what a kill before the resume leaves.
+        snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false));
+
+        lifecycle.start("copy");
+
+        assertEquals(List.of(warm.memoryState()), hypervisor.loadedStates);
+        assertEquals(0, hypervisor.boots);
+        lifecycle.stop("copy", Duration.ofSeconds(1), true);
+        lifecycle.start("copy");
+        assertEquals(1, hypervisor.boots, "once it ran, its disks no longer go with the saved memory");
+    }
+
+    @Test
+    void aMemoryCloneWhoseSnapshotWasRemovedBeforeItsFirstStartBootsAndSaysSo() throws IOException {
+        hypervisor.machine = HERE;
+        memorySnapshot(create("web"), VmNetwork.none(), HERE);
+        snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false));
+        snapshots.remove("warm");
+        List<String> notices = new ArrayList<>();
+        Lifecycle noticing =
+                new Lifecycle(vms, new ImageCatalog(plugins), plugins, host.settings(catalog), notices::add);
+
+        noticing.start("copy");
+
+        assertEquals(1, hypervisor.boots);
+        assertTrue(
+                notices.getFirst().contains("is gone with its snapshot: it boots from its disks"), notices.toString());
+    }
+
+    @Test
+    void aRestoreToAMemorySnapshotKilledAfterItsJournalResumesFromTheStateAtTheNextStart() throws IOException {
+        hypervisor.machine = HERE;
+        VmRecord vm = create("web");
+        SnapshotRecord warm = memorySnapshot(vm, VmNetwork.none(), HERE);
+        Path vmDir = vms.paths(vm.id()).vmDir();
+        Files.writeString(disk(vm), "old");
+        Files.writeString(PendingRestore.staged(disk(vm)), "restored");
+        Files.write(
+                vmDir.resolve("restore.pending"),
+                List.of(disk(vm).getFileName().toString(), "resume-from " + warm.memoryState()));
+
+        lifecycle.start("web");
+
+        assertEquals("restored", Files.readString(disk(vm)));
+        assertEquals(List.of(warm.memoryState()), hypervisor.loadedStates);
+        assertEquals(0, hypervisor.boots);
+    }
+
+    @Test
+    void aRestoreToADiskSnapshotBootsEvenWhereAMemoryCloneWasStillToResume() throws IOException {
+        hypervisor.machine = HERE;
+        memorySnapshot(create("web"), VmNetwork.none(), HERE);
+        snapshots.clone(CloneRequest.of("warm", "copy", List.of(), false));
+        snapshots.save("copy", "cold", true);
+
+        snapshots.restore("copy", "cold");
+        lifecycle.start("copy");
+
+        assertEquals(List.of(), hypervisor.loadedStates);
+        assertEquals(1, hypervisor.boots);
     }
 
     /** A user-mode network with one card per VM, whose MAC is drawn from the VM's id. */

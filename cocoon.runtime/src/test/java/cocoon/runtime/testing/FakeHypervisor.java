@@ -10,6 +10,7 @@ import cocoon.api.VmState;
 import cocoon.api.VmmProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -26,6 +27,10 @@ public final class FakeHypervisor implements Hypervisor {
     public MachineFacts machine;
     /** Runs inside {@link #launch}, that is while start holds its locks. */
     public Consumer<VmRecord> whileLaunching = vm -> {};
+    /** How many launches booted a guest. */
+    public int boots;
+    /** The state folders launches loaded instead of booting, in order. */
+    public final List<Path> loadedStates = new ArrayList<>();
 
     public FakeHypervisor(String name, int preference, boolean usable) {
         this.name = name;
@@ -81,6 +86,14 @@ public final class FakeHypervisor implements Hypervisor {
     @Override
     public long launch(VmRecord vm, VmPaths paths) {
         whileLaunching.accept(vm);
+        boots++;
+        return PID;
+    }
+
+    @Override
+    public long launchFromState(VmRecord vm, VmPaths paths, Path stateFolder) {
+        whileLaunching.accept(vm);
+        loadedStates.add(stateFolder);
         return PID;
     }
 

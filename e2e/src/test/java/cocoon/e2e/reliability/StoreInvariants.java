@@ -58,6 +58,7 @@ final class StoreInvariants {
             exists(vm.path("boot").path("kernel"), record + " kernel", problems);
             exists(vm.path("boot").path("initrd"), record + " initrd", problems);
         }
+        checkSnapshots(root, problems);
         Path ociIndex = root.resolve("images/oci/index.json");
         if (Files.exists(ociIndex)) {
             parse(ociIndex, problems);
@@ -72,6 +73,41 @@ final class StoreInvariants {
         }
         checkCloudImages(root.resolve("images/cloudimg"), problems);
         return problems;
+    }
+
+    /**
+     * {@code snapshot ls} lists exactly the snapshot folders whose record is written (never a half snapshot), and
+     * every file a record names exists.
+     */
+    private void checkSnapshots(Path root, List<String> problems) throws IOException {
+        CocoonCli.Run ls = cocoon.run("snapshot", "ls", "--format", "json");
+        if (ls.exit() != 0) {
+            problems.add(
+                    "cocoon snapshot ls exits " + ls.exit() + ": " + ls.err().strip());
+            return;
+        }
+        Set<String> listed = new HashSet<>();
+        JSON.readTree(ls.out())
+                .forEach(snapshot -> listed.add(snapshot.path("id").asText()));
+        Set<String> recorded = new HashSet<>();
+        for (Path folder : children(root.resolve("snapshots"))) {
+            Path record = folder.resolve("snapshot.json");
+            if (!Files.exists(record)) {
+                continue;
+            }
+            recorded.add(folder.getFileName().toString());
+            JsonNode snapshot = parse(record, problems);
+            if (snapshot == null) {
+                continue;
+            }
+            for (JsonNode disk : snapshot.path("disks")) {
+                exists(disk.path("path"), record + " disk", problems);
+            }
+            exists(snapshot.path("memoryState"), record + " memory state", problems);
+        }
+        if (!listed.equals(recorded)) {
+            problems.add("snapshot ls lists " + listed + " but the records written are " + recorded);
+        }
     }
 
     /**
@@ -162,6 +198,11 @@ final class StoreInvariants {
         for (Path file : stored) {
             if (!referenced.contains(file)) {
                 problems.add("left after gc though nothing uses it: " + file);
+            }
+        }
+        for (Path folder : children(root.resolve("snapshots"))) {
+            if (!Files.exists(folder.resolve("snapshot.json"))) {
+                problems.add("half-written snapshot left after gc --horizon 0s: " + folder);
             }
         }
         for (Path entry : children(root.resolve("tmp"))) {
