@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times, for the demo VM VM (created, stopped): a cold `cocoon start` until the guest's banner in its console log;
 `cocoon snapshot save` of the running guest, with the snapshot's size; and `cocoon clone` of that memory snapshot
-until the clone's console answers a command (a shell reply computed by the guest), each RUNS times.
+until the clone's console answers a command (a shell reply computed by the guest), both as two commands (`clone`,
+then `console`) and as one (`clone --console`), each RUNS times.
 Usage: snapshot-timer.py COCOON VM RUNS BANNER. Prints one line per run, then one JSON line of figures."""
 import json, os, select, statistics, subprocess, sys, time
 
@@ -59,10 +60,9 @@ def save(name):
     return took, allocated, apparent, state
 
 
-def console_answers(name, start):
-    """Types a command into the clone's console until the guest's own reply (42) comes back."""
-    console = subprocess.Popen([cocoon, "console", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL)
+def console_answers(argv, name, start):
+    """Types a command into the console `argv` attaches until the guest's own reply (42) comes back."""
+    console = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     seen = b""
     typed = 0.0
     try:
@@ -84,14 +84,28 @@ def console_answers(name, start):
         console.wait()
 
 
+def resumed(name):
+    if banners(console_log(name)):
+        raise SystemExit(f"snapshot-timer: {name} booted (its console shows the banner) instead of resuming")
+    run("rm", "--force", name)
+
+
 def clone(snapshot, name):
+    """`clone`, then `console` in a second command: until the clone command exits, and until the guest answers."""
     start = time.monotonic()
     run("clone", snapshot, "--name", name)
     exited = time.monotonic() - start
-    answered = console_answers(name, start)
-    booted = banners(console_log(name))
-    run("rm", "--force", name)
-    return exited, answered, booted
+    answered = console_answers([cocoon, "console", name], name, start)
+    resumed(name)
+    return exited, answered
+
+
+def clone_attached(snapshot, name):
+    """`clone --console`: one command until the guest answers."""
+    start = time.monotonic()
+    answered = console_answers([cocoon, "clone", snapshot, "--name", name, "--console"], name, start)
+    resumed(name)
+    return answered
 
 
 cold = []
@@ -111,14 +125,14 @@ for i in range(runs):
     if i > 0:
         run("snapshot", "rm", f"warm{i}")
 
-clone_exit, clone_answer = [], []
+clone_exit, clone_answer, clone_console = [], [], []
 for i in range(runs):
-    exited, answered, booted = clone("warm0", f"clone{i}")
-    if booted:
-        raise SystemExit(f"snapshot-timer: clone{i} booted (its console shows the banner) instead of resuming")
+    exited, answered = clone("warm0", f"clone{i}")
     clone_exit.append(exited)
     clone_answer.append(answered)
-    print(f"clone {i + 1}: command exited after {exited:.3f} s, console answered after {answered:.3f} s", flush=True)
+    clone_console.append(clone_attached("warm0", f"attached{i}"))
+    print(f"clone {i + 1}: command exited after {exited:.3f} s, console answered after {answered:.3f} s;"
+          f" clone --console answered after {clone_console[-1]:.3f} s", flush=True)
 
 print(json.dumps({
     "cold_banner": statistics.mean(cold),
@@ -128,4 +142,5 @@ print(json.dumps({
     "memory_state": statistics.mean(s[2] for s in sizes),
     "clone_exit": statistics.mean(clone_exit),
     "clone_answer": statistics.mean(clone_answer),
+    "clone_console_answer": statistics.mean(clone_console),
 }))

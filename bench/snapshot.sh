@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Snapshots: `cocoon snapshot save` of the OCI demo running with 512M under QEMU (TCG); `cocoon clone` of that
-# memory snapshot until the clone's console answers a command, against a cold `cocoon start` of the same VM until
-# the guest's banner (the clone resumes: no boot); the snapshot's size against the VM's memory.
-# Runs of each kind follow each other: cold starts, then saves, then clones (each clone removed before the next).
+# memory snapshot until the clone's console answers a command (`clone` then `console`, and `clone --console` in one
+# command), against a cold `cocoon start` of the same VM until the guest's banner (the clone resumes: no boot); the
+# snapshot's size against the VM's memory.
+# Runs of each kind follow each other: cold starts, then saves, then clones, the two kinds of clone alternating
+# (each clone removed before the next).
 # Usage: bench/snapshot.sh          (BENCH_RUNS=N changes the runs, default 5)
 source "$(dirname -- "$0")/lib.sh"
 source "$repo/bench/images.sh"
@@ -28,7 +30,8 @@ mib() { python3 -c "print(f'{$1 / 1048576:.0f} MiB')"; }
 echo
 echo "mean of $runs runs          (ratio = clone / cold start)"
 row "cold start until the guest's banner" "$(field cold_banner)"
-row "clone (memory) until its console answers" "$(field clone_answer)" "$(field cold_banner)"
+row "clone, then console, until it answers" "$(field clone_answer)" "$(field cold_banner)"
+row "clone --console until it answers" "$(field clone_console_answer)" "$(field cold_banner)"
 row "clone (memory) until the command exits" "$(field clone_exit)"
 row "snapshot save, $memory guest, running" "$(field save)"
 printf '%-44s %s allocated (%s apparent), memory state %s of %s\n' "snapshot size" \

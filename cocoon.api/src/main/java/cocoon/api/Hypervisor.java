@@ -71,7 +71,7 @@ public interface Hypervisor {
         process(paths).powerOff(vm, timeout, force);
     }
 
-    /** The PTY the VM's interactive console is on. */
+    /** The PTY, or the Unix socket a client connects to, that the VM's interactive console is on. */
     Path console(VmRecord vm, VmPaths paths);
 
     /**

@@ -8,10 +8,18 @@ import cocoon.api.VmNetwork;
 import cocoon.api.VmRecord;
 import cocoon.api.VmSpec;
 import cocoon.api.VmState;
+import cocoon.runtime.console.ConsoleSession;
+import cocoon.runtime.console.EscapeFilter;
 import cocoon.runtime.plugin.PluginCatalog;
 import cocoon.runtime.store.AtomicJsonFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,6 +74,8 @@ public final class AotTraining {
         }
         commands.addAll(List.of(
                 List.of("create", "--name", "web", "--memory", "2G", "no-such-image"),
+                List.of("console", "vm-3"),
+                List.of("clone", "no-such-snapshot", "--name", "copy"),
                 List.of("rm", "vm-5"),
                 List.of("gc", "--dry-run"),
                 List.of("ps")));
@@ -107,6 +117,9 @@ public final class AotTraining {
             // Through Main, so the cache holds the launcher's own class too.
             failures += Main.run(line) == 0 ? 0 : 1;
         }
+        if (store) {
+            attachConsole(scratch);
+        }
         System.out.println("trained on " + commands.size() + " commands (" + failures + " failed as planned)");
         System.out.flush();
         Runtime.getRuntime().halt(0);
@@ -119,6 +132,31 @@ public final class AotTraining {
         } catch (IOException e) {
             System.out.println("no training registry: " + e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * A console session to a socket that prints a prompt and hangs up, as a stopping VM's would, so the cache holds
+     * JNA and the relay too: {@code console} of a running clone loaded ~220 classes from the jars, ~100 ms of its
+     * start under load. The training's stdin is {@code /dev/null} (train-aot), so no terminal is switched to raw.
+     */
+    private static void attachConsole(Path scratch) {
+        Path socket = scratch.resolve("console.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread guest = Thread.ofPlatform().start(() -> {
+                try (SocketChannel client = server.accept()) {
+                    client.write(ByteBuffer.wrap("cocoon# ".getBytes(StandardCharsets.US_ASCII)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            new ConsoleSession(socket, scratch.resolve("console.lock"), EscapeFilter.parse("~"), "trainee").attach();
+            guest.join();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -24,11 +24,13 @@ final class ConsoleCommand extends CliCommand {
 
     @Override
     public void run() {
-        EscapeFilter escapes = EscapeFilter.parse(escapeChar.get());
-        App app = root.app();
-        Path pty = app.lifecycle().console(vm.get());
-        Path lockFile =
-                app.lifecycle().paths(app.vms().resolve(vm.get())).runDir().resolve("console.lock");
-        new ConsoleSession(pty, lockFile, escapes, vm.get()).attach();
+        attach(root.app(), vm.get(), EscapeFilter.parse(escapeChar.get()));
+    }
+
+    /** Until the user leaves or the VM stops; {@code clone --console} attaches the same way. */
+    static void attach(App app, String vm, EscapeFilter escapes) {
+        Path console = app.lifecycle().console(vm);
+        Path lockFile = app.lifecycle().paths(app.vms().resolve(vm)).runDir().resolve("console.lock");
+        new ConsoleSession(console, lockFile, escapes, vm).attach();
     }
 }

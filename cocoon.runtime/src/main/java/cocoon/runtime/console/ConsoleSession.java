@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One attachment to a VM console: relays the user's input through the escape filter to the PTY
+ * One attachment to a VM console: relays the user's input through the escape filter to the guest
  * and the guest's output to stdout, until the user disconnects, stdin ends (after a short drain),
  * or the hypervisor closes the PTY. One session per VM at a time.
  */
@@ -23,15 +23,15 @@ public final class ConsoleSession {
     private static final long DRAIN_MAX_MILLIS = 30_000;
     private static final int POLL_MILLIS = 100;
 
-    private final Path ptyPath;
+    private final Path consolePath;
     private final Path lockFile;
     private final EscapeFilter escapes;
     private final String vmName;
     private final CompletableFuture<String> end = new CompletableFuture<>();
     private volatile long lastOutput = System.currentTimeMillis();
 
-    public ConsoleSession(Path ptyPath, Path lockFile, EscapeFilter escapes, String vmName) {
-        this.ptyPath = ptyPath;
+    public ConsoleSession(Path consolePath, Path lockFile, EscapeFilter escapes, String vmName) {
+        this.consolePath = consolePath;
         this.lockFile = lockFile;
         this.escapes = escapes;
         this.vmName = vmName;
@@ -56,7 +56,7 @@ public final class ConsoleSession {
 
     private void relay() {
         PrintStream err = System.err;
-        try (Pty pty = Pty.open(ptyPath);
+        try (GuestConsole guest = GuestConsole.open(consolePath);
                 UserTerminal terminal = UserTerminal.rawIfTerminal()) {
             String eol = terminal.raw() ? "\r\n" : "\n";
             if (terminal.raw()) {
@@ -67,14 +67,14 @@ public final class ConsoleSession {
                                 : "Escapes are off; close the terminal to leave.")
                         + eol);
                 err.flush();
-                pty.resize(terminal.size());
-                WindowSize.onChange(() -> pty.resize(terminal.size()));
+                guest.resize(terminal.size());
+                WindowSize.onChange(() -> guest.resize(terminal.size()));
             }
-            Thread output = Thread.ofPlatform().daemon().name("console-out").start(() -> pump(pty));
+            Thread output = Thread.ofPlatform().daemon().name("console-out").start(() -> pump(guest));
             Thread.ofPlatform()
                     .daemon()
                     .name("console-in")
-                    .start(() -> feed(pty, terminal, terminal.raw() ? err : null));
+                    .start(() -> feed(guest, terminal, terminal.raw() ? err : null));
             String reason = end.join();
             output.interrupt();
             if (terminal.raw() || !reason.isEmpty()) {
@@ -84,12 +84,12 @@ public final class ConsoleSession {
         }
     }
 
-    private void pump(Pty pty) {
+    private void pump(GuestConsole guest) {
         byte[] buffer = new byte[8192];
         PrintStream out = System.out;
         while (!end.isDone()) {
-            int n = pty.read(buffer, POLL_MILLIS);
-            if (n == Pty.CLOSED) {
+            int n = guest.read(buffer, POLL_MILLIS);
+            if (n == GuestConsole.CLOSED) {
                 out.flush();
                 end.complete("[console closed: VM " + vmName + " stopped]");
                 return;
@@ -102,7 +102,7 @@ public final class ConsoleSession {
         }
     }
 
-    private void feed(Pty pty, UserTerminal terminal, PrintStream helpOut) {
+    private void feed(GuestConsole guest, UserTerminal terminal, PrintStream helpOut) {
         byte[] buffer = new byte[4096];
         try {
             while (!end.isDone()) {
@@ -116,7 +116,7 @@ public final class ConsoleSession {
                 }
                 EscapeFilter.Result result = escapes.filter(buffer, n);
                 if (result.toGuest().length > 0) {
-                    pty.write(result.toGuest());
+                    guest.write(result.toGuest());
                 }
                 if (result.help() && helpOut != null) {
                     helpOut.print(escapes.helpText());

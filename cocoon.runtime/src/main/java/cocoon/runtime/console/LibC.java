@@ -5,7 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Structure;
 
-/** The few libc calls a console needs: terminal modes, window size, and raw reads and writes on the PTY. */
+/** The few libc calls a console needs: terminal modes, window size, a Unix socket, and raw reads and writes. */
 interface LibC extends Library {
 
     LibC INSTANCE = Native.load("c", LibC.class);
@@ -19,6 +19,9 @@ interface LibC extends Library {
     short POLLIN = 0x1;
     short POLLERR = 0x8;
     short POLLHUP = 0x10;
+    short AF_UNIX = 1;
+    int SOCK_STREAM = 1;
+    int SOCK_CLOEXEC = 0x80000;
 
     /** {@code struct termios} on Linux. */
     @Structure.FieldOrder({"c_iflag", "c_oflag", "c_cflag", "c_lflag", "c_line", "c_cc", "c_ispeed", "c_ospeed"})
@@ -50,6 +53,13 @@ interface LibC extends Library {
         public short revents;
     }
 
+    /** {@code struct sockaddr_un}. */
+    @Structure.FieldOrder({"sun_family", "sun_path"})
+    class SockaddrUn extends Structure {
+        public short sun_family;
+        public byte[] sun_path = new byte[108];
+    }
+
     int isatty(int fd);
 
     int tcgetattr(int fd, Termios termios) throws LastErrorException;
@@ -63,6 +73,10 @@ interface LibC extends Library {
     int open(String path, int flags) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int connect(int fd, SockaddrUn address, int length) throws LastErrorException;
 
     int read(int fd, byte[] buffer, long count) throws LastErrorException;
 

@@ -17,7 +17,7 @@ final class QemuCommandLine {
 
     private static final long MIB = 1024 * 1024;
 
-    /** The serial console goes to the PTY behind this chardev; {@code console()} looks it up by this label. */
+    /** The serial console goes to this chardev; {@code console()} looks up a PTY by this label on an older VM. */
     static final String CONSOLE_CHARDEV = "con0";
 
     private QemuCommandLine() {}
@@ -35,11 +35,7 @@ final class QemuCommandLine {
         add(argv, "-nodefaults", "-no-user-config", "-display", "none");
         add(argv, "-pidfile", files.pidFile().toString());
         add(argv, "-qmp", files.qmpOption());
-        add(
-                argv,
-                "-chardev",
-                "pty,id=" + CONSOLE_CHARDEV + ",logfile="
-                        + QemuOptions.escape(files.consoleLog().toString()) + ",logappend=on");
+        add(argv, "-chardev", files.consoleChardev());
         add(argv, "-serial", "chardev:" + CONSOLE_CHARDEV);
         add(argv, "-device", "virtio-rng-pci");
         // A fresh generation id at every QEMU start: a clone resumed from saved memory reseeds its RNG.
@@ -138,7 +134,7 @@ final class QemuCommandLine {
         add(argv, "-drive", drive.toString(), "-device", device.toString());
     }
 
-    /** The guest's console is the emulated UART that the PTY sits on. */
+    /** The guest's console is the emulated UART that the console chardev sits on. */
     private static String withSerialConsole(String cmdline) {
         String base = cmdline == null ? "" : cmdline.strip();
         if (Arrays.asList(base.split("\\s+")).contains("console=ttyS0")) {

@@ -124,12 +124,16 @@ final class QemuHypervisor implements Hypervisor {
         return process(paths).launch(vm, command(vm, paths), settings.startTimeout());
     }
 
+    /** The console socket; a VM started by an older Cocoon has a PTY instead, which QEMU names. */
     @Override
     public Path console(VmRecord vm, VmPaths paths) {
         QemuFiles files = QemuFiles.of(paths);
         if (process(paths).livePid(vm.pid()) == 0) {
             throw new ConflictException(
                     "VM " + vm.name() + " is not running", "start it with cocoon start " + vm.name());
+        }
+        if (Files.exists(files.consoleSocket())) {
+            return files.consoleSocket();
         }
         List<QmpCommand.ChardevInfo> chardevs;
         try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QemuControl.QMP_TIMEOUT)) {
@@ -146,7 +150,7 @@ final class QemuHypervisor implements Hypervisor {
                 .map(filename -> Path.of(filename.substring("pty:".length())))
                 .findFirst()
                 .orElseThrow(() -> new HypervisorException(
-                        "QEMU of VM " + vm.name() + " has no PTY console",
+                        "QEMU of VM " + vm.name() + " has no console socket or PTY",
                         "the VM was started by another tool or an older Cocoon; restart it"));
     }
 

@@ -50,7 +50,8 @@ class QemuCommandLineTest {
             "-qmp",
             "unix:/run/cocoon/abc/qmp.sock,server=on,wait=off",
             "-chardev",
-            "pty,id=con0,logfile=/var/log/cocoon/abc/console.log,logappend=on",
+            "socket,id=con0,path=/run/cocoon/abc/console.sock,server=on,wait=off,"
+                    + "logfile=/var/log/cocoon/abc/console.log,logappend=on",
             "-serial",
             "chardev:con0",
             "-device",
