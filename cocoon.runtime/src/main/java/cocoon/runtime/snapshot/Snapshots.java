@@ -19,6 +19,8 @@ import cocoon.api.VmSpec;
 import cocoon.api.VmState;
 import cocoon.runtime.config.Sizes;
 import cocoon.runtime.plugin.Plugins;
+import cocoon.runtime.store.AtomicFiles;
+import cocoon.runtime.store.IoFailure;
 import cocoon.runtime.store.Trees;
 import cocoon.runtime.store.VmStore;
 import cocoon.runtime.vm.Lifecycle;
@@ -112,12 +114,24 @@ public final class Snapshots {
                 }
                 SnapshotRecord record = new SnapshotRecord(
                         id, snapshotName, Instant.now(), vm, copies, memory ? folder.resolve(STATE) : null, machine);
+                syncFiles(folder);
                 snapshots.commit(record);
                 return record;
             } catch (RuntimeException e) {
                 deleteQuietly(folder, e);
                 throw e;
             }
+        }
+    }
+
+    /** The copied disks and the saved state, durable before the record that lists them (a power loss keeps both). */
+    private static void syncFiles(Path folder) {
+        try {
+            AtomicFiles.syncTree(folder);
+        } catch (IOException e) {
+            throw IoFailure.isNoSpace(e)
+                    ? IoFailure.noSpace(folder, e)
+                    : new CocoonException("cannot write snapshot " + folder + ": " + e.getMessage(), "check the disk");
         }
     }
 
@@ -334,6 +348,8 @@ public final class Snapshots {
             }
             List<Disk> cloned = plugins.diskBuilder(snapshot.vm().image().kind())
                     .forClone(copies, spec, network, vmDir, !snapshot.hasMemory());
+            // The record written after this names the copies: they must survive a power loss first.
+            AtomicFiles.syncTree(vmDir);
             if (snapshot.hasMemory()) {
                 // Before the record: a clone killed before its guest ran, or made --no-start, resumes at its start.
                 PendingResume.mark(vmDir, snapshot.memoryState());

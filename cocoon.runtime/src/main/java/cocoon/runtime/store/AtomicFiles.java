@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
 
 /** Atomic replacement of small files: write a temp file beside the target, fsync, rename, fsync the folder. */
 public final class AtomicFiles {
@@ -38,9 +41,32 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Makes every file and folder under {@code root} durable, for a record written after them that names them: without
+     * it, a power loss could keep the record and lose the data of files it lists (a kill alone cannot).
+     */
+    public static void syncTree(Path root) throws IOException {
+        List<Path> entries;
+        try (Stream<Path> walk = Files.walk(root)) {
+            entries = walk.toList();
+        }
+        // Deepest first: a folder's entries are synced before the folder that names them.
+        for (Path entry : entries.reversed()) {
+            if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)
+                    || Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                force(entry);
+            }
+        }
+    }
+
     /** Makes a rename durable: the folder entry itself must reach the disk. */
     public static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+        force(dir);
+    }
+
+    /** fsync through a read-only descriptor, which Linux allows for files and folders alike. */
+    private static void force(Path entry) throws IOException {
+        try (FileChannel channel = FileChannel.open(entry, StandardOpenOption.READ)) {
             channel.force(true);
         }
     }
