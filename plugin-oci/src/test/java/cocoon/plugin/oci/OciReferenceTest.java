@@ -30,6 +30,8 @@ class OciReferenceTest {
         "localhost:5000/img,          localhost:5000/img:latest",
         "localhost/img,               localhost/img:latest",
         "127.0.0.1:5000/a/b/c:1.0,    127.0.0.1:5000/a/b/c:1.0",
+        "my-org/my__app.x-y:1_0.a-b,  docker.io/my-org/my__app.x-y:1_0.a-b",
+        "Registry.Example:443/a/b,    registry.example:443/a/b:latest",
     })
     void normalisesReferencesAsUsersTypeThem(String typed, String canonical) {
         assertEquals(canonical, OciReference.parse(typed).canonical());
@@ -84,7 +86,11 @@ class OciReferenceTest {
                 "a b",
                 "img:tag:more",
                 "scratch",
-                "/abs/path"
+                "/abs/path",
+                "img@sha256:ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB",
+                "-img",
+                "img_",
+                "host:5000/img:-tag"
             })
     void badSyntaxIsAnInvalidInputWithTheAcceptedForm(String typed) {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> OciReference.parse(typed));

@@ -3,13 +3,10 @@ package cocoon.plugin.oci.layer.erofs;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -88,10 +85,20 @@ public final class ErofsImageWriter implements Closeable {
         return ErofsInode.regularFile(size == 0 ? 0 : start, size);
     }
 
-    /** Copies a regular file's bytes, already in the image, to {@code target}. */
+    /**
+     * Copies a regular file's bytes, already in the image, to {@code target}: file to file, so the kernel copies them
+     * (a stream in between went through an 8 KiB buffer, ~4,000 calls for a kernel and its initrd).
+     */
     public void copyOut(ErofsInode file, Path target) throws IOException {
-        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
-            channel.transferTo(file.startBlock * BLOCK_SIZE, file.size, Channels.newChannel(out));
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long start = file.startBlock * BLOCK_SIZE;
+            for (long copied = 0; copied < file.size; ) {
+                long sent = channel.transferTo(start + copied, file.size - copied, out);
+                if (sent <= 0) {
+                    throw new IOException("image ends inside a file");
+                }
+                copied += sent;
+            }
         }
     }
 
