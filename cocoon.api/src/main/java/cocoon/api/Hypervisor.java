@@ -96,7 +96,10 @@ public interface Hypervisor {
         throw cannotSaveState();
     }
 
-    /** Lets a guest paused by {@link #pause} run again. */
+    /**
+     * Lets a guest paused by {@link #pause} (or loaded from saved state) run again; a guest that already runs is left
+     * as it is, since a command killed after its resume leaves the next one to resume again.
+     */
     default void resume(VmRecord vm, VmPaths paths) {
         throw cannotSaveState();
     }

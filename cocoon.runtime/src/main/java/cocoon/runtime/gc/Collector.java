@@ -10,6 +10,7 @@ import cocoon.api.VmPaths;
 import cocoon.api.VmRecord;
 import cocoon.runtime.snapshot.SnapshotRecord;
 import cocoon.runtime.snapshot.SnapshotStore;
+import cocoon.runtime.store.AtomicFiles;
 import cocoon.runtime.store.FileStoreLocks;
 import cocoon.runtime.store.LockScope;
 import cocoon.runtime.store.Trees;
@@ -239,8 +240,13 @@ public final class Collector {
         }
         orphans(vms.vmsDir(), ids, "VM folder without a record", garbage);
         for (VmRecord record : records) {
-            for (Path staged : PendingRestore.leftovers(vms.paths(record.id()).vmDir(), record.disks())) {
+            Path vmDir = vms.paths(record.id()).vmDir();
+            for (Path staged : PendingRestore.leftovers(vmDir, record.disks())) {
                 garbage.add(new Garbage(staged.toString(), "disk copy of a restore killed half-way", size(staged)));
+            }
+            // Every writer into a VM folder holds the vms store shared, which the collector holds exclusively.
+            for (Path temp : tempLeftovers(vmDir)) {
+                garbage.add(new Garbage(temp.toString(), "temp file of a write killed before its rename", size(temp)));
             }
         }
         Instant cutoff = Instant.now().minus(horizon);
@@ -316,6 +322,14 @@ public final class Collector {
         } catch (IOException e) {
             throw new CocoonException(
                     "cannot list the lock files under " + rootDir + ": " + e.getMessage(), "check permissions");
+        }
+    }
+
+    private static List<Path> tempLeftovers(Path dir) {
+        try {
+            return AtomicFiles.leftovers(dir);
+        } catch (IOException e) {
+            throw new CocoonException("cannot list " + dir + ": " + e.getMessage(), "check permissions");
         }
     }
 

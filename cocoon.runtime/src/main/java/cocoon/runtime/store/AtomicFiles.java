@@ -59,6 +59,23 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * The temp files of writes into {@code dir} that were killed before their rename ({@code .NAME<digits>.tmp}); only
+     * garbage while nobody may write there, e.g. under the store's exclusive lock.
+     */
+    public static List<Path> leftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(entry -> {
+                        String name = entry.getFileName().toString();
+                        return name.startsWith(".") && name.endsWith(".tmp");
+                    })
+                    .toList();
+        }
+    }
+
     /** Makes a rename durable: the folder entry itself must reach the disk. */
     public static void syncDirectory(Path dir) throws IOException {
         force(dir);

@@ -147,6 +147,17 @@ class CollectorTest {
     }
 
     @Test
+    void theTempFileOfARecordWriteKilledBeforeItsRenameIsGarbage() throws IOException {
+        host.writeRecord("kept", List.of(), BootSpec.firmware());
+        Path temp = file(host.root.resolve("vms/kept/.vm.json8812.tmp"));
+
+        assertEquals(Map.of(temp, "temp file of a write killed before its rename"), garbage());
+        collector(source).collect(HORIZON, false);
+        assertFalse(Files.exists(temp));
+        assertTrue(Files.exists(host.root.resolve("vms/kept/vm.json")));
+    }
+
+    @Test
     void aNameEntryWhoseRecordIsGoneIsGarbageAndOneOfALiveVmIsNot() throws IOException {
         host.writeRecord("kept", List.of(), BootSpec.firmware());
         Path names = Files.createDirectories(host.root.resolve("vms-names"));

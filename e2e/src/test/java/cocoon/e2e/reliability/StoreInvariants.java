@@ -265,13 +265,17 @@ final class StoreInvariants {
         }
     }
 
+    /** Runs a checking tool; a failure adds what it printed (its last line), so the report says why. */
     private static boolean tool(List<String> problems, String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             problems.add(String.join(" ", command) + " hangs");
             return false;
+        }
+        if (process.exitValue() != 0) {
+            problems.add(command[0] + " says: " + said.substring(said.lastIndexOf('\n') + 1));
         }
         return process.exitValue() == 0;
     }

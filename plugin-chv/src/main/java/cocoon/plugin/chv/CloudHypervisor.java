@@ -218,7 +218,10 @@ final class CloudHypervisor implements Hypervisor {
     @Override
     public void resume(VmRecord vm, VmPaths paths) {
         call(vm, paths, settings.apiTimeout(), "resume", api -> {
-            api.resume();
+            // vm.resume of a running VM is an error (InvalidStateTransition(Running, Running)), unlike QEMU's cont.
+            if (!VmInfo.RUNNING.equals(api.info().state())) {
+                api.resume();
+            }
             return null;
         });
     }

@@ -33,6 +33,9 @@ public final class ErofsLayerWriter {
 
     private static final String WHITEOUT = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
+    /** The longest name, in bytes, an EROFS folder entry (and a Linux file system) holds. */
+    private static final int NAME_MAX = 255;
+
     private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     /** What {@code mknod} makes under the usual umask, which the folder path's whiteouts get. */
     private static final int WHITEOUT_PERMISSIONS = 0644;
@@ -265,6 +268,16 @@ public final class ErofsLayerWriter {
         void checkComponent(String part, String name) {
             if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
                 throw new UnsafeLayerException(layer, name, "leaves the layer root (\"..\" or an empty name)");
+            }
+            // A whiteout names the file it hides without its prefix, and that is the name stored.
+            String stored = part.startsWith(WHITEOUT) ? part.substring(WHITEOUT.length()) : part;
+            int bytes = stored.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > NAME_MAX) {
+                throw new UnsafeLayerException(
+                        layer,
+                        name,
+                        "has a name of " + bytes + " bytes: File name too long (" + NAME_MAX
+                                + " at most in EROFS and Linux file systems)");
             }
         }
 

@@ -100,6 +100,28 @@ class ErofsLayerWriterTest {
     }
 
     @Test
+    void passesFsckErofs() throws Exception {
+        TestLayer[] layers = {
+            everyKindOfEntry(),
+            new TestLayer()
+                    .file("etc/motd", "first\n", 0644, 0, 0)
+                    .file("etc/motd", "second\n", 0644, 0, 0)
+                    .dir("etc", 0755),
+            new TestLayer().file("d/" + "n".repeat(255), "x", 0644, 0, 0),
+            new TestLayer(),
+        };
+        for (TestLayer layer : layers) {
+            Path image = direct(layer);
+            Process fsck = new ProcessBuilder("fsck.erofs", image.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(fsck.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, fsck.waitFor(), output);
+            Files.delete(image);
+        }
+    }
+
+    @Test
     void keepsXattrsWhiteoutsAndOpaqueFolders() throws Exception {
         Path image = direct(everyKindOfEntry());
         assertEquals("hello", ErofsInspector.inode(image, "/etc/noted").xattrs().get("user.note"));
@@ -145,6 +167,14 @@ class ErofsLayerWriterTest {
             assertThrows(UnsafeLayerException.class, () -> direct(hostile));
             Files.delete(work.resolve("direct.erofs"));
         }
+    }
+
+    @Test
+    void refusesANameLongerThanAFileSystemHolds() throws IOException {
+        UnsafeLayerException refused = assertThrows(
+                UnsafeLayerException.class,
+                () -> direct(new TestLayer().file("d/" + "n".repeat(256), "x", 0644, 0, 0)));
+        assertTrue(refused.getMessage().contains("256 bytes: File name too long"), refused.getMessage());
     }
 
     /** Each path's type, mode, owner, size, content digest, link target and device number, as extracted. */
