@@ -1,5 +1,6 @@
 package cocoon.plugin.cloudimage.download;
 
+import cocoon.api.EarlyWriteback;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
 import cocoon.plugin.cloudimage.DownloadException;
@@ -173,7 +174,7 @@ public final class Downloader {
         }
         String hex;
         try (BackgroundDigest sha256 = new BackgroundDigest(hashPrefix(part, offset), HttpFetcher.BUFFER_BYTES);
-                EarlyWriteback writeback = new EarlyWriteback(out)) {
+                EarlyWriteback writeback = new EarlyWriteback(out, "cloudimg-writeback")) {
             fetcher.copyBody(uri, response, (buffer, length) -> {
                 if (written[0] + length > cap) {
                     part.restart();

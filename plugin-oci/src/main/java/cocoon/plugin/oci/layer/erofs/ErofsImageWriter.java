@@ -1,5 +1,6 @@
 package cocoon.plugin.oci.layer.erofs;
 
+import cocoon.api.EarlyWriteback;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +49,7 @@ public final class ErofsImageWriter implements Closeable {
             Map.entry("user.", 1));
 
     private final FileChannel channel;
-    private final BackgroundWriteback writeback;
+    private final EarlyWriteback writeback;
     private final byte[] buffer = new byte[COPY_BUFFER];
     private long nextBlock = 1;
 
@@ -56,7 +57,7 @@ public final class ErofsImageWriter implements Closeable {
     public ErofsImageWriter(Path image) throws IOException {
         this.channel = FileChannel.open(
                 image, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.writeback = new BackgroundWriteback(channel);
+        this.writeback = new EarlyWriteback(channel, "erofs-writeback");
     }
 
     /** Whether EROFS can store this xattr: a name under a prefix it indexes, a value under 64 KiB. */
