@@ -33,7 +33,7 @@ final class TrainingQemu {
     /** Ends a stand-in a failed training never stopped, so no assembly leaves one behind. */
     private static final Duration LIFETIME = Duration.ofMinutes(2);
 
-    private static final String VERSION_LINE = "QEMU emulator version 7.2.0 (cocoon training stand-in)";
+    private static final String VERSION_LINE = "QEMU emulator version 7.2.0 (the start-up training's stand-in)";
     private static final Pattern EXECUTE = Pattern.compile("\"execute\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern URI = Pattern.compile("\"uri\"\\s*:\\s*\"exec:((?:[^\"\\\\]|\\\\.)*)\"");
 
