@@ -31,10 +31,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 public final class ErofsLayerWriter {
 
-    private static final String WHITEOUT = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
-    /** The longest name, in bytes, an EROFS folder entry (and a Linux file system) holds. */
-    private static final int NAME_MAX = 255;
 
     private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     /** What {@code mknod} makes under the usual umask, which the folder path's whiteouts get. */
@@ -90,7 +87,7 @@ public final class ErofsLayerWriter {
 
         void extract(TarArchiveEntry entry, InputStream content) throws IOException {
             String name = entry.getName();
-            List<String> parts = components(name, name);
+            List<String> parts = TarNames.components(layer, name, name);
             if (parts.isEmpty()) {
                 if (entry.isDirectory()) {
                     applyAttributes(root, entry);
@@ -106,9 +103,9 @@ public final class ErofsLayerWriter {
                 }
                 return;
             }
-            if (base.startsWith(WHITEOUT)) {
-                String hidden = base.substring(WHITEOUT.length());
-                checkComponent(hidden, name);
+            if (base.startsWith(TarNames.WHITEOUT)) {
+                String hidden = base.substring(TarNames.WHITEOUT.length());
+                TarNames.checkComponent(layer, hidden, name);
                 String hiddenPath = relative.substring(0, relative.length() - base.length()) + hidden;
                 clear(parent, hidden, hiddenPath);
                 ErofsInode whiteout = ErofsInode.special(ErofsInode.Type.CHARACTER_DEVICE, WHITEOUT_PERMISSIONS, 0, 0);
@@ -223,7 +220,7 @@ public final class ErofsLayerWriter {
 
         /** A hard link's target: an existing non-folder inside the layer, reached without symlinks. */
         ErofsInode existingInside(String linkName, String name) {
-            List<String> parts = components(linkName, name);
+            List<String> parts = TarNames.components(layer, linkName, name);
             if (parts.isEmpty()) {
                 throw new UnsafeLayerException(layer, name, "is a hard link to the layer root");
             }
@@ -247,38 +244,6 @@ public final class ErofsLayerWriter {
                         "is a hard link to \"" + linkName + "\", which is not an earlier file of the layer");
             }
             return at;
-        }
-
-        /** Splits a tar name into checked components: no absolute names, no {@code ..}. */
-        List<String> components(String path, String name) {
-            if (path.startsWith("/")) {
-                throw new UnsafeLayerException(layer, name, "uses the absolute path \"" + path + "\"");
-            }
-            List<String> parts = new ArrayList<>();
-            for (String part : path.split("/", -1)) {
-                if (part.isEmpty() || part.equals(".")) {
-                    continue;
-                }
-                checkComponent(part, name);
-                parts.add(part);
-            }
-            return parts;
-        }
-
-        void checkComponent(String part, String name) {
-            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
-                throw new UnsafeLayerException(layer, name, "leaves the layer root (\"..\" or an empty name)");
-            }
-            // A whiteout names the file it hides without its prefix, and that is the name stored.
-            String stored = part.startsWith(WHITEOUT) ? part.substring(WHITEOUT.length()) : part;
-            int bytes = stored.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > NAME_MAX) {
-                throw new UnsafeLayerException(
-                        layer,
-                        name,
-                        "has a name of " + bytes + " bytes: File name too long (" + NAME_MAX
-                                + " at most in EROFS and Linux file systems)");
-            }
         }
 
         /** Removes whatever an entry replaces (tar semantics: the later entry wins); its blocks stay unused. */

@@ -38,7 +38,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 public final class LayerUnpacker {
 
-    private static final String WHITEOUT = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
     private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
@@ -98,7 +97,7 @@ public final class LayerUnpacker {
 
         void extract(TarArchiveEntry entry, InputStream content) throws IOException {
             String name = entry.getName();
-            List<String> parts = components(name, name);
+            List<String> parts = TarNames.components(layer, name, name);
             if (parts.isEmpty()) {
                 if (entry.isDirectory()) {
                     directories.put(root, entry);
@@ -112,9 +111,9 @@ public final class LayerUnpacker {
                 markOpaque(parent);
                 return;
             }
-            if (base.startsWith(WHITEOUT)) {
-                String hidden = base.substring(WHITEOUT.length());
-                checkComponent(hidden, name);
+            if (base.startsWith(TarNames.WHITEOUT)) {
+                String hidden = base.substring(TarNames.WHITEOUT.length());
+                TarNames.checkComponent(layer, hidden, name);
                 Path target = parent.resolve(hidden);
                 clear(target);
                 special.mknod(target, 'c', 0, 0);
@@ -297,7 +296,7 @@ public final class LayerUnpacker {
 
         /** A hard link's target: an existing non-folder inside the layer, reached without symlinks. */
         Path existingInside(String linkName, String name) throws IOException {
-            List<String> parts = components(linkName, name);
+            List<String> parts = TarNames.components(layer, linkName, name);
             if (parts.isEmpty()) {
                 throw new UnsafeLayerException(layer, name, "is a hard link to the layer root");
             }
@@ -316,28 +315,6 @@ public final class LayerUnpacker {
                         "is a hard link to \"" + linkName + "\", which is not an earlier file of the layer");
             }
             return path;
-        }
-
-        /** Splits a tar name into checked components: no absolute names, no {@code ..}. */
-        List<String> components(String path, String name) {
-            if (path.startsWith("/")) {
-                throw new UnsafeLayerException(layer, name, "uses the absolute path \"" + path + "\"");
-            }
-            List<String> parts = new ArrayList<>();
-            for (String part : path.split("/", -1)) {
-                if (part.isEmpty() || part.equals(".")) {
-                    continue;
-                }
-                checkComponent(part, name);
-                parts.add(part);
-            }
-            return parts;
-        }
-
-        void checkComponent(String part, String name) {
-            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
-                throw new UnsafeLayerException(layer, name, "leaves the layer root (\"..\" or an empty name)");
-            }
         }
 
         /** Removes whatever an entry replaces (tar semantics: the later entry wins), without following symlinks. */
