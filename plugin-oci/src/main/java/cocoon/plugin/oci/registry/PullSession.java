@@ -5,6 +5,7 @@ import cocoon.api.DigestMismatchException;
 import cocoon.api.ImageConfig;
 import cocoon.api.InvalidInputException;
 import cocoon.api.NotFoundException;
+import cocoon.api.PullOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -16,10 +17,8 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,11 +27,8 @@ import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * One pull's conversation with a registry about one repository, on the JDK's {@link HttpURLConnection}: the
@@ -486,28 +482,8 @@ public final class PullSession {
 
     /** TLS that takes any certificate: only for a loopback registry or one the user called {@code --insecure}. */
     private static final class UnverifiedTls {
-        static final SSLSocketFactory FACTORY = factory();
-
-        private static SSLSocketFactory factory() {
-            TrustManager any = new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            };
-            try {
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, new TrustManager[] {any}, null);
-                return context.getSocketFactory();
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("every JDK has TLS", e);
-            }
-        }
+        /** cocoon.api's trust for {@code --insecure} (any certificate), made only when a registry needs it. */
+        static final SSLSocketFactory FACTORY =
+                new PullOptions(true, false, null, null, null).tls().getSocketFactory();
     }
 }
