@@ -15,6 +15,7 @@ public final class Cli {
 
     public static int run(String... args) {
         CocoonCommand root = new CocoonCommand();
+        Warmup.startFor(Commands.word(root, args));
         return commandLine(root, args)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, root, cmd.getErr()))
                 .setParameterExceptionHandler(Cli::usage)

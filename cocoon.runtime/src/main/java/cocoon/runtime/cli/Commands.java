@@ -53,7 +53,7 @@ final class Commands {
     private Commands() {}
 
     static void addTo(CommandLine cocoon, CocoonCommand root, String... args) {
-        String word = commandWord(root.spec(), args);
+        String word = word(root, args);
         for (Entry entry : ALL) {
             if (word != null && entry.answersTo(word) && !NEED_ALL.contains(word)) {
                 add(cocoon, root, entry);
@@ -75,9 +75,9 @@ final class Commands {
     }
 
     /** The first argument that is neither an option nor the value of a root option that takes one; null if none. */
-    private static String commandWord(CommandSpec root, String... args) {
+    static String word(CocoonCommand root, String... args) {
         for (int i = 0; i < args.length; i++) {
-            OptionSpec option = root.findOption(args[i]);
+            OptionSpec option = root.spec().findOption(args[i]);
             if (option != null && option.arity().max() > 0) {
                 i++;
             } else if (!args[i].startsWith("-")) {

@@ -175,7 +175,7 @@ public final class Downloader {
         String hex;
         try (BackgroundDigest sha256 = new BackgroundDigest(hashPrefix(part, offset), HttpFetcher.BUFFER_BYTES);
                 EarlyWriteback writeback = new EarlyWriteback(out, "cloudimg-writeback")) {
-            fetcher.copyBody(uri, response, (buffer, length) -> {
+            fetcher.copyBody(uri, response, sha256::buffer, (buffer, length) -> {
                 if (written[0] + length > cap) {
                     part.restart();
                     throw written[0] + length > limits.maxBytes()

@@ -36,6 +36,11 @@ final class HttpFetcher {
         void accept(byte[] buffer, int length) throws IOException;
     }
 
+    /** Hands out the buffer each read of a body goes into, at most {@link #BUFFER_BYTES} of it filled. */
+    interface Buffers {
+        byte[] next() throws IOException;
+    }
+
     /** A response whose headers have arrived; closing it ends the exchange and its connection. */
     static final class Response implements AutoCloseable {
         private final HttpURLConnection connection;
@@ -133,14 +138,20 @@ final class HttpFetcher {
      * HttpURLConnection hands on whatever follows on a closing connection, which is no part of it.
      */
     long copyBody(URI uri, Response response, Sink sink) {
+        byte[] buffer = new byte[BUFFER_BYTES];
+        return copyBody(uri, response, () -> buffer, sink);
+    }
+
+    /** As {@link #copyBody(URI, Response, Sink)}, each read going into the next of {@code buffers}. */
+    long copyBody(URI uri, Response response, Buffers buffers, Sink sink) {
         long total = 0;
         long announced = response.contentLength();
         try (response;
                 InputStream body = response.body()) {
-            byte[] buffer = new byte[BUFFER_BYTES];
             while (announced < 0 || total < announced) {
-                int n = body.read(
-                        buffer, 0, announced < 0 ? buffer.length : (int) Math.min(buffer.length, announced - total));
+                byte[] buffer = buffers.next();
+                int length = Math.min(buffer.length, BUFFER_BYTES);
+                int n = body.read(buffer, 0, announced < 0 ? length : (int) Math.min(length, announced - total));
                 if (n < 0) {
                     break;
                 }
