@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -33,7 +32,6 @@ public final class ErofsLayerWriter {
 
     private static final String OPAQUE = ".wh..wh..opq";
 
-    private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     /** What {@code mknod} makes under the usual umask, which the folder path's whiteouts get. */
     private static final int WHITEOUT_PERMISSIONS = 0644;
 
@@ -55,11 +53,7 @@ public final class ErofsLayerWriter {
         try (TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
             TarArchiveEntry entry;
             while ((entry = entries.getNextEntry()) != null) {
-                if (++run.entries > limits.maxEntries()) {
-                    throw new LayerTooLargeException(
-                            "layer " + layer + " has more than " + limits.maxEntries() + " entries",
-                            "it may be a tar bomb; if the image is genuine raise [oci] max_layer_entries");
-                }
+                run.budget.countEntry();
                 run.extract(entry, entries);
             }
         }
@@ -68,21 +62,17 @@ public final class ErofsLayerWriter {
 
     private final class Run {
         final ErofsImageWriter image;
-        final Path work;
         final String layer;
         final long buildTime = Instant.now().getEpochSecond();
         final ErofsInode root = folder(0755);
         final BootCandidates boot = new BootCandidates();
         final Set<ErofsInode> opaque = Collections.newSetFromMap(new IdentityHashMap<>());
-
-        long entries;
-        long bytes;
-        long nextSpaceCheck = FREE_SPACE_CHECK_EVERY;
+        final LayerBudget budget;
 
         Run(ErofsImageWriter image, Path work, String layer) {
             this.image = image;
-            this.work = work;
             this.layer = layer;
+            this.budget = new LayerBudget(limits, work, layer);
         }
 
         void extract(TarArchiveEntry entry, InputStream content) throws IOException {
@@ -253,15 +243,6 @@ public final class ErofsLayerWriter {
             }
         }
 
-        void checkFreeSpace() throws IOException {
-            long free = Files.getFileStore(work).getUsableSpace();
-            if (free < limits.minFreeBytes()) {
-                throw new LayerTooLargeException(
-                        "only " + free + " bytes left free on the disk of " + work + " while unpacking layer " + layer,
-                        "free some space (cocoon gc) or lower [oci] min_free");
-            }
-        }
-
         /** One entry's content, counted against the layer's size limit and the disk's free space as it is read. */
         private final class CountedContent extends FilterInputStream {
             private final String name;
@@ -281,17 +262,7 @@ public final class ErofsLayerWriter {
             public int read(byte[] buffer, int offset, int length) throws IOException {
                 int read = super.read(buffer, offset, length);
                 if (read > 0) {
-                    bytes += read;
-                    if (bytes > limits.maxBytes()) {
-                        throw new LayerTooLargeException(
-                                "layer " + layer + " unpacks to more than " + limits.maxBytes() + " bytes (at \"" + name
-                                        + "\")",
-                                "it may be a tar bomb; if the image is genuine raise [oci] max_layer_size");
-                    }
-                    if (bytes >= nextSpaceCheck) {
-                        nextSpaceCheck += FREE_SPACE_CHECK_EVERY;
-                        checkFreeSpace();
-                    }
+                    budget.countFileBytes(read, name);
                 }
                 return read;
             }

@@ -39,7 +39,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 public final class LayerUnpacker {
 
     private static final String OPAQUE = ".wh..wh..opq";
-    private static final long FREE_SPACE_CHECK_EVERY = 64L << 20;
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
     private final SpecialFiles special;
@@ -58,11 +57,7 @@ public final class LayerUnpacker {
         try (TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
             TarArchiveEntry entry;
             while ((entry = entries.getNextEntry()) != null) {
-                if (++run.entries > limits.maxEntries()) {
-                    throw new LayerTooLargeException(
-                            "layer " + layer + " has more than " + limits.maxEntries() + " entries",
-                            "it may be a tar bomb; if the image is genuine raise [oci] max_layer_entries");
-                }
+                run.budget.countEntry();
                 run.extract(entry, entries);
             }
         }
@@ -84,13 +79,12 @@ public final class LayerUnpacker {
         /** Folders of earlier layers that this layer named or wrote inside. */
         final Set<Path> entered = new HashSet<>();
 
-        long entries;
-        long bytes;
-        long nextSpaceCheck = FREE_SPACE_CHECK_EVERY;
+        final LayerBudget budget;
 
         Run(UnpackedTree tree, String layer) {
             this.root = tree.root();
             this.layer = layer;
+            this.budget = new LayerBudget(limits, root, layer);
             this.boot = tree.boot;
             this.opaque = tree.opaque;
         }
@@ -175,28 +169,9 @@ public final class LayerUnpacker {
                     Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 int read;
                 while ((read = content.read(buffer)) > 0) {
-                    bytes += read;
-                    if (bytes > limits.maxBytes()) {
-                        throw new LayerTooLargeException(
-                                "layer " + layer + " unpacks to more than " + limits.maxBytes() + " bytes (at \"" + name
-                                        + "\")",
-                                "it may be a tar bomb; if the image is genuine raise [oci] max_layer_size");
-                    }
-                    if (bytes >= nextSpaceCheck) {
-                        nextSpaceCheck += FREE_SPACE_CHECK_EVERY;
-                        checkFreeSpace();
-                    }
+                    budget.countFileBytes(read, name);
                     out.write(buffer, 0, read);
                 }
-            }
-        }
-
-        void checkFreeSpace() throws IOException {
-            long free = Files.getFileStore(root).getUsableSpace();
-            if (free < limits.minFreeBytes()) {
-                throw new LayerTooLargeException(
-                        "only " + free + " bytes left free on the disk of " + root + " while unpacking layer " + layer,
-                        "free some space (cocoon gc) or lower [oci] min_free");
             }
         }
 
