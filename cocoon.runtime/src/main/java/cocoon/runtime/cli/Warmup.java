@@ -13,7 +13,7 @@ import java.util.Set;
  * Jackson's default date format (a {@code SimpleDateFormat} and its locale data, ~8 ms) for every ObjectMapper,
  * its parser's {@code BigDecimal} constants (~6 ms) for every JSON read, and for a pull the first http URL, whose
  * search for {@code URLStreamHandlerProvider} services opens every jar on the module path (~15 ms). Demo image
- * pull 218 -> 210 ms, {@code ps} of 20 VMs 107 -> 104 ms (2026-12-03, 30 runs each). Only JDK and Jackson classes,
+ * pull 230 -> 217 ms, {@code ps} of 20 VMs 107 -> 104 ms (2026-12-03, 30 runs each). Only JDK and Jackson classes,
  * whose initialisers never reach Cocoon's: the two threads cannot wait on each other in a cycle, and the main
  * thread, if it gets to a class first, initialises it while this one waits.
  */
