@@ -31,22 +31,22 @@ class CarriedBaseTest {
     Path dir;
 
     private PullFixture store;
+    private TestImages images;
     private byte[] raw;
     private String digest;
 
     @BeforeEach
     void setUp() {
         store = new PullFixture(dir);
+        images = new TestImages(dir);
         raw = TestImages.raw(3);
         digest = "sha256:" + Tools.sha256(raw);
     }
 
     /** A qcow2 base as another host's pull of {@link #URL} made it, handed over in this root's tmp/. */
     private Path carried(String name) throws Exception {
-        Path served = Files.write(dir.resolve(name + ".raw"), raw);
-        Path base = Files.createDirectories(store.root.resolve("tmp")).resolve(name);
-        Tools.run("qemu-img", "convert", "-f", "raw", "-O", "qcow2", served.toString(), base.toString());
-        return base;
+        return Files.write(
+                Files.createDirectories(store.root.resolve("tmp")).resolve(name), images.convert(raw, "qcow2"));
     }
 
     @Test
@@ -68,18 +68,9 @@ class CarriedBaseTest {
 
     @Test
     void aBaseThatNamesAFileOfThisHostIsRefusedAndTheStoreIsUntouched() throws Exception {
-        Path incoming = Files.createDirectories(store.root.resolve("tmp")).resolve("snapshot-base-2");
-        Tools.run(
-                "qemu-img",
-                "create",
-                "-f",
-                "qcow2",
-                "-F",
-                "raw",
-                "-b",
-                "/etc/hostname",
-                incoming.toString(),
-                String.valueOf(TestImages.SIZE));
+        Path incoming = Files.write(
+                Files.createDirectories(store.root.resolve("tmp")).resolve("snapshot-base-2"),
+                images.qcow2BackedBy(Path.of("/etc/hostname")));
         Map<String, String> before = store.storeSnapshot();
 
         UnsafeImageException refused = assertThrows(
