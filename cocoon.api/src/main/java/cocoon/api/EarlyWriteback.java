@@ -43,20 +43,8 @@ public final class EarlyWriteback implements AutoCloseable {
     /** Waits for the step under way, so no fsync outlives the file's channel. */
     @Override
     public void close() {
-        if (running == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                running.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (running != null) {
+            Uninterruptible.join(running);
         }
     }
 }

@@ -9,6 +9,7 @@ import cocoon.api.Image;
 import cocoon.api.InvalidInputException;
 import cocoon.api.Processes;
 import cocoon.api.ToolException;
+import cocoon.api.Uninterruptible;
 import cocoon.api.VmDisks;
 import cocoon.api.VmNetwork;
 import cocoon.api.VmSpec;
@@ -115,25 +116,13 @@ final class OverlayDiskBuilder implements DiskBuilder {
 
     /** Waits for the task even when interrupted, so no file is deleted while it may still be written. */
     private static void await(FutureTask<Void> task) {
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    task.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException cause) {
-                        throw cause;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
+            Uninterruptible.get(task);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

@@ -3,6 +3,7 @@ package cocoon.plugin.oci.image;
 import cocoon.api.CocoonException;
 import cocoon.api.ProgressEvent;
 import cocoon.api.ProgressListener;
+import cocoon.api.Uninterruptible;
 import cocoon.plugin.oci.layer.ConvertedLayer;
 import cocoon.plugin.oci.layer.LayerConverter;
 import cocoon.plugin.oci.layer.LayerUnpacker;
@@ -24,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -147,18 +147,7 @@ final class LayerFetcher {
 
     /** A cancelled layer may still be running; the pull (and its shared store lock) must outlive it. */
     private static void awaitWorkers(ExecutorService pool) {
-        pool.shutdown();
-        boolean interrupted = false;
-        while (!pool.isTerminated()) {
-            try {
-                pool.awaitTermination(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptible.shutdownAndWait(pool);
     }
 
     private void fetch(PullSession session, LayerDescriptor layer, boolean force, ProgressListener progress) {
@@ -221,19 +210,10 @@ final class LayerFetcher {
     }
 
     private static void awaitQuietly(FutureTask<Void> download) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                download.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        try {
+            Uninterruptible.get(download);
+        } catch (ExecutionException e) {
+            // the pipe already holds the download's failure (BlobPipe.writerFailure), which the caller reports
         }
     }
 
