@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("reliability")
 class ConcurrencyTest {
 
-    private static final int ROUNDS = Integer.getInteger("reliability.concurrency.rounds", 2);
+    private static final int ROUNDS = Integer.getInteger("reliability.concurrency.rounds", 4);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How many commands were in the store at once, per round of the running test. */
     private static final List<Integer> RACES = new ArrayList<>();
